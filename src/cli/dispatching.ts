@@ -1,0 +1,151 @@
+import {Args} from '@oclif/core'
+
+import {runHeadless, planDispatch, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../lib/dispatch.js'
+import {UsageError} from '../lib/errors.js'
+import type {DispatchMode} from '../lib/policy.js'
+import type {SidequestRecord} from '../lib/registry.js'
+import {shellJoin, shellQuote} from '../lib/shell.js'
+import {inertLine, inertText} from '../lib/terminal.js'
+import {BaseCommand} from './base.js'
+import {parseBudget} from './flags.js'
+
+export const refArg = {
+  ref: Args.string({description: 'Issue reference: owner/repo#N or an issue URL.', required: true}),
+}
+
+/** `--dry-run` output, also the JSON shape. */
+export interface DryRunResult {
+  dry_run: true
+  mode: DispatchMode
+  ref: string
+  forge: string
+  url: string
+  title: string
+  state: string
+  checkout: string
+  cwd: string
+  branch: string
+  default_branch: string
+  worktree_action: string
+  claims: string[]
+  cascade_depth: number
+  claude: {bin: string; args: string[]}
+  prompt: string
+}
+
+export function dryRunResult(plan: DispatchPlan): DryRunResult {
+  return {
+    dry_run: true,
+    mode: plan.mode,
+    ref: plan.issue.ref,
+    forge: plan.issue.forge,
+    url: plan.issue.url,
+    title: plan.issue.title,
+    state: plan.issue.state,
+    checkout: plan.checkout.dir,
+    cwd: plan.cwd,
+    branch: plan.branch,
+    default_branch: plan.worktree.defaultBranch,
+    worktree_action: plan.worktree.action,
+    claims: plan.claims,
+    cascade_depth: plan.cascadeDepth,
+    claude: {bin: plan.claudeBin, args: plan.args},
+    prompt: plan.prompt,
+  }
+}
+
+const ACTIONS: Record<string, string> = {
+  reuse: 'reuse the existing worktree',
+  checkout: 'new worktree on the existing branch',
+  create: 'new worktree and branch',
+  'in-place': 'run in the checkout itself (--no-worktree)',
+}
+
+export function renderDryRun(r: DryRunResult): string {
+  return [
+    `Issue:    ${inertLine(r.ref)} (${r.forge}, ${r.state})`,
+    `Title:    ${inertLine(r.title)}`,
+    `URL:      ${inertLine(r.url)}`,
+    `Checkout: ${r.checkout}`,
+    `Worktree: ${r.cwd} (${ACTIONS[r.worktree_action] ?? r.worktree_action})`,
+    `Branch:   ${r.branch} (default branch ${r.default_branch})`,
+    `Claims:   ${r.claims.length > 0 ? r.claims.join(', ') : '(none)'}`,
+    `Cascade:  depth ${r.cascade_depth}`,
+    `Command:  ${inertLine(shellJoin([r.claude.bin, ...r.claude.args.map((a) => (a === r.prompt ? '<prompt>' : a))]))}`,
+    '',
+    'Prompt:',
+    inertText(r.prompt),
+  ].join('\n')
+}
+
+/** Everything after a literal `--` goes to claude untouched. */
+export function extraClaudeArgs(rawArgv: readonly string[]): string[] {
+  const i = rawArgv.indexOf('--')
+  return i === -1 ? [] : rawArgv.slice(i + 1)
+}
+
+export function dispatchOptions(
+  mode: DispatchMode,
+  ref: string,
+  flags: Record<string, unknown>,
+  rawArgv: readonly string[],
+  positional: readonly string[],
+): DispatchOptions {
+  const extra = extraClaudeArgs(rawArgv)
+  const stray = positional.slice(1).filter((a) => !extra.includes(a))
+  if (stray.length > 0) {
+    throw new UsageError(`Unexpected argument(s): ${stray.map((s) => JSON.stringify(s)).join(' ')}.`, 'Put arguments meant for claude after --, e.g. dispatch headless org/repo#1 -- --max-turns 20.')
+  }
+  const budget = parseBudget(flags['max-budget-usd'] as string | undefined)
+  if (Number.isNaN(budget)) throw new UsageError(`--max-budget-usd must be a positive number of dollars, got ${JSON.stringify(flags['max-budget-usd'])}.`, 'For example: --max-budget-usd 2.50')
+  return {
+    mode,
+    ref,
+    dryRun: Boolean(flags['dry-run']),
+    claudeBin: flags['claude-bin'] as string | undefined,
+    permissionMode: flags['permission-mode'] as string | undefined,
+    allowedTools: flags['allowed-tools'] as string | undefined,
+    claims: (flags.claims as string[] | undefined) ?? [],
+    worktree: flags.worktree !== false,
+    force: Boolean(flags.force),
+    model: flags.model as string | undefined,
+    maxBudgetUsd: budget,
+    depth: flags.depth as number | undefined,
+    extraArgs: extra,
+    posture: flags.posture as DispatchOptions['posture'],
+  }
+}
+
+export type HeadlessOutput = DryRunResult | (SidequestRecord & {health: HeadlessResult['health']})
+
+/** headless and cascade share everything but the mode. */
+export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'cascade', args: {ref: string}, flags: Record<string, unknown>, raw: {argv: string[]; positional: string[]}): Promise<HeadlessOutput> {
+  const opts = dispatchOptions(mode, args.ref, flags, raw.argv, raw.positional)
+  const ctx = await cmd.context(flags.config as string | undefined)
+  cmd.audited = !opts.dryRun
+  cmd.auditRef = args.ref.trim()
+  const plan = await planDispatch(ctx, opts)
+  cmd.auditRef = plan.issue.ref
+  if (opts.dryRun) {
+    const result = dryRunResult(plan)
+    if (!flags.json) process.stdout.write(renderDryRun(result) + '\n')
+    return result
+  }
+  const {record, health} = await runHeadless(ctx, plan, opts.force)
+  cmd.auditPid = record.pid
+  if (!flags.json) {
+    const how = health === 'replied' ? 'the model replied' : health === 'finished' ? 'it already finished successfully' : `alive and error-free after ${ctx.config.healthWindowMs} ms`
+    process.stderr.write(`✓ Started ${mode} worker for ${inertLine(record.ref)} (${how})\n`)
+    process.stdout.write(
+      [
+        `ref     ${inertLine(record.ref)}: ${inertLine(record.title)}`,
+        `pid     ${record.pid}`,
+        `cwd     ${record.cwd}`,
+        `branch  ${record.branch}`,
+        `log     ${record.log_path}`,
+        `follow  dispatch status ${shellQuote(record.ref)} --follow`,
+      ].join('\n') + '\n',
+    )
+  }
+  return {...record, health}
+}

@@ -1,0 +1,21 @@
+import {Flags} from '@oclif/core'
+
+/** Flags shared by headless, cascade and interactive (SPEC §1). */
+export const dispatchFlags = {
+  'dry-run': Flags.boolean({description: 'Print the resolved issue, cwd, branch, claude argv and prompt; change nothing.'}),
+  'claude-bin': Flags.string({description: 'The claude binary to run (default: claude.bin from config, else claude on PATH).', helpValue: '<path>'}),
+  'permission-mode': Flags.string({description: 'Claude permission mode (default: claude.permissionMode, else auto).', helpValue: '<mode>'}),
+  'allowed-tools': Flags.string({description: 'Comma-separated tools the worker may use without asking (default Bash,Read,Edit,Write,Glob,Grep,TodoWrite).', helpValue: '<tools>'}),
+  claims: Flags.string({description: 'Paths this worker will edit, comma-separated, repeatable; relative to the current directory.', multiple: true, helpValue: '<paths>'}),
+  worktree: Flags.boolean({description: 'Give the work its own git worktree (--no-worktree runs in the checkout itself).', default: true, allowNo: true}),
+  force: Flags.boolean({description: 'Start even if the issue already has an active worker or a claim overlaps (never overrides owner or state checks).'}),
+  model: Flags.string({description: 'Model for claude (default: claude.model from config).', helpValue: '<model>'}),
+  'max-budget-usd': Flags.string({description: 'Dollar cap passed to claude (default: claude.maxBudgetUsd).', helpValue: '<n>'}),
+}
+
+export function parseBudget(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0)) return Number.NaN
+  return n
+}

@@ -1,0 +1,23 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../cli/base.js'
+import {refArg, runHeadlessCommand, type HeadlessOutput} from '../cli/dispatching.js'
+import {dispatchFlags} from '../cli/flags.js'
+
+export default class Cascade extends BaseCommand {
+  static override summary = 'Start a detached worker that may dispatch its own sub-workers within a depth budget.'
+  static override description =
+    'Like headless, but the worker is told it may split the work and start sub-workers with dispatch. The budget travels in DISPATCH_CASCADE_DEPTH: a top-level cascade starts at --depth, a nested one gets one less, and headless workers get 0 and may not dispatch at all.'
+  static override examples = ['<%= config.bin %> cascade my-org/api#40', '<%= config.bin %> cascade my-org/api#40 --depth 2 --claims src/']
+  static override args = refArg
+  static override flags = {
+    ...dispatchFlags,
+    depth: Flags.integer({description: 'Cascade budget, 1 to 5 (nested cascades get the inherited budget minus one).', min: 1, max: 5, helpValue: '<n>'}),
+  }
+  static override strict = false
+
+  async run(): Promise<HeadlessOutput> {
+    const {args, flags, argv} = await this.parse(Cascade)
+    return runHeadlessCommand(this, 'cascade', args, flags, {argv: this.argv, positional: argv as string[]})
+  }
+}

@@ -1,0 +1,55 @@
+import {chmod, mkdir, open} from 'node:fs/promises'
+import path from 'node:path'
+
+/** One audit line per dispatching command (SPEC §5). */
+export interface AuditEntry {
+  command: string
+  args: string[]
+  ref?: string
+  cwd: string
+  outcome: string
+  exit_code: number
+  pid?: number
+}
+
+/** Environment variables whose values are secrets and must never reach a file. */
+export const SECRET_ENV = ['GH_TOKEN', 'GITHUB_TOKEN', 'FORGEJO_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN']
+
+/** Replace every known secret value in a string. Pure. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[REDACTED]')
+  return out
+}
+
+export function secretValues(env: NodeJS.ProcessEnv, extraNames: readonly string[] = []): string[] {
+  return [...SECRET_ENV, ...extraNames].map((n) => env[n]).filter((v): v is string => Boolean(v))
+}
+
+/**
+ * Append one pino line to `<stateDir>/audit.jsonl` (0600). Secrets are
+ * redacted by key (pino's redact) and by value (anything equal to a token).
+ */
+export async function writeAudit(stateDir: string, entry: AuditEntry, secrets: readonly string[]): Promise<void> {
+  const {default: pino} = await import('pino')
+  await mkdir(stateDir, {recursive: true, mode: 0o700})
+  const file = path.join(stateDir, 'audit.jsonl')
+  // Create it 0600 first: pino's destination would use the umask.
+  const handle = await open(file, 'a', 0o600)
+  await handle.close()
+  await chmod(file, 0o600).catch(() => {})
+  const dest = pino.destination({dest: file, sync: true, append: true, mkdir: false})
+  const logger = pino(
+    {
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      messageKey: 'msg',
+      redact: {paths: ['token', '*.token', 'env', 'headers.authorization', '*.authorization'], censor: '[REDACTED]'},
+    },
+    dest,
+  )
+  const clean = JSON.parse(redactSecrets(JSON.stringify(entry), secrets)) as AuditEntry
+  logger.info(clean, clean.command)
+  dest.flushSync()
+  dest.end()
+}

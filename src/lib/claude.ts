@@ -1,0 +1,124 @@
+import {constants, accessSync, statSync} from 'node:fs'
+import {mkdir, readFile, rename, writeFile, unlink} from 'node:fs/promises'
+import path from 'node:path'
+
+import {FailureError, errorMessage} from './errors.js'
+import {homeDir} from './config.js'
+import {withLock} from './lock.js'
+
+export interface ClaudeOptions {
+  permissionMode: string
+  allowedTools: string[]
+  model?: string
+  maxBudgetUsd?: number
+  /** From config, then from the command line after `--`. */
+  extraArgs: string[]
+}
+
+/** argv (without the binary) for a headless worker: print mode, stream-json so status can render it. Pure. */
+export function headlessArgs(prompt: string, o: ClaudeOptions): string[] {
+  return ['-p', prompt, '--output-format', 'stream-json', '--verbose', ...commonArgs(o)]
+}
+
+/** argv (without the binary) for an interactive session: the prompt is submitted as the first message. Pure. */
+export function interactiveArgs(prompt: string, o: ClaudeOptions): string[] {
+  return [...commonArgs(o), '--', prompt]
+}
+
+function commonArgs(o: ClaudeOptions): string[] {
+  return [
+    '--permission-mode',
+    o.permissionMode,
+    '--allowedTools',
+    o.allowedTools.join(','),
+    ...(o.model ? ['--model', o.model] : []),
+    ...(o.maxBudgetUsd !== undefined ? ['--max-budget-usd', String(o.maxBudgetUsd)] : []),
+    ...o.extraArgs,
+  ]
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK)
+    return statSync(p).isFile()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Find the claude binary: a path is checked as is, a bare name is looked up
+ * on PATH. Fails before anything is created when it is missing.
+ */
+export function findClaudeBinary(bin: string, env: NodeJS.ProcessEnv, cwd: string): string {
+  if (bin.includes('/')) {
+    const abs = path.resolve(cwd, bin)
+    if (isExecutableFile(abs)) return abs
+    throw new FailureError(`The claude binary ${abs} does not exist or is not executable.`, 'Install Claude Code (npm install -g @anthropic-ai/claude-code) or fix --claude-bin / claude.bin.')
+  }
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue
+    const candidate = path.join(dir, bin)
+    if (isExecutableFile(candidate)) return candidate
+  }
+  throw new FailureError(`The claude binary "${bin}" was not found on PATH.`, 'Install Claude Code (npm install -g @anthropic-ai/claude-code) or set --claude-bin / claude.bin to its path.')
+}
+
+/** Claude's own config file: `$CLAUDE_CONFIG_DIR/.claude.json`, else `~/.claude.json`. */
+export function claudeConfigFile(env: NodeJS.ProcessEnv): string {
+  return env.CLAUDE_CONFIG_DIR ? path.join(env.CLAUDE_CONFIG_DIR, '.claude.json') : path.join(homeDir(env), '.claude.json')
+}
+
+export type TrustOutcome = 'trusted' | 'already-trusted' | 'missing' | 'corrupt'
+
+/**
+ * Mark a worktree as trusted in Claude's config so the folder-trust dialog
+ * does not block the session. Keeps every other key; never creates the file;
+ * leaves a corrupt file untouched (the caller warns).
+ *
+ * NOTE: Claude itself rewrites this file without any lock we could share.
+ * We hold our own lock against other dispatches, and re-read just before the
+ * rename: if someone changed it meanwhile, we merge again instead of
+ * clobbering their write.
+ */
+export async function preTrust(file: string, worktree: string, lockDir: string): Promise<TrustOutcome> {
+  return withLock(path.join(lockDir, 'claude-config'), async () => {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      let before: string
+      try {
+        before = await readFile(file, 'utf8')
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing'
+        throw new FailureError(`Could not read ${file}: ${errorMessage(error)}.`, 'Check its permissions.')
+      }
+      let data: unknown
+      try {
+        data = JSON.parse(before)
+      } catch {
+        return 'corrupt'
+      }
+      if (data === null || typeof data !== 'object' || Array.isArray(data)) return 'corrupt'
+      const obj = data as Record<string, unknown>
+      const projects = (obj.projects && typeof obj.projects === 'object' && !Array.isArray(obj.projects) ? obj.projects : {}) as Record<string, unknown>
+      const current = projects[worktree]
+      const entry = current && typeof current === 'object' && !Array.isArray(current) ? (current as Record<string, unknown>) : {}
+      if (entry.hasTrustDialogAccepted === true) return 'already-trusted'
+      projects[worktree] = {...entry, hasTrustDialogAccepted: true}
+      obj.projects = projects
+      const tmp = `${file}.dispatch-${process.pid}-${attempt}.tmp`
+      await writeFile(tmp, JSON.stringify(obj, null, 2) + '\n', {mode: 0o600})
+      const now = await readFile(file, 'utf8').catch(() => undefined)
+      if (now !== before) {
+        await unlink(tmp).catch(() => {})
+        continue
+      }
+      await rename(tmp, file)
+      return 'trusted'
+    }
+    throw new FailureError(`${file} kept changing while dispatch tried to mark the worktree trusted.`, 'Try again.')
+  })
+}
+
+export async function ensureDir(dir: string): Promise<void> {
+  await mkdir(dir, {recursive: true, mode: 0o700})
+}

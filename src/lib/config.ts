@@ -1,0 +1,310 @@
+import {existsSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {z} from 'zod/v3'
+
+import {UsageError, errorMessage} from './errors.js'
+import {isValidName} from './issue-ref.js'
+
+export const DEFAULT_ALLOWED_TOOLS = ['Bash', 'Read', 'Edit', 'Write', 'Glob', 'Grep', 'TodoWrite']
+export const SURFACES = ['auto', 'foreground', 'tmux', 'warp', 'command', 'print'] as const
+export const LANDINGS = ['pr', 'merge', 'none'] as const
+export const PROMPT_KINDS = ['headless', 'cascade', 'interactive-watch', 'interactive-consult'] as const
+
+export type Surface = (typeof SURFACES)[number]
+export type Landing = (typeof LANDINGS)[number]
+export type PromptKind = (typeof PROMPT_KINDS)[number]
+
+const ownerName = z.string().refine(isValidName, {message: 'a GitHub-style owner name'})
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), {message: 'an http(s) URL'})
+
+const schema = z.object({
+  allowedOwners: z.array(ownerName).min(1, {message: 'at least one owner'}),
+  workspace: z
+    .object({
+      root: z.string().min(1).default('~/src'),
+      layout: z
+        .string()
+        .min(1)
+        .refine((l) => l.includes('{repo}'), {message: 'a template containing {repo}'})
+        .default('{owner}/{repo}'),
+    })
+    .default({}),
+  repos: z.record(z.string().min(1)).default({}),
+  worktreeRoot: z.string().min(1).optional(),
+  stateDir: z.string().min(1).optional(),
+  maxActive: z.number().int().positive().default(8),
+  healthWindowMs: z.number().int().min(0).max(120_000).default(4000),
+  timeoutMs: z.number().int().positive().max(600_000).default(15_000),
+  github: z
+    .object({
+      webUrl: httpUrl.default('https://github.com'),
+      apiUrl: httpUrl.default('https://api.github.com'),
+    })
+    .default({}),
+  forgejo: z
+    .object({
+      baseUrl: httpUrl,
+      apiUrl: httpUrl.optional(),
+      tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('FORGEJO_TOKEN'),
+    })
+    .optional(),
+  claude: z
+    .object({
+      bin: z.string().min(1).default('claude'),
+      permissionMode: z.string().min(1).default('auto'),
+      allowedTools: z.array(z.string().min(1)).default(DEFAULT_ALLOWED_TOOLS),
+      maxBudgetUsd: z.number().positive().optional(),
+      model: z.string().min(1).optional(),
+      extraArgs: z.array(z.string()).default([]),
+    })
+    .default({}),
+  landing: z.enum(LANDINGS).default('pr'),
+  interactive: z
+    .object({
+      surface: z.enum(SURFACES).default('auto'),
+      command: z.string().min(1).optional(),
+    })
+    .default({}),
+  notify: z
+    .object({
+      command: z.string().min(1).optional(),
+      ntfy: httpUrl.optional(),
+      desktop: z.boolean().default(false),
+      timeoutMs: z.number().int().positive().max(60_000).default(5000),
+    })
+    .default({}),
+  prompts: z
+    .object({
+      headless: z.string().min(1).optional(),
+      cascade: z.string().min(1).optional(),
+      'interactive-watch': z.string().min(1).optional(),
+      'interactive-consult': z.string().min(1).optional(),
+    })
+    .default({}),
+})
+
+type RawConfig = z.infer<typeof schema>
+
+/** Configuration after validation, with every path absolute and `~` expanded. */
+export interface Config {
+  /** The file the config came from. */
+  file: string
+  allowedOwners: string[]
+  workspace: {root: string; layout: string}
+  /** Lower-cased `owner/repo` → absolute checkout path. */
+  repos: Record<string, string>
+  worktreeRoot: string
+  stateDir: string
+  maxActive: number
+  healthWindowMs: number
+  timeoutMs: number
+  github: {webUrl: string; apiUrl: string}
+  forgejo?: {baseUrl: string; apiUrl: string; tokenEnv: string}
+  claude: RawConfig['claude']
+  landing: Landing
+  interactive: RawConfig['interactive']
+  notify: RawConfig['notify']
+  prompts: Partial<Record<PromptKind, string>>
+}
+
+export interface LoadOptions {
+  /** `--config` flag. */
+  configPath?: string
+  cwd: string
+  env: NodeJS.ProcessEnv
+  /** Receives warnings (unknown keys). */
+  warn?: (message: string) => void
+}
+
+export const SEARCH_PLACES = [
+  '.dispatchrc',
+  '.dispatchrc.json',
+  '.dispatchrc.yaml',
+  '.dispatchrc.yml',
+  '.dispatchrc.js',
+  '.dispatchrc.mjs',
+  '.dispatchrc.cjs',
+  'dispatch.config.js',
+  'dispatch.config.mjs',
+  'dispatch.config.cjs',
+  'package.json',
+]
+
+export function homeDir(env: NodeJS.ProcessEnv): string {
+  return env.HOME || os.homedir()
+}
+
+export function expandHome(p: string, env: NodeJS.ProcessEnv): string {
+  if (p === '~') return homeDir(env)
+  if (p.startsWith('~/')) return path.join(homeDir(env), p.slice(2))
+  return p
+}
+
+function resolvePath(p: string, baseDir: string, env: NodeJS.ProcessEnv): string {
+  return path.resolve(baseDir, expandHome(p, env))
+}
+
+export function xdgDir(kind: 'config' | 'data' | 'state', env: NodeJS.ProcessEnv): string {
+  const vars = {config: 'XDG_CONFIG_HOME', data: 'XDG_DATA_HOME', state: 'XDG_STATE_HOME'} as const
+  const fallbacks = {config: '.config', data: '.local/share', state: '.local/state'} as const
+  const fromEnv = env[vars[kind]]
+  return fromEnv && path.isAbsolute(fromEnv) ? fromEnv : path.join(homeDir(env), fallbacks[kind])
+}
+
+/** Find the config file path, or undefined when none exists anywhere (SPEC §3 order). */
+export async function findConfigFile(opts: LoadOptions): Promise<{file: string; raw: unknown} | undefined> {
+  const {cosmiconfig} = await import('cosmiconfig')
+  const explorer = cosmiconfig('dispatch', {searchPlaces: SEARCH_PLACES, searchStrategy: 'none', cache: false})
+
+  const explicit = opts.configPath ?? (opts.env.DISPATCH_CONFIG || undefined)
+  if (explicit) {
+    const file = path.resolve(opts.cwd, expandHome(explicit, opts.env))
+    const origin = opts.configPath ? '--config' : 'DISPATCH_CONFIG'
+    if (!existsSync(file)) {
+      throw new UsageError(`Config file ${file} (from ${origin}) does not exist.`, 'Check the path, or copy .dispatchrc.example there.')
+    }
+    const result = await loadFile(explorer, file)
+    return {file, raw: result?.config}
+  }
+
+  // Walk from cwd to the filesystem root, then the XDG config dir.
+  let dir = path.resolve(opts.cwd)
+  for (;;) {
+    for (const place of SEARCH_PLACES) {
+      const file = path.join(dir, place)
+      if (!existsSync(file)) continue
+      const result = await loadFile(explorer, file)
+      if (result && !result.isEmpty && result.config !== undefined) return {file, raw: result.config}
+      if (place !== 'package.json') return {file, raw: result?.config}
+    }
+    const parent = path.dirname(dir)
+    if (parent === dir) break
+    dir = parent
+  }
+  const xdg = path.join(xdgDir('config', opts.env), 'dispatch')
+  for (const name of ['config.json', 'config.yaml', 'config.yml']) {
+    const file = path.join(xdg, name)
+    if (existsSync(file)) {
+      const result = await loadFile(explorer, file)
+      return {file, raw: result?.config}
+    }
+  }
+  return undefined
+}
+
+async function loadFile(
+  explorer: {load(file: string): Promise<{config: unknown; isEmpty?: boolean} | null>},
+  file: string,
+): Promise<{config: unknown; isEmpty?: boolean} | null> {
+  try {
+    return await explorer.load(file)
+  } catch (error) {
+    throw new UsageError(`Config file ${file} could not be read: ${errorMessage(error).split('\n')[0]}`, 'Fix the syntax and try again.')
+  }
+}
+
+function describeIssue(issue: z.ZodIssue): string {
+  const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)'
+  let expected = issue.message
+  if (issue.code === 'invalid_type') {
+    expected = issue.received === 'undefined' ? `is required (${issue.expected})` : `expected ${issue.expected}, got ${issue.received}`
+  } else if (issue.code === 'invalid_enum_value') {
+    expected = `expected one of ${issue.options.join(', ')}`
+  } else if (issue.code === 'too_small' && issue.type === 'array') {
+    expected = `expected ${issue.message}`
+  } else if (issue.code === 'custom') {
+    expected = `expected ${issue.message}`
+  }
+  return `${key}: ${expected}`
+}
+
+/** Keys that the schema does not know, as dotted paths. Unknown keys are warned about, not fatal. */
+function unknownKeys(raw: unknown, shape: z.ZodTypeAny, prefix = ''): string[] {
+  let inner: z.ZodTypeAny = shape
+  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) inner = inner._def.innerType
+  if (!(inner instanceof z.ZodObject) || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return []
+  const known = inner.shape as Record<string, z.ZodTypeAny>
+  const found: string[] = []
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!(key in known)) found.push(prefix + key)
+    else found.push(...unknownKeys(value, known[key], `${prefix}${key}.`))
+  }
+  return found
+}
+
+/** Validate a raw config object and resolve its paths. Pure apart from reading env. */
+export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv, warn?: (m: string) => void): Config {
+  if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new UsageError(
+      `Config file ${file} is invalid: expected a mapping of keys, got ${raw === null || raw === undefined ? 'nothing' : Array.isArray(raw) ? 'a list' : typeof raw}.`,
+      'See .dispatchrc.example for every key; allowedOwners is required.',
+    )
+  }
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.slice(0, 5).map(describeIssue)
+    throw new UsageError(
+      `Config file ${file} is invalid: ${lines.join('; ')}.`,
+      'See .dispatchrc.example for every key and its expected type.',
+    )
+  }
+  for (const key of unknownKeys(raw, schema)) warn?.(`warning: ${file}: unknown key "${key}" ignored`)
+
+  const c = parsed.data
+  const baseDir = path.dirname(file)
+  const repos: Record<string, string> = {}
+  for (const [key, value] of Object.entries(c.repos)) {
+    const [owner, repo, ...extra] = key.split('/')
+    if (extra.length > 0 || !owner || !repo || !isValidName(owner) || !isValidName(repo)) {
+      throw new UsageError(`Config file ${file} is invalid: repos.${key}: expected a key of the form owner/repo.`, 'Fix the key in repos.')
+    }
+    repos[key.toLowerCase()] = resolvePath(value, baseDir, env)
+  }
+  const prompts: Partial<Record<PromptKind, string>> = {}
+  for (const kind of PROMPT_KINDS) {
+    const p = c.prompts[kind]
+    if (p) prompts[kind] = resolvePath(p, baseDir, env)
+  }
+  return {
+    file,
+    allowedOwners: c.allowedOwners,
+    workspace: {root: resolvePath(c.workspace.root, baseDir, env), layout: c.workspace.layout},
+    repos,
+    worktreeRoot: c.worktreeRoot
+      ? resolvePath(c.worktreeRoot, baseDir, env)
+      : path.join(xdgDir('data', env), 'dispatch', 'worktrees'),
+    stateDir: c.stateDir ? resolvePath(c.stateDir, baseDir, env) : path.join(xdgDir('state', env), 'dispatch'),
+    maxActive: c.maxActive,
+    healthWindowMs: c.healthWindowMs,
+    timeoutMs: c.timeoutMs,
+    github: {webUrl: c.github.webUrl.replace(/\/+$/, ''), apiUrl: c.github.apiUrl.replace(/\/+$/, '')},
+    forgejo: c.forgejo
+      ? {
+          baseUrl: c.forgejo.baseUrl.replace(/\/+$/, ''),
+          apiUrl: (c.forgejo.apiUrl ?? c.forgejo.baseUrl.replace(/\/+$/, '') + '/api/v1').replace(/\/+$/, ''),
+          tokenEnv: c.forgejo.tokenEnv,
+        }
+      : undefined,
+    claude: {...c.claude, bin: c.claude.bin.includes('/') ? resolvePath(c.claude.bin, baseDir, env) : c.claude.bin},
+    landing: c.landing,
+    interactive: c.interactive,
+    notify: c.notify,
+    prompts,
+  }
+}
+
+/** Load and validate the configuration (SPEC §3). */
+export async function loadConfig(opts: LoadOptions): Promise<Config> {
+  const found = await findConfigFile(opts)
+  if (!found) {
+    throw new UsageError(
+      'No dispatch configuration found.',
+      `Create ${path.join(xdgDir('config', opts.env), 'dispatch', 'config.yaml')} or a .dispatchrc (see .dispatchrc.example), or pass --config <file>. allowedOwners is required.`,
+    )
+  }
+  return validateConfig(found.raw, found.file, opts.env, opts.warn)
+}

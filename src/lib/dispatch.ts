@@ -1,0 +1,300 @@
+import {mkdir, open} from 'node:fs/promises'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {parseClaims} from './claims.js'
+import {type ClaudeOptions, claudeConfigFile, findClaudeBinary, headlessArgs, interactiveArgs, preTrust} from './claude.js'
+import type {Config, PromptKind} from './config.js'
+import {FailureError, PolicyError, errorMessage} from './errors.js'
+import {resolveIssue, type Forges, type ResolvedIssue} from './forges/index.js'
+import {gitAt} from './git.js'
+import {withLock} from './lock.js'
+import {logPath} from './naming.js'
+import {notify} from './notify.js'
+import {cascadeBudget, type DispatchMode} from './policy.js'
+import {renderPrompt} from './prompt.js'
+import {reap} from './reap.js'
+import {Registry, SCHEMA_VERSION, findConflicts, type SidequestRecord} from './registry.js'
+import {ensureStateDir} from './state.js'
+import {findCheckout, type Checkout} from './workspace.js'
+import {defaultBranch, ensureWorktree, planWorktree, type WorktreePlan} from './worktree.js'
+import {launchWorker, type HealthVerdict} from './worker/spawn.js'
+import {shellQuote as q} from './shell.js'
+
+/** Everything a dispatching command needs from the outside world, wired in one place. */
+export interface DispatchContext {
+  config: Config
+  env: NodeJS.ProcessEnv
+  cwd: string
+  forges: Forges
+  warn: (message: string) => void
+  now: () => Date
+}
+
+export type Posture = 'watch' | 'consult'
+
+export interface DispatchOptions {
+  mode: DispatchMode
+  ref: string
+  dryRun: boolean
+  claudeBin?: string
+  permissionMode?: string
+  allowedTools?: string
+  claims: string[]
+  worktree: boolean
+  force: boolean
+  model?: string
+  maxBudgetUsd?: number
+  depth?: number
+  extraArgs: string[]
+  posture?: Posture
+}
+
+/** What resolution and planning decided; printed by --dry-run. */
+export interface DispatchPlan {
+  mode: DispatchMode
+  issue: ResolvedIssue
+  checkout: Checkout
+  worktree: WorktreePlan
+  cwd: string
+  branch: string
+  claims: string[]
+  cascadeDepth: number
+  claudeBin: string
+  /** argv after the binary. */
+  args: string[]
+  prompt: string
+  promptKind: PromptKind
+  parentSession: string | null
+}
+
+/** The shell command that runs this very dispatch, for cascade workers' prompts. */
+export function dispatchCommand(): string {
+  const here = fileURLToPath(import.meta.url)
+  const root = path.resolve(path.dirname(here), '..', '..')
+  return `${q(process.execPath)} ${q(path.join(root, 'bin', 'run.js'))}`
+}
+
+function promptKindFor(mode: DispatchMode, posture: Posture | undefined): PromptKind {
+  if (mode === 'interactive') return posture === 'consult' ? 'interactive-consult' : 'interactive-watch'
+  return mode
+}
+
+function claudeOptions(config: Config, opts: DispatchOptions): ClaudeOptions {
+  const tools = opts.allowedTools
+    ? opts.allowedTools
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean)
+    : config.claude.allowedTools
+  return {
+    permissionMode: opts.permissionMode ?? config.claude.permissionMode,
+    allowedTools: tools,
+    model: opts.model ?? config.claude.model,
+    maxBudgetUsd: opts.maxBudgetUsd ?? config.claude.maxBudgetUsd,
+    extraArgs: [...config.claude.extraArgs, ...opts.extraArgs],
+  }
+}
+
+/**
+ * Resolve and check everything that needs no writes: cascade budget, issue,
+ * claude binary, checkout, claims, worktree plan, prompt and argv. Used as is
+ * by --dry-run, and as the first half of a real dispatch.
+ */
+export async function planDispatch(ctx: DispatchContext, opts: DispatchOptions): Promise<DispatchPlan> {
+  // The budget needs no network: a headless worker's attempt to dispatch is refused before any request.
+  const cascadeDepth = cascadeBudget(opts.mode, opts.depth, ctx.env.DISPATCH_CASCADE_DEPTH)
+  const issue = await resolveIssue(opts.ref, ctx.config, ctx.forges)
+  if (issue.movedFrom) ctx.warn(`warning: ${issue.movedFrom} now lives at ${issue.ref}; using ${issue.ref}`)
+
+  let claudeBin: string
+  try {
+    claudeBin = findClaudeBinary(opts.claudeBin ?? ctx.config.claude.bin, ctx.env, ctx.cwd)
+  } catch (error) {
+    if (!opts.dryRun) throw error
+    ctx.warn(`warning: ${errorMessage(error)}`)
+    claudeBin = opts.claudeBin ?? ctx.config.claude.bin
+  }
+
+  const checkout = await findCheckout(ctx.config, issue.owner, issue.repo, issue.webBase)
+  const claims = parseClaims(opts.claims, ctx.cwd)
+  let worktree: WorktreePlan
+  if (opts.worktree) {
+    worktree = await planWorktree({checkout: checkout.dir, worktreeRoot: ctx.config.worktreeRoot, owner: issue.owner, repo: issue.repo, number: issue.number, title: issue.title})
+  } else {
+    const git = await gitAt(checkout.dir)
+    const branch = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || 'HEAD'
+    const def = await defaultBranch(git).catch(() => ({name: branch, startPoint: branch}))
+    worktree = {path: checkout.dir, branch, defaultBranch: def.name, startPoint: def.startPoint, action: 'in-place'}
+  }
+  const promptKind = promptKindFor(opts.mode, opts.posture)
+  const prompt = await renderPrompt(
+    {
+      kind: promptKind,
+      issue,
+      cwd: worktree.path,
+      branch: worktree.branch,
+      defaultBranch: worktree.defaultBranch,
+      landing: ctx.config.landing,
+      depth: cascadeDepth,
+      dispatchCommand: dispatchCommand(),
+    },
+    ctx.config,
+  )
+  const co = claudeOptions(ctx.config, opts)
+  const args = opts.mode === 'interactive' ? interactiveArgs(prompt, co) : headlessArgs(prompt, co)
+  return {
+    mode: opts.mode,
+    issue,
+    checkout,
+    worktree,
+    cwd: worktree.path,
+    branch: worktree.branch,
+    claims,
+    cascadeDepth,
+    claudeBin,
+    args,
+    prompt,
+    promptKind,
+    parentSession: ctx.env.CLAUDE_CODE_SESSION_ID || null,
+  }
+}
+
+/** The policy checks against active workers (SPEC §7). Pure over the given records. */
+export function checkAgainstActive(active: readonly SidequestRecord[], ref: string, claims: readonly string[], maxActive: number, force: boolean): void {
+  if (!force) {
+    const dup = active.find((r) => r.ref.toLowerCase() === ref.toLowerCase())
+    if (dup) {
+      throw new PolicyError(
+        `${ref} already has an active worker (pid ${dup.pid}, ${dup.mode}, started ${dup.started_at}).`,
+        `Follow it with: dispatch status ${ref}. Use --force to start another anyway.`,
+      )
+    }
+    for (const claim of claims) {
+      const hits = findConflicts(active, claim)
+      if (hits.length > 0) {
+        const h = hits[0]
+        throw new PolicyError(
+          `Claim ${claim} overlaps ${h.claim} (${h.reason}), claimed by pid ${h.pid} working on ${h.ref}.`,
+          'Wait for that worker, narrow --claims, or use --force.',
+        )
+      }
+    }
+  }
+  if (active.length >= maxActive) {
+    throw new PolicyError(`${active.length} workers are active; maxActive is ${maxActive}.`, 'Wait for one to finish (dispatch sidequests list), or raise maxActive in the config.')
+  }
+}
+
+/** The environment a worker runs with. */
+export function workerEnv(ctx: DispatchContext, plan: DispatchPlan): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...ctx.env}
+  // Claude sets these for its own children; a worker must start a session of its own.
+  delete env.CLAUDE_CODE_SESSION_ID
+  delete env.CLAUDECODE
+  delete env.CLAUDE_CODE_ENTRYPOINT
+  if (ctx.config.landing === 'none') {
+    // Nothing to push: the worker gets no forge credentials.
+    for (const name of ['GH_TOKEN', 'GITHUB_TOKEN', ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN']) delete env[name]
+  }
+  if (plan.mode === 'interactive') delete env.DISPATCH_CASCADE_DEPTH
+  else env.DISPATCH_CASCADE_DEPTH = String(plan.cascadeDepth)
+  // Sub-dispatches from a cascade worker use the same configuration.
+  env.DISPATCH_CONFIG = ctx.config.file
+  return env
+}
+
+export function baseRecord(ctx: DispatchContext, plan: DispatchPlan, log: string | null): Omit<SidequestRecord, 'pid' | 'pid_start_time'> {
+  return {
+    schema_version: SCHEMA_VERSION,
+    mode: plan.mode,
+    ref: plan.issue.ref,
+    forge: plan.issue.forge,
+    url: plan.issue.url,
+    title: plan.issue.title,
+    started_at: ctx.now().toISOString(),
+    parent_session: plan.parentSession,
+    paths_claimed: plan.claims,
+    cwd: plan.cwd,
+    branch: plan.branch,
+    log_path: log,
+    cascade_depth: plan.cascadeDepth,
+    claude_session_id: null,
+    checkout: plan.checkout.dir,
+  }
+}
+
+/**
+ * The part of a real dispatch that must not race other dispatches: checks
+ * against active workers, worktree, trust. Runs under the registry lock; the
+ * caller starts the worker (and writes its record) inside the same lock.
+ */
+export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPlan, force: boolean, start: (plan: DispatchPlan) => Promise<T>): Promise<T> {
+  const {stateDir} = ctx.config
+  await ensureStateDir(stateDir)
+  // Best-effort, quiet: clean merged worktrees of this repo before adding one.
+  await reap({worktreeRoot: ctx.config.worktreeRoot, stateDir, dryRun: false, only: {owner: plan.issue.owner, repo: plan.issue.repo}, fetch: false}).catch(() => [])
+  const registry = new Registry({stateDir, warn: ctx.warn})
+  return withLock(path.join(stateDir, 'locks', 'dispatch'), async () => {
+    checkAgainstActive(await registry.active(), plan.issue.ref, plan.claims, ctx.config.maxActive, force)
+    if (plan.worktree.action !== 'in-place') {
+      plan.worktree = await ensureWorktree({
+        checkout: plan.checkout.dir,
+        worktreeRoot: ctx.config.worktreeRoot,
+        owner: plan.issue.owner,
+        repo: plan.issue.repo,
+        number: plan.issue.number,
+        title: plan.issue.title,
+      })
+    }
+    const trust = await preTrust(claudeConfigFile(ctx.env), plan.cwd, path.join(stateDir, 'locks'))
+    if (trust === 'corrupt') ctx.warn(`warning: ${claudeConfigFile(ctx.env)} is not valid JSON; left it alone, so Claude may ask to trust ${plan.cwd}`)
+    return start(plan)
+  })
+}
+
+export interface HeadlessResult {
+  record: SidequestRecord
+  health: HealthVerdict
+}
+
+/** Create the log file exclusively, 0600; a clash (same second) gets a suffix. */
+async function createLog(stateDir: string, plan: DispatchPlan, started: Date): Promise<string> {
+  const base = logPath(stateDir, plan.issue.owner, plan.issue.repo, plan.issue.number, started)
+  await mkdir(path.dirname(base), {recursive: true, mode: 0o700})
+  for (let i = 0; i < 100; i++) {
+    const file = i === 0 ? base : base.replace(/\.log$/, `-${i}.log`)
+    try {
+      const handle = await open(file, 'wx', 0o600)
+      await handle.close()
+      return file
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new FailureError(`Cannot create the log ${file}: ${errorMessage(error)}.`, 'Check free space and permissions of the state directory.')
+      }
+    }
+  }
+  throw new FailureError(`Too many logs for ${plan.issue.ref} in one second.`, 'Try again.')
+}
+
+/** `dispatch headless` / `dispatch cascade`: everything up to a healthy, detached worker. */
+export async function runHeadless(ctx: DispatchContext, plan: DispatchPlan, force: boolean): Promise<HeadlessResult> {
+  const launched = await prepareWorkspace(ctx, plan, force, async (p) => {
+    const started = ctx.now()
+    const log = await createLog(ctx.config.stateDir, p, started)
+    return launchWorker({
+      claudeBin: p.claudeBin,
+      args: p.args,
+      cwd: p.cwd,
+      env: workerEnv(ctx, p),
+      logPath: log,
+      stateDir: ctx.config.stateDir,
+      record: baseRecord(ctx, p, log),
+      notify: ctx.config.notify,
+    })
+  })
+  const result = await launched.waitHealthy(ctx.config.healthWindowMs)
+  const r = result.record
+  await notify(ctx.config.notify, {event: 'dispatched', mode: r.mode, ref: r.ref, title: r.title, url: r.url, cwd: r.cwd, pid: r.pid}, ctx.env, ctx.warn)
+  return result
+}

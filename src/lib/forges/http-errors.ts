@@ -1,0 +1,45 @@
+import {FailureError, NotFoundError} from '../errors.js'
+
+/** A forge said the issue is not there; `status` tells a plain 404 from a 410. */
+export class IssueNotFoundError extends NotFoundError {
+  constructor(message: string, suggestion: string, readonly status: 404 | 410) {
+    super(message, suggestion)
+  }
+}
+
+/** Turn an HTTP status from a forge into the right error, naming the host and the next step. */
+export function errorForStatus(
+  status: number,
+  what: string,
+  host: string,
+  detail: {resetAt?: Date; tokenHint: string; message?: string},
+): Error {
+  if (status === 404) {
+    return new IssueNotFoundError(
+      `${what} was not found on ${host} (404).`,
+      `Check the owner, repository and number; for a private repository ${detail.tokenHint}.`,
+      404,
+    )
+  }
+  if (status === 410) return new IssueNotFoundError(`${what} was deleted on ${host} (410 Gone).`, 'Pick another issue.', 410)
+  if (status === 401) return new FailureError(`${host} rejected the token (401).`, `Refresh it: ${detail.tokenHint}.`)
+  if (status === 403 || status === 429) {
+    const when = detail.resetAt ? ` until ${detail.resetAt.toISOString()}` : ''
+    const rateLimited = status === 429 || detail.resetAt !== undefined
+    return rateLimited
+      ? new FailureError(`${host} is rate-limiting requests (${status})${when}.`, `Wait, or authenticate for a higher limit: ${detail.tokenHint}.`)
+      : new FailureError(`${host} refused access to ${what} (403).`, `Check the token's permissions: ${detail.tokenHint}.`)
+  }
+  if (status >= 500) return new FailureError(`${host} failed with ${status} while fetching ${what}, after retries.`, 'Try again later.')
+  return new FailureError(`${host} answered ${status} for ${what}${detail.message ? `: ${detail.message}` : ''}.`, 'Try again, or run dispatch doctor.')
+}
+
+export function timeoutError(host: string, ms: number): FailureError {
+  return new FailureError(`Timed out after ${Math.round(ms / 100) / 10} s waiting for ${host}.`, 'Check the network, or raise timeoutMs in the config.')
+}
+
+export function networkError(host: string, cause: unknown): FailureError {
+  const code = (cause as {code?: string})?.code ?? (cause as {cause?: {code?: string}})?.cause?.code
+  const msg = code ?? (cause instanceof Error ? cause.message : String(cause))
+  return new FailureError(`Could not reach ${host}: ${msg}.`, 'Check the network and the configured URL (dispatch doctor).')
+}

@@ -1,0 +1,109 @@
+import {spawn} from 'node:child_process'
+import {constants, accessSync} from 'node:fs'
+import path from 'node:path'
+
+import type {Config} from './config.js'
+import {errorMessage} from './errors.js'
+
+/** What notifiers receive (SPEC §7). */
+export interface NotifyEvent {
+  event: 'dispatched' | 'finished'
+  mode: string
+  ref: string
+  title: string
+  url: string
+  cwd: string
+  pid: number
+  exit_code?: number | null
+}
+
+export type NotifyConfig = Config['notify']
+
+/** One line for ntfy and desktop notifications. Pure. */
+export function notifyLine(e: NotifyEvent): string {
+  const what = e.event === 'dispatched' ? `started (${e.mode}, pid ${e.pid})` : `finished with exit code ${e.exit_code ?? 'unknown'}`
+  return `${e.ref} ${what}: ${e.title}`.replace(/[\r\n]+/g, ' ')
+}
+
+function onPath(bin: string, env: NodeJS.ProcessEnv): boolean {
+  return (env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      accessSync(path.join(dir, bin), constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
+}
+
+function runBounded(cmd: string, args: string[], input: string | undefined, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // Own process group so a hung notifier (and anything it started) can be killed whole.
+    const child = spawn(cmd, args, {stdio: ['pipe', 'ignore', 'pipe'], env, detached: true})
+    let stderr = ''
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL')
+      } catch {}
+      reject(new Error(`timed out after ${timeoutMs} ms`))
+    }, timeoutMs)
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-500)
+    })
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      if (code === 0) resolve()
+      else reject(new Error(`exited with ${code}${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}`))
+    })
+    child.stdin!.on('error', () => {})
+    child.stdin!.end(input ?? '')
+  })
+}
+
+/**
+ * Tell the operator's notifiers about an event. Every notifier is bounded in
+ * time and a failure is only a warning: notification never fails a dispatch.
+ */
+export async function notify(config: NotifyConfig, event: NotifyEvent, env: NodeJS.ProcessEnv, warn: (m: string) => void): Promise<void> {
+  const jobs: Array<Promise<void>> = []
+  const timeoutMs = config.timeoutMs ?? 5000
+  if (config.command) {
+    jobs.push(
+      runBounded('/bin/sh', ['-c', config.command], JSON.stringify(event) + '\n', timeoutMs, env).catch((error) =>
+        warn(`warning: notify.command failed: ${errorMessage(error)}`),
+      ),
+    )
+  }
+  if (config.ntfy) {
+    const url = config.ntfy
+    jobs.push(
+      fetch(url, {
+        method: 'POST',
+        body: notifyLine(event),
+        headers: {title: `dispatch: ${event.ref}`.replace(/[^\x20-\x7e]/g, '?'), tags: event.event === 'finished' ? 'checkered_flag' : 'rocket'},
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+        .then(async (res) => {
+          await res.body?.cancel().catch(() => {})
+          if (!res.ok) throw new Error(`HTTP ${res.status}`)
+        })
+        .catch((error) => warn(`warning: notify.ntfy (${new URL(url).host}) failed: ${errorMessage(error)}`)),
+    )
+  }
+  if (config.desktop) {
+    if (onPath('notify-send', env)) {
+      jobs.push(
+        runBounded('notify-send', ['dispatch', notifyLine(event)], undefined, timeoutMs, env).catch((error) =>
+          warn(`warning: notify-send failed: ${errorMessage(error)}`),
+        ),
+      )
+    } else {
+      warn('warning: notify.desktop is on but notify-send is not installed')
+    }
+  }
+  await Promise.all(jobs)
+}

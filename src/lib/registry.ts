@@ -1,0 +1,244 @@
+import {lstatSync} from 'node:fs'
+import {mkdir, readFile, readdir, rename, stat, unlink, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import {canonicalPath, claimOverlap, type ConflictReason} from './claims.js'
+import type {ForgeKind} from './issue-ref.js'
+import {isSameProcessAlive} from './proc.js'
+
+export const SCHEMA_VERSION = 1
+
+export type SidequestMode = 'headless' | 'cascade' | 'interactive'
+
+/**
+ * One registry record: `<stateDir>/sidequests/<pid>.json` (SPEC §5).
+ * snake_case keys are the public format other tools read.
+ */
+export interface SidequestRecord {
+  schema_version: number
+  /** The claude process. */
+  pid: number
+  /** Opaque OS start time of `pid`, to tell a live worker from a reused pid. */
+  pid_start_time: string | null
+  mode: SidequestMode
+  /** Canonical `owner/repo#N`. */
+  ref: string
+  forge: ForgeKind
+  url: string
+  title: string
+  /** ISO 8601. */
+  started_at: string
+  /** CLAUDE_CODE_SESSION_ID of whoever dispatched this worker, when it was a Claude session. */
+  parent_session: string | null
+  /** Absolute, canonical paths the worker declared it will edit. */
+  paths_claimed: string[]
+  cwd: string
+  branch: string
+  log_path: string | null
+  cascade_depth: number
+  claude_session_id: string | null
+  /** The main checkout the worktree belongs to. */
+  checkout?: string
+  /** pid of the supervisor that owns the worker (headless, cascade). */
+  supervisor_pid?: number | null
+  ended_at?: string | null
+  exit_code?: number | null
+  cost_usd?: number | null
+  num_turns?: number | null
+  /** Set when dispatch judged the start a failure and stopped the worker. */
+  crashed?: boolean
+  /** Why it crashed, in a sentence. */
+  error?: string | null
+}
+
+/** One (active worker, claim) overlap with a queried path. */
+export interface Conflict {
+  pid: number
+  ref: string
+  claim: string
+  path: string
+  reason: ConflictReason
+}
+
+export type WorkerState = 'running' | 'exited' | 'crashed' | 'unknown'
+
+export interface RegistryOptions {
+  stateDir: string
+  /** Called for records that are skipped (corrupt, foreign). Defaults to silence. */
+  warn?: (message: string) => void
+}
+
+function isRecord(value: unknown): value is SidequestRecord {
+  if (value === null || typeof value !== 'object') return false
+  const r = value as Record<string, unknown>
+  return (
+    Number.isInteger(r.pid) &&
+    (r.pid as number) > 0 &&
+    typeof r.ref === 'string' &&
+    typeof r.started_at === 'string' &&
+    typeof r.cwd === 'string' &&
+    Array.isArray(r.paths_claimed) &&
+    (r.paths_claimed as unknown[]).every((p) => typeof p === 'string')
+  )
+}
+
+/** Fill keys older records may lack, so readers see one shape. */
+function normalise(r: SidequestRecord): SidequestRecord {
+  return {
+    ...r,
+    schema_version: typeof r.schema_version === 'number' ? r.schema_version : 0,
+    pid_start_time: r.pid_start_time ?? null,
+    mode: r.mode ?? 'headless',
+    forge: r.forge ?? 'github',
+    url: r.url ?? '',
+    title: r.title ?? '',
+    parent_session: r.parent_session ?? null,
+    branch: r.branch ?? '',
+    log_path: r.log_path ?? null,
+    cascade_depth: typeof r.cascade_depth === 'number' ? r.cascade_depth : 0,
+    claude_session_id: r.claude_session_id ?? null,
+  }
+}
+
+/** Is the worker behind a record still running (pid alive and the same process)? */
+export function isActive(record: SidequestRecord): boolean {
+  if (record.ended_at) return false
+  return isSameProcessAlive(record.pid, record.pid_start_time)
+}
+
+/** RUNNING / EXITED n / CRASHED / UNKNOWN (pid gone without an end written, e.g. the supervisor was killed). */
+export function workerState(record: SidequestRecord, alive = isActive(record)): WorkerState {
+  if (record.crashed) return 'crashed'
+  if (record.ended_at) return 'exited'
+  return alive ? 'running' : 'unknown'
+}
+
+/** Every overlap between the given records' claims and a path (canonical absolute). Pure. */
+export function findConflicts(records: readonly SidequestRecord[], target: string): Conflict[] {
+  const out: Conflict[] = []
+  for (const r of records) {
+    for (const claim of r.paths_claimed) {
+      const reason = claimOverlap(claim, target)
+      if (reason) out.push({pid: r.pid, ref: r.ref, claim, path: target, reason})
+    }
+  }
+  return out
+}
+
+/**
+ * The sidequest registry: one JSON file per worker under `<stateDir>/sidequests`.
+ * Safe to use from other programs; it never starts the CLI.
+ *
+ * @example
+ * const registry = new Registry({stateDir: `${process.env.HOME}/.local/state/dispatch`})
+ * for (const w of await registry.active()) console.log(w.pid, w.ref, w.paths_claimed)
+ */
+export class Registry {
+  readonly dir: string
+  private readonly warn: (message: string) => void
+
+  constructor(opts: RegistryOptions) {
+    this.dir = path.join(opts.stateDir, 'sidequests')
+    this.warn = opts.warn ?? (() => {})
+  }
+
+  fileFor(pid: number): string {
+    return path.join(this.dir, `${pid}.json`)
+  }
+
+  /** Every readable record, ended ones included, oldest first. Corrupt files are skipped with a warning. */
+  async all(): Promise<SidequestRecord[]> {
+    let names: string[]
+    try {
+      names = await readdir(this.dir)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw error
+    }
+    const uid = typeof process.getuid === 'function' ? process.getuid() : undefined
+    const records = await Promise.all(
+      names
+        .filter((n) => /^\d+\.json$/.test(n))
+        .map(async (name) => {
+          const file = path.join(this.dir, name)
+          try {
+            if (uid !== undefined) {
+              const st = await stat(file)
+              if (st.uid !== uid) {
+                this.warn(`warning: skipping ${file}: owned by uid ${st.uid}, not you; remove it if you did not put it there`)
+                return undefined
+              }
+            }
+            const parsed: unknown = JSON.parse(await readFile(file, 'utf8'))
+            if (!isRecord(parsed)) {
+              this.warn(`warning: skipping ${file}: not a sidequest record`)
+              return undefined
+            }
+            return normalise(parsed)
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+            this.warn(`warning: skipping corrupt record ${file}: ${(error as Error).message}`)
+            return undefined
+          }
+        }),
+    )
+    return records
+      .filter((r): r is SidequestRecord => r !== undefined)
+      .sort((a, b) => a.started_at.localeCompare(b.started_at) || a.pid - b.pid)
+  }
+
+  /** Workers whose process is alive and is the one recorded, oldest first. */
+  async active(): Promise<SidequestRecord[]> {
+    return (await this.all()).filter((r) => isActive(r))
+  }
+
+  async get(pid: number): Promise<SidequestRecord | undefined> {
+    try {
+      const parsed: unknown = JSON.parse(await readFile(this.fileFor(pid), 'utf8'))
+      return isRecord(parsed) ? normalise(parsed) : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  /**
+   * Every (active worker, claim) pair overlapping `target`. Relative paths
+   * resolve against `cwd`; symlinks are resolved.
+   */
+  async conflicts(target: string, cwd = process.cwd()): Promise<Conflict[]> {
+    return findConflicts(await this.active(), canonicalPath(target, cwd))
+  }
+
+  /** Write a record atomically (temp file + rename), 0600. */
+  async write(record: SidequestRecord): Promise<void> {
+    await mkdir(this.dir, {recursive: true, mode: 0o700})
+    const file = this.fileFor(record.pid)
+    const tmp = path.join(this.dir, `.${record.pid}.${process.pid}.${Date.now()}.tmp`)
+    await writeFile(tmp, JSON.stringify(record, null, 2) + '\n', {mode: 0o600})
+    await rename(tmp, file)
+  }
+
+  /** Merge fields into an existing record, atomically. Returns the new record, or undefined when it is gone. */
+  async update(pid: number, patch: Partial<SidequestRecord>): Promise<SidequestRecord | undefined> {
+    const current = await this.get(pid)
+    if (!current) return undefined
+    const next = {...current, ...patch}
+    await this.write(next)
+    return next
+  }
+
+  async remove(pid: number): Promise<void> {
+    await unlink(this.fileFor(pid)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error
+    })
+  }
+
+  /** Does the registry directory exist and is it a real directory (not a symlink)? */
+  exists(): boolean {
+    try {
+      return lstatSync(this.dir).isDirectory()
+    } catch {
+      return false
+    }
+  }
+}

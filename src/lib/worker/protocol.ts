@@ -1,0 +1,23 @@
+import type {NotifyConfig} from '../notify.js'
+import type {SidequestRecord} from '../registry.js'
+
+/** Everything the supervisor needs to run one worker. */
+export interface WorkerSpec {
+  claudeBin: string
+  args: string[]
+  cwd: string
+  env: NodeJS.ProcessEnv
+  logPath: string
+  stateDir: string
+  /** The record minus what only the supervisor knows (pid, start time). */
+  record: Omit<SidequestRecord, 'pid' | 'pid_start_time'>
+  notify?: NotifyConfig
+}
+
+/** Messages between dispatch and the supervisor, over the IPC channel. */
+export type SupervisorMessage =
+  | {type: 'start'; spec: WorkerSpec}
+  | {type: 'abort'; reason: string}
+  | {type: 'started'; pid: number; record: SidequestRecord}
+  | {type: 'spawn-error'; message: string}
+  | {type: 'exited'; exitCode: number; record?: SidequestRecord}

@@ -1,0 +1,197 @@
+import {spawn, type ChildProcess} from 'node:child_process'
+import {open} from 'node:fs/promises'
+import path from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
+import {fileURLToPath} from 'node:url'
+
+import {FailureError} from '../errors.js'
+import {Registry, type SidequestRecord} from '../registry.js'
+import type {SupervisorMessage, WorkerSpec} from './protocol.js'
+import {healthSignal, parseLine, renderTail} from './stream.js'
+
+export type HealthVerdict = 'replied' | 'window' | 'finished'
+
+export interface StartedWorker {
+  record: SidequestRecord
+  /** replied: a real model reply; window: alive and error-free when the window closed; finished: done and successful already. */
+  health: HealthVerdict
+}
+
+/** A worker that failed at start: the record is marked crashed and the tail shows why. */
+export class WorkerStartError extends FailureError {
+  constructor(
+    message: string,
+    readonly tail: string[],
+    readonly record?: SidequestRecord,
+  ) {
+    super(message, record?.log_path ? `The full log is ${record.log_path}.` : undefined)
+  }
+}
+
+function supervisorEntry(): {file: string; execArgv: string[]} {
+  const self = fileURLToPath(import.meta.url)
+  const ext = path.extname(self)
+  // Under tsx (tests of the service layer) the supervisor is TypeScript too.
+  return {file: path.join(path.dirname(self), `supervisor${ext}`), execArgv: ext === '.ts' ? ['--import', 'tsx'] : []}
+}
+
+/** Read what a log gained since `offset`. */
+async function readFrom(file: string, offset: number): Promise<{text: string; offset: number}> {
+  let handle
+  try {
+    handle = await open(file, 'r')
+  } catch {
+    return {text: '', offset}
+  }
+  try {
+    const {size} = await handle.stat()
+    if (size <= offset) return {text: '', offset}
+    const buf = Buffer.alloc(size - offset)
+    const {bytesRead} = await handle.read(buf, 0, buf.length, offset)
+    return {text: buf.subarray(0, bytesRead).toString('utf8'), offset: offset + bytesRead}
+  } finally {
+    await handle.close()
+  }
+}
+
+async function tailOf(file: string, n = 15): Promise<string[]> {
+  const {text} = await readFrom(file, 0)
+  return renderTail(text.slice(-256 * 1024), n)
+}
+
+function nextMessage(child: ChildProcess, types: Array<SupervisorMessage['type']>, timeoutMs: number): Promise<SupervisorMessage | 'gone' | 'timeout'> {
+  return new Promise((resolve) => {
+    const onMessage = (m: SupervisorMessage) => {
+      if (types.includes(m?.type)) finish(m)
+    }
+    const onExit = () => finish('gone')
+    const timer = setTimeout(() => finish('timeout'), timeoutMs)
+    function finish(value: SupervisorMessage | 'gone' | 'timeout') {
+      clearTimeout(timer)
+      child.off('message', onMessage)
+      child.off('exit', onExit)
+      resolve(value)
+    }
+    child.on('message', onMessage)
+    child.once('exit', onExit)
+  })
+}
+
+/** A launched worker whose record is on disk; its health is not judged yet. */
+export interface LaunchedWorker {
+  record: SidequestRecord
+  waitHealthy(healthWindowMs: number): Promise<StartedWorker>
+}
+
+/**
+ * Launch a supervised, detached worker and return once its record is written
+ * (so callers can drop their registry lock before the health wait).
+ */
+export async function launchWorker(spec: WorkerSpec): Promise<LaunchedWorker> {
+  const entry = supervisorEntry()
+  const registry = new Registry({stateDir: spec.stateDir})
+  // NOTE: detached puts the supervisor in its own session: closing the terminal
+  // or killing dispatch does not reach it or the worker.
+  const child = spawn(process.execPath, [...entry.execArgv, entry.file], {
+    cwd: spec.cwd,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    env: process.env,
+  })
+  const messages: SupervisorMessage[] = []
+  child.on('message', (m: SupervisorMessage) => messages.push(m))
+  const release = () => {
+    if (child.connected) child.disconnect()
+    child.unref()
+  }
+  child.send({type: 'start', spec} satisfies SupervisorMessage)
+
+  const first = await nextMessage(child, ['started', 'spawn-error'], 20_000)
+  if (first === 'gone' || first === 'timeout' || first.type !== 'started') {
+    release()
+    const why = first === 'gone' ? 'the supervisor died' : first === 'timeout' ? 'the supervisor did not answer' : (first as {message: string}).message
+    if (first === 'timeout') child.kill('SIGKILL')
+    throw new WorkerStartError(`The worker did not start: ${why}.`, await tailOf(spec.logPath))
+  }
+  const started = first.record
+  return {
+    record: started,
+    waitHealthy: (healthWindowMs) => judgeHealth(spec, child, messages, started, healthWindowMs, release, registry),
+  }
+}
+
+/**
+ * Wait until the worker is known healthy (SPEC §7): a real model reply, or
+ * alive and error-free when the health window closes. A worker that exits
+ * inside the window, reports an error result, or keeps retrying a 4xx is
+ * stopped, marked crashed, and reported with its log tail.
+ */
+async function judgeHealth(
+  spec: WorkerSpec,
+  child: ChildProcess,
+  messages: SupervisorMessage[],
+  started: SidequestRecord,
+  healthWindowMs: number,
+  release: () => void,
+  registry: Registry,
+): Promise<StartedWorker> {
+  let record = started
+  const deadline = Date.now() + healthWindowMs
+  let offset = 0
+  let pending = ''
+  let verdict: HealthVerdict | undefined
+  let failure: string | undefined
+  let sawSuccess = false
+  for (;;) {
+    const chunk = await readFrom(spec.logPath, offset)
+    offset = chunk.offset
+    const lines = (pending + chunk.text).split('\n')
+    pending = lines.pop() ?? ''
+    for (const line of lines) {
+      const ev = parseLine(line)
+      const signal = ev ? healthSignal(ev) : undefined
+      if (signal?.kind === 'failed') failure ??= signal.reason
+      else if (signal?.kind === 'healthy') {
+        if (ev?.type === 'result') sawSuccess = true
+        else verdict ??= 'replied'
+      }
+    }
+    if (failure) break
+    if (verdict) break
+    const exited = messages.find((m) => m.type === 'exited') as Extract<SupervisorMessage, {type: 'exited'}> | undefined
+    if (exited) {
+      // Drain what the worker wrote last before judging.
+      const rest = await readFrom(spec.logPath, offset)
+      for (const line of (pending + rest.text).split('\n')) {
+        const ev = parseLine(line)
+        const signal = ev ? healthSignal(ev) : undefined
+        if (signal?.kind === 'failed') failure ??= signal.reason
+        else if (signal?.kind === 'healthy' && ev?.type === 'result') sawSuccess = true
+      }
+      if (!failure && exited.exitCode === 0 && sawSuccess) {
+        release()
+        return {record: exited.record ?? record, health: 'finished'}
+      }
+      failure ??= `the worker exited with code ${exited.exitCode} during start-up`
+      record = (await registry.update(record.pid, {crashed: true, error: failure})) ?? record
+      release()
+      throw new WorkerStartError(`The worker for ${record.ref} failed to start: ${failure}.`, await tailOf(spec.logPath), record)
+    }
+    if (Date.now() >= deadline) {
+      verdict = 'window'
+      break
+    }
+    await delay(40)
+  }
+
+  if (failure) {
+    child.send({type: 'abort', reason: failure} satisfies SupervisorMessage)
+    const end = await nextMessage(child, ['exited'], 10_000)
+    if (end !== 'gone' && end !== 'timeout' && end.type === 'exited' && end.record) record = end.record
+    else record = (await registry.update(record.pid, {crashed: true, error: failure, ended_at: new Date().toISOString()})) ?? record
+    release()
+    throw new WorkerStartError(`The worker for ${record.ref} failed to start: ${failure}.`, await tailOf(spec.logPath), record)
+  }
+  release()
+  return {record, health: verdict!}
+}

@@ -1,0 +1,122 @@
+/**
+ * The supervisor: a small detached node process that owns one claude worker.
+ * dispatch starts it (own session, so it survives the terminal closing),
+ * sends it the spec over IPC, and may disconnect at any time. The supervisor
+ * writes the registry record as soon as claude has a pid, and the end of the
+ * run (exit code, cost, turns, session id) when claude exits.
+ */
+import {spawn} from 'node:child_process'
+import {closeSync, openSync, readFileSync} from 'node:fs'
+
+import {notify} from '../notify.js'
+import {processStartTime} from '../proc.js'
+import {Registry} from '../registry.js'
+import type {SupervisorMessage, WorkerSpec} from './protocol.js'
+import {summarise} from './stream.js'
+
+function send(message: SupervisorMessage): void {
+  if (process.connected && process.send) {
+    try {
+      process.send(message)
+    } catch {
+      // dispatch went away; the record is the source of truth.
+    }
+  }
+}
+
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code
+  const signals: Record<string, number> = {SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15}
+  return 128 + (signal ? (signals[signal] ?? 0) : 0)
+}
+
+async function run(spec: WorkerSpec): Promise<void> {
+  const registry = new Registry({stateDir: spec.stateDir})
+  let logFd: number
+  try {
+    logFd = openSync(spec.logPath, 'a', 0o600)
+  } catch (error) {
+    send({type: 'spawn-error', message: `could not open the log ${spec.logPath}: ${(error as Error).message}`})
+    process.exit(1)
+  }
+  const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['ignore', logFd, logFd]})
+  closeSync(logFd)
+
+  let abortReason: string | undefined
+  let killTimer: NodeJS.Timeout | undefined
+  process.on('message', (msg: SupervisorMessage) => {
+    if (msg?.type === 'abort' && child.exitCode === null) {
+      abortReason = msg.reason
+      child.kill('SIGTERM')
+      killTimer = setTimeout(() => child.kill('SIGKILL'), 2000)
+    }
+  })
+
+  child.once('error', (error) => {
+    send({type: 'spawn-error', message: `could not start ${spec.claudeBin}: ${error.message}`})
+    process.exit(1)
+  })
+
+  let recorded: Promise<boolean> = Promise.resolve(false)
+  child.once('spawn', () => {
+    const pid = child.pid!
+    const record = {...spec.record, pid, pid_start_time: processStartTime(pid) ?? null, supervisor_pid: process.pid}
+    recorded = registry.write(record).then(
+      () => {
+        send({type: 'started', pid, record})
+        return true
+      },
+      (error: Error) => {
+        abortReason = `could not write the registry record: ${error.message}`
+        child.kill('SIGKILL')
+        send({type: 'spawn-error', message: abortReason})
+        return false
+      },
+    )
+  })
+
+  child.once('exit', async (code, signal) => {
+    if (killTimer) clearTimeout(killTimer)
+    // NOTE: a worker can exit before its record is on disk; finish that write first.
+    await recorded
+    const exitCode = exitCodeOf(code, signal)
+    let summary = summarise([])
+    try {
+      summary = summarise(readFileSync(spec.logPath, 'utf8').split('\n'))
+    } catch {}
+    const patch = {
+      ended_at: new Date().toISOString(),
+      exit_code: exitCode,
+      cost_usd: summary.costUsd,
+      num_turns: summary.numTurns,
+      claude_session_id: summary.sessionId,
+      ...(abortReason ? {crashed: true, error: abortReason} : {}),
+    }
+    const updated = child.pid ? await registry.update(child.pid, patch).catch(() => undefined) : undefined
+    send({type: 'exited', exitCode, record: updated})
+    if (spec.notify && updated && !abortReason) {
+      await notify(
+        spec.notify,
+        {event: 'finished', mode: updated.mode, ref: updated.ref, title: updated.title, url: updated.url, cwd: updated.cwd, pid: updated.pid, exit_code: exitCode},
+        process.env,
+        () => {},
+      ).catch(() => {})
+    }
+    // Give dispatch a moment to read the exit message, then go.
+    if (process.connected) {
+      const done = setTimeout(() => process.exit(0), 5000)
+      process.once('disconnect', () => {
+        clearTimeout(done)
+        process.exit(0)
+      })
+    } else {
+      process.exit(0)
+    }
+  })
+}
+
+// NOTE: the supervisor has no terminal; ignore hang-ups so nothing upstream can take it down.
+process.on('SIGHUP', () => {})
+process.once('message', (msg: SupervisorMessage) => {
+  if (msg?.type === 'start') void run(msg.spec)
+})

@@ -1,0 +1,85 @@
+import {existsSync, realpathSync, statSync} from 'node:fs'
+import path from 'node:path'
+
+import type {Config} from './config.js'
+import {NotFoundError, errorMessage} from './errors.js'
+import {gitAt, gitFailure} from './git.js'
+import {shellQuote as q} from './shell.js'
+
+export interface Checkout {
+  /** Absolute path of the checkout. */
+  dir: string
+  /** How it was found: an explicit `repos` entry or the workspace layout. */
+  via: 'repos' | 'layout'
+  /** origin's URL, when the checkout has one. */
+  origin?: string
+}
+
+/** Is `child` inside `parent` (or equal to it)? Compares resolved absolute paths. Pure. */
+export function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(path.resolve(parent), path.resolve(child))
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
+
+/**
+ * Where the checkout for owner/repo should be: an explicit `repos` entry wins,
+ * else `workspace.root` + `layout`. A layout path must stay inside the root.
+ */
+export function checkoutPath(config: Config, owner: string, repo: string): {dir: string; via: 'repos' | 'layout'} {
+  const explicit = config.repos[`${owner}/${repo}`.toLowerCase()]
+  if (explicit) return {dir: explicit, via: 'repos'}
+  const rel = config.workspace.layout.replaceAll('{owner}', owner).replaceAll('{repo}', repo)
+  const dir = path.resolve(config.workspace.root, rel)
+  if (!isInside(config.workspace.root, dir)) {
+    throw new NotFoundError(`The workspace layout puts ${owner}/${repo} at ${dir}, outside workspace.root ${config.workspace.root}.`, 'Fix workspace.layout or add a repos entry.')
+  }
+  return {dir, via: 'layout'}
+}
+
+/**
+ * The owner/repo an origin URL points at: the last two path segments, `.git`
+ * stripped. Works for https, ssh, scp-like and local paths. Pure.
+ */
+export function originRepo(url: string): {owner: string; repo: string} | undefined {
+  const cleaned = url.trim().replace(/\/+$/, '').replace(/\.git$/i, '')
+  const parts = cleaned.split(/[/:]/).filter(Boolean)
+  if (parts.length < 2) return undefined
+  return {owner: parts[parts.length - 2], repo: parts[parts.length - 1]}
+}
+
+export function cloneCommand(webBase: string, owner: string, repo: string, dir: string): string {
+  return `git clone ${q(`${webBase}/${owner}/${repo}.git`)} ${q(dir)}`
+}
+
+/** Find and check the local checkout for an issue's repository (SPEC §4). */
+export async function findCheckout(config: Config, owner: string, repo: string, webBase: string): Promise<Checkout> {
+  const {dir, via} = checkoutPath(config, owner, repo)
+  const where = via === 'repos' ? `${dir} (from repos.${owner}/${repo})` : `${dir} (workspace.root + layout)`
+  const clone = `Try: ${cloneCommand(webBase, owner, repo, dir)}`
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new NotFoundError(`No checkout of ${owner}/${repo}: looked in ${where}.`, clone)
+  }
+  const git = await gitAt(dir)
+  let top: string
+  try {
+    top = await git.revparse(['--show-toplevel'])
+  } catch (error) {
+    if (!/not a git repository/i.test(errorMessage(error))) throw gitFailure('inspect the checkout', dir, error)
+    throw new NotFoundError(`${dir} is not a git repository (looked for the checkout of ${owner}/${repo} there).`, clone)
+  }
+  if (realpathSync(top) !== realpathSync(dir)) {
+    throw new NotFoundError(`${dir} is inside the git repository ${top}, not a checkout of ${owner}/${repo} itself.`, clone)
+  }
+  const remotes = await git.getRemotes(true)
+  const origin = remotes.find((r) => r.name === 'origin')?.refs.fetch
+  if (origin) {
+    const points = originRepo(origin)
+    if (!points || points.owner.toLowerCase() !== owner.toLowerCase() || points.repo.toLowerCase() !== repo.toLowerCase()) {
+      throw new NotFoundError(
+        `The checkout at ${dir} has origin ${origin}, which is not ${owner}/${repo}.`,
+        `Point repos.${owner}/${repo} at the right checkout, or ${clone.charAt(0).toLowerCase()}${clone.slice(1)}`,
+      )
+    }
+  }
+  return {dir, via, origin}
+}

@@ -1,0 +1,145 @@
+import {existsSync, mkdirSync} from 'node:fs'
+import path from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
+
+import type {SimpleGit} from 'simple-git'
+
+import {FailureError} from './errors.js'
+import {gitAt, gitFailure, isLockError} from './git.js'
+import {branchName, isIssueBranch, worktreePath} from './naming.js'
+
+export interface WorktreeEntry {
+  path: string
+  /** Short branch name, undefined when detached. */
+  branch?: string
+  prunable: boolean
+}
+
+/** Parse `git worktree list --porcelain`. Pure. */
+export function parseWorktreeList(text: string): WorktreeEntry[] {
+  const entries: WorktreeEntry[] = []
+  for (const block of text.split(/\n\s*\n/)) {
+    const lines = block.split('\n').filter(Boolean)
+    const wt = lines.find((l) => l.startsWith('worktree '))
+    if (!wt) continue
+    const branch = lines.find((l) => l.startsWith('branch '))
+    entries.push({
+      path: wt.slice('worktree '.length),
+      branch: branch ? branch.slice('branch '.length).replace(/^refs\/heads\//, '') : undefined,
+      prunable: lines.some((l) => l.startsWith('prunable')),
+    })
+  }
+  return entries
+}
+
+/** Run a git step, retrying while another process holds one of git's lock files. */
+export async function retryOnLock<T>(fn: () => Promise<T>, attempts = 40): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn()
+    } catch (error) {
+      if (i >= attempts - 1 || !isLockError(error)) throw error
+      await delay(25 + Math.floor(Math.random() * 75))
+    }
+  }
+}
+
+/**
+ * The repository's default branch, read from the repo (never assumed to be
+ * `main`): origin/HEAD when set, else the branch the main checkout is on.
+ */
+export async function defaultBranch(git: SimpleGit): Promise<{name: string; startPoint: string}> {
+  const originHead = await git.raw(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']).catch(() => '')
+  if (originHead.trim().startsWith('origin/')) {
+    const name = originHead.trim().slice('origin/'.length)
+    return {name, startPoint: `origin/${name}`}
+  }
+  const head = await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')
+  if (head.trim()) {
+    const name = head.trim()
+    const remote = await git.raw(['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${name}`]).catch(() => '')
+    return {name, startPoint: remote.trim() ? `origin/${name}` : name}
+  }
+  throw new FailureError('Could not tell the default branch: origin/HEAD is not set and the checkout is on a detached HEAD.', 'Run `git remote set-head origin --auto`, or check out the default branch in the checkout.')
+}
+
+export async function listWorktrees(git: SimpleGit): Promise<WorktreeEntry[]> {
+  return parseWorktreeList(await git.raw(['worktree', 'list', '--porcelain']))
+}
+
+async function localIssueBranches(git: SimpleGit, number: number): Promise<string[]> {
+  const out = await git.raw(['for-each-ref', '--format=%(refname:short)', `refs/heads/dispatch/issue-${number}`, `refs/heads/dispatch/issue-${number}-*`])
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((b) => b && isIssueBranch(b, number))
+}
+
+export interface WorktreePlan {
+  path: string
+  branch: string
+  defaultBranch: string
+  startPoint: string
+  /** reuse: an existing worktree; checkout: an existing branch in a new worktree; create: a new branch. */
+  action: 'reuse' | 'checkout' | 'create' | 'in-place'
+}
+
+export interface WorktreeRequest {
+  checkout: string
+  worktreeRoot: string
+  owner: string
+  repo: string
+  number: number
+  title: string
+}
+
+/** Decide what ensureWorktree would do, reading only. Used by --dry-run and by ensureWorktree. */
+export async function planWorktree(req: WorktreeRequest, git?: SimpleGit): Promise<WorktreePlan> {
+  git ??= await gitAt(req.checkout)
+  const def = await defaultBranch(git)
+  const existing = (await listWorktrees(git)).find((w) => !w.prunable && w.branch && isIssueBranch(w.branch, req.number) && existsSync(w.path))
+  if (existing) return {path: existing.path, branch: existing.branch!, defaultBranch: def.name, startPoint: def.startPoint, action: 'reuse'}
+  const target = worktreePath(req.worktreeRoot, req.owner, req.repo, req.number, req.title)
+  const branches = await localIssueBranches(git, req.number)
+  const wanted = branchName(req.number, req.title)
+  if (branches.length > 0) {
+    const branch = branches.includes(wanted) ? wanted : branches[0]
+    return {path: target, branch, defaultBranch: def.name, startPoint: def.startPoint, action: 'checkout'}
+  }
+  return {path: target, branch: wanted, defaultBranch: def.name, startPoint: def.startPoint, action: 'create'}
+}
+
+/**
+ * Give the issue its own worktree and branch (SPEC §4): reuse an existing
+ * worktree, check out an existing branch as it is (never reset), or create a
+ * new branch from the freshest default branch (fetching origin best-effort).
+ * NOTE: concurrent dispatches into one repo contend for git's lock files;
+ * callers serialise per repo and every step retries on a lock error.
+ */
+export async function ensureWorktree(req: WorktreeRequest, opts: {fetchTimeoutMs?: number} = {}): Promise<WorktreePlan> {
+  const git = await gitAt(req.checkout)
+  try {
+    const remotes = await git.getRemotes()
+    if (remotes.some((r) => r.name === 'origin')) {
+      // Best-effort: offline is fine, the local origin/<default> is used as is.
+      const fetchGit = await gitAt(req.checkout, {timeoutMs: opts.fetchTimeoutMs ?? 15_000})
+      await retryOnLock(() => fetchGit.raw(['fetch', '--quiet', '--no-tags', 'origin'])).catch(() => undefined)
+    }
+    await retryOnLock(() => git.raw(['worktree', 'prune']))
+    const plan = await planWorktree(req, git)
+    if (plan.action === 'reuse') return plan
+    if (existsSync(plan.path)) {
+      throw new FailureError(`${plan.path} already exists but is not a worktree of ${req.checkout}.`, `Move it away (or run git worktree repair there) and dispatch again.`)
+    }
+    mkdirSync(path.dirname(plan.path), {recursive: true, mode: 0o755})
+    if (plan.action === 'checkout') {
+      await retryOnLock(() => git.raw(['worktree', 'add', plan.path, plan.branch]))
+    } else {
+      await retryOnLock(() => git.raw(['worktree', 'add', '--no-track', '-b', plan.branch, plan.path, plan.startPoint]))
+    }
+    return plan
+  } catch (error) {
+    if (error instanceof FailureError) throw error
+    throw gitFailure('prepare the worktree', req.checkout, error)
+  }
+}

@@ -1,0 +1,187 @@
+// A loopback fake forge: one node:http server speaking the GitHub REST and
+// Forgejo API v1 shapes for issues. Plain JavaScript so the demo can use it
+// without a TypeScript loader.
+//
+//   GitHub API   <base>/gh-api/repos/{o}/{r}/issues/{n}     web <base>/gh
+//   Forgejo API  <base>/fj/api/v1/repos/{o}/{r}/issues/{n}  web <base>/fj
+//
+// Scripts make it misbehave on purpose: forge.script('GET /gh-api/repos/o/r/issues/1',
+// [{status: 500}, {status: 200}]) answers the next requests in order.
+import http from 'node:http'
+
+const ISO = '2026-11-01T10:00:00Z'
+
+function key(owner, repo, number) {
+  return `${owner.toLowerCase()}/${repo.toLowerCase()}#${number}`
+}
+
+export async function startFakeForge() {
+  const issues = {github: new Map(), forgejo: new Map()}
+  const moved = {github: new Map(), forgejo: new Map()}
+  const scripts = new Map()
+  const requests = []
+  const sockets = new Set()
+  let base = ''
+
+  const ghApi = () => `${base}/gh-api`
+  const fjApi = () => `${base}/fj/api/v1`
+
+  function githubShape(i) {
+    const api = `${ghApi()}/repos/${i.owner}/${i.repo}`
+    const shape = {
+      url: `${api}/issues/${i.number}`,
+      repository_url: api,
+      labels_url: `${api}/issues/${i.number}/labels{/name}`,
+      comments_url: `${api}/issues/${i.number}/comments`,
+      events_url: `${api}/issues/${i.number}/events`,
+      html_url: `${base}/gh/${i.owner}/${i.repo}/${i.pull ? 'pull' : 'issues'}/${i.number}`,
+      id: 1000 + i.number,
+      node_id: `I_kwDO${i.number}`,
+      number: i.number,
+      title: i.title,
+      user: {login: 'reporter', id: 7, type: 'User'},
+      labels: [],
+      state: i.state,
+      locked: false,
+      assignee: null,
+      assignees: [],
+      milestone: null,
+      comments: 0,
+      created_at: ISO,
+      updated_at: ISO,
+      closed_at: i.state === 'closed' ? ISO : null,
+      author_association: 'OWNER',
+      active_lock_reason: null,
+      body: i.body,
+      state_reason: i.state === 'closed' ? 'completed' : null,
+    }
+    if (i.pull) {
+      shape.pull_request = {
+        url: `${api}/pulls/${i.number}`,
+        html_url: `${base}/gh/${i.owner}/${i.repo}/pull/${i.number}`,
+        diff_url: `${base}/gh/${i.owner}/${i.repo}/pull/${i.number}.diff`,
+        patch_url: `${base}/gh/${i.owner}/${i.repo}/pull/${i.number}.patch`,
+        merged_at: null,
+      }
+    }
+    if (i.omitState) delete shape.state
+    return {...shape, ...(i.extra ?? {})}
+  }
+
+  function forgejoShape(i) {
+    const shape = {
+      id: 2000 + i.number,
+      url: `${fjApi()}/repos/${i.owner}/${i.repo}/issues/${i.number}`,
+      html_url: `${base}/fj/${i.owner}/${i.repo}/${i.pull ? 'pulls' : 'issues'}/${i.number}`,
+      number: i.number,
+      user: {id: 3, login: 'reporter', full_name: '', email: 'reporter@noreply.localhost'},
+      original_author: '',
+      original_author_id: 0,
+      title: i.title,
+      body: i.body,
+      ref: '',
+      assets: [],
+      labels: [],
+      milestone: null,
+      assignee: null,
+      assignees: null,
+      state: i.state,
+      is_locked: false,
+      comments: 0,
+      created_at: ISO,
+      updated_at: ISO,
+      closed_at: i.state === 'closed' ? ISO : null,
+      due_date: null,
+      pull_request: i.pull ? {merged: false, merged_at: null, draft: false, html_url: `${base}/fj/${i.owner}/${i.repo}/pulls/${i.number}`} : null,
+      repository: {id: 42, name: i.repo, owner: i.owner, full_name: `${i.owner}/${i.repo}`},
+      pin_order: 0,
+    }
+    if (i.omitState) delete shape.state
+    return {...shape, ...(i.extra ?? {})}
+  }
+
+  function send(res, status, body, headers = {}) {
+    const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body)
+    res.writeHead(status, {'content-type': 'application/json; charset=utf-8', ...headers})
+    res.end(text)
+  }
+
+  function notFound(res, forge) {
+    send(res, 404, forge === 'github' ? {message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404'} : {message: 'The target couldn\'t be found.', url: `${base}/fj/api/swagger`, errors: []})
+  }
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, base)
+    const line = `${req.method} ${url.pathname}`
+    requests.push({method: req.method, path: url.pathname, headers: req.headers})
+    const queue = scripts.get(line)
+    if (queue && queue.length > 0) {
+      const step = queue.shift()
+      if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs))
+      if (step.destroy) return req.socket.destroy()
+      if (step.status !== 200 || step.body !== undefined || step.headers) {
+        if (step.status !== 200) return send(res, step.status, step.body ?? {message: `scripted ${step.status}`}, step.headers)
+        return send(res, 200, step.body, step.headers)
+      }
+      // status 200 without a body: fall through to the normal answer.
+    }
+    let m
+    if ((m = /^\/gh-api\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(url.pathname))) {
+      const k = key(decodeURIComponent(m[1]), decodeURIComponent(m[2]), Number(m[3]))
+      if (moved.github.has(k)) {
+        const t = moved.github.get(k)
+        return send(res, 301, {message: 'Moved Permanently', url: `${ghApi()}/repos/${t.owner}/${t.repo}/issues/${t.number}`}, {location: `${ghApi()}/repos/${t.owner}/${t.repo}/issues/${t.number}`})
+      }
+      const issue = issues.github.get(k)
+      return issue ? send(res, 200, githubShape(issue), {'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999'}) : notFound(res, 'github')
+    }
+    if ((m = /^\/fj\/api\/v1\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(url.pathname))) {
+      const k = key(decodeURIComponent(m[1]), decodeURIComponent(m[2]), Number(m[3]))
+      if (moved.forgejo.has(k)) {
+        const t = moved.forgejo.get(k)
+        return send(res, 301, '', {location: `${fjApi()}/repos/${t.owner}/${t.repo}/issues/${t.number}`})
+      }
+      const issue = issues.forgejo.get(k)
+      return issue ? send(res, 200, forgejoShape(issue)) : notFound(res, 'forgejo')
+    }
+    if (url.pathname === '/gh-api/rate_limit') {
+      return send(res, 200, {resources: {core: {limit: 5000, remaining: 4999, reset: 1_900_000_000, used: 1}}, rate: {limit: 5000, remaining: 4999, reset: 1_900_000_000, used: 1}})
+    }
+    if (url.pathname === '/fj/api/v1/version') return send(res, 200, {version: '13.0.2+gitea-1.22.0'})
+    notFound(res, url.pathname.startsWith('/fj') ? 'forgejo' : 'github')
+  })
+  server.on('connection', (s) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  base = `http://127.0.0.1:${server.address().port}`
+
+  return {
+    get base() {
+      return base
+    },
+    github: {apiUrl: `${base}/gh-api`, webUrl: `${base}/gh`},
+    forgejo: {baseUrl: `${base}/fj`, apiUrl: `${base}/fj/api/v1`},
+    requests,
+    /** Add or replace an issue. */
+    addIssue({forge = 'github', owner, repo, number, title = `Issue ${number}`, body = '', state = 'open', pull = false, omitState = false, extra}) {
+      issues[forge].set(key(owner, repo, number), {owner, repo, number, title, body, state, pull, omitState, extra})
+    },
+    /** Make the old location answer 301 to the new one (GitHub's transferred-issue behaviour). */
+    transfer({forge = 'github', from, to}) {
+      moved[forge].set(key(from.owner, from.repo, from.number), to)
+    },
+    /** Queue scripted answers for `METHOD /path`, used in order before the normal answer. */
+    script(line, steps) {
+      scripts.set(line, [...steps])
+    },
+    requestsTo(path) {
+      return requests.filter((r) => r.path === path)
+    },
+    async close() {
+      for (const s of sockets) s.destroy()
+      await new Promise((resolve) => server.close(() => resolve()))
+    },
+  }
+}

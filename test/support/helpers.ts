@@ -1,0 +1,180 @@
+import {execFileSync, spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const BIN = path.join(ROOT, 'bin', 'run.js')
+export const STAND_IN = path.join(ROOT, 'test', 'support', 'stand-in-claude.mjs')
+
+/** A hermetic sandbox: HOME, XDG dirs, Claude config dir, workspace and worktree roots under one temp dir. */
+export interface Sandbox {
+  dir: string
+  home: string
+  stateDir: string
+  worktreeRoot: string
+  workspace: string
+  remotes: string
+  claudeDir: string
+  recordDir: string
+  configFile: string
+  env: NodeJS.ProcessEnv
+  cleanup(): void
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: gitEnv()}).trim()
+}
+
+function gitEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'Test',
+    GIT_AUTHOR_EMAIL: 'test@example.invalid',
+    GIT_COMMITTER_NAME: 'Test',
+    GIT_COMMITTER_EMAIL: 'test@example.invalid',
+    GIT_CONFIG_NOSYSTEM: '1',
+  }
+}
+
+export function makeSandbox(): Sandbox {
+  const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'dispatch-test-')))
+  const home = path.join(dir, 'home')
+  const claudeDir = path.join(dir, 'claude-config')
+  for (const d of [home, claudeDir, path.join(dir, 'xdg-config'), path.join(dir, 'workspace'), path.join(dir, 'remotes')]) mkdirSync(d, {recursive: true})
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    LANG: 'C.UTF-8',
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(dir, 'xdg-config'),
+    XDG_DATA_HOME: path.join(dir, 'xdg-data'),
+    XDG_STATE_HOME: path.join(dir, 'xdg-state'),
+    XDG_CACHE_HOME: path.join(dir, 'xdg-cache'),
+    CLAUDE_CONFIG_DIR: claudeDir,
+    OCLIF_SKIP_NEW_VERSION_CHECK: 'true',
+    NO_COLOR: '1',
+    GIT_AUTHOR_NAME: 'Test',
+    GIT_AUTHOR_EMAIL: 'test@example.invalid',
+    GIT_COMMITTER_NAME: 'Test',
+    GIT_COMMITTER_EMAIL: 'test@example.invalid',
+    GIT_CONFIG_NOSYSTEM: '1',
+    STANDIN_RECORD_DIR: path.join(dir, 'stand-in-records'),
+  }
+  const configFile = path.join(dir, 'dispatch.yaml')
+  env.DISPATCH_CONFIG = configFile
+  return {
+    dir,
+    home,
+    stateDir: path.join(dir, 'state'),
+    worktreeRoot: path.join(dir, 'worktrees'),
+    workspace: path.join(dir, 'workspace'),
+    remotes: path.join(dir, 'remotes'),
+    claudeDir,
+    recordDir: path.join(dir, 'stand-in-records'),
+    configFile,
+    env,
+    cleanup() {
+      rmSync(dir, {recursive: true, force: true})
+    },
+  }
+}
+
+/** A repository with a bare origin at remotes/<owner>/<repo>.git and a clone in the workspace. */
+export function makeRepo(sb: Sandbox, owner: string, repo: string, opts: {defaultBranch?: string; origin?: boolean} = {}): string {
+  const branch = opts.defaultBranch ?? 'main'
+  const checkout = path.join(sb.workspace, owner, repo)
+  mkdirSync(checkout, {recursive: true})
+  git(checkout, 'init', '-q', '-b', branch)
+  writeFileSync(path.join(checkout, 'README.md'), `# ${repo}\n`)
+  git(checkout, 'add', 'README.md')
+  git(checkout, 'commit', '-q', '-m', 'Initial commit')
+  if (opts.origin !== false) {
+    const bare = path.join(sb.remotes, owner, `${repo}.git`)
+    mkdirSync(path.dirname(bare), {recursive: true})
+    git(sb.dir, 'init', '-q', '--bare', '-b', branch, bare)
+    git(checkout, 'remote', 'add', 'origin', bare)
+    git(checkout, 'push', '-q', '-u', 'origin', branch)
+    git(checkout, 'remote', 'set-head', 'origin', branch)
+  }
+  return checkout
+}
+
+export interface ForgeUrls {
+  github: {apiUrl: string; webUrl: string}
+  forgejo?: {baseUrl: string; apiUrl: string}
+}
+
+export function writeConfig(sb: Sandbox, forge: ForgeUrls, extra: Record<string, unknown> = {}): void {
+  const config = {
+    allowedOwners: ['acme', 'Solo-Dev'],
+    workspace: {root: sb.workspace, layout: '{owner}/{repo}'},
+    worktreeRoot: sb.worktreeRoot,
+    stateDir: sb.stateDir,
+    healthWindowMs: 1500,
+    timeoutMs: 3000,
+    github: forge.github,
+    ...(forge.forgejo ? {forgejo: forge.forgejo} : {}),
+    claude: {bin: STAND_IN, permissionMode: 'acceptEdits'},
+    landing: 'pr',
+    ...extra,
+  }
+  writeFileSync(sb.configFile, JSON.stringify(config, null, 2))
+}
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Run the real binary as a child process. */
+export function runCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env: opts.env, stdio: ['pipe', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`dispatch ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 30_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
+    }, opts.timeoutMs ?? 30_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code: code ?? -1, stdout, stderr})
+    })
+    child.stdin.end(opts.input ?? '')
+  })
+}
+
+/** Wait for a condition with a deadline; never a bare sleep. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await delay(25)
+  }
+}
+
+/** Kill every process a test left (workers, supervisors), by pid. */
+export function killQuietly(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {}
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// A stand-in for the `claude` CLI. It records how it was started (argv, cwd,
+// selected env) and behaves as the environment tells it, printing the same
+// stream-json events the real CLI prints with `-p --output-format stream-json --verbose`.
+//
+//   STANDIN_RECORD_DIR  write <pid>.json with {argv, cwd, env} there
+//   STANDIN_MODE        ok (default) | crash | synthetic400 | retry401 | silent | error-result
+//   STANDIN_HOLD_FILE   after replying, stay alive until this file exists
+//   STANDIN_EXIT        exit code at the end (default 0)
+//   STANDIN_COMMIT      1: write a file and commit it on the current branch
+//   STANDIN_REPLY_DELAY_MS  wait this long before the first model reply
+import {execFileSync} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+const env = process.env
+const argv = process.argv.slice(2)
+const sessionId = randomUUID()
+const mode = env.STANDIN_MODE || 'ok'
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+const emit = (event) => process.stdout.write(JSON.stringify(event) + '\n')
+
+if (argv[0] === '--version') {
+  process.stdout.write('2.1.0 (Claude Code stand-in)\n')
+  process.exit(0)
+}
+
+if (env.STANDIN_RECORD_DIR) {
+  mkdirSync(env.STANDIN_RECORD_DIR, {recursive: true})
+  const keep = Object.fromEntries(
+    Object.entries(env).filter(([k]) => /^(DISPATCH_|CLAUDE|GH_|GITHUB_|FORGEJO_|HOME$|PATH$|TMUX)/.test(k)),
+  )
+  writeFileSync(path.join(env.STANDIN_RECORD_DIR, `${process.pid}.json`), JSON.stringify({argv, cwd: process.cwd(), env: keep, pid: process.pid}, null, 2))
+}
+
+async function holdUntilReleased() {
+  if (!env.STANDIN_HOLD_FILE) return
+  while (!existsSync(env.STANDIN_HOLD_FILE)) await sleep(25)
+}
+
+const headless = argv.includes('-p') || argv.includes('--print')
+const resumeAt = argv.indexOf('--resume')
+
+if (!headless) {
+  // Interactive: show what we were asked to do, then wait.
+  const prompt = argv.includes('--') ? argv[argv.indexOf('--') + 1] : argv[argv.length - 1]
+  process.stdout.write(resumeAt >= 0 ? `stand-in resumed session ${argv[resumeAt + 1]}\n` : `stand-in interactive session\n${prompt ?? ''}\n`)
+  await holdUntilReleased()
+  process.exit(Number(env.STANDIN_EXIT || 0))
+}
+
+const model = 'claude-stand-in-1'
+emit({type: 'system', subtype: 'init', cwd: process.cwd(), session_id: sessionId, tools: ['Bash', 'Read', 'Edit'], model, permissionMode: 'default', apiKeySource: 'none'})
+
+if (mode === 'crash') {
+  process.stderr.write('stand-in: simulated crash at start\n')
+  process.exit(Number(env.STANDIN_EXIT || 1))
+}
+if (mode === 'synthetic400') {
+  emit({type: 'assistant', message: {id: randomUUID(), model: '<synthetic>', role: 'assistant', type: 'message', content: [{type: 'text', text: 'API Error: 400 {"type":"error","error":{"type":"invalid_request_error","message":"bad request"}}'}]}, session_id: sessionId})
+  emit({type: 'result', subtype: 'success', is_error: true, duration_ms: 12, num_turns: 1, result: 'API Error: 400 bad request', session_id: sessionId, total_cost_usd: 0})
+  process.exit(1)
+}
+if (mode === 'retry401') {
+  for (let attempt = 1; ; attempt++) {
+    emit({type: 'system', subtype: 'api_retry', attempt, max_retries: 10, retry_delay_ms: 200 * attempt, error_status: 401, error: 'authentication_failed', session_id: sessionId})
+    await sleep(200)
+  }
+}
+if (mode === 'silent') {
+  await holdUntilReleased()
+  process.exit(Number(env.STANDIN_EXIT || 0))
+}
+
+if (env.STANDIN_REPLY_DELAY_MS) await sleep(Number(env.STANDIN_REPLY_DELAY_MS))
+emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', type: 'message', content: [{type: 'text', text: 'I will read the issue and make the change.'}]}, session_id: sessionId})
+emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', type: 'message', content: [{type: 'tool_use', id: 'toolu_1', name: 'Bash', input: {command: 'git status --short'}}]}, session_id: sessionId})
+emit({type: 'user', message: {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_1', content: '', is_error: false}]}, session_id: sessionId})
+
+if (env.STANDIN_COMMIT === '1') {
+  const branch = execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], {encoding: 'utf8'}).trim()
+  const number = (/issue-(\d+)/.exec(branch) ?? [])[1] ?? '0'
+  writeFileSync('DISPATCH_DEMO.md', `Work for issue #${number}, done by the stand-in worker.\n`)
+  execFileSync('git', ['add', 'DISPATCH_DEMO.md'])
+  execFileSync('git', ['-c', 'user.name=Stand-in Claude', '-c', 'user.email=stand-in@example.invalid', 'commit', '-q', '-m', `Add the demo note\n\nCloses #${number}`])
+  emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', type: 'message', content: [{type: 'tool_use', id: 'toolu_2', name: 'Bash', input: {command: `git commit -m "Add the demo note" (closes #${number})`}}]}, session_id: sessionId})
+}
+
+await holdUntilReleased()
+
+if (mode === 'error-result') {
+  emit({type: 'result', subtype: 'error_during_execution', is_error: true, duration_ms: 50, num_turns: 2, result: 'something went wrong', session_id: sessionId, total_cost_usd: 0.001})
+  process.exit(Number(env.STANDIN_EXIT || 1))
+}
+emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', type: 'message', content: [{type: 'text', text: 'Done: the change is committed on the branch.'}]}, session_id: sessionId})
+emit({type: 'result', subtype: 'success', is_error: false, duration_ms: 1234, duration_api_ms: 1000, num_turns: 3, result: 'Done: the change is committed on the branch.', session_id: sessionId, total_cost_usd: 0.0123, usage: {input_tokens: 100, output_tokens: 50}})
+process.exit(Number(env.STANDIN_EXIT || 0))
