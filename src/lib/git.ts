@@ -6,14 +6,36 @@ import {FailureError, errorMessage} from './errors.js'
  * simple-git, imported lazily (it costs ~50 ms at start-up) and configured so
  * git never prompts: a dispatch must not hang on a credential question.
  */
+/** Interactive helpers git must never start from dispatch: no editor, no pager, no password prompt. */
+const INTERACTIVE_ENV = new Set(['editor', 'visual', 'git_editor', 'git_sequence_editor', 'pager', 'git_pager', 'git_askpass', 'ssh_askpass'])
+
+function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!INTERACTIVE_ENV.has(k.toLowerCase())) env[k] = v
+  return {
+    ...env,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes -o ConnectTimeout=10',
+    LC_ALL: 'C',
+  }
+}
+
 export async function gitAt(dir: string, opts: {timeoutMs?: number} = {}): Promise<SimpleGit> {
   const {simpleGit} = await import('simple-git')
   return simpleGit({
     baseDir: dir,
     maxConcurrentProcesses: 4,
     trimmed: true,
-    // We set GIT_SSH_COMMAND ourselves (BatchMode: never prompt); simple-git guards it by default.
-    unsafe: {allowUnsafeSshCommand: true},
+    // simple-git guards these env settings against untrusted callers; here they are
+    // the operator's own environment (and our BatchMode ssh), so they are allowed.
+    unsafe: {
+      allowUnsafeSshCommand: true,
+      allowUnsafeConfigPaths: true,
+      allowUnsafeConfigEnvCount: true,
+      allowUnsafeGitProxy: true,
+      allowUnsafeTemplateDir: true,
+      allowUnsafeDiffExternal: true,
+    },
     // NOTE: by default simple-git only fails when git exits non-zero AND wrote to
     // stderr, so `merge-base --is-ancestor` answering "no" (exit 1, silent) would
     // pass as "yes". Every non-zero exit is an error here.
@@ -24,12 +46,7 @@ export async function gitAt(dir: string, opts: {timeoutMs?: number} = {}): Promi
       return Buffer.from(text || `git exited with code ${result.exitCode}`)
     },
     ...(opts.timeoutMs ? {timeout: {block: opts.timeoutMs}} : {}),
-  }).env({
-    ...process.env,
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes -o ConnectTimeout=10',
-    LC_ALL: 'C',
-  })
+  }).env(gitEnv())
 }
 
 export function gitFailure(action: string, where: string, error: unknown): FailureError {

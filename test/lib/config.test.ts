@@ -1,0 +1,130 @@
+import {expect} from 'chai'
+import {mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import {loadConfig} from '../../src/lib/config.js'
+import {UsageError} from '../../src/lib/errors.js'
+
+describe('config', () => {
+  let dir: string
+  let env: NodeJS.ProcessEnv
+  let project: string
+
+  beforeEach(() => {
+    dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'dispatch-config-')))
+    project = path.join(dir, 'project', 'sub', 'deeper')
+    mkdirSync(project, {recursive: true})
+    env = {HOME: path.join(dir, 'home'), XDG_CONFIG_HOME: path.join(dir, 'xdg'), XDG_STATE_HOME: path.join(dir, 'state'), XDG_DATA_HOME: path.join(dir, 'data')}
+  })
+  afterEach(() => rmSync(dir, {recursive: true, force: true}))
+
+  const minimal = 'allowedOwners: [acme]\n'
+  const places: Array<[string, string]> = [
+    ['.dispatchrc', minimal],
+    ['.dispatchrc.json', JSON.stringify({allowedOwners: ['acme']})],
+    ['.dispatchrc.yaml', minimal],
+    ['.dispatchrc.yml', minimal],
+    ['.dispatchrc.mjs', 'export default {allowedOwners: ["acme"]}\n'],
+    ['.dispatchrc.cjs', 'module.exports = {allowedOwners: ["acme"]}\n'],
+    ['dispatch.config.mjs', 'export default {allowedOwners: ["acme"]}\n'],
+    ['dispatch.config.cjs', 'module.exports = {allowedOwners: ["acme"]}\n'],
+    ['package.json', JSON.stringify({name: 'x', dispatch: {allowedOwners: ['acme']}})],
+  ]
+  for (const [name, text] of places) {
+    it(`finds ${name} searching upward from cwd`, async () => {
+      const file = path.join(dir, 'project', name)
+      writeFileSync(file, text)
+      const config = await loadConfig({cwd: project, env})
+      expect(config.file).to.equal(file)
+      expect(config.allowedOwners).to.deep.equal(['acme'])
+    })
+  }
+
+  it('skips a package.json without a dispatch key and keeps searching', async () => {
+    writeFileSync(path.join(dir, 'project', 'sub', 'package.json'), JSON.stringify({name: 'x'}))
+    writeFileSync(path.join(dir, 'project', '.dispatchrc'), minimal)
+    expect((await loadConfig({cwd: project, env})).file).to.equal(path.join(dir, 'project', '.dispatchrc'))
+  })
+
+  it('falls back to $XDG_CONFIG_HOME/dispatch/config.yaml', async () => {
+    mkdirSync(path.join(dir, 'xdg', 'dispatch'), {recursive: true})
+    writeFileSync(path.join(dir, 'xdg', 'dispatch', 'config.yaml'), minimal)
+    const config = await loadConfig({cwd: project, env})
+    expect(config.file).to.equal(path.join(dir, 'xdg', 'dispatch', 'config.yaml'))
+  })
+
+  it('prefers --config over DISPATCH_CONFIG over the search', async () => {
+    writeFileSync(path.join(dir, 'project', '.dispatchrc'), 'allowedOwners: [search]\n')
+    writeFileSync(path.join(dir, 'env.yaml'), 'allowedOwners: [fromenv]\n')
+    writeFileSync(path.join(dir, 'flag.json'), '{"allowedOwners": ["fromflag"]}')
+    env.DISPATCH_CONFIG = path.join(dir, 'env.yaml')
+    expect((await loadConfig({cwd: project, env})).allowedOwners).to.deep.equal(['fromenv'])
+    expect((await loadConfig({cwd: project, env, configPath: path.join(dir, 'flag.json')})).allowedOwners).to.deep.equal(['fromflag'])
+  })
+
+  it('says where it looked when there is no config at all', async () => {
+    const error = await loadConfig({cwd: project, env}).catch((e) => e)
+    expect(error).to.be.instanceOf(UsageError)
+    expect(error.message).to.match(/No dispatch configuration/)
+    expect(error.suggestion).to.include(path.join(dir, 'xdg', 'dispatch'))
+  })
+
+  it('names a missing --config file', async () => {
+    const error = await loadConfig({cwd: project, env, configPath: 'nope.yaml'}).catch((e) => e)
+    expect(error).to.be.instanceOf(UsageError)
+    expect(error.message).to.include(path.join(project, 'nope.yaml'))
+  })
+
+  const invalid: Array<[string, string, RegExp]> = [
+    ['missing allowedOwners', 'maxActive: 3\n', /allowedOwners: is required/],
+    ['empty allowedOwners', 'allowedOwners: []\n', /allowedOwners: expected at least one owner/],
+    ['wrong type', 'allowedOwners: [acme]\nmaxActive: "lots"\n', /maxActive: expected number, got string/],
+    ['bad enum', 'allowedOwners: [acme]\nlanding: yolo\n', /landing: expected one of pr, merge, none/],
+    ['bad owner name', 'allowedOwners: ["../etc"]\n', /allowedOwners\.0: expected a GitHub-style owner name/],
+    ['not a mapping', '- a\n- b\n', /expected a mapping/],
+    ['syntax error', 'allowedOwners: [acme\n', /could not be read/],
+    ['bad repos key', 'allowedOwners: [acme]\nrepos: {"acme": "/tmp/x"}\n', /repos\.acme: expected a key of the form owner\/repo/],
+    ['bad url', 'allowedOwners: [acme]\nforgejo: {baseUrl: "ftp://x"}\n', /forgejo\.baseUrl/],
+  ]
+  for (const [what, text, pattern] of invalid) {
+    it(`rejects ${what} as a usage error naming the file and key`, async () => {
+      const file = path.join(dir, 'bad.yaml')
+      writeFileSync(file, text)
+      const error = await loadConfig({cwd: project, env, configPath: file}).catch((e) => e)
+      expect(error).to.be.instanceOf(UsageError)
+      expect(error.message).to.include(file)
+      expect(error.message).to.match(pattern)
+    })
+  }
+
+  it('warns about unknown keys instead of failing', async () => {
+    const file = path.join(dir, 'c.yaml')
+    writeFileSync(file, 'allowedOwners: [acme]\nmaxActiv: 3\nclaude: {binn: x}\n')
+    const warnings: string[] = []
+    await loadConfig({cwd: project, env, configPath: file, warn: (m) => warnings.push(m)})
+    expect(warnings).to.have.length(2)
+    expect(warnings[0]).to.include('"maxActiv"')
+    expect(warnings[1]).to.include('"claude.binn"')
+  })
+
+  it('expands ~ and resolves relative paths against the config file, with XDG defaults', async () => {
+    const file = path.join(dir, 'project', 'c.yaml')
+    writeFileSync(file, 'allowedOwners: [acme]\nworkspace: {root: ~/src}\nrepos: {acme/API: ./checkouts/api}\nprompts: {headless: ~/p.md}\n')
+    const config = await loadConfig({cwd: project, env, configPath: file})
+    expect(config.workspace.root).to.equal(path.join(dir, 'home', 'src'))
+    expect(config.repos['acme/api']).to.equal(path.join(dir, 'project', 'checkouts', 'api'))
+    expect(config.prompts.headless).to.equal(path.join(dir, 'home', 'p.md'))
+    expect(config.stateDir).to.equal(path.join(dir, 'state', 'dispatch'))
+    expect(config.worktreeRoot).to.equal(path.join(dir, 'data', 'dispatch', 'worktrees'))
+    expect(config.claude.allowedTools).to.include('Bash')
+    expect(config.healthWindowMs).to.equal(4000)
+  })
+
+  it('derives the Forgejo API URL from baseUrl', async () => {
+    const file = path.join(dir, 'c.yaml')
+    writeFileSync(file, 'allowedOwners: [acme]\nforgejo: {baseUrl: "https://code.example.org/"}\n')
+    const config = await loadConfig({cwd: project, env, configPath: file})
+    expect(config.forgejo).to.deep.equal({baseUrl: 'https://code.example.org', apiUrl: 'https://code.example.org/api/v1', tokenEnv: 'FORGEJO_TOKEN'})
+  })
+})

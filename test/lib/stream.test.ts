@@ -1,0 +1,66 @@
+import {expect} from 'chai'
+
+import {healthSignal, parseLine, renderLine, renderTail, summarise} from '../../src/lib/worker/stream.js'
+
+const line = (ev: object) => JSON.stringify(ev)
+
+describe('stream-json', () => {
+  const health: Array<[string, object, string | undefined]> = [
+    ['init proves nothing', {type: 'system', subtype: 'init', session_id: 's'}, undefined],
+    ['a real reply is healthy', {type: 'assistant', message: {model: 'claude-x', content: []}}, 'healthy'],
+    ['a synthetic reply is not', {type: 'assistant', message: {model: '<synthetic>', content: []}}, undefined],
+    ['an error result fails', {type: 'result', is_error: true, result: 'API Error: 400'}, 'failed'],
+    ['a success result is healthy', {type: 'result', is_error: false}, 'healthy'],
+    ['api_retry 401 fails', {type: 'system', subtype: 'api_retry', error_status: 401}, 'failed'],
+    ['api_retry 403 fails', {type: 'system', subtype: 'api_retry', error_status: 403}, 'failed'],
+    ['api_retry 429 is patience', {type: 'system', subtype: 'api_retry', error_status: 429}, undefined],
+    ['api_retry 529 is patience', {type: 'system', subtype: 'api_retry', error_status: 529}, undefined],
+  ]
+  for (const [what, ev, kind] of health) {
+    it(what, () => {
+      expect(healthSignal(ev)?.kind).to.equal(kind)
+    })
+  }
+
+  it('summarises session, cost and turns from the last result', () => {
+    const s = summarise([
+      line({type: 'system', subtype: 'init', session_id: 'abc'}),
+      'not json',
+      line({type: 'result', is_error: false, num_turns: 4, total_cost_usd: 0.25, result: 'ok', session_id: 'abc'}),
+    ])
+    expect(s).to.deep.equal({sessionId: 'abc', costUsd: 0.25, numTurns: 4, isError: false, text: 'ok'})
+  })
+
+  it('renders events for people, with key tool arguments, and keeps raw non-JSON lines', () => {
+    const text = [
+      line({type: 'system', subtype: 'init', session_id: 's1', model: 'm'}),
+      line({type: 'assistant', message: {model: 'm', content: [{type: 'text', text: 'Looking\nmore'}, {type: 'tool_use', name: 'Bash', input: {command: 'npm test'}}]}}),
+      line({type: 'assistant', message: {model: 'm', content: [{type: 'tool_use', name: 'Edit', input: {file_path: '/x/a.ts'}}]}}),
+      line({type: 'user', message: {content: [{type: 'tool_result', is_error: true, content: 'boom'}]}}),
+      'plain stderr line',
+      line({type: 'result', is_error: false, num_turns: 2, total_cost_usd: 0.5, result: 'All done'}),
+    ].join('\n')
+    expect(renderTail(text, 20)).to.deep.equal([
+      '• session started (m) s1',
+      '◆ Looking',
+      '→ Bash: npm test',
+      '→ Edit: /x/a.ts',
+      '✗ tool error: boom',
+      'plain stderr line',
+      '✓ done (2 turn(s), $0.5000): All done',
+    ])
+    expect(renderTail(text, 2)).to.have.length(2)
+  })
+
+  it('makes escape sequences from the stream inert', () => {
+    const out = renderLine(line({type: 'assistant', message: {model: 'm', content: [{type: 'text', text: 'hi \u001b]8;;http://evil\u0007link\u001b]8;;\u0007 \u202e'}]}}))
+    expect(out[0]).not.to.match(/[\u001b\u0007\u202e]/)
+    expect(out[0]).to.include('\\x1b]8;;http://evil\\x07')
+    expect(renderLine('raw \u001b[2J clear')[0]).to.equal('raw \\x1b[2J clear')
+  })
+
+  it('parses only JSON objects', () => {
+    expect(parseLine('[1]')).to.equal(undefined)
+    expect(parseLine('{"type":"x"}')).to.deep.equal({type: 'x'})
+  })
+})
