@@ -19,6 +19,7 @@ import {ensureStateDir} from './state.js'
 import {findCheckout, type Checkout} from './workspace.js'
 import {defaultBranch, ensureWorktree, planWorktree, type WorktreePlan} from './worktree.js'
 import {launchWorker, type HealthVerdict} from './worker/spawn.js'
+import {launchSurface, type ConcreteSurface, type SurfaceResult} from './interactive/surfaces.js'
 import {shellQuote as q} from './shell.js'
 
 /** Everything a dispatching command needs from the outside world, wired in one place. */
@@ -297,4 +298,35 @@ export async function runHeadless(ctx: DispatchContext, plan: DispatchPlan, forc
   const r = result.record
   await notify(ctx.config.notify, {event: 'dispatched', mode: r.mode, ref: r.ref, title: r.title, url: r.url, cwd: r.cwd, pid: r.pid}, ctx.env, ctx.warn)
   return result
+}
+
+export interface InteractiveResult {
+  record?: SidequestRecord
+  surface: SurfaceResult
+}
+
+/**
+ * `dispatch interactive`: the same checks, worktree and trust as headless, then a
+ * live session on a surface (SPEC §6). Holds the registry lock until the
+ * session's record exists, so duplicate and claim checks stay honest.
+ */
+export async function runInteractive(ctx: DispatchContext, plan: DispatchPlan, force: boolean, surface: ConcreteSurface): Promise<InteractiveResult> {
+  const env = workerEnv(ctx, plan)
+  const spec = {claudeBin: plan.claudeBin, args: plan.args, cwd: plan.cwd, env, stateDir: ctx.config.stateDir, record: baseRecord(ctx, plan, null)}
+  if (surface === 'foreground') {
+    // The lock can't be held for the whole session; the record is written as soon as claude has a pid.
+    await prepareWorkspace(ctx, plan, force, async () => undefined)
+    spec.record.started_at = ctx.now().toISOString()
+    const result = await launchSurface({surface, spec, env: ctx.env, startTimeoutMs: 0, commandTemplate: ctx.config.interactive.command})
+    const record = result.pid ? await new Registry({stateDir: ctx.config.stateDir}).get(result.pid) : undefined
+    return {record, surface: result}
+  }
+  const result = await prepareWorkspace(ctx, plan, force, async (p) => {
+    spec.cwd = p.cwd
+    spec.record = {...baseRecord(ctx, p, null)}
+    return launchSurface({surface, spec, env: ctx.env, startTimeoutMs: 10_000, commandTemplate: ctx.config.interactive.command})
+  })
+  const record = result.pid ? await new Registry({stateDir: ctx.config.stateDir}).get(result.pid) : undefined
+  if (record) await notify(ctx.config.notify, {event: 'dispatched', mode: 'interactive', ref: record.ref, title: record.title, url: record.url, cwd: record.cwd, pid: record.pid}, ctx.env, ctx.warn)
+  return {record, surface: result}
 }

@@ -39,7 +39,9 @@ export interface SidequestRecord {
   claude_session_id: string | null
   /** The main checkout the worktree belongs to. */
   checkout?: string
-  /** pid of the supervisor that owns the worker (headless, cascade). */
+  /** Interactive sessions started in another terminal: ties the record to its launch. */
+  launch_id?: string
+  /** pid of the process that owns the worker (supervisor or session runner). */
   supervisor_pid?: number | null
   ended_at?: string | null
   exit_code?: number | null

@@ -1,0 +1,45 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../cli/base.js'
+import {attachRefusal, resumeInForeground} from '../lib/attach.js'
+import {findClaudeBinary} from '../lib/claude.js'
+import {UsageError} from '../lib/errors.js'
+import {Registry} from '../lib/registry.js'
+import {selectByPid, selectByRef, toEntry} from '../lib/status.js'
+
+export interface AttachResult {
+  ref: string
+  pid: number
+  cwd: string
+  claude_session_id: string
+  exit_code: number
+}
+
+export default class Attach extends BaseCommand {
+  static override summary = "Take over a stopped headless worker's Claude session in its worktree."
+  static override description = 'Runs `claude --resume <session-id>` in the worker\'s worktree in this terminal, once the worker has stopped. Refuses (and says how to follow it) while it is still running.'
+  static override examples = ['<%= config.bin %> attach my-org/api#12', '<%= config.bin %> attach --pid 4242']
+  static override args = {ref: Args.string({description: 'Issue reference (its newest worker is used).'})}
+  static override flags = {
+    pid: Flags.integer({description: 'Select the worker by pid.'}),
+    'claude-bin': Flags.string({description: 'The claude binary to run.', helpValue: '<path>'}),
+  }
+
+  async run(): Promise<AttachResult> {
+    const {args, flags} = await this.parse(Attach)
+    if (!args.ref && flags.pid === undefined) throw new UsageError('Name the worker: a ref or --pid.', 'See: dispatch status --all')
+    if (args.ref && flags.pid !== undefined) throw new UsageError('Give either a ref or --pid, not both.')
+    const config = await this.loadConfig(flags.config)
+    const now = new Date()
+    const entries = (await new Registry({stateDir: config.stateDir, warn: this.warnLine}).all()).map((r) => toEntry(r, now))
+    const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
+    const record = args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!)
+    const refusal = attachRefusal(record, record.active)
+    if (refusal) throw refusal
+    const bin = findClaudeBinary(flags['claude-bin'] ?? config.claude.bin, process.env, process.cwd())
+    process.stderr.write(`Resuming ${record.ref} (session ${record.claude_session_id}) in ${record.cwd}\n`)
+    const code = await resumeInForeground(bin, record, process.env)
+    process.exitCode = code
+    return {ref: record.ref, pid: record.pid, cwd: record.cwd, claude_session_id: record.claude_session_id!, exit_code: code}
+  }
+}

@@ -1,0 +1,23 @@
+import {BaseCommand} from '../cli/base.js'
+import {runDoctor, type DoctorReport} from '../lib/doctor.js'
+import {inertLine} from '../lib/terminal.js'
+
+export default class Doctor extends BaseCommand {
+  static override summary = 'Check config, tokens, forge reachability, git, claude and state dirs, and say what to fix.'
+  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json']
+
+  async run(): Promise<DoctorReport> {
+    const {flags} = await this.parse(Doctor)
+    const report = await runDoctor({configPath: flags.config, cwd: process.cwd(), env: process.env})
+    if (!this.jsonEnabled()) {
+      const mark = {ok: '✓', warn: '!', fail: '✗'}
+      for (const c of report.checks) {
+        process.stdout.write(`${mark[c.status]} ${c.name}: ${inertLine(c.detail)}\n`)
+        if (c.fix && c.status !== 'ok') process.stdout.write(`    fix: ${inertLine(c.fix)}\n`)
+      }
+      process.stdout.write(report.ok ? '\nReady to dispatch.\n' : '\nSome checks failed; fix them before dispatching.\n')
+    }
+    if (!report.ok) process.exitCode = 1
+    return report
+  }
+}

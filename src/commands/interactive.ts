@@ -1,0 +1,60 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../cli/base.js'
+import {dispatchOptions, dryRunResult, refArg, renderDryRun, type DryRunResult} from '../cli/dispatching.js'
+import {dispatchFlags} from '../cli/flags.js'
+import {SURFACES} from '../lib/config.js'
+import {planDispatch, runInteractive} from '../lib/dispatch.js'
+import {chooseSurface, type SurfaceResult} from '../lib/interactive/surfaces.js'
+import type {SidequestRecord} from '../lib/registry.js'
+import {inertLine} from '../lib/terminal.js'
+
+export type InteractiveOutput = (DryRunResult & {surface: string}) | {surface: SurfaceResult; record: SidequestRecord | null}
+
+export default class Interactive extends BaseCommand {
+  static override summary = 'Open a live Claude Code session on an issue, in its worktree, with the prompt already submitted.'
+  static override description =
+    'Same resolution, checks, worktree and trust as headless, then a session on a surface: foreground (this terminal), tmux (a new window, or a detached session outside tmux), warp (a launch configuration), command (interactive.command from the config), or print (the line to paste). auto picks tmux inside tmux, else foreground on a terminal, else print. A surface that fails to launch falls back to print.'
+  static override examples = [
+    '<%= config.bin %> interactive my-org/api#12',
+    '<%= config.bin %> interactive my-org/api#12 --posture consult --surface tmux',
+    '<%= config.bin %> interactive my-org/api#12 --surface print',
+  ]
+  static override args = refArg
+  static override flags = {
+    ...dispatchFlags,
+    posture: Flags.string({description: 'watch: proceed, the PR is the review gate; consult: stop and ask on real judgment calls.', options: ['watch', 'consult'], default: 'watch'}),
+    surface: Flags.string({description: 'Where the session opens (default: interactive.surface from config, else auto).', options: [...SURFACES]}),
+  }
+  static override strict = false
+
+  async run(): Promise<InteractiveOutput> {
+    const {args, flags, argv} = await this.parse(Interactive)
+    const opts = dispatchOptions('interactive', args.ref, flags, this.argv, argv as string[])
+    const ctx = await this.context(flags.config)
+    this.audited = !opts.dryRun
+    this.auditRef = args.ref.trim()
+    const surface = chooseSurface((flags.surface as typeof SURFACES[number] | undefined) ?? ctx.config.interactive.surface, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY))
+    const plan = await planDispatch(ctx, opts)
+    this.auditRef = plan.issue.ref
+    if (opts.dryRun) {
+      const result = {...dryRunResult(plan), surface}
+      if (!this.jsonEnabled()) process.stdout.write(`Surface:  ${surface}\n${renderDryRun(result)}\n`)
+      return result
+    }
+    const {record, surface: outcome} = await runInteractive(ctx, plan, opts.force, surface)
+    this.auditPid = outcome.pid
+    if (!this.jsonEnabled()) {
+      if (outcome.fallback_reason) process.stderr.write(`warning: could not open the session (${inertLine(outcome.fallback_reason)}); nothing is running. Start it yourself:\n`)
+      if (outcome.surface === 'print') process.stdout.write(outcome.command + '\n')
+      else if (outcome.surface === 'foreground') process.stderr.write(`claude exited with code ${outcome.exit_code}\n`)
+      else {
+        process.stderr.write(`✓ Opened ${inertLine(plan.issue.ref)} on ${outcome.surface}${outcome.pid ? ` (pid ${outcome.pid})` : ''} in ${plan.cwd}\n`)
+        if (outcome.attach) process.stdout.write(`attach  ${outcome.attach}\n`)
+        if (outcome.launch_config) process.stdout.write(`launch  ${outcome.launch_config}\n`)
+      }
+    }
+    if (outcome.surface === 'foreground' && outcome.exit_code !== undefined) process.exitCode = outcome.exit_code
+    return {surface: outcome, record: record ?? null}
+  }
+}

@@ -1,0 +1,56 @@
+import {spawn} from 'node:child_process'
+
+import {processStartTime} from '../proc.js'
+import {Registry, type SidequestRecord} from '../registry.js'
+
+/** What a terminal needs to run one interactive Claude session and keep its record. */
+export interface SessionSpec {
+  claudeBin: string
+  args: string[]
+  cwd: string
+  env: NodeJS.ProcessEnv
+  stateDir: string
+  record: Omit<SidequestRecord, 'pid' | 'pid_start_time'>
+}
+
+/**
+ * Run claude in this terminal (stdio inherited), with a registry record whose
+ * pid is the claude process; mark it ended with claude's exit code. Resolves
+ * with that code. Used by the foreground surface and, inside a new terminal,
+ * by the session runner the other surfaces start.
+ */
+export function runSession(spec: SessionSpec, onStarted?: (record: SidequestRecord) => void): Promise<number> {
+  const registry = new Registry({stateDir: spec.stateDir})
+  return new Promise((resolve, reject) => {
+    const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: 'inherit'})
+    let written: Promise<unknown> = Promise.resolve()
+    // Ctrl-C belongs to claude (same foreground process group); hang-ups and terms are passed on.
+    const ignore = () => {}
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal)
+    const onHup = forward('SIGHUP')
+    const onTerm = forward('SIGTERM')
+    process.on('SIGINT', ignore)
+    process.on('SIGHUP', onHup)
+    process.on('SIGTERM', onTerm)
+    const cleanup = () => {
+      process.off('SIGINT', ignore)
+      process.off('SIGHUP', onHup)
+      process.off('SIGTERM', onTerm)
+    }
+    child.once('error', (error) => {
+      cleanup()
+      reject(error)
+    })
+    child.once('spawn', () => {
+      const record: SidequestRecord = {...spec.record, pid: child.pid!, pid_start_time: processStartTime(child.pid!) ?? null, supervisor_pid: process.pid}
+      written = registry.write(record).then(() => onStarted?.(record))
+    })
+    child.once('exit', async (code, signal) => {
+      cleanup()
+      const exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15)
+      await written.catch(() => {})
+      await registry.update(child.pid!, {ended_at: new Date().toISOString(), exit_code: exitCode}).catch(() => {})
+      resolve(exitCode)
+    })
+  })
+}

@@ -1,0 +1,177 @@
+import {execFile} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+import {mkdir, rm, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
+import {fileURLToPath} from 'node:url'
+
+import type {Surface} from '../config.js'
+import {errorMessage} from '../errors.js'
+import {Registry, type SidequestRecord} from '../registry.js'
+import {shellJoin, shellQuote} from '../shell.js'
+import {inertLine} from '../terminal.js'
+import {runSession, type SessionSpec} from './session.js'
+
+export type ConcreteSurface = Exclude<Surface, 'auto'>
+
+/** auto: tmux inside tmux, else foreground on a TTY, else print (SPEC §6). Pure. */
+export function chooseSurface(requested: Surface, env: NodeJS.ProcessEnv, stdinTTY: boolean, stdoutTTY: boolean): ConcreteSurface {
+  if (requested !== 'auto') return requested
+  if (env.TMUX) return 'tmux'
+  if (stdinTTY && stdoutTTY) return 'foreground'
+  return 'print'
+}
+
+export interface SurfaceResult {
+  surface: ConcreteSurface
+  /** Whether a Claude session is running (or ran, for foreground) because of this dispatch. */
+  launched: boolean
+  /** The line to paste (print, and every fallback). */
+  command: string
+  pid?: number
+  exit_code?: number
+  /** tmux outside tmux: how to get to the new session. */
+  attach?: string
+  /** Set when a surface failed and dispatch fell back to print. */
+  fallback_reason?: string
+  /** Warp: the launch configuration written. */
+  launch_config?: string
+  tmux_target?: string
+}
+
+export interface LaunchInput {
+  surface: ConcreteSurface
+  spec: SessionSpec
+  /** `interactive.command` template. */
+  commandTemplate?: string
+  env: NodeJS.ProcessEnv
+  /** How long to wait for a launched terminal's session to write its record. */
+  startTimeoutMs: number
+  platform?: NodeJS.Platform
+}
+
+/** The line an operator can paste to start the same session by hand. */
+export function printLine(spec: Pick<SessionSpec, 'cwd' | 'claudeBin' | 'args'>): string {
+  return `cd ${shellQuote(spec.cwd)} && ${shellJoin([spec.claudeBin, ...spec.args])}`
+}
+
+/** Substitute `{cwd}`, `{argv}`, `{title}`, `{ref}` in a launcher template, each shell-quoted. Pure. */
+export function fillCommandTemplate(template: string, values: {cwd: string; argv: string[]; title: string; ref: string}): string {
+  return template.replace(/\{(cwd|argv|title|ref)\}/g, (_, key: string) => {
+    if (key === 'argv') return shellJoin(values.argv)
+    return shellQuote(values[key as 'cwd' | 'title' | 'ref'])
+  })
+}
+
+function runnerArgv(specFile: string): string[] {
+  const self = fileURLToPath(import.meta.url)
+  const ext = path.extname(self)
+  return [process.execPath, ...(ext === '.ts' ? ['--import', 'tsx'] : []), path.join(path.dirname(self), `runner${ext}`), specFile]
+}
+
+function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, {env, timeout: timeoutMs, encoding: 'utf8'}, (error, stdout, stderr) => {
+      if (error) reject(new Error((stderr || '').trim().split('\n').pop() || error.message))
+      else resolve(stdout.trim())
+    })
+  })
+}
+
+async function waitForRecord(registry: Registry, launchId: string, timeoutMs: number): Promise<SidequestRecord | undefined> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const found = (await registry.all()).find((r) => (r as SidequestRecord & {launch_id?: string}).launch_id === launchId)
+    if (found) return found
+    if (Date.now() > deadline) return undefined
+    await delay(50)
+  }
+}
+
+/** tmux session names may not contain `.` or `:`. */
+export function tmuxSessionName(ref: string): string {
+  return `dispatch-${ref.replace('#', '-').replace('/', '-')}`.replace(/[.:\s]/g, '_')
+}
+
+export function warpConfigDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string {
+  if (platform === 'darwin') return path.join(home, '.warp', 'launch_configurations')
+  const data = env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(home, '.local', 'share')
+  return path.join(data, 'warp-terminal', 'launch_configurations')
+}
+
+/**
+ * Open the session on a surface. Whatever fails to launch falls back to
+ * print: the reason is returned, nothing is left running, no record remains.
+ */
+export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> {
+  const {spec, env} = input
+  const command = printLine(spec)
+  if (input.surface === 'print') return {surface: 'print', launched: false, command}
+
+  if (input.surface === 'foreground') {
+    try {
+      let pid: number | undefined
+      const code = await runSession(spec, (r) => {
+        pid = r.pid
+      })
+      return {surface: 'foreground', launched: true, command, pid, exit_code: code}
+    } catch (error) {
+      return {surface: 'print', launched: false, command, fallback_reason: `foreground: ${errorMessage(error)}`}
+    }
+  }
+
+  // The other surfaces start the session runner in another terminal; it writes the record.
+  const launchId = randomUUID()
+  const sessions = path.join(spec.stateDir, 'sessions')
+  await mkdir(sessions, {recursive: true, mode: 0o700})
+  const specFile = path.join(sessions, `${launchId}.json`)
+  await writeFile(specFile, JSON.stringify({...spec, record: {...spec.record, launch_id: launchId}}), {mode: 0o600})
+  const argv = runnerArgv(specFile)
+  const registry = new Registry({stateDir: spec.stateDir})
+  const title = inertLine(`${spec.record.ref}: ${spec.record.title}`).slice(0, 200)
+  const fail = async (surface: ConcreteSurface, error: unknown): Promise<SurfaceResult> => {
+    await rm(specFile, {force: true})
+    return {surface: 'print', launched: false, command, fallback_reason: `${surface}: ${errorMessage(error)}`}
+  }
+
+  let extra: Partial<SurfaceResult> = {}
+  try {
+    if (input.surface === 'tmux') {
+      const windowName = inertLine(spec.record.ref)
+      let out: string
+      if (env.TMUX) {
+        out = await exec('tmux', ['new-window', '-P', '-F', '#{pane_id}', '-n', windowName, '-c', spec.cwd, '--', ...argv], env)
+      } else {
+        const session = tmuxSessionName(spec.record.ref)
+        out = await exec('tmux', ['new-session', '-d', '-P', '-F', '#{pane_id}', '-s', session, '-n', windowName, '-c', spec.cwd, '--', ...argv], env)
+        extra = {attach: `tmux attach -t ${shellQuote(session)}`}
+      }
+      const pane = out.split('\n').pop()!.trim()
+      await exec('tmux', ['select-pane', '-t', pane, '-T', title], env).catch(() => {})
+      extra.tmux_target = pane
+    } else if (input.surface === 'command') {
+      if (!input.commandTemplate) throw new Error('interactive.command is not set in the config')
+      const line = fillCommandTemplate(input.commandTemplate, {cwd: spec.cwd, argv, title, ref: spec.record.ref})
+      await exec('/bin/sh', ['-c', line], env)
+    } else if (input.surface === 'warp') {
+      const platform = input.platform ?? process.platform
+      const dir = warpConfigDir(env, platform, env.HOME ?? '')
+      const name = tmuxSessionName(spec.record.ref)
+      const file = path.join(dir, `${name}.yaml`)
+      const {stringify} = await import('yaml')
+      await mkdir(dir, {recursive: true})
+      await writeFile(
+        file,
+        stringify({name, windows: [{tabs: [{title, layout: {cwd: spec.cwd, commands: [{exec: shellJoin(argv)}]}}]}]}),
+        {mode: 0o600},
+      )
+      extra = {launch_config: file}
+      await exec(platform === 'darwin' ? 'open' : 'xdg-open', [`warp://launch/${encodeURIComponent(path.basename(file))}`], env)
+    }
+  } catch (error) {
+    return fail(input.surface, error)
+  }
+
+  const record = await waitForRecord(registry, launchId, input.startTimeoutMs)
+  return {surface: input.surface, launched: true, command, pid: record?.pid, ...extra}
+}

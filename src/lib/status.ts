@@ -1,0 +1,131 @@
+import {open, stat} from 'node:fs/promises'
+import {setTimeout as delay} from 'node:timers/promises'
+
+import {NotFoundError, UsageError} from './errors.js'
+import {formatRef, parseIssueRef, type RefHosts} from './issue-ref.js'
+import {pidExists} from './proc.js'
+import {isActive, workerState, type SidequestRecord, type WorkerState} from './registry.js'
+import {renderLine, renderTail} from './worker/stream.js'
+
+/** One worker as `status` reports it: the record plus what was worked out about it. */
+export type StatusEntry = SidequestRecord & {
+  state: WorkerState
+  active: boolean
+  duration_ms: number
+  tail?: string[]
+}
+
+export function toEntry(r: SidequestRecord, now: Date): StatusEntry {
+  const active = isActive(r)
+  const end = r.ended_at ? new Date(r.ended_at).getTime() : now.getTime()
+  return {...r, state: workerState(r, active), active, duration_ms: Math.max(0, end - new Date(r.started_at).getTime())}
+}
+
+/** Bare `status`: running, or started within `sinceMs` (all with `all`), newest first. Pure over its inputs. */
+export function selectRecent(records: readonly StatusEntry[], now: Date, sinceMs: number, all: boolean): StatusEntry[] {
+  return records
+    .filter((r) => all || r.active || now.getTime() - new Date(r.started_at).getTime() <= sinceMs)
+    .sort((a, b) => b.started_at.localeCompare(a.started_at) || b.pid - a.pid)
+}
+
+/** The newest record of an issue, matching owner/repo case-insensitively. No network. */
+export function selectByRef(records: readonly StatusEntry[], input: string, hosts: RefHosts): StatusEntry {
+  const ref = formatRef(parseIssueRef(input, hosts)).toLowerCase()
+  const matches = records.filter((r) => r.ref.toLowerCase() === ref).sort((a, b) => b.started_at.localeCompare(a.started_at))
+  if (matches.length === 0) throw new NotFoundError(`No worker has been dispatched for ${formatRef(parseIssueRef(input, hosts))}.`, 'See every worker with: dispatch status --all')
+  return matches[0]
+}
+
+export function selectByPid(records: readonly StatusEntry[], pid: number): StatusEntry {
+  if (!Number.isInteger(pid) || pid <= 0) throw new UsageError(`--pid must be a positive integer, got ${pid}.`, 'See: dispatch sidequests list')
+  const found = records.find((r) => r.pid === pid)
+  if (!found) throw new NotFoundError(`No worker record has pid ${pid}.`, 'See every worker with: dispatch status --all')
+  return found
+}
+
+export function stateLabel(e: Pick<StatusEntry, 'state' | 'exit_code'>): string {
+  switch (e.state) {
+    case 'running':
+      return 'RUNNING'
+    case 'exited':
+      return `EXITED ${e.exit_code ?? '?'}`
+    case 'crashed':
+      return 'CRASHED'
+    default:
+      return 'UNKNOWN'
+  }
+}
+
+/** Read at most the last `maxBytes` of a log. */
+export async function readLogTail(file: string | null, maxBytes = 512 * 1024): Promise<string> {
+  if (!file) return ''
+  try {
+    const handle = await open(file, 'r')
+    try {
+      const {size} = await handle.stat()
+      const start = Math.max(0, size - maxBytes)
+      const buf = Buffer.alloc(size - start)
+      await handle.read(buf, 0, buf.length, start)
+      const text = buf.toString('utf8')
+      return start > 0 ? text.slice(text.indexOf('\n') + 1) : text
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    return ''
+  }
+}
+
+export async function withTail(e: StatusEntry, n: number, width?: number): Promise<StatusEntry> {
+  return {...e, tail: renderTail(await readLogTail(e.log_path), n, width)}
+}
+
+/**
+ * Stream a worker's log as rendered lines until it exits (its record gains
+ * an end, or its process is gone), then resolve with the final record.
+ */
+export async function follow(
+  entry: StatusEntry,
+  reload: () => Promise<SidequestRecord | undefined>,
+  write: (line: string) => void,
+  opts: {fromOffset?: number; pollMs?: number; width?: number} = {},
+): Promise<SidequestRecord> {
+  let offset = opts.fromOffset ?? (entry.log_path ? await stat(entry.log_path).then((s) => s.size, () => 0) : 0)
+  let pending = ''
+  let record: SidequestRecord = entry
+  const drain = async () => {
+    if (!record.log_path) return
+    const handle = await open(record.log_path, 'r').catch(() => undefined)
+    if (!handle) return
+    try {
+      const {size} = await handle.stat()
+      if (size > offset) {
+        const buf = Buffer.alloc(size - offset)
+        const {bytesRead} = await handle.read(buf, 0, buf.length, offset)
+        offset += bytesRead
+        const lines = (pending + buf.subarray(0, bytesRead).toString('utf8')).split('\n')
+        pending = lines.pop() ?? ''
+        for (const l of lines) for (const out of renderLine(l, opts.width)) write(out)
+      }
+    } finally {
+      await handle.close()
+    }
+  }
+  let graceUntil = 0
+  for (;;) {
+    await drain()
+    record = (await reload()) ?? record
+    let done = Boolean(record.ended_at)
+    if (!done && !isActive(record)) {
+      // NOTE: the worker is gone but its supervisor may still be writing the end; give it a moment.
+      graceUntil ||= Date.now() + 5000
+      done = !(record.supervisor_pid && pidExists(record.supervisor_pid) && Date.now() < graceUntil)
+    }
+    if (done) {
+      await drain()
+      if (pending) for (const out of renderLine(pending, opts.width)) write(out)
+      return record
+    }
+    await delay(opts.pollMs ?? 200)
+  }
+}
