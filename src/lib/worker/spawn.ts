@@ -185,10 +185,12 @@ async function judgeHealth(
   }
 
   if (failure) {
-    child.send({type: 'abort', reason: failure} satisfies SupervisorMessage)
-    const end = await nextMessage(child, ['exited'], 10_000)
-    if (end !== 'gone' && end !== 'timeout' && end.type === 'exited' && end.record) record = end.record
-    else record = (await registry.update(record.pid, {crashed: true, error: failure, ended_at: new Date().toISOString()})) ?? record
+    if (child.connected) child.send({type: 'abort', reason: failure} satisfies SupervisorMessage)
+    const already = messages.find((m) => m.type === 'exited')
+    const end = already ?? (child.connected ? await nextMessage(child, ['exited'], 10_000) : 'gone')
+    const ended = end !== 'gone' && end !== 'timeout' && end.type === 'exited' ? end.record : undefined
+    // The worker may have exited on its own before the abort arrived: mark the crash either way.
+    record = (await registry.update(record.pid, {crashed: true, error: failure, ...(ended?.ended_at ? {} : {ended_at: new Date().toISOString()})})) ?? record
     release()
     throw new WorkerStartError(`The worker for ${record.ref} failed to start: ${failure}.`, await tailOf(spec.logPath), record)
   }
