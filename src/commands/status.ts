@@ -48,11 +48,11 @@ export default class Status extends BaseCommand {
       return recent
     }
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
-    const one = await withTail(args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!), flags.tail, width - 2)
+    const {entry: one, offset} = await withTail(args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!), flags.tail, width - 2)
     if (this.jsonEnabled() && !flags.follow) return one
     if (!this.jsonEnabled()) this.printBlock(one, now)
     if (!flags.follow) return one
-    const end = await follow(one, () => registry.get(one.pid), (line) => !this.jsonEnabled() && process.stdout.write(`  ${line}\n`), {width: width - 2})
+    const end = await follow(one, () => registry.get(one.pid), (line) => !this.jsonEnabled() && process.stdout.write(`  ${line}\n`), {fromOffset: offset, width: width - 2})
     const final = toEntry(end, new Date())
     if (!this.jsonEnabled()) process.stdout.write(`${final.ref} ${stateLabel(final)}${final.exit_code !== undefined && final.exit_code !== null ? ` (exit code ${final.exit_code})` : ''}\n`)
     return {...final, tail: one.tail}

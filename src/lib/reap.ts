@@ -120,6 +120,13 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
           keep(branch, `not merged into ${def.name}`)
           continue
         }
+        // A branch nobody has committed to yet also looks "merged"; keep it so a
+        // redispatch or attach finds it. (Its reflog holds only the creation.)
+        const reflog = (await main.raw(['reflog', 'show', '--format=%gs', `refs/heads/${branch}`]).catch(() => '')).split('\n').filter(Boolean)
+        if (reflog.length === 1 && reflog[0].startsWith('branch: Created from')) {
+          keep(branch, 'no commits on the branch yet')
+          continue
+        }
         reason = `merged into ${def.name}`
       }
       if (opts.dryRun) {

@@ -56,9 +56,9 @@ export function stateLabel(e: Pick<StatusEntry, 'state' | 'exit_code'>): string 
   }
 }
 
-/** Read at most the last `maxBytes` of a log. */
-export async function readLogTail(file: string | null, maxBytes = 512 * 1024): Promise<string> {
-  if (!file) return ''
+/** Read at most the last `maxBytes` of a log, and the size it had then (where following starts). */
+export async function readLogTail(file: string | null, maxBytes = 512 * 1024): Promise<{text: string; size: number}> {
+  if (!file) return {text: '', size: 0}
   try {
     const handle = await open(file, 'r')
     try {
@@ -67,17 +67,21 @@ export async function readLogTail(file: string | null, maxBytes = 512 * 1024): P
       const buf = Buffer.alloc(size - start)
       await handle.read(buf, 0, buf.length, start)
       const text = buf.toString('utf8')
-      return start > 0 ? text.slice(text.indexOf('\n') + 1) : text
+      return {text: start > 0 ? text.slice(text.indexOf('\n') + 1) : text, size}
     } finally {
       await handle.close()
     }
   } catch {
-    return ''
+    return {text: '', size: 0}
   }
 }
 
-export async function withTail(e: StatusEntry, n: number, width?: number): Promise<StatusEntry> {
-  return {...e, tail: renderTail(await readLogTail(e.log_path), n, width)}
+/** The entry with its rendered tail, and the log offset the tail ends at. */
+export async function withTail(e: StatusEntry, n: number, width?: number): Promise<{entry: StatusEntry; offset: number}> {
+  const {text, size} = await readLogTail(e.log_path)
+  // A partial last line belongs to what follows, not to the tail.
+  const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1)
+  return {entry: {...e, tail: renderTail(complete, n, width)}, offset: size - Buffer.byteLength(text.slice(complete.length))}
 }
 
 /**

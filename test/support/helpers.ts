@@ -150,6 +150,20 @@ export function runCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: stri
   })
 }
 
+/** Start the real binary and watch its output while it runs. */
+export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string}): {stdout(): string; done: Promise<CliResult>} {
+  const child = spawn(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env: opts.env, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
+  })
+  return {stdout: () => stdout, done}
+}
+
 /** Wait for a condition with a deadline; never a bare sleep. */
 export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
