@@ -50,6 +50,7 @@ export default class Interactive extends BaseCommand {
       else if (outcome.surface === 'foreground') process.stderr.write(`claude exited with code ${outcome.exit_code}\n`)
       else {
         process.stderr.write(`✓ Opened ${inertLine(plan.issue.ref)} on ${outcome.surface}${outcome.pid ? ` (pid ${outcome.pid})` : ''} in ${plan.cwd}\n`)
+        if (!outcome.pid) process.stderr.write('  The session has not started yet; it appears in dispatch sidequests list once it does.\n')
         if (outcome.attach) process.stdout.write(`attach  ${outcome.attach}\n`)
         if (outcome.launch_config) process.stdout.write(`launch  ${outcome.launch_config}\n`)
       }

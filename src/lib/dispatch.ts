@@ -324,7 +324,8 @@ export async function runInteractive(ctx: DispatchContext, plan: DispatchPlan, f
   const result = await prepareWorkspace(ctx, plan, force, async (p) => {
     spec.cwd = p.cwd
     spec.record = {...baseRecord(ctx, p, null)}
-    return launchSurface({surface, spec, env: ctx.env, startTimeoutMs: 10_000, commandTemplate: ctx.config.interactive.command})
+    // tmux starts the session at once; another terminal may take its time, so wait less and say so.
+    return launchSurface({surface, spec, env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command})
   })
   const record = result.pid ? await new Registry({stateDir: ctx.config.stateDir}).get(result.pid) : undefined
   if (record) await notify(ctx.config.notify, {event: 'dispatched', mode: 'interactive', ref: record.ref, title: record.title, url: record.url, cwd: record.cwd, pid: record.pid}, ctx.env, ctx.warn)

@@ -1,0 +1,195 @@
+import {expect} from 'chai'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {parse as parseYaml} from 'yaml'
+
+import {startFakeForge} from '../support/fake-forge.mjs'
+import {BIN, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+
+type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
+
+const HOSTILE_TITLES = [
+  `It's "quoted" $HOME \`whoami\` $(id)`,
+  'Line one\nline two\r\nthree',
+  'Ünïcödé — 日本語 ✓',
+  "back\\slash and 'single' and \\'mixed\\'",
+]
+
+describe('dispatch interactive (through the binary, real tmux)', function () {
+  this.timeout(60_000)
+  let forge: FakeForge
+  let sb: Sandbox
+  let env: NodeJS.ProcessEnv
+  let release: string
+
+  const tmux = (...args: string[]) => execFileSync('tmux', args, {env, encoding: 'utf8'}).trim()
+  const standIns = () => (existsSync(sb.recordDir) ? readdirSync(sb.recordDir).map((f) => JSON.parse(readFileSync(path.join(sb.recordDir, f), 'utf8'))) : [])
+  const records = () => {
+    const dir = path.join(sb.stateDir, 'sidequests')
+    return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
+  }
+  const dryPrompt = async (ref: string) => JSON.parse((await runCli(['interactive', ref, '--dry-run', '--json'], {env})).stdout).prompt as string
+
+  beforeEach(async () => {
+    forge = await startFakeForge()
+    sb = makeSandbox()
+    makeRepo(sb, 'acme', 'api')
+    forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug', body: 'Body with `ticks` and $VARS'})
+    HOSTILE_TITLES.forEach((title, i) => forge.addIssue({owner: 'acme', repo: 'api', number: 100 + i, title, body: title}))
+    writeConfig(sb, {github: forge.github})
+    release = path.join(sb.dir, 'release')
+    // A private tmux server for this test: its socket lives in the sandbox.
+    env = {...sb.env, TMUX_TMPDIR: sb.dir, STANDIN_HOLD_FILE: release}
+    delete env.TMUX
+  })
+  afterEach(async () => {
+    writeFileSync(release, '')
+    const pids = records().flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
+    await waitFor('sessions to end', () => pids.every((p: number) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
+    spawnSync('tmux', ['kill-server'], {env, stdio: 'ignore'})
+    await forge.close()
+    sb.cleanup()
+  })
+
+  it('auto without a terminal prints the exact line to paste, and the line works', async () => {
+    const res = await runCli(['interactive', 'acme/api#12'], {env})
+    expect(res.code, res.stderr).to.equal(0)
+    expect(res.stdout).to.match(/^cd \/\S+issue-12-fix-the-login-bug && \/\S+stand-in-claude\.mjs --permission-mode acceptEdits --allowedTools \S+ -- '/)
+    expect(records()).to.have.length(0)
+    // Paste it into a shell: claude gets the prompt byte for byte.
+    writeFileSync(release, '')
+    execFileSync('/bin/sh', ['-c', res.stdout], {env})
+    const [standIn] = standIns()
+    expect(standIn.argv[standIn.argv.length - 1]).to.equal(await dryPrompt('acme/api#12'))
+  })
+
+  it('--dry-run names the surface and changes nothing', async () => {
+    const res = await runCli(['interactive', 'acme/api#12', '--dry-run', '--surface', 'tmux', '--posture', 'consult'], {env})
+    expect(res.code).to.equal(0)
+    expect(res.stdout).to.match(/^Surface: +tmux$/m)
+    expect(res.stdout).to.match(/stop, lay out the options/)
+    expect(existsSync(sb.worktreeRoot)).to.equal(false)
+    expect(existsSync(sb.stateDir)).to.equal(false)
+  })
+
+  it('tmux outside tmux: a detached session named after the issue, in the worktree, with the exact prompt', async () => {
+    const res = await runCli(['interactive', 'acme/api#12', '--surface', 'tmux', '--claims', 'src', '--json'], {env, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    const out = JSON.parse(res.stdout)
+    expect(out.surface).to.include({surface: 'tmux', launched: true, attach: 'tmux attach -t dispatch-acme-api-12'})
+    const worktree = path.join(sb.worktreeRoot, 'acme', 'api', 'issue-12-fix-the-login-bug')
+    const panes = tmux('list-panes', '-a', '-F', '#{session_name}|#{window_name}|#{pane_current_path}|#{pane_title}')
+    expect(panes).to.equal(`dispatch-acme-api-12|acme/api#12|${worktree}|acme/api#12: Fix the login bug`)
+    const [standIn] = await waitFor('stand-in to start', () => standIns().length > 0 && standIns())
+    expect(standIn.cwd).to.equal(worktree)
+    expect(standIn.argv.slice(0, 5)).to.deep.equal(['--permission-mode', 'acceptEdits', '--allowedTools', 'Bash,Read,Edit,Write,Glob,Grep,TodoWrite', '--'])
+    expect(standIn.argv[5]).to.equal(await dryPrompt('acme/api#12'))
+    expect(standIn.env).not.to.have.property('DISPATCH_CASCADE_DEPTH')
+
+    // The session has a record while it runs; conflicts see its claims.
+    expect(out.record).to.include({mode: 'interactive', ref: 'acme/api#12', pid: standIn.pid, cwd: worktree})
+    const conflicts = await runCli(['sidequests', 'conflicts', 'src/x.ts', '--json'], {env, cwd: sb.dir})
+    expect(conflicts.code).to.equal(1)
+    expect(JSON.parse(conflicts.stdout)[0]).to.include({pid: standIn.pid, reason: 'ancestor'})
+    const dup = await runCli(['interactive', 'acme/api#12', '--surface', 'tmux'], {env})
+    expect(dup.code).to.equal(3)
+
+    // ...and shows as ended afterwards.
+    writeFileSync(release, '')
+    const ended = await waitFor('record to end', () => records().find((r) => r.ended_at))
+    expect(ended).to.include({exit_code: 0, pid: standIn.pid})
+    expect((await runCli(['sidequests', 'list', '--json'], {env})).stdout.trim()).to.equal('[]')
+  })
+
+  it('tmux inside tmux (auto): a new window in the current session', async () => {
+    tmux('new-session', '-d', '-s', 'host', '-x', '200', '-y', '50')
+    const done = path.join(sb.dir, 'done')
+    tmux('send-keys', '-t', 'host', `${process.execPath} ${BIN} interactive acme/api#12 > ${sb.dir}/out.txt 2>&1; echo $? > ${done}`, 'Enter')
+    await waitFor('dispatch inside tmux to finish', () => existsSync(done) && readFileSync(done, 'utf8').trim() !== '' && readFileSync(done, 'utf8'))
+    expect(readFileSync(done, 'utf8').trim(), readFileSync(path.join(sb.dir, 'out.txt'), 'utf8')).to.equal('0')
+    const windows = tmux('list-windows', '-t', 'host', '-F', '#{window_name}|#{pane_current_path}')
+    expect(windows.split('\n')).to.have.length(2)
+    expect(windows.split('\n')[1]).to.equal(`acme/api#12|${path.join(sb.worktreeRoot, 'acme', 'api', 'issue-12-fix-the-login-bug')}`)
+    await waitFor('stand-in to start', () => standIns().length === 1)
+  })
+
+  it('foreground on a real terminal: claude gets the terminal and dispatch exits with its code', async () => {
+    tmux('new-session', '-d', '-s', 'fg', '-x', '200', '-y', '50')
+    const done = path.join(sb.dir, 'done')
+    tmux('send-keys', '-t', 'fg', `STANDIN_EXIT=5 ${process.execPath} ${BIN} interactive acme/api#12 --surface foreground; echo "code=$?" > ${done}`, 'Enter')
+    await waitFor('the session to show the prompt', () => tmux('capture-pane', '-p', '-t', 'fg').includes('stand-in interactive session'))
+    const [standIn] = standIns()
+    expect(records().find((r) => r.pid === standIn.pid)).to.include({mode: 'interactive'})
+    writeFileSync(release, '')
+    await waitFor('dispatch to exit', () => existsSync(done) && readFileSync(done, 'utf8').includes('code='))
+    expect(readFileSync(done, 'utf8').trim()).to.equal('code=5')
+    expect(records()[0]).to.include({exit_code: 5})
+  })
+
+  it('command: runs the configured launcher with quoted {cwd} {title} {ref} {argv}', async () => {
+    const argsFile = path.join(sb.dir, 'launcher-args.txt')
+    writeConfig(sb, {github: forge.github}, {interactive: {command: `printf '%s\\n' {cwd} {title} {ref} > ${argsFile}; ( {argv} ) >/dev/null 2>&1 &`}})
+    const res = await runCli(['interactive', 'acme/api#100', '--surface', 'command', '--json'], {env})
+    expect(res.code, res.stderr).to.equal(0)
+    const lines = readFileSync(argsFile, 'utf8')
+    expect(lines).to.include(`acme/api#100: ${HOSTILE_TITLES[0]}\nacme/api#100\n`)
+    const [standIn] = await waitFor('stand-in', () => standIns().length > 0 && standIns())
+    expect(standIn.argv[standIn.argv.length - 1]).to.equal(await dryPrompt('acme/api#100'))
+    expect(JSON.parse(res.stdout).record.pid).to.equal(standIn.pid)
+  })
+
+  it('a launcher that fails falls back to print, says why, and leaves nothing running', async () => {
+    writeConfig(sb, {github: forge.github}, {interactive: {command: 'echo "no terminal here" >&2; exit 7'}})
+    const res = await runCli(['interactive', 'acme/api#12', '--surface', 'command'], {env})
+    expect(res.code).to.equal(0)
+    expect(res.stderr).to.match(/could not open the session \(command: no terminal here\); nothing is running/)
+    expect(res.stdout).to.match(/^cd .* && .*stand-in-claude\.mjs/)
+    expect(records()).to.have.length(0)
+    expect(readdirSync(path.join(sb.stateDir, 'sessions'))).to.deep.equal([])
+  })
+
+  it('warp: writes a launch configuration and opens it with the platform opener', async () => {
+    const binDir = path.join(sb.dir, 'bin')
+    mkdirSync(binDir)
+    const opened = path.join(sb.dir, 'opened.txt')
+    writeFileSync(path.join(binDir, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${opened}\n`)
+    chmodSync(path.join(binDir, 'xdg-open'), 0o755)
+    const res = await runCli(['interactive', 'acme/api#12', '--surface', 'warp', '--json'], {env: {...env, PATH: `${binDir}:${env.PATH}`}})
+    expect(res.code, res.stderr).to.equal(0)
+    const out = JSON.parse(res.stdout).surface
+    expect(out.launch_config).to.equal(path.join(sb.dir, 'xdg-data', 'warp-terminal', 'launch_configurations', 'dispatch-acme-api-12.yaml'))
+    expect(readFileSync(opened, 'utf8').trim()).to.equal('warp://launch/dispatch-acme-api-12.yaml')
+    const yaml = parseYaml(readFileSync(out.launch_config, 'utf8'))
+    const tab = yaml.windows[0].tabs[0]
+    expect(tab.title).to.equal('acme/api#12: Fix the login bug')
+    expect(tab.layout.cwd).to.equal(path.join(sb.worktreeRoot, 'acme', 'api', 'issue-12-fix-the-login-bug'))
+    expect(tab.layout.commands[0].exec).to.match(/runner\.js '?\/.*sessions\/[0-9a-f-]+\.json'?$/)
+    expect(out.launched).to.equal(true)
+  })
+
+  it('warp without an opener falls back to print', async () => {
+    // An opener that fails the way a missing Warp does.
+    const binDir = path.join(sb.dir, 'bin')
+    mkdirSync(binDir)
+    writeFileSync(path.join(binDir, 'xdg-open'), '#!/bin/sh\necho "no handler for warp://" >&2\nexit 4\n')
+    chmodSync(path.join(binDir, 'xdg-open'), 0o755)
+    const res = await runCli(['interactive', 'acme/api#12', '--surface', 'warp'], {env: {...env, PATH: `${binDir}:${env.PATH}`}})
+    expect(res.code).to.equal(0)
+    expect(res.stderr).to.match(/could not open the session \(warp: no handler for warp:\/\/\)/)
+    expect(res.stdout).to.match(/^cd /)
+  })
+
+  for (const [i, title] of HOSTILE_TITLES.entries()) {
+    it(`keeps a hostile title intact through tmux: ${JSON.stringify(title).slice(0, 40)}`, async () => {
+      const res = await runCli(['interactive', `acme/api#${100 + i}`, '--surface', 'tmux'], {env})
+      expect(res.code, res.stderr).to.equal(0)
+      const [standIn] = await waitFor('stand-in', () => standIns().length > 0 && standIns())
+      expect(standIn.argv[standIn.argv.length - 1]).to.equal(await dryPrompt(`acme/api#${100 + i}`))
+      expect(standIn.argv[standIn.argv.length - 1]).to.include(title)
+      // The terminal title is inert: one line, no control characters.
+      expect(tmux('list-panes', '-a', '-F', '#{pane_title}')).not.to.match(/[\n\r\u001b]/)
+    })
+  }
+})
