@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
+import path from 'node:path'
 
 import {BaseCommand} from '../cli/base.js'
 import {attachRefusal, resumeInForeground} from '../lib/attach.js'
-import {findClaudeBinary} from '../lib/claude.js'
+import {claudeConfigFile, findClaudeBinary, preTrust} from '../lib/claude.js'
 import {UsageError} from '../lib/errors.js'
 import {Registry} from '../lib/registry.js'
 import {selectByPid, selectByRef, toEntry} from '../lib/status.js'
@@ -37,6 +38,9 @@ export default class Attach extends BaseCommand {
     const refusal = attachRefusal(record, record.active)
     if (refusal) throw refusal
     const bin = findClaudeBinary(flags['claude-bin'] ?? config.claude.bin, process.env, process.cwd())
+    // The worktree may predate Claude's config file (headless runs need no trust): trust it now.
+    const trust = await preTrust(claudeConfigFile(process.env), record.cwd, path.join(config.stateDir, 'locks'))
+    if (trust === 'corrupt') this.warnLine(`warning: ${claudeConfigFile(process.env)} is not valid JSON; left it alone, so Claude may ask to trust ${record.cwd}`)
     process.stderr.write(`Resuming ${record.ref} (session ${record.claude_session_id}) in ${record.cwd}\n`)
     const code = await resumeInForeground(bin, record, process.env)
     process.exitCode = code

@@ -13,7 +13,7 @@ export interface AuditEntry {
 }
 
 /** Environment variables whose values are secrets and must never reach a file. */
-export const SECRET_ENV = ['GH_TOKEN', 'GITHUB_TOKEN', 'FORGEJO_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN']
+export const SECRET_ENV = ['GH_TOKEN', 'GITHUB_TOKEN', 'FORGEJO_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'CLAUDE_CODE_MESSAGING_TOKEN']
 
 /** Replace every known secret value in a string. Pure. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {

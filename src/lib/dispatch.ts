@@ -187,13 +187,27 @@ export function checkAgainstActive(active: readonly SidequestRecord[], ref: stri
   }
 }
 
+/** Variables a running Claude session sets for its child processes (seen in Claude Code 2.1). */
+export const CLAUDE_SESSION_ENV = [
+  'CLAUDECODE',
+  'CLAUDE_CODE_SESSION_ID',
+  'CLAUDE_CODE_ENTRYPOINT',
+  'CLAUDE_CODE_CHILD_SESSION',
+  'CLAUDE_CODE_CHILD_NOTES_DIR',
+  'CLAUDE_CODE_MESSAGING_SOCKET',
+  'CLAUDE_CODE_MESSAGING_TOKEN',
+  'CLAUDE_CODE_SESSION_ATTENDED',
+  'CLAUDE_CODE_EXECPATH',
+  'CLAUDE_PID',
+  'AI_AGENT',
+]
+
 /** The environment a worker runs with. */
 export function workerEnv(ctx: DispatchContext, plan: DispatchPlan): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...ctx.env}
-  // Claude sets these for its own children; a worker must start a session of its own.
-  delete env.CLAUDE_CODE_SESSION_ID
-  delete env.CLAUDECODE
-  delete env.CLAUDE_CODE_ENTRYPOINT
+  // Claude sets these for the commands it runs; a worker must start a session of its own
+  // and must not talk to its parent's messaging socket.
+  for (const name of CLAUDE_SESSION_ENV) delete env[name]
   if (ctx.config.landing === 'none') {
     // Nothing to push: the worker gets no forge credentials.
     for (const name of ['GH_TOKEN', 'GITHUB_TOKEN', ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN']) delete env[name]

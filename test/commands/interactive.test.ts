@@ -1,12 +1,12 @@
 import {expect} from 'chai'
-import {execFileSync, spawnSync} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {parse as parseYaml} from 'yaml'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {BIN, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {BIN, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
@@ -48,7 +48,7 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     writeFileSync(release, '')
     const pids = records().flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
     await waitFor('sessions to end', () => pids.every((p: number) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
-    spawnSync('tmux', ['kill-server'], {env, stdio: 'ignore'})
+    killTmux(env)
     await forge.close()
     sb.cleanup()
   })

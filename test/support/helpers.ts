@@ -76,7 +76,7 @@ export function makeSandbox(): Sandbox {
     configFile,
     env,
     cleanup() {
-      rmSync(dir, {recursive: true, force: true})
+      rmSync(dir, {recursive: true, force: true, maxRetries: 10, retryDelay: 100})
     },
   }
 }
@@ -191,4 +191,45 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false
   }
+}
+
+/** Every descendant of a process (children first found by ps), for cleaning up after terminals. */
+export function descendants(pid: number): number[] {
+  let out: string
+  try {
+    out = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], {encoding: 'utf8'})
+  } catch {
+    return []
+  }
+  const children = new Map<number, number[]>()
+  for (const line of out.trim().split('\n')) {
+    const [p, pp] = line.trim().split(/\s+/).map(Number)
+    children.set(pp, [...(children.get(pp) ?? []), p])
+  }
+  const found: number[] = []
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      found.push(c)
+      walk(c)
+    }
+  }
+  walk(pid)
+  return found
+}
+
+/** Kill a private tmux server and everything its panes started. */
+export function killTmux(env: NodeJS.ProcessEnv): void {
+  let panes: number[] = []
+  try {
+    panes = execFileSync('tmux', ['list-panes', '-a', '-F', '#{pane_pid}'], {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
+  } catch {}
+  const all = panes.flatMap((p) => [p, ...descendants(p)])
+  try {
+    execFileSync('tmux', ['kill-server'], {env, stdio: 'ignore'})
+  } catch {}
+  killQuietly(all)
 }

@@ -1,0 +1,226 @@
+// End-to-end with the real Claude Code CLI (the pinned @anthropic-ai/claude-code
+// devDependency's native binary) against a loopback Messages API. No network:
+// the forge and the model are both servers on 127.0.0.1.
+import {expect} from 'chai'
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import path from 'node:path'
+
+import {startFakeForge} from '../support/fake-forge.mjs'
+import {BIN, descendants, git, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {conversationText, lastToolResult, startModelServer, type ModelServer, type Script} from '../support/model-server.js'
+
+type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
+
+/** The pinned Claude Code binary, found through its platform package (never PATH). */
+export function claudeBinary(): string | undefined {
+  const require = createRequire(import.meta.url)
+  try {
+    const pkg = require.resolve(`@anthropic-ai/claude-code-${process.platform}-${process.arch}/package.json`)
+    const bin = path.join(path.dirname(pkg), process.platform === 'win32' ? 'claude.exe' : 'claude')
+    return existsSync(bin) ? bin : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const API_KEY = 'sk-ant-e2e-loopback-0123456789abcdefghij'
+
+describe('e2e: the real Claude Code CLI', function () {
+  this.timeout(120_000)
+  const claude = claudeBinary()
+  let forge: FakeForge
+  let model: ModelServer
+  let sb: Sandbox
+  let env: NodeJS.ProcessEnv
+  let script: Script
+
+  const records = (): Array<Record<string, any>> => {
+    const dir = path.join(sb.stateDir, 'sidequests')
+    return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
+  }
+  const tmux = (...args: string[]) => execFileSync('tmux', args, {env, encoding: 'utf8'})
+
+  before(function () {
+    if (!claude) throw new Error(`@anthropic-ai/claude-code-${process.platform}-${process.arch} is not installed; run npm ci`)
+  })
+
+  beforeEach(async () => {
+    forge = await startFakeForge()
+    model = await startModelServer((req, turn) => script(req, turn))
+    sb = makeSandbox()
+    makeRepo(sb, 'acme', 'api')
+    forge.addIssue({owner: 'acme', repo: 'api', number: 1, title: 'Add an E2E note', body: 'Write E2E.md and commit it.'})
+    forge.addIssue({owner: 'acme', repo: 'api', number: 2, title: 'A sub-task', body: 'The child part.'})
+    forge.addIssue({owner: 'acme', repo: 'api', number: 3, title: 'Not for headless workers'})
+    const events = path.join(sb.dir, 'notify.jsonl')
+    writeConfig(sb, {github: forge.github}, {
+      healthWindowMs: 20_000,
+      claude: {bin: claude, permissionMode: 'acceptEdits', allowedTools: ['Bash', 'Read', 'Edit', 'Write']},
+      notify: {command: `cat >> ${events}`},
+    })
+    const tmp = path.join(sb.dir, 'tmp')
+    mkdirSync(tmp)
+    env = {
+      ...sb.env,
+      TMPDIR: tmp,
+      TMUX_TMPDIR: sb.dir,
+      ANTHROPIC_BASE_URL: model.url,
+      ANTHROPIC_API_KEY: API_KEY,
+      DISABLE_TELEMETRY: '1',
+      DISABLE_AUTOUPDATER: '1',
+      DISABLE_ERROR_REPORTING: '1',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      TERM: 'xterm-256color',
+    }
+  })
+
+  afterEach(async () => {
+    const pids = records().flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
+    await waitFor('workers to exit', () => pids.every((p: number) => !isAlive(p)), 15_000).catch(() => killQuietly(pids))
+    killTmux(env)
+    await model.close()
+    await forge.close()
+    sb.cleanup()
+  })
+
+  /** Script: run one Bash command, then finish with a text. */
+  const bashThenDone = (command: string, done: string): Script => (req) => (lastToolResult(req) === undefined ? {tool: {name: 'Bash', input: {command, description: 'scripted step'}}} : {text: done})
+
+  async function headlessCommits(): Promise<Record<string, any>> {
+    script = bashThenDone(`printf 'e2e\\n' > E2E.md && git add E2E.md && git commit -q -m "Add the E2E note" -m "closes #1"`, 'Committed the E2E note on the branch.')
+    const res = await runCli(['headless', 'acme/api#1', '--json'], {env, timeoutMs: 60_000})
+    expect(res.code, res.stderr).to.equal(0)
+    const out = JSON.parse(res.stdout)
+    expect(out.health).to.be.oneOf(['replied', 'finished'])
+    return waitFor('the worker to end', () => records().find((r) => r.pid === out.pid && r.ended_at), 60_000)
+  }
+
+  it('1. headless: the real claude commits on the dispatch branch; record, status and notify agree', async () => {
+    const record = await headlessCommits()
+    expect(record).to.include({exit_code: 0, mode: 'headless', branch: 'dispatch/issue-1-add-an-e2e-note'})
+    expect(record.num_turns).to.be.a('number').and.to.be.greaterThan(0)
+    expect(record.cost_usd).to.be.a('number')
+    expect(record.claude_session_id).to.match(/^[0-9a-f-]{36}$/)
+    expect(git(record.cwd, 'log', '-1', '--format=%s%n%b', 'dispatch/issue-1-add-an-e2e-note')).to.match(/Add the E2E note\s+closes #1/)
+    expect(git(record.checkout, 'log', '--format=%s', 'main')).not.to.include('Add the E2E note')
+    expect(readFileSync(path.join(record.cwd, 'E2E.md'), 'utf8')).to.equal('e2e\n')
+
+    const status = await runCli(['status', 'acme/api#1', '--tail', '20'], {env})
+    expect(status.stdout).to.match(/^state +EXITED 0$/m)
+    expect(status.stdout).to.include('→ Bash: printf')
+    expect(status.stdout).to.include('◆ Committed the E2E note on the branch.')
+    expect(status.stdout).to.match(/✓ done \(\d+ turn\(s\)/)
+
+    const events = await waitFor('two notifications', () => {
+      const file = path.join(sb.dir, 'notify.jsonl')
+      const lines = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []
+      return lines.length >= 2 && lines.map((l) => JSON.parse(l))
+    })
+    expect(events.map((e) => e.event).sort()).to.deep.equal(['dispatched', 'finished'])
+    // The model saw the seeded prompt, fenced as tracker data.
+    expect(conversationText(model.requests.find((r) => r.tools?.length)!)).to.include('Write E2E.md and commit it.')
+    if (process.env.DISPATCH_E2E_SAVE_FIXTURE) writeFileSync(process.env.DISPATCH_E2E_SAVE_FIXTURE, readFileSync(record.log_path))
+  })
+
+  it('2. a 400 from the model at start: exit 1, the error in the tail, record crashed', async () => {
+    script = () => ({error: {status: 400, type: 'invalid_request_error', message: 'scripted bad request'}})
+    const res = await runCli(['headless', 'acme/api#1'], {env, timeoutMs: 60_000})
+    expect(res.code).to.equal(1)
+    expect(res.stderr).to.match(/failed to start/)
+    expect(res.stderr).to.include('scripted bad request')
+    expect(records()[0]).to.include({crashed: true})
+  })
+
+  it('2b. a 401 that claude would retry for minutes is stopped at once', async () => {
+    script = () => ({error: {status: 401, type: 'authentication_error', message: 'invalid x-api-key'}})
+    const started = Date.now()
+    const res = await runCli(['headless', 'acme/api#1'], {env, timeoutMs: 60_000})
+    expect(res.code).to.equal(1)
+    expect(res.stderr).to.match(/401/)
+    const record = await waitFor('crashed record to end', () => records().find((r) => r.ended_at))
+    expect(record.crashed).to.equal(true)
+    expect(isAlive(record.pid)).to.equal(false)
+    expect(Date.now() - started).to.be.below(30_000)
+  })
+
+  it('3. cascade: the worker dispatches a headless child; the child may not dispatch further', async () => {
+    script = (req) => {
+      const text = conversationText(req)
+      // The prompt names the exact command that runs this dispatch.
+      const dispatch = /([^\s`"]+ [^\s`"]+\/bin\/run\.js) headless/.exec(text)?.[1]
+      const result = lastToolResult(req)
+      if (text.includes('acme/api#2')) {
+        // The child (headless): try to dispatch, get refused, finish.
+        // (A headless prompt names no dispatch command; the child tries the same binary anyway.)
+        return result === undefined ? {tool: {name: 'Bash', input: {command: `${process.execPath} ${BIN} headless acme/api#3 2>&1; echo "exit=$?"`, description: 'try'}}} : {text: 'Child finished.'}
+      }
+      return result === undefined ? {tool: {name: 'Bash', input: {command: `${dispatch} headless acme/api#2 --claims sub 2>&1; echo "exit=$?"`, description: 'delegate'}}} : {text: 'Delegated the sub-task.'}
+    }
+    const res = await runCli(['cascade', 'acme/api#1', '--depth', '2', '--json'], {env, timeoutMs: 60_000})
+    expect(res.code, res.stderr).to.equal(0)
+    const parent = await waitFor('parent to end', () => records().find((r) => r.mode === 'cascade' && r.ended_at), 60_000)
+    const child = await waitFor('child to end', () => records().find((r) => r.ref === 'acme/api#2' && r.ended_at), 60_000)
+    expect(child).to.include({mode: 'headless', cascade_depth: 0, parent_session: parent.claude_session_id, exit_code: 0})
+    expect(parent.cascade_depth).to.equal(2)
+    const refusal = model.requests.map((r) => lastToolResult(r) ?? '').find((t) => t.includes('acme/api#3') || t.includes('cascade budget'))
+    expect(refusal).to.match(/no cascade budget left[\s\S]*exit=3/)
+    expect(records().some((r) => r.ref === 'acme/api#3')).to.equal(false)
+  })
+
+  /** The TUI needs onboarding done and the key approved; dispatch only adds the folder trust. */
+  function seedClaudeConfig(): void {
+    writeFileSync(
+      path.join(sb.claudeDir, '.claude.json'),
+      JSON.stringify({hasCompletedOnboarding: true, lastOnboardingVersion: '2.1.328', customApiKeyResponses: {approved: [API_KEY.slice(-20)], rejected: []}, projects: {}}),
+    )
+  }
+
+  it('4. interactive under tmux: the TUI shows the seeded prompt and the reply, with no trust dialog', async () => {
+    seedClaudeConfig()
+    script = () => ({text: 'Hello from the scripted model, ready to work.'})
+    const res = await runCli(['interactive', 'acme/api#1', '--surface', 'tmux', '--json'], {env, timeoutMs: 60_000})
+    expect(res.code, res.stderr).to.equal(0)
+    const target = JSON.parse(res.stdout).surface.tmux_target
+    const screen = await waitFor('the reply on screen', () => {
+      const text = tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', target)
+      return text.includes('Hello from the scripted model') && text
+    }, 60_000)
+    // The seeded prompt was submitted as the first message (its tail is on screen above the reply).
+    expect(screen).to.include('Write E2E.md and commit it.')
+    expect(screen).to.include('the pull request is the review gate')
+    expect(screen).not.to.match(/trust the files in this folder/i)
+    const trusted = JSON.parse(readFileSync(path.join(sb.claudeDir, '.claude.json'), 'utf8'))
+    expect(trusted.hasCompletedOnboarding).to.equal(true)
+    expect(Object.values(trusted.projects as Record<string, {hasTrustDialogAccepted?: boolean}>).some((p) => p.hasTrustDialogAccepted)).to.equal(true)
+    expect(records()[0]).to.include({mode: 'interactive', ref: 'acme/api#1'})
+  })
+
+  it('5. attach: resumes the finished headless session in its worktree and shows the earlier conversation', async () => {
+    const record = await headlessCommits()
+    seedClaudeConfig()
+    script = () => ({text: 'Resumed and listening.'})
+    tmux('new-session', '-d', '-s', 'attach', '-x', '200', '-y', '50')
+    tmux('send-keys', '-t', 'attach', `${process.execPath} ${BIN} attach acme/api#1`, 'Enter')
+    const screen = await waitFor('the earlier conversation on screen', () => {
+      const text = tmux('capture-pane', '-p', '-J', '-S', '-300', '-t', 'attach')
+      return text.includes('Committed the E2E note on the branch.') && text
+    }, 60_000)
+    // The earlier session, not a new one: the seeded headless prompt, its shell command and its last reply are back.
+    expect(screen).to.include('You are working unattended on acme/api#1')
+    expect(screen).to.include('Ran 1 shell command')
+    expect(screen).not.to.match(/trust this folder/i)
+    // claude runs in the worker's worktree.
+    const panePid = Number(tmux('list-panes', '-t', 'attach', '-F', '#{pane_pid}').trim())
+    const resumed = descendants(panePid).find((p) => {
+      try {
+        return readlinkSync(`/proc/${p}/exe`) === claude
+      } catch {
+        return false
+      }
+    })
+    expect(resumed, 'a claude process under the pane').to.be.a('number')
+    expect(readlinkSync(`/proc/${resumed}/cwd`)).to.equal(record.cwd)
+  })
+})
