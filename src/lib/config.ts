@@ -201,6 +201,13 @@ async function loadFile(
   file: string,
 ): Promise<{config: unknown; isEmpty?: boolean} | null> {
   try {
+    // Any other name given explicitly (my.conf, .dispatchrc.example) is read as YAML, which includes JSON.
+    if (!['', '.json', '.yaml', '.yml', '.js', '.mjs', '.cjs'].includes(path.extname(file)) && path.basename(file) !== 'package.json') {
+      const {parse} = await import('yaml')
+      const {readFile} = await import('node:fs/promises')
+      const config: unknown = parse(await readFile(file, 'utf8'))
+      return {config, isEmpty: config === null || config === undefined}
+    }
     return await explorer.load(file)
   } catch (error) {
     throw new UsageError(`Config file ${file} could not be read: ${errorMessage(error).split('\n')[0]}`, 'Fix the syntax and try again.')
@@ -236,6 +243,12 @@ function unknownKeys(raw: unknown, shape: z.ZodTypeAny, prefix = ''): string[] {
   return found
 }
 
+/** In YAML an empty key (`prompts:` with only comments under it) is null: treat it as not set. */
+function withoutNulls(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]))
+}
+
 /** Validate a raw config object and resolve its paths. Pure apart from reading env. */
 export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv, warn?: (m: string) => void): Config {
   if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -244,7 +257,7 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
       'See .dispatchrc.example for every key; allowedOwners is required.',
     )
   }
-  const parsed = schema.safeParse(raw)
+  const parsed = schema.safeParse(withoutNulls(raw))
   if (!parsed.success) {
     const lines = parsed.error.issues.slice(0, 5).map(describeIssue)
     throw new UsageError(
