@@ -8,6 +8,7 @@ import type {Config, PromptKind} from './config.js'
 import {FailureError, PolicyError, errorMessage} from './errors.js'
 import {resolveIssue, type Forges, type ResolvedIssue} from './forges/index.js'
 import {gitAt} from './git.js'
+import {faultPoint} from './faults.js'
 import {withLock} from './lock.js'
 import {logPath} from './naming.js'
 import {notify} from './notify.js'
@@ -17,7 +18,7 @@ import {reap} from './reap.js'
 import {Registry, SCHEMA_VERSION, findConflicts, type SidequestRecord} from './registry.js'
 import {ensureStateDir} from './state.js'
 import {findCheckout, type Checkout} from './workspace.js'
-import {defaultBranch, ensureWorktree, planWorktree, type WorktreePlan} from './worktree.js'
+import {defaultBranch, ensureWorktree, fetchOrigin, planWorktree, type WorktreePlan} from './worktree.js'
 import {launchWorker, type HealthVerdict} from './worker/spawn.js'
 import {launchSurface, type ConcreteSurface, type SurfaceResult} from './interactive/surfaces.js'
 import {shellQuote as q} from './shell.js'
@@ -247,8 +248,9 @@ export function baseRecord(ctx: DispatchContext, plan: DispatchPlan, log: string
 export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPlan, force: boolean, start: (plan: DispatchPlan) => Promise<T>): Promise<T> {
   const {stateDir} = ctx.config
   await ensureStateDir(stateDir)
-  // Best-effort, quiet: clean merged worktrees of this repo before adding one.
-  await reap({worktreeRoot: ctx.config.worktreeRoot, stateDir, dryRun: false, only: {owner: plan.issue.owner, repo: plan.issue.repo}, fetch: false}).catch(() => [])
+  // Network and sweeping happen before the lock, so concurrent dispatches only queue for the short part.
+  const fresh = plan.worktree.action === 'create' || plan.worktree.action === 'checkout'
+  await Promise.all([quietReap(ctx, plan), fresh ? fetchOrigin(plan.checkout.dir) : undefined])
   const registry = new Registry({stateDir, warn: ctx.warn})
   return withLock(path.join(stateDir, 'locks', 'dispatch'), async () => {
     checkAgainstActive(await registry.active(), plan.issue.ref, plan.claims, ctx.config.maxActive, force)
@@ -260,12 +262,18 @@ export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPl
         repo: plan.issue.repo,
         number: plan.issue.number,
         title: plan.issue.title,
-      })
+      }, {fetch: false})
     }
+    await faultPoint('after-worktree', stateDir)
     const trust = await preTrust(claudeConfigFile(ctx.env), plan.cwd, path.join(stateDir, 'locks'))
     if (trust === 'corrupt') ctx.warn(`warning: ${claudeConfigFile(ctx.env)} is not valid JSON; left it alone, so Claude may ask to trust ${plan.cwd}`)
     return start(plan)
   })
+}
+
+/** Best-effort, quiet: clean merged worktrees of this repository before adding one. Never fails a dispatch. */
+async function quietReap(ctx: DispatchContext, plan: DispatchPlan): Promise<void> {
+  await reap({worktreeRoot: ctx.config.worktreeRoot, stateDir: ctx.config.stateDir, dryRun: false, only: {owner: plan.issue.owner, repo: plan.issue.repo}, fetch: false}).catch(() => [])
 }
 
 export interface HeadlessResult {
@@ -308,6 +316,7 @@ export async function runHeadless(ctx: DispatchContext, plan: DispatchPlan, forc
       notify: ctx.config.notify,
     })
   })
+  await faultPoint('after-record', ctx.config.stateDir)
   const result = await launched.waitHealthy(ctx.config.healthWindowMs)
   const r = result.record
   await notify(ctx.config.notify, {event: 'dispatched', mode: r.mode, ref: r.ref, title: r.title, url: r.url, cwd: r.cwd, pid: r.pid}, ctx.env, ctx.warn)

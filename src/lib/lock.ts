@@ -6,7 +6,8 @@ import {FailureError} from './errors.js'
 /**
  * Run `fn` while holding an inter-process lock named by `lockPath`
  * (a directory created next to it by proper-lockfile). Waits up to ~30 s.
- * NOTE: locks held by a process that died are taken over after `stale` ms.
+ * NOTE: a lock held by a process that died (kill -9) is taken over once it is
+ * 5 s stale; the holder refreshes it every second.
  */
 export async function withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
   const {default: lockfile} = await import('proper-lockfile')
@@ -15,8 +16,9 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T>): Promi
   try {
     release = await lockfile.lock(lockPath, {
       realpath: false,
-      stale: 15_000,
-      update: 5000,
+      // A dispatch killed while holding the lock blocks others for at most `stale` ms.
+      stale: 5000,
+      update: 1000,
       retries: {retries: 300, minTimeout: 10, maxTimeout: 100, factor: 1.3},
     })
   } catch (error) {

@@ -1,12 +1,12 @@
-import {existsSync, readdirSync, statSync} from 'node:fs'
+import {readFileSync, readdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import type {SimpleGit} from 'simple-git'
 
 import {errorMessage} from './errors.js'
 import {gitAt} from './git.js'
-import {Registry, isActive} from './registry.js'
-import {defaultBranch, retryOnLock} from './worktree.js'
+import {Registry, type SidequestRecord} from './registry.js'
+import {defaultBranch, listWorktrees, retryOnLock} from './worktree.js'
 
 export interface ReapEntry {
   path: string
@@ -43,100 +43,124 @@ function candidates(root: string, only?: {owner: string; repo: string}): string[
   return out
 }
 
-async function branchState(main: SimpleGit, branch: string): Promise<'exists' | 'missing' | 'gone-upstream'> {
-  const local = await main.raw(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).catch(() => '')
-  if (!local.trim()) return 'missing'
-  const upstream = await main.raw(['config', '--get', `branch.${branch}.merge`]).catch(() => '')
-  if (upstream.trim()) {
-    const remote = (await main.raw(['config', '--get', `branch.${branch}.remote`]).catch(() => '')).trim() || 'origin'
-    const tracking = await main.raw(['rev-parse', '--verify', '--quiet', `refs/remotes/${remote}/${upstream.trim().replace(/^refs\/heads\//, '')}`]).catch(() => '')
-    if (!tracking.trim()) return 'gone-upstream'
+/**
+ * The main checkout a linked worktree belongs to, read from its `.git` file
+ * (`gitdir: <main>/.git/worktrees/<name>`) without running git.
+ */
+export function mainCheckoutOf(worktree: string): string | undefined {
+  try {
+    const text = readFileSync(path.join(worktree, '.git'), 'utf8')
+    const m = /^gitdir:\s*(.+)$/m.exec(text)
+    if (!m) return undefined
+    const gitdir = path.resolve(worktree, m[1].trim())
+    const common = path.dirname(path.dirname(gitdir))
+    return path.basename(common) === '.git' ? path.dirname(common) : common
+  } catch {
+    return undefined
   }
-  return 'exists'
+}
+
+interface RepoFacts {
+  git: SimpleGit
+  defaultName: string
+  /** Worktree path → its branch (undefined when detached). */
+  branches: Map<string, string | undefined>
+  /** Dispatch branches that exist locally. */
+  local: Set<string>
+  /** Branches merged into origin/<default> or <default>. */
+  merged: Set<string>
+  /** Branches whose upstream was deleted (git's "[gone]"). */
+  gone: Set<string>
+}
+
+async function repoFacts(mainDir: string, fetch: boolean): Promise<RepoFacts> {
+  const git = await gitAt(mainDir)
+  if (fetch && (await git.getRemotes()).some((r) => r.name === 'origin')) {
+    await (await gitAt(mainDir, {timeoutMs: 15_000})).raw(['fetch', '--quiet', '--prune', 'origin']).catch(() => undefined)
+  }
+  const def = await defaultBranch(git)
+  const branches = new Map((await listWorktrees(git)).map((w) => [path.resolve(w.path), w.branch] as const))
+  const refs = await git.raw(['for-each-ref', '--format=%(refname:short)%09%(upstream:track)', 'refs/heads/dispatch/'])
+  const local = new Set<string>()
+  const gone = new Set<string>()
+  for (const line of refs.split('\n').filter(Boolean)) {
+    const [name, track] = line.split('\t')
+    local.add(name)
+    if (track === '[gone]') gone.add(name)
+  }
+  const merged = new Set<string>()
+  for (const target of new Set([def.startPoint, def.name])) {
+    const out = await git.raw(['for-each-ref', '--format=%(refname:short)', `--merged=${target}`, 'refs/heads/dispatch/']).catch(() => '')
+    for (const name of out.split('\n').filter(Boolean)) merged.add(name)
+  }
+  return {git, defaultName: def.name, branches, local, merged, gone}
 }
 
 /**
  * Remove dispatch worktrees whose branch is merged into the default branch or
  * gone (SPEC §4); never a dirty or unmerged one, never one an active worker
- * runs in. Returns one entry per worktree looked at.
+ * runs in. Facts are gathered once per repository, so the sweep stays cheap
+ * when it runs before every dispatch. Returns one entry per worktree looked at.
  */
 export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
-  const active = await new Registry({stateDir: opts.stateDir}).active().catch(() => [])
+  const active = await new Registry({stateDir: opts.stateDir}).active().catch((): SidequestRecord[] => [])
   const busy = new Map(active.map((r) => [path.resolve(r.cwd), r]))
-  const fetched = new Set<string>()
+  const facts = new Map<string, Promise<RepoFacts>>()
   const results: ReapEntry[] = []
   for (const dir of candidates(opts.worktreeRoot, opts.only)) {
     const keep = (branch: string | null, reason: string) => results.push({path: dir, branch, action: 'kept', reason})
-    if (!existsSync(path.join(dir, '.git'))) {
+    const mainDir = mainCheckoutOf(dir)
+    if (!mainDir) {
       keep(null, 'not a git worktree')
       continue
     }
+    const worker = busy.get(path.resolve(dir))
+    if (worker) {
+      keep(worker.branch || null, `active worker pid ${worker.pid} (${worker.ref})`)
+      continue
+    }
     try {
-      const wt = await gitAt(dir)
-      const common = path.resolve(dir, await wt.revparse(['--git-common-dir']))
-      const mainDir = path.basename(common) === '.git' ? path.dirname(common) : common
-      const main = await gitAt(mainDir)
-      const head = (await wt.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim()
-      const branch = head || null
+      if (!facts.has(mainDir)) facts.set(mainDir, repoFacts(mainDir, opts.fetch))
+      const repo = await facts.get(mainDir)!
+      if (!repo.branches.has(path.resolve(dir))) {
+        keep(null, `not a worktree of ${mainDir} (run git worktree prune there)`)
+        continue
+      }
+      const branch = repo.branches.get(path.resolve(dir)) ?? null
       if (branch && !branch.startsWith('dispatch/')) {
         keep(branch, 'not a dispatch branch')
         continue
       }
-      const worker = busy.get(path.resolve(dir))
-      if (worker && isActive(worker)) {
-        keep(branch, `active worker pid ${worker.pid} (${worker.ref})`)
+      let reason: string
+      if (!branch || !repo.local.has(branch)) reason = 'branch gone'
+      else if (repo.gone.has(branch)) reason = 'branch deleted upstream'
+      else if (repo.merged.has(branch)) reason = `merged into ${repo.defaultName}`
+      else {
+        keep(branch, `not merged into ${repo.defaultName}`)
         continue
       }
-      const dirty = (await wt.raw(['status', '--porcelain', '--untracked-files=normal'])).trim()
-      if (dirty) {
+      const wt = await gitAt(dir)
+      if ((await wt.raw(['status', '--porcelain', '--untracked-files=normal'])).trim()) {
         keep(branch, 'uncommitted changes')
         continue
       }
-      if (opts.fetch && !fetched.has(mainDir)) {
-        fetched.add(mainDir)
-        const remotes = await main.getRemotes()
-        if (remotes.some((r) => r.name === 'origin')) {
-          await (await gitAt(mainDir, {timeoutMs: 15_000})).raw(['fetch', '--quiet', '--prune', 'origin']).catch(() => undefined)
-        }
-      }
-      let reason: string
-      const state = branch ? await branchState(main, branch) : 'missing'
-      if (state === 'missing') {
-        reason = 'branch gone'
-      } else if (state === 'gone-upstream') {
-        reason = 'branch deleted upstream'
-      } else {
-        const def = await defaultBranch(main)
-        const targets = [...new Set([def.startPoint, def.name])]
-        let merged = false
-        for (const target of targets) {
-          const ok = await main.raw(['merge-base', '--is-ancestor', branch!, target]).then(
-            () => true,
-            () => false,
-          )
-          if (ok) merged = true
-        }
-        if (!merged) {
-          keep(branch, `not merged into ${def.name}`)
-          continue
-        }
-        // A branch nobody has committed to yet also looks "merged"; keep it so a
+      if (reason.startsWith('merged')) {
+        // A branch nobody has committed to yet also looks merged; keep it so a
         // redispatch or attach finds it. (Its reflog holds only the creation.)
-        const reflog = (await main.raw(['reflog', 'show', '--format=%gs', `refs/heads/${branch}`]).catch(() => '')).split('\n').filter(Boolean)
+        const reflog = (await repo.git.raw(['reflog', 'show', '--format=%gs', `refs/heads/${branch}`]).catch(() => '')).split('\n').filter(Boolean)
         if (reflog.length === 1 && reflog[0].startsWith('branch: Created from')) {
           keep(branch, 'no commits on the branch yet')
           continue
         }
-        reason = `merged into ${def.name}`
       }
       if (opts.dryRun) {
         results.push({path: dir, branch, action: 'would-remove', reason})
         continue
       }
-      await retryOnLock(() => main.raw(['worktree', 'remove', dir]))
+      await retryOnLock(() => repo.git.raw(['worktree', 'remove', dir]))
       // -D: whether it is merged was decided above, against origin's default branch too.
-      if (branch && state !== 'missing') await retryOnLock(() => main.raw(['branch', '-D', branch]))
-      await retryOnLock(() => main.raw(['worktree', 'prune']))
+      if (branch && repo.local.has(branch)) await retryOnLock(() => repo.git.raw(['branch', '-D', branch]))
+      await retryOnLock(() => repo.git.raw(['worktree', 'prune']))
       results.push({path: dir, branch, action: 'removed', reason})
     } catch (error) {
       keep(null, `could not inspect: ${errorMessage(error).split('\n')[0]}`)

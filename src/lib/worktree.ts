@@ -109,6 +109,17 @@ export async function planWorktree(req: WorktreeRequest, git?: SimpleGit): Promi
   return {path: target, branch: wanted, defaultBranch: def.name, startPoint: def.startPoint, action: 'create'}
 }
 
+/** Fetch origin so new branches start from the freshest default branch. Best-effort: offline is fine. */
+export async function fetchOrigin(checkout: string, timeoutMs = 15_000): Promise<void> {
+  try {
+    const git = await gitAt(checkout, {timeoutMs})
+    if (!(await git.getRemotes()).some((r) => r.name === 'origin')) return
+    await retryOnLock(() => git.raw(['fetch', '--quiet', '--no-tags', 'origin']))
+  } catch {
+    // The local origin/<default> is used as it is.
+  }
+}
+
 /**
  * Give the issue its own worktree and branch (SPEC §4): reuse an existing
  * worktree, check out an existing branch as it is (never reset), or create a
@@ -116,15 +127,10 @@ export async function planWorktree(req: WorktreeRequest, git?: SimpleGit): Promi
  * NOTE: concurrent dispatches into one repo contend for git's lock files;
  * callers serialise per repo and every step retries on a lock error.
  */
-export async function ensureWorktree(req: WorktreeRequest, opts: {fetchTimeoutMs?: number} = {}): Promise<WorktreePlan> {
+export async function ensureWorktree(req: WorktreeRequest, opts: {fetch?: boolean; fetchTimeoutMs?: number} = {}): Promise<WorktreePlan> {
   const git = await gitAt(req.checkout)
   try {
-    const remotes = await git.getRemotes()
-    if (remotes.some((r) => r.name === 'origin')) {
-      // Best-effort: offline is fine, the local origin/<default> is used as is.
-      const fetchGit = await gitAt(req.checkout, {timeoutMs: opts.fetchTimeoutMs ?? 15_000})
-      await retryOnLock(() => fetchGit.raw(['fetch', '--quiet', '--no-tags', 'origin'])).catch(() => undefined)
-    }
+    if (opts.fetch !== false) await fetchOrigin(req.checkout, opts.fetchTimeoutMs)
     await retryOnLock(() => git.raw(['worktree', 'prune']))
     const plan = await planWorktree(req, git)
     if (plan.action === 'reuse') return plan

@@ -5,6 +5,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 
 import {FailureError} from '../errors.js'
+import {faultPoint} from '../faults.js'
 import {Registry, type SidequestRecord} from '../registry.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import {healthSignal, parseLine, renderTail} from './stream.js'
@@ -104,6 +105,7 @@ export async function launchWorker(spec: WorkerSpec): Promise<LaunchedWorker> {
     if (child.connected) child.disconnect()
     child.unref()
   }
+  await faultPoint('after-spawn', spec.stateDir)
   child.send({type: 'start', spec} satisfies SupervisorMessage)
 
   const first = await nextMessage(child, ['started', 'spawn-error'], 20_000)

@@ -117,6 +117,13 @@ async function run(spec: WorkerSpec): Promise<void> {
 
 // NOTE: the supervisor has no terminal; ignore hang-ups so nothing upstream can take it down.
 process.on('SIGHUP', () => {})
+let started = false
 process.once('message', (msg: SupervisorMessage) => {
-  if (msg?.type === 'start') void run(msg.spec)
+  if (msg?.type !== 'start') process.exit(1)
+  started = true
+  void run(msg.spec)
+})
+// NOTE: if dispatch dies before sending the spec, nobody ever will: don't linger.
+process.once('disconnect', () => {
+  if (!started) process.exit(1)
 })
