@@ -1,5 +1,18 @@
 #!/usr/bin/env node
-// The installed entry point: loads compiled commands from dist/ through oclif.manifest.json.
-process.env.OCLIF_SKIP_NEW_VERSION_CHECK ??= 'true'
-const {execute} = await import('@oclif/core')
-await execute({dir: import.meta.url})
+// The installed entry point. The hot, script-facing commands (--version,
+// sidequests conflicts/list) take a fast path that skips loading oclif;
+// everything else loads compiled commands from dist/ via oclif.manifest.json.
+const argv = process.argv.slice(2)
+let code
+if (argv[0] === 'sidequests' || argv[0] === '--version' || argv[0] === '-v') {
+  const {runFast} = await import('../dist/fast.js')
+  code = await runFast(argv)
+}
+if (code === undefined) {
+  process.env.OCLIF_SKIP_NEW_VERSION_CHECK ??= 'true'
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url})
+} else {
+  // NOTE: no process.exit(): it could cut off output still queued for a pipe.
+  process.exitCode = code
+}

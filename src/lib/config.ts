@@ -1,4 +1,5 @@
 import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {z} from 'zod/v3'
@@ -157,9 +158,6 @@ export function xdgDir(kind: 'config' | 'data' | 'state', env: NodeJS.ProcessEnv
 
 /** Find the config file path, or undefined when none exists anywhere (SPEC §3 order). */
 export async function findConfigFile(opts: LoadOptions): Promise<{file: string; raw: unknown} | undefined> {
-  const {cosmiconfig} = await import('cosmiconfig')
-  const explorer = cosmiconfig('dispatch', {searchPlaces: SEARCH_PLACES, searchStrategy: 'none', cache: false})
-
   const explicit = opts.configPath ?? (opts.env.DISPATCH_CONFIG || undefined)
   if (explicit) {
     const file = path.resolve(opts.cwd, expandHome(explicit, opts.env))
@@ -167,8 +165,7 @@ export async function findConfigFile(opts: LoadOptions): Promise<{file: string; 
     if (!existsSync(file)) {
       throw new UsageError(`Config file ${file} (from ${origin}) does not exist.`, 'Check the path, or copy .dispatchrc.example there.')
     }
-    const result = await loadFile(explorer, file)
-    return {file, raw: result?.config}
+    return {file, raw: (await loadFile(file)).config}
   }
 
   // Walk from cwd to the filesystem root, then the XDG config dir.
@@ -177,9 +174,10 @@ export async function findConfigFile(opts: LoadOptions): Promise<{file: string; 
     for (const place of SEARCH_PLACES) {
       const file = path.join(dir, place)
       if (!existsSync(file)) continue
-      const result = await loadFile(explorer, file)
-      if (result && !result.isEmpty && result.config !== undefined) return {file, raw: result.config}
-      if (place !== 'package.json') return {file, raw: result?.config}
+      const result = await loadFile(file)
+      // A package.json without a "dispatch" key is not a config: keep looking.
+      if (place === 'package.json' && result.config === undefined) continue
+      return {file, raw: result.config}
     }
     const parent = path.dirname(dir)
     if (parent === dir) break
@@ -188,27 +186,31 @@ export async function findConfigFile(opts: LoadOptions): Promise<{file: string; 
   const xdg = path.join(xdgDir('config', opts.env), 'dispatch')
   for (const name of ['config.json', 'config.yaml', 'config.yml']) {
     const file = path.join(xdg, name)
-    if (existsSync(file)) {
-      const result = await loadFile(explorer, file)
-      return {file, raw: result?.config}
-    }
+    if (existsSync(file)) return {file, raw: (await loadFile(file)).config}
   }
   return undefined
 }
 
-async function loadFile(
-  explorer: {load(file: string): Promise<{config: unknown; isEmpty?: boolean} | null>},
-  file: string,
-): Promise<{config: unknown; isEmpty?: boolean} | null> {
+/**
+ * Read one config file. JavaScript configs go through cosmiconfig (module
+ * interop); JSON, YAML and package.json are parsed directly, which keeps the
+ * hot commands (sidequests conflicts/list) from paying for cosmiconfig's load.
+ * Any other extension given explicitly (my.conf, .dispatchrc.example) is YAML.
+ */
+async function loadFile(file: string): Promise<{config: unknown}> {
   try {
-    // Any other name given explicitly (my.conf, .dispatchrc.example) is read as YAML, which includes JSON.
-    if (!['', '.json', '.yaml', '.yml', '.js', '.mjs', '.cjs'].includes(path.extname(file)) && path.basename(file) !== 'package.json') {
-      const {parse} = await import('yaml')
-      const {readFile} = await import('node:fs/promises')
-      const config: unknown = parse(await readFile(file, 'utf8'))
-      return {config, isEmpty: config === null || config === undefined}
+    const ext = path.extname(file)
+    if (['.js', '.mjs', '.cjs'].includes(ext)) {
+      const {cosmiconfig} = await import('cosmiconfig')
+      const result = await cosmiconfig('dispatch', {searchPlaces: SEARCH_PLACES, searchStrategy: 'none', cache: false}).load(file)
+      return {config: result?.config}
     }
-    return await explorer.load(file)
+    const text = await readFile(file, 'utf8')
+    if (path.basename(file) === 'package.json') return {config: (JSON.parse(text) as {dispatch?: unknown}).dispatch}
+    if (ext === '.json') return {config: JSON.parse(text)}
+    if (text.trim() === '') return {config: undefined}
+    const {parse} = await import('yaml')
+    return {config: parse(text)}
   } catch (error) {
     throw new UsageError(`Config file ${file} could not be read: ${errorMessage(error).split('\n')[0]}`, 'Fix the syntax and try again.')
   }

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {canonicalPath, claimOverlap, type ConflictReason} from './claims.js'
 import type {ForgeKind} from './issue-ref.js'
-import {isSameProcessAlive} from './proc.js'
+import {isSameProcessAlive, pidExists} from './proc.js'
 
 export const SCHEMA_VERSION = 1
 
@@ -150,6 +150,10 @@ export class Registry {
 
   /** Every readable record, ended ones included, oldest first. Corrupt files are skipped with a warning. */
   async all(): Promise<SidequestRecord[]> {
+    return this.read(() => true)
+  }
+
+  private async read(keep: (pid: number) => boolean): Promise<SidequestRecord[]> {
     let names: string[]
     try {
       names = await readdir(this.dir)
@@ -160,7 +164,7 @@ export class Registry {
     const uid = typeof process.getuid === 'function' ? process.getuid() : undefined
     const records = await Promise.all(
       names
-        .filter((n) => /^\d+\.json$/.test(n))
+        .filter((n) => /^\d+\.json$/.test(n) && keep(Number(n.slice(0, -5))))
         .map(async (name) => {
           const file = path.join(this.dir, name)
           try {
@@ -191,7 +195,9 @@ export class Registry {
 
   /** Workers whose process is alive and is the one recorded, oldest first. */
   async active(): Promise<SidequestRecord[]> {
-    return (await this.all()).filter((r) => isActive(r))
+    // A record is named after its pid, and a dead pid can't be active: skip
+    // reading those at all (most records in a long-lived registry have ended).
+    return (await this.read(pidExists)).filter((r) => isActive(r))
   }
 
   async get(pid: number): Promise<SidequestRecord | undefined> {

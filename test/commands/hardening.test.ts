@@ -128,13 +128,18 @@ describe('hardening (through the binary)', function () {
   it('skips a record owned by another user, with an explanation', async function () {
     if (process.getuid?.() !== 0) this.skip()
     mkdirSync(path.join(sb.stateDir, 'sidequests'), {recursive: true, mode: 0o700})
-    // A live process that is not ours to clean up: the planted record claims it.
-    const file = path.join(sb.stateDir, 'sidequests', '999500.json')
-    writeFileSync(file, JSON.stringify({pid: 999_500, ref: 'acme/api#1', started_at: new Date().toISOString(), cwd: '/', paths_claimed: ['/']}))
-    chownSync(file, 65534, 65534)
-    const res = await runCli(['sidequests', 'conflicts', '/etc', '--json'], {env})
-    expect(res.code).to.equal(0)
-    expect(res.stderr).to.match(/skipping .*: owned by uid 65534, not you/)
+    // Planted by someone else, naming a live process (a sleeper of ours) and claiming everything.
+    const sleeper = spawn('sleep', ['30'], {stdio: 'ignore'})
+    try {
+      const file = path.join(sb.stateDir, 'sidequests', `${sleeper.pid}.json`)
+      writeFileSync(file, JSON.stringify({pid: sleeper.pid, ref: 'acme/api#1', started_at: new Date().toISOString(), cwd: '/', paths_claimed: ['/']}))
+      chownSync(file, 65534, 65534)
+      const res = await runCli(['sidequests', 'conflicts', '/etc', '--json'], {env})
+      expect(res.code).to.equal(0)
+      expect(res.stderr).to.match(/skipping .*: owned by uid 65534, not you/)
+    } finally {
+      sleeper.kill('SIGKILL')
+    }
   })
 
   describe('forge faults keep --json errors JSON and never hang', () => {

@@ -2,9 +2,10 @@ import {expect} from 'chai'
 import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
+import {pathToFileURL} from 'node:url'
 
 import {processStartTime} from '../../src/lib/proc.js'
-import {makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {ROOT, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 
 const FORGE = {github: {apiUrl: 'http://127.0.0.1:9/unused', webUrl: 'https://github.com'}}
 
@@ -94,7 +95,8 @@ describe('sidequests list / conflicts / prune (through the binary)', function ()
     writeFileSync(path.join(sb.stateDir, 'sidequests', '4242.json'), '{"pid": 4242, "ref": ')
     // schema 0: no schema_version, no pid_start_time, no mode.
     writeFileSync(path.join(sb.stateDir, 'sidequests', `${a.pid}.json`), JSON.stringify({pid: a.pid, ref: 'acme/old#1', started_at: '2025-01-01T00:00:00Z', cwd: '/x', paths_claimed: ['/x/src']}))
-    const res = await runCli(['sidequests', 'list', '--json'], {env: sb.env})
+    // --all reads every record; the active view skips files whose pid is dead without reading them.
+    const res = await runCli(['sidequests', 'list', '--all', '--json'], {env: sb.env})
     expect(res.code).to.equal(0)
     expect(res.stderr).to.match(/skipping corrupt record .*4242\.json/)
     const [old] = JSON.parse(res.stdout)
@@ -133,6 +135,24 @@ describe('sidequests list / conflicts / prune (through the binary)', function ()
         if (code === 1) expect(conflicts[0]).to.include({pid: worker.pid, ref: 'acme/api#7'})
       })
     }
+
+    it('answers the same through the start-up fast path and through oclif', async () => {
+      const viaOclif = (args: string[]) =>
+        new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
+          // bin/dev.js runs the TypeScript commands through oclif, with no fast path.
+          const child = spawn(process.execPath, ['--import', pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, path.join(ROOT, 'bin', 'dev.js'), ...args], {cwd: sb.dir, env: sb.env})
+          let stdout = ''
+          let stderr = ''
+          child.stdout.on('data', (d) => (stdout += d))
+          child.stderr.on('data', (d) => (stderr += d))
+          child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
+        })
+      for (const args of [['sidequests', 'list', '--json'], ['sidequests', 'list', '--all'], ['sidequests', 'conflicts', 'repo/src', 'repo/x', '--json'], ['sidequests', 'conflicts', 'elsewhere']]) {
+        const fast = await runCli(args, {env: sb.env, cwd: sb.dir})
+        const slow = await viaOclif(args)
+        expect({code: fast.code, stdout: fast.stdout, stderr: fast.stderr}, args.join(' ')).to.deep.equal({code: slow.code, stdout: slow.stdout, stderr: slow.stderr})
+      }
+    })
 
     it('prints one human line per conflict', async () => {
       const res = await runCli(['sidequests', 'conflicts', 'repo/src/auth'], {env: sb.env, cwd: sb.dir})

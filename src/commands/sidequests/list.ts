@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base.js'
-import {relativeTime, table} from '../../lib/format.js'
-import {Registry, isActive, type SidequestRecord} from '../../lib/registry.js'
+import type {SidequestRecord} from '../../lib/registry.js'
+import {listSidequests, renderSidequests} from '../../lib/sidequests-view.js'
 
 export default class SidequestsList extends BaseCommand {
   static override summary = 'List active workers, oldest first, with what they claim.'
@@ -15,28 +15,11 @@ export default class SidequestsList extends BaseCommand {
   async run(): Promise<SidequestRecord[]> {
     const {flags} = await this.parse(SidequestsList)
     const config = await this.loadConfig(flags.config)
-    const registry = new Registry({stateDir: config.stateDir, warn: this.warnLine})
-    const records = flags.all ? await registry.all() : await registry.active()
+    const records = await listSidequests(config.stateDir, flags.all, this.warnLine)
     if (!this.jsonEnabled()) {
-      if (records.length === 0) {
-        process.stderr.write(flags.all ? 'no sidequests recorded\n' : 'no active sidequests\n')
-      } else {
-        const tty = Boolean(process.stdout.isTTY)
-        const now = new Date()
-        const state = (r: SidequestRecord) => (isActive(r) ? 'running' : r.crashed ? 'crashed' : r.ended_at ? `exited ${r.exit_code ?? '?'}` : 'unknown')
-        const headers = ['REF', 'MODE', 'PID', ...(flags.all ? ['STATE'] : []), tty ? 'AGE' : 'STARTED', 'BRANCH', 'CLAIMS', 'TITLE']
-        const rows = records.map((r) => [
-          r.ref,
-          r.mode,
-          String(r.pid),
-          ...(flags.all ? [state(r)] : []),
-          tty ? relativeTime(r.started_at, now) : r.started_at,
-          r.branch,
-          r.paths_claimed.length > 0 ? r.paths_claimed.join(',') : '-',
-          r.title,
-        ])
-        process.stdout.write(table(headers, rows, {tty, width: process.stdout.columns}) + '\n')
-      }
+      const out = renderSidequests(records, flags.all, Boolean(process.stdout.isTTY), process.stdout.columns, new Date())
+      process.stdout.write(out.stdout)
+      process.stderr.write(out.stderr)
     }
     return records
   }

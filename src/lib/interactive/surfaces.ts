@@ -3,9 +3,9 @@ import {randomUUID} from 'node:crypto'
 import {mkdir, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
-import {fileURLToPath} from 'node:url'
 
 import type {Surface} from '../config.js'
+import {helperScript} from '../dev-loader.js'
 import {errorMessage} from '../errors.js'
 import {Registry, type SidequestRecord} from '../registry.js'
 import {shellJoin, shellQuote} from '../shell.js'
@@ -64,9 +64,8 @@ export function fillCommandTemplate(template: string, values: {cwd: string; argv
 }
 
 function runnerArgv(specFile: string): string[] {
-  const self = fileURLToPath(import.meta.url)
-  const ext = path.extname(self)
-  return [process.execPath, ...(ext === '.ts' ? ['--import', 'tsx'] : []), path.join(path.dirname(self), `runner${ext}`), specFile]
+  const runner = helperScript(import.meta.url, 'runner')
+  return [process.execPath, ...runner.execArgv, runner.file, specFile]
 }
 
 function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<string> {

@@ -2,8 +2,8 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import {open} from 'node:fs/promises'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
-import {fileURLToPath} from 'node:url'
 
+import {helperScript} from '../dev-loader.js'
 import {FailureError} from '../errors.js'
 import {faultPoint} from '../faults.js'
 import {Registry, type SidequestRecord} from '../registry.js'
@@ -30,10 +30,7 @@ export class WorkerStartError extends FailureError {
 }
 
 function supervisorEntry(): {file: string; execArgv: string[]} {
-  const self = fileURLToPath(import.meta.url)
-  const ext = path.extname(self)
-  // Under tsx (tests of the service layer) the supervisor is TypeScript too.
-  return {file: path.join(path.dirname(self), `supervisor${ext}`), execArgv: ext === '.ts' ? ['--import', 'tsx'] : []}
+  return helperScript(import.meta.url, 'supervisor')
 }
 
 /** Read what a log gained since `offset`. */

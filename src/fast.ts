@@ -1,0 +1,97 @@
+/**
+ * Start-up fast path for the commands scripts and agents call in loops:
+ * `--version`, `sidequests conflicts` and `sidequests list`. Loading oclif
+ * alone costs about as much as starting node; these commands need none of it.
+ * They share their logic with the oclif commands (src/lib/sidequests-view.ts);
+ * anything the fast path does not fully understand (help, unknown flags,
+ * missing arguments) returns false and goes through oclif as usual.
+ */
+import {readFileSync} from 'node:fs'
+
+import {loadConfig} from './lib/config.js'
+import {DispatchError, FailureError, toJsonError} from './lib/errors.js'
+import {findSidequestConflicts, listSidequests, renderConflicts, renderSidequests} from './lib/sidequests-view.js'
+import {inertText} from './lib/terminal.js'
+
+interface Parsed {
+  json: boolean
+  all: boolean
+  config?: string
+  positional: string[]
+}
+
+/** Parse the few flags the fast commands take; undefined for anything else. Pure. */
+export function parseFastArgs(args: string[], allowed: ReadonlyArray<'all'>): Parsed | undefined {
+  const out: Parsed = {json: false, all: false, positional: []}
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]
+    if (a === '--') {
+      out.positional.push(...args.slice(i + 1))
+      break
+    }
+    if (a === '--json') out.json = true
+    else if (a === '--all' && allowed.includes('all')) out.all = true
+    else if (a === '--config' && i + 1 < args.length) out.config = args[++i]
+    else if (a.startsWith('--config=')) out.config = a.slice('--config='.length)
+    else if (a.startsWith('-')) return undefined
+    else out.positional.push(a)
+  }
+  return out
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {name: string; version: string}
+  return `${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`
+}
+
+const warn = (message: string) => process.stderr.write(inertText(message) + '\n')
+
+function fail(error: unknown, json: boolean, exitCode?: number): number {
+  const e = error instanceof DispatchError ? error : new FailureError(`Unexpected error: ${(error as Error)?.message ?? error}`)
+  const code = exitCode ?? e.exitCode
+  if (json) process.stdout.write(JSON.stringify({error: {...toJsonError(e).error, exit_code: code}}, null, 2) + '\n')
+  else process.stderr.write(`Error: ${inertText(e.message)}\n${e.suggestion ? inertText(e.suggestion) + '\n' : ''}`)
+  return code
+}
+
+/** Run a fast command; resolves to its exit code, or undefined when oclif should handle it. */
+export async function runFast(argv: string[]): Promise<number | undefined> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    process.stdout.write(version() + '\n')
+    return 0
+  }
+  if (argv[0] !== 'sidequests' || (argv[1] !== 'conflicts' && argv[1] !== 'list')) return undefined
+  const parsed = parseFastArgs(argv.slice(2), argv[1] === 'list' ? ['all'] : [])
+  if (!parsed) return undefined
+  const env = process.env
+  if (argv[1] === 'conflicts') {
+    if (parsed.positional.length === 0) return undefined
+    try {
+      const config = await loadConfig({configPath: parsed.config, cwd: process.cwd(), env, warn})
+      const {conflicts, activeCount} = await findSidequestConflicts(config.stateDir, parsed.positional, process.cwd(), warn)
+      if (parsed.json) process.stdout.write(JSON.stringify(conflicts, null, 2) + '\n')
+      else {
+        const out = renderConflicts(conflicts, activeCount)
+        process.stdout.write(out.stdout)
+        process.stderr.write(out.stderr)
+      }
+      return conflicts.length > 0 ? 1 : 0
+    } catch (error) {
+      return fail(error, parsed.json, 2)
+    }
+  }
+  if (parsed.positional.length > 0) return undefined
+  try {
+    const config = await loadConfig({configPath: parsed.config, cwd: process.cwd(), env, warn})
+    const records = await listSidequests(config.stateDir, parsed.all, warn)
+    if (parsed.json) process.stdout.write(JSON.stringify(records, null, 2) + '\n')
+    else {
+      const out = renderSidequests(records, parsed.all, Boolean(process.stdout.isTTY), process.stdout.columns, new Date())
+      process.stdout.write(out.stdout)
+      process.stderr.write(out.stderr)
+    }
+    return 0
+  } catch (error) {
+    return fail(error, parsed.json)
+  }
+}
