@@ -1,6 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {open} from 'node:fs/promises'
-import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {helperScript} from '../dev-loader.js'
