@@ -1,5 +1,4 @@
 import {Args, Flags} from '@oclif/core'
-import path from 'node:path'
 
 import {BaseCommand} from '../cli/base.js'
 import {attachRefusal, resumeInForeground} from '../lib/attach.js'
@@ -39,7 +38,7 @@ export default class Attach extends BaseCommand {
     if (refusal) throw refusal
     const bin = findClaudeBinary(flags['claude-bin'] ?? config.claude.bin, process.env, process.cwd())
     // The worktree may predate Claude's config file (headless runs need no trust): trust it now.
-    const trust = await preTrust(claudeConfigFile(process.env), record.cwd, path.join(config.stateDir, 'locks'))
+    const trust = await preTrust(claudeConfigFile(process.env), record.cwd)
     if (trust === 'corrupt') this.warnLine(`warning: ${claudeConfigFile(process.env)} is not valid JSON; left it alone, so Claude may ask to trust ${record.cwd}`)
     process.stderr.write(`Resuming ${record.ref} (session ${record.claude_session_id}) in ${record.cwd}\n`)
     const code = await resumeInForeground(bin, record, process.env)

@@ -1,4 +1,4 @@
-import {constants, accessSync, statSync} from 'node:fs'
+import {constants, accessSync, existsSync, statSync} from 'node:fs'
 import {mkdir, readFile, rename, writeFile, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -76,47 +76,52 @@ export type TrustOutcome = 'trusted' | 'already-trusted' | 'missing' | 'corrupt'
  * does not block the session. Keeps every other key; never creates the file;
  * leaves a corrupt file untouched (the caller warns).
  *
- * NOTE: Claude itself rewrites this file without any lock we could share.
- * We hold our own lock against other dispatches, and re-read just before the
- * rename: if someone changed it meanwhile, we merge again instead of
- * clobbering their write.
+ * NOTE: Claude Code (2.1) saves this file under a proper-lockfile lock at
+ * `<file>.lock`; we take the very same lock, so neither side can overwrite
+ * the other's change, and concurrent dispatches queue on it too. For writers
+ * that do not lock (older Claude versions, people's scripts) we also re-read
+ * just before the rename and merge again if the file changed meanwhile.
  */
-export async function preTrust(file: string, worktree: string, lockDir: string): Promise<TrustOutcome> {
-  return withLock(path.join(lockDir, 'claude-config'), async () => {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      let before: string
-      try {
-        before = await readFile(file, 'utf8')
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing'
-        throw new FailureError(`Could not read ${file}: ${errorMessage(error)}.`, 'Check its permissions.')
-      }
-      let data: unknown
-      try {
-        data = JSON.parse(before)
-      } catch {
-        return 'corrupt'
-      }
-      if (data === null || typeof data !== 'object' || Array.isArray(data)) return 'corrupt'
-      const obj = data as Record<string, unknown>
-      const projects = (obj.projects && typeof obj.projects === 'object' && !Array.isArray(obj.projects) ? obj.projects : {}) as Record<string, unknown>
-      const current = projects[worktree]
-      const entry = current && typeof current === 'object' && !Array.isArray(current) ? (current as Record<string, unknown>) : {}
-      if (entry.hasTrustDialogAccepted === true) return 'already-trusted'
-      projects[worktree] = {...entry, hasTrustDialogAccepted: true}
-      obj.projects = projects
-      const tmp = `${file}.dispatch-${process.pid}-${attempt}.tmp`
-      await writeFile(tmp, JSON.stringify(obj, null, 2) + '\n', {mode: 0o600})
-      const now = await readFile(file, 'utf8').catch(() => undefined)
-      if (now !== before) {
-        await unlink(tmp).catch(() => {})
-        continue
-      }
-      await rename(tmp, file)
-      return 'trusted'
+export async function preTrust(file: string, worktree: string): Promise<TrustOutcome> {
+  if (!existsSync(file)) return 'missing'
+  // Claude treats a lock older than 10 s as abandoned; so do we, or we could break into a live holder's.
+  return withLock(file, () => mergeTrust(file, worktree), {lockfilePath: `${file}.lock`, stale: 10_000})
+}
+
+async function mergeTrust(file: string, worktree: string): Promise<TrustOutcome> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    let before: string
+    try {
+      before = await readFile(file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing'
+      throw new FailureError(`Could not read ${file}: ${errorMessage(error)}.`, 'Check its permissions.')
     }
-    throw new FailureError(`${file} kept changing while dispatch tried to mark the worktree trusted.`, 'Try again.')
-  })
+    let data: unknown
+    try {
+      data = JSON.parse(before)
+    } catch {
+      return 'corrupt'
+    }
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) return 'corrupt'
+    const obj = data as Record<string, unknown>
+    const projects = (obj.projects && typeof obj.projects === 'object' && !Array.isArray(obj.projects) ? obj.projects : {}) as Record<string, unknown>
+    const current = projects[worktree]
+    const entry = current && typeof current === 'object' && !Array.isArray(current) ? (current as Record<string, unknown>) : {}
+    if (entry.hasTrustDialogAccepted === true) return 'already-trusted'
+    projects[worktree] = {...entry, hasTrustDialogAccepted: true}
+    obj.projects = projects
+    const tmp = `${file}.dispatch-${process.pid}-${attempt}.tmp`
+    await writeFile(tmp, JSON.stringify(obj, null, 2) + '\n', {mode: 0o600})
+    const now = await readFile(file, 'utf8').catch(() => undefined)
+    if (now !== before) {
+      await unlink(tmp).catch(() => {})
+      continue
+    }
+    await rename(tmp, file)
+    return 'trusted'
+  }
+  throw new FailureError(`${file} kept changing while dispatch tried to mark the worktree trusted.`, 'Try again.')
 }
 
 export async function ensureDir(dir: string): Promise<void> {

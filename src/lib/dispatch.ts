@@ -265,7 +265,7 @@ export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPl
       }, {fetch: false})
     }
     await faultPoint('after-worktree', stateDir)
-    const trust = await preTrust(claudeConfigFile(ctx.env), plan.cwd, path.join(stateDir, 'locks'))
+    const trust = await preTrust(claudeConfigFile(ctx.env), plan.cwd)
     if (trust === 'corrupt') ctx.warn(`warning: ${claudeConfigFile(ctx.env)} is not valid JSON; left it alone, so Claude may ask to trust ${plan.cwd}`)
     return start(plan)
   })
