@@ -1,5 +1,36 @@
 import {execFileSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {closeSync, openSync, readSync, readdirSync} from 'node:fs'
+
+interface ProcStat {
+  /** One-letter state: R, S, D, Z (zombie), X (dead), … */
+  state: string
+  /** Field 22: start time in clock ticks since boot. */
+  startTime: string
+}
+
+/** Parse `/proc/<pid>/stat`; undefined when the process is gone. Linux only. */
+function readProcStat(pid: number): ProcStat | undefined {
+  let stat: string
+  let fd: number | undefined
+  try {
+    // NOTE: /proc files report size 0, so readFileSync allocates 64 KiB per call;
+    // a registry check reads thousands of them. One line fits in this buffer.
+    fd = openSync(`/proc/${pid}/stat`, 'r')
+    stat = statBuffer.toString('latin1', 0, readSync(fd, statBuffer, 0, statBuffer.length, 0))
+  } catch {
+    return undefined
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+  // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return {state: fields[0], startTime: fields[19]}
+}
+
+// A stat line is a few hundred bytes; the command name is capped at 64.
+const statBuffer = Buffer.alloc(4096)
+
+const isPid = (pid: number) => Number.isInteger(pid) && pid > 0
 
 /**
  * A process's start time as an opaque string, used to tell a live worker from
@@ -9,17 +40,8 @@ import {readFileSync} from 'node:fs'
  * elsewhere `ps -o lstart=`.
  */
 export function processStartTime(pid: number): string | undefined {
-  if (!Number.isInteger(pid) || pid <= 0) return undefined
-  if (process.platform === 'linux') {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      return fields[19]
-    } catch {
-      return undefined
-    }
-  }
+  if (!isPid(pid)) return undefined
+  if (process.platform === 'linux') return readProcStat(pid)?.startTime
   try {
     const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
     return out || undefined
@@ -30,27 +52,45 @@ export function processStartTime(pid: number): string | undefined {
 
 /** Is the pid alive at all (zombies count as gone on Linux)? */
 export function pidExists(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false
+  if (!isPid(pid)) return false
+  if (process.platform === 'linux') {
+    const stat = readProcStat(pid)
+    return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X'
+  }
   try {
     process.kill(pid, 0)
+    return true
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
-  if (process.platform === 'linux') {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-      return state !== 'Z' && state !== 'X'
-    } catch {
-      return false
-    }
-  }
-  return true
 }
 
-/** Alive and the same process we recorded (start time matches when we know it). */
+/** Alive and the same process we recorded (start time matches when we know it). One /proc read on Linux. */
 export function isSameProcessAlive(pid: number, startTime: string | null | undefined): boolean {
+  if (!isPid(pid)) return false
+  if (process.platform === 'linux') {
+    const stat = readProcStat(pid)
+    if (!stat || stat.state === 'Z' || stat.state === 'X') return false
+    return !startTime || stat.startTime === startTime
+  }
   if (!pidExists(pid)) return false
-  if (!startTime) return true
-  return processStartTime(pid) === startTime
+  return !startTime || processStartTime(pid) === startTime
+}
+
+/**
+ * A test for "might this pid be alive?" that is cheap to ask many times: on
+ * Linux one listing of /proc answers for every pid (a registry of 10,000
+ * records would otherwise cost 10,000 system calls); elsewhere it asks the
+ * kernel per pid. False positives are fine, callers check properly after.
+ */
+export function livePidFilter(): (pid: number) => boolean {
+  if (process.platform === 'linux') {
+    try {
+      const live = new Set(readdirSync('/proc').filter((n) => n.charCodeAt(0) <= 57))
+      return (pid) => live.has(String(pid))
+    } catch {
+      // No /proc (a container without it): fall through to asking per pid.
+    }
+  }
+  return pidExists
 }
