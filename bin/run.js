@@ -9,6 +9,12 @@ if (argv[0] === 'sidequests' || argv[0] === '--version' || argv[0] === '-v') {
   code = await runFast(argv)
 }
 if (code === undefined) {
+  // NOTE: fetch (undici) parses HTTP with a WebAssembly module. V8 optimises it
+  // on a background thread, and the process waits for that thread at exit:
+  // about 120 ms on every command that talks to a forge, for HTTP parsing of a
+  // few responses. The baseline compiler alone is plenty for that.
+  const {setFlagsFromString} = await import('node:v8')
+  setFlagsFromString('--liftoff-only')
   process.env.OCLIF_SKIP_NEW_VERSION_CHECK ??= 'true'
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
