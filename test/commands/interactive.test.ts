@@ -3,7 +3,7 @@ import {execFileSync} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {parse as parseYaml} from 'yaml'
+import {load as parseYaml} from 'js-yaml'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
 import {BIN, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
@@ -161,7 +161,7 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     const out = JSON.parse(res.stdout).surface
     expect(out.launch_config).to.equal(path.join(sb.dir, 'xdg-data', 'warp-terminal', 'launch_configurations', 'dispatch-acme-api-12.yaml'))
     expect(readFileSync(opened, 'utf8').trim()).to.equal('warp://launch/dispatch-acme-api-12.yaml')
-    const yaml = parseYaml(readFileSync(out.launch_config, 'utf8'))
+    const yaml = parseYaml(readFileSync(out.launch_config, 'utf8')) as {windows: Array<{tabs: Array<{title: string; layout: {cwd: string; commands: Array<{exec: string}>}}>}>}
     const tab = yaml.windows[0].tabs[0]
     expect(tab.title).to.equal('acme/api#12: Fix the login bug')
     expect(tab.layout.cwd).to.equal(path.join(sb.worktreeRoot, 'acme', 'api', 'issue-12-fix-the-login-bug'))

@@ -157,11 +157,11 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
       const dir = warpConfigDir(env, platform, env.HOME ?? '')
       const name = tmuxSessionName(spec.record.ref)
       const file = path.join(dir, `${name}.yaml`)
-      const {stringify} = await import('yaml')
+      const {dump} = await import('js-yaml')
       await mkdir(dir, {recursive: true})
       await writeFile(
         file,
-        stringify({name, windows: [{tabs: [{title, layout: {cwd: spec.cwd, commands: [{exec: shellJoin(argv)}]}}]}]}),
+        dump({name, windows: [{tabs: [{title, layout: {cwd: spec.cwd, commands: [{exec: shellJoin(argv)}]}}]}]}, {lineWidth: -1}),
         {mode: 0o600},
       )
       extra = {launch_config: file}
