@@ -7,18 +7,19 @@ import {type ClaudeOptions, claudeConfigFile, findClaudeBinary, headlessArgs, in
 import type {Config, PromptKind} from './config.js'
 import {FailureError, PolicyError, errorMessage} from './errors.js'
 import {resolveIssue, type Forges, type ResolvedIssue} from './forges/index.js'
-import {gitAt} from './git.js'
+import {gitQuery} from './git.js'
+import {parseIssueRef, type IssueRef} from './issue-ref.js'
 import {faultPoint} from './faults.js'
 import {withLock} from './lock.js'
 import {logPath} from './naming.js'
 import {notify} from './notify.js'
-import {cascadeBudget, type DispatchMode} from './policy.js'
+import {cascadeBudget, isOwnerAllowed, type DispatchMode} from './policy.js'
 import {renderPrompt} from './prompt.js'
 import {reap} from './reap.js'
 import {Registry, SCHEMA_VERSION, findConflicts, type SidequestRecord} from './registry.js'
 import {ensureStateDir} from './state.js'
 import {findCheckout, type Checkout} from './workspace.js'
-import {defaultBranch, ensureWorktree, fetchOrigin, planWorktree, type WorktreePlan} from './worktree.js'
+import {decideWorktree, defaultBranch, ensureWorktree, fetchOrigin, planWorktree, readRepoFacts, type RepoFacts, type WorktreePlan} from './worktree.js'
 import {launchWorker, type HealthVerdict} from './worker/spawn.js'
 import {launchSurface, type ConcreteSurface, type SurfaceResult} from './interactive/surfaces.js'
 import {shellQuote as q} from './shell.js'
@@ -106,6 +107,7 @@ function claudeOptions(config: Config, opts: DispatchOptions): ClaudeOptions {
 export async function planDispatch(ctx: DispatchContext, opts: DispatchOptions): Promise<DispatchPlan> {
   // The budget needs no network: a headless worker's attempt to dispatch is refused before any request.
   const cascadeDepth = cascadeBudget(opts.mode, opts.depth, ctx.env.DISPATCH_CASCADE_DEPTH)
+  const early = readCheckoutEarly(ctx, opts)
   const issue = await resolveIssue(opts.ref, ctx.config, ctx.forges)
   if (issue.movedFrom) ctx.warn(`warning: ${issue.movedFrom} now lives at ${issue.ref}; using ${issue.ref}`)
 
@@ -118,15 +120,18 @@ export async function planDispatch(ctx: DispatchContext, opts: DispatchOptions):
     claudeBin = opts.claudeBin ?? ctx.config.claude.bin
   }
 
-  const checkout = await findCheckout(ctx.config, issue.owner, issue.repo, issue.webBase)
+  // What was read early counts only when it was read for this very repository and issue.
+  const same = early && early.owner === issue.owner && early.repo === issue.repo && early.number === issue.number
+  const checkout = (same && (await early.checkout)) || (await findCheckout(ctx.config, issue.owner, issue.repo, issue.webBase))
   const claims = parseClaims(opts.claims, ctx.cwd)
   let worktree: WorktreePlan
   if (opts.worktree) {
-    worktree = await planWorktree({checkout: checkout.dir, worktreeRoot: ctx.config.worktreeRoot, owner: issue.owner, repo: issue.repo, number: issue.number, title: issue.title})
+    const req = {checkout: checkout.dir, worktreeRoot: ctx.config.worktreeRoot, owner: issue.owner, repo: issue.repo, number: issue.number, title: issue.title}
+    const facts = same ? await early.facts : undefined
+    worktree = facts ? decideWorktree(req, facts) : await planWorktree(req)
   } else {
-    const git = await gitAt(checkout.dir)
-    const branch = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || 'HEAD'
-    const def = await defaultBranch(git).catch(() => ({name: branch, startPoint: branch}))
+    const branch = (await gitQuery(checkout.dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')) || 'HEAD'
+    const def = await defaultBranch(checkout.dir).catch(() => ({name: branch, startPoint: branch}))
     worktree = {path: checkout.dir, branch, defaultBranch: def.name, startPoint: def.startPoint, action: 'in-place'}
   }
   const promptKind = promptKindFor(opts.mode, opts.posture)
@@ -160,6 +165,37 @@ export async function planDispatch(ctx: DispatchContext, opts: DispatchOptions):
     promptKind,
     parentSession: ctx.env.CLAUDE_CODE_SESSION_ID || null,
   }
+}
+
+interface EarlyReads {
+  owner: string
+  repo: string
+  number: number
+  /** undefined when the read failed: planDispatch then asks again and reports the error properly. */
+  checkout: Promise<Checkout | undefined>
+  facts: Promise<RepoFacts | undefined>
+}
+
+/**
+ * Start the local git reads for the repository as typed while the forge
+ * answers: both take a few hundred milliseconds, and they need not wait for
+ * each other. Read-only, and only for an owner the allow-list admits; the
+ * results are used only when the forge names the same repository and issue,
+ * and only after every forge-side check passed.
+ */
+function readCheckoutEarly(ctx: DispatchContext, opts: DispatchOptions): EarlyReads | undefined {
+  let ref: IssueRef
+  try {
+    ref = parseIssueRef(opts.ref, {githubWebUrl: ctx.config.github.webUrl, forgejoBaseUrl: ctx.config.forgejo?.baseUrl})
+  } catch {
+    return undefined
+  }
+  if (!isOwnerAllowed(ref.owner, ctx.config.allowedOwners)) return undefined
+  const checkout = findCheckout(ctx.config, ref.owner, ref.repo, ctx.config.github.webUrl).catch(() => undefined)
+  const facts = opts.worktree
+    ? checkout.then((c) => (c ? readRepoFacts(c.dir, ref.number) : undefined)).catch(() => undefined)
+    : Promise.resolve(undefined)
+  return {owner: ref.owner, repo: ref.repo, number: ref.number, checkout, facts}
 }
 
 /** The policy checks against active workers (SPEC §7). Pure over the given records. */

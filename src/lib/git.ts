@@ -1,11 +1,9 @@
+import {execFile} from 'node:child_process'
+
 import type {SimpleGit} from 'simple-git'
 
 import {FailureError, errorMessage} from './errors.js'
 
-/**
- * simple-git, imported lazily (it costs ~50 ms at start-up) and configured so
- * git never prompts: a dispatch must not hang on a credential question.
- */
 /** Interactive helpers git must never start from dispatch: no editor, no pager, no password prompt. */
 const INTERACTIVE_ENV = new Set(['editor', 'visual', 'git_editor', 'git_sequence_editor', 'pager', 'git_pager', 'git_askpass', 'ssh_askpass'])
 
@@ -20,6 +18,28 @@ function gitEnv(): NodeJS.ProcessEnv {
   }
 }
 
+/**
+ * A read-only git question: `git <args>` in `dir`, resolving to stdout
+ * (trimmed) and rejecting with git's own words on any non-zero exit.
+ * NOTE: every dispatch and --dry-run asks about five of these on its hot
+ * path; through simple-git they cost ~55 ms to load it and about three times
+ * the process start per call (measured with `npm run bench`). Anything that
+ * changes a repository (worktree add/remove, branch -D, fetch) goes through
+ * gitAt.
+ */
+export function gitQuery(dir: string, args: string[], timeoutMs = 15_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, {cwd: dir, env: gitEnv(), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8'}, (error, stdout, stderr) => {
+      if (error) reject(new Error((stderr || stdout).trim() || error.message))
+      else resolve(stdout.trim())
+    })
+  })
+}
+
+/**
+ * simple-git, imported lazily (it costs ~50 ms at start-up) and configured so
+ * git never prompts: a dispatch must not hang on a credential question.
+ */
 export async function gitAt(dir: string, opts: {timeoutMs?: number} = {}): Promise<SimpleGit> {
   const {simpleGit} = await import('simple-git')
   return simpleGit({

@@ -1,12 +1,10 @@
 import {readFileSync, readdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 
-import type {SimpleGit} from 'simple-git'
-
 import {errorMessage} from './errors.js'
-import {gitAt} from './git.js'
+import {gitAt, gitQuery} from './git.js'
 import {Registry, type SidequestRecord} from './registry.js'
-import {defaultBranch, listWorktrees, retryOnLock} from './worktree.js'
+import {defaultBranch, hasOrigin, listWorktrees, retryOnLock} from './worktree.js'
 
 export interface ReapEntry {
   path: string
@@ -61,7 +59,6 @@ export function mainCheckoutOf(worktree: string): string | undefined {
 }
 
 interface RepoFacts {
-  git: SimpleGit
   defaultName: string
   /** Worktree path → its branch (undefined when detached). */
   branches: Map<string, string | undefined>
@@ -74,13 +71,12 @@ interface RepoFacts {
 }
 
 async function repoFacts(mainDir: string, fetch: boolean): Promise<RepoFacts> {
-  const git = await gitAt(mainDir)
-  if (fetch && (await git.getRemotes()).some((r) => r.name === 'origin')) {
+  if (fetch && (await hasOrigin(mainDir))) {
     await (await gitAt(mainDir, {timeoutMs: 15_000})).raw(['fetch', '--quiet', '--prune', 'origin']).catch(() => undefined)
   }
-  const def = await defaultBranch(git)
-  const branches = new Map((await listWorktrees(git)).map((w) => [path.resolve(w.path), w.branch] as const))
-  const refs = await git.raw(['for-each-ref', '--format=%(refname:short)%09%(upstream:track)', 'refs/heads/dispatch/'])
+  const [def, worktrees] = await Promise.all([defaultBranch(mainDir), listWorktrees(mainDir)])
+  const branches = new Map(worktrees.map((w) => [path.resolve(w.path), w.branch] as const))
+  const refs = await gitQuery(mainDir, ['for-each-ref', '--format=%(refname:short)%09%(upstream:track)', 'refs/heads/dispatch/'])
   const local = new Set<string>()
   const gone = new Set<string>()
   for (const line of refs.split('\n').filter(Boolean)) {
@@ -90,10 +86,10 @@ async function repoFacts(mainDir: string, fetch: boolean): Promise<RepoFacts> {
   }
   const merged = new Set<string>()
   for (const target of new Set([def.startPoint, def.name])) {
-    const out = await git.raw(['for-each-ref', '--format=%(refname:short)', `--merged=${target}`, 'refs/heads/dispatch/']).catch(() => '')
+    const out = await gitQuery(mainDir, ['for-each-ref', '--format=%(refname:short)', `--merged=${target}`, 'refs/heads/dispatch/']).catch(() => '')
     for (const name of out.split('\n').filter(Boolean)) merged.add(name)
   }
-  return {git, defaultName: def.name, branches, local, merged, gone}
+  return {defaultName: def.name, branches, local, merged, gone}
 }
 
 /**
@@ -139,15 +135,14 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
         keep(branch, `not merged into ${repo.defaultName}`)
         continue
       }
-      const wt = await gitAt(dir)
-      if ((await wt.raw(['status', '--porcelain', '--untracked-files=normal'])).trim()) {
+      if (await gitQuery(dir, ['status', '--porcelain', '--untracked-files=normal'])) {
         keep(branch, 'uncommitted changes')
         continue
       }
       if (reason.startsWith('merged')) {
         // A branch nobody has committed to yet also looks merged; keep it so a
         // redispatch or attach finds it. (Its reflog holds only the creation.)
-        const reflog = (await repo.git.raw(['reflog', 'show', '--format=%gs', `refs/heads/${branch}`]).catch(() => '')).split('\n').filter(Boolean)
+        const reflog = (await gitQuery(mainDir, ['reflog', 'show', '--format=%gs', `refs/heads/${branch}`]).catch(() => '')).split('\n').filter(Boolean)
         if (reflog.length === 1 && reflog[0].startsWith('branch: Created from')) {
           keep(branch, 'no commits on the branch yet')
           continue
@@ -157,10 +152,11 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
         results.push({path: dir, branch, action: 'would-remove', reason})
         continue
       }
-      await retryOnLock(() => repo.git.raw(['worktree', 'remove', dir]))
+      const git = await gitAt(mainDir)
+      await retryOnLock(() => git.raw(['worktree', 'remove', dir]))
       // -D: whether it is merged was decided above, against origin's default branch too.
-      if (branch && repo.local.has(branch)) await retryOnLock(() => repo.git.raw(['branch', '-D', branch]))
-      await retryOnLock(() => repo.git.raw(['worktree', 'prune']))
+      if (branch && repo.local.has(branch)) await retryOnLock(() => git.raw(['branch', '-D', branch]))
+      await retryOnLock(() => git.raw(['worktree', 'prune']))
       results.push({path: dir, branch, action: 'removed', reason})
     } catch (error) {
       keep(null, `could not inspect: ${errorMessage(error).split('\n')[0]}`)

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import type {Config} from './config.js'
 import {NotFoundError, errorMessage} from './errors.js'
-import {gitAt, gitFailure} from './git.js'
+import {gitFailure, gitQuery} from './git.js'
 import {shellQuote as q} from './shell.js'
 
 export interface Checkout {
@@ -59,10 +59,11 @@ export async function findCheckout(config: Config, owner: string, repo: string, 
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new NotFoundError(`No checkout of ${owner}/${repo}: looked in ${where}.`, clone)
   }
-  const git = await gitAt(dir)
   let top: string
+  // Both questions at once: every git call is a process start.
+  const originP = gitQuery(dir, ['remote', 'get-url', 'origin']).catch(() => undefined)
   try {
-    top = await git.revparse(['--show-toplevel'])
+    top = await gitQuery(dir, ['rev-parse', '--show-toplevel'])
   } catch (error) {
     if (!/not a git repository/i.test(errorMessage(error))) throw gitFailure('inspect the checkout', dir, error)
     throw new NotFoundError(`${dir} is not a git repository (looked for the checkout of ${owner}/${repo} there).`, clone)
@@ -70,8 +71,7 @@ export async function findCheckout(config: Config, owner: string, repo: string, 
   if (realpathSync(top) !== realpathSync(dir)) {
     throw new NotFoundError(`${dir} is inside the git repository ${top}, not a checkout of ${owner}/${repo} itself.`, clone)
   }
-  const remotes = await git.getRemotes(true)
-  const origin = remotes.find((r) => r.name === 'origin')?.refs.fetch
+  const origin = (await originP) || undefined
   if (origin) {
     const points = originRepo(origin)
     if (!points || points.owner.toLowerCase() !== owner.toLowerCase() || points.repo.toLowerCase() !== repo.toLowerCase()) {

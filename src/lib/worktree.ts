@@ -2,10 +2,8 @@ import {existsSync, mkdirSync} from 'node:fs'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
-import type {SimpleGit} from 'simple-git'
-
 import {FailureError} from './errors.js'
-import {gitAt, gitFailure, isLockError} from './git.js'
+import {gitAt, gitFailure, gitQuery, isLockError} from './git.js'
 import {branchName, isIssueBranch, worktreePath} from './naming.js'
 
 export interface WorktreeEntry {
@@ -48,27 +46,27 @@ export async function retryOnLock<T>(fn: () => Promise<T>, attempts = 40): Promi
  * The repository's default branch, read from the repo (never assumed to be
  * `main`): origin/HEAD when set, else the branch the main checkout is on.
  */
-export async function defaultBranch(git: SimpleGit): Promise<{name: string; startPoint: string}> {
-  const originHead = await git.raw(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']).catch(() => '')
+export async function defaultBranch(dir: string): Promise<{name: string; startPoint: string}> {
+  const originHead = await gitQuery(dir, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']).catch(() => '')
   if (originHead.trim().startsWith('origin/')) {
     const name = originHead.trim().slice('origin/'.length)
     return {name, startPoint: `origin/${name}`}
   }
-  const head = await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')
+  const head = await gitQuery(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')
   if (head.trim()) {
     const name = head.trim()
-    const remote = await git.raw(['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${name}`]).catch(() => '')
+    const remote = await gitQuery(dir, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${name}`]).catch(() => '')
     return {name, startPoint: remote.trim() ? `origin/${name}` : name}
   }
   throw new FailureError('Could not tell the default branch: origin/HEAD is not set and the checkout is on a detached HEAD.', 'Run `git remote set-head origin --auto`, or check out the default branch in the checkout.')
 }
 
-export async function listWorktrees(git: SimpleGit): Promise<WorktreeEntry[]> {
-  return parseWorktreeList(await git.raw(['worktree', 'list', '--porcelain']))
+export async function listWorktrees(dir: string): Promise<WorktreeEntry[]> {
+  return parseWorktreeList(await gitQuery(dir, ['worktree', 'list', '--porcelain']))
 }
 
-async function localIssueBranches(git: SimpleGit, number: number): Promise<string[]> {
-  const out = await git.raw(['for-each-ref', '--format=%(refname:short)', `refs/heads/dispatch/issue-${number}`, `refs/heads/dispatch/issue-${number}-*`])
+async function localIssueBranches(dir: string, number: number): Promise<string[]> {
+  const out = await gitQuery(dir, ['for-each-ref', '--format=%(refname:short)', `refs/heads/dispatch/issue-${number}`, `refs/heads/dispatch/issue-${number}-*`])
   return out
     .split('\n')
     .map((l) => l.trim())
@@ -93,27 +91,49 @@ export interface WorktreeRequest {
   title: string
 }
 
-/** Decide what ensureWorktree would do, reading only. Used by --dry-run and by ensureWorktree. */
-export async function planWorktree(req: WorktreeRequest, git?: SimpleGit): Promise<WorktreePlan> {
-  git ??= await gitAt(req.checkout)
-  const def = await defaultBranch(git)
-  const existing = (await listWorktrees(git)).find((w) => !w.prunable && w.branch && isIssueBranch(w.branch, req.number) && existsSync(w.path))
+/** What the repository says about an issue's branches: read with git, no title needed. */
+export interface RepoFacts {
+  defaultBranch: {name: string; startPoint: string}
+  worktrees: WorktreeEntry[]
+  /** Local `dispatch/issue-<N>[-…]` branches. */
+  branches: string[]
+}
+
+/** The three reads planWorktree decides on, as concurrent git processes in the checkout `dir`. */
+export async function readRepoFacts(dir: string, number: number): Promise<RepoFacts> {
+  const [def, worktrees, branches] = await Promise.all([defaultBranch(dir), listWorktrees(dir), localIssueBranches(dir, number)])
+  return {defaultBranch: def, worktrees, branches}
+}
+
+/** Decide what ensureWorktree would do from what the repository says. Pure apart from checking that a worktree's path exists. */
+export function decideWorktree(req: WorktreeRequest, facts: RepoFacts): WorktreePlan {
+  const def = facts.defaultBranch
+  const existing = facts.worktrees.find((w) => !w.prunable && w.branch && isIssueBranch(w.branch, req.number) && existsSync(w.path))
   if (existing) return {path: existing.path, branch: existing.branch!, defaultBranch: def.name, startPoint: def.startPoint, action: 'reuse'}
   const target = worktreePath(req.worktreeRoot, req.owner, req.repo, req.number, req.title)
-  const branches = await localIssueBranches(git, req.number)
   const wanted = branchName(req.number, req.title)
-  if (branches.length > 0) {
-    const branch = branches.includes(wanted) ? wanted : branches[0]
+  if (facts.branches.length > 0) {
+    const branch = facts.branches.includes(wanted) ? wanted : facts.branches[0]
     return {path: target, branch, defaultBranch: def.name, startPoint: def.startPoint, action: 'checkout'}
   }
   return {path: target, branch: wanted, defaultBranch: def.name, startPoint: def.startPoint, action: 'create'}
 }
 
+/** Decide what ensureWorktree would do, reading only. Used by --dry-run and by ensureWorktree. */
+export async function planWorktree(req: WorktreeRequest): Promise<WorktreePlan> {
+  return decideWorktree(req, await readRepoFacts(req.checkout, req.number))
+}
+
+/** Does the repository at `dir` have a remote named origin? */
+export async function hasOrigin(dir: string): Promise<boolean> {
+  return (await gitQuery(dir, ['remote']).catch(() => '')).split('\n').includes('origin')
+}
+
 /** Fetch origin so new branches start from the freshest default branch. Best-effort: offline is fine. */
 export async function fetchOrigin(checkout: string, timeoutMs = 15_000): Promise<void> {
   try {
+    if (!(await hasOrigin(checkout))) return
     const git = await gitAt(checkout, {timeoutMs})
-    if (!(await git.getRemotes()).some((r) => r.name === 'origin')) return
     await retryOnLock(() => git.raw(['fetch', '--quiet', '--no-tags', 'origin']))
   } catch {
     // The local origin/<default> is used as it is.
@@ -132,7 +152,7 @@ export async function ensureWorktree(req: WorktreeRequest, opts: {fetch?: boolea
   try {
     if (opts.fetch !== false) await fetchOrigin(req.checkout, opts.fetchTimeoutMs)
     await retryOnLock(() => git.raw(['worktree', 'prune']))
-    const plan = await planWorktree(req, git)
+    const plan = await planWorktree(req)
     if (plan.action === 'reuse') return plan
     if (existsSync(plan.path)) {
       throw new FailureError(`${plan.path} already exists but is not a worktree of ${req.checkout}.`, `Move it away (or run git worktree repair there) and dispatch again.`)

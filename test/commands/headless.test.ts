@@ -128,6 +128,27 @@ describe('dispatch headless / cascade (through the binary)', function () {
     expect(JSON.parse(json.stdout)).to.include({dry_run: true, ref: 'acme/api#12', worktree_action: 'create'})
   })
 
+  it('plans in the checkout the forge names, not the one typed (case, transfer)', async () => {
+    // Both the typed and the real repository have checkouts, so a plan read for the typed one would look plausible.
+    makeRepo(sb, 'acme', 'old', {defaultBranch: 'trunk'})
+    git(path.join(sb.workspace, 'acme', 'old'), 'branch', 'dispatch/issue-5-stale')
+    forge.transfer({from: {owner: 'acme', repo: 'old', number: 5}, to: {owner: 'acme', repo: 'api', number: 12}})
+    const moved = await runCli(['headless', 'acme/old#5', '--dry-run', '--json'], {env})
+    expect(moved.code, moved.stderr).to.equal(0)
+    expect(moved.stderr).to.include('acme/old#5 now lives at acme/api#12')
+    expect(JSON.parse(moved.stdout)).to.include({
+      ref: 'acme/api#12',
+      checkout: path.join(sb.workspace, 'acme', 'api'),
+      branch: 'dispatch/issue-12-fix-the-login-bug',
+      default_branch: 'main',
+      worktree_action: 'create',
+    })
+    const cased = await runCli(['headless', 'ACME/API#12', '--dry-run', '--json'], {env})
+    expect(cased.code, cased.stderr).to.equal(0)
+    expect(JSON.parse(cased.stdout)).to.include({ref: 'acme/api#12', checkout: path.join(sb.workspace, 'acme', 'api')})
+    expectNothingCreated(sb)
+  })
+
   const refusals: Array<[string, string[], number, RegExp, (f: FakeForge) => void]> = [
     ['an owner outside the allow-list', ['headless', 'mallory/api#1'], 3, /"mallory" is not in allowedOwners/, () => {}],
     ['a closed issue', ['headless', 'acme/api#20'], 3, /acme\/api#20 is closed/, (f) => f.addIssue({owner: 'acme', repo: 'api', number: 20, state: 'closed'})],
