@@ -23,9 +23,8 @@ export function createForges(config: Config, env: NodeJS.ProcessEnv, warn: (m: s
     github() {
       gh ??= (async () => {
         const host = new URL(config.github.webUrl).hostname
-        const {token, source} = await githubToken(env, host)
+        const {token} = await githubToken(env, host)
         if (!token) warn(`warning: no GitHub token (GH_TOKEN, GITHUB_TOKEN or gh auth token); using ${host} unauthenticated`)
-        void source
         return new GitHubForge({apiUrl: config.github.apiUrl, webUrl: config.github.webUrl, token, timeoutMs: config.timeoutMs, warn})
       })()
       return gh
