@@ -9,9 +9,10 @@
 //   STANDIN_EXIT        exit code at the end (default 0)
 //   STANDIN_COMMIT      1: write a file and commit it on the current branch
 //   STANDIN_REPLY_DELAY_MS  wait this long before the first model reply
+//   STANDIN_TIMES_FILE  append "<pid> reply <epoch ms>" when the first reply goes out (npm run bench)
 import {execFileSync} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 const env = process.env
@@ -75,6 +76,8 @@ if (mode === 'silent') {
 
 if (env.STANDIN_REPLY_DELAY_MS) await sleep(Number(env.STANDIN_REPLY_DELAY_MS))
 emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', type: 'message', content: [{type: 'text', text: 'I will read the issue and make the change.'}]}, session_id: sessionId})
+// For the benchmark: when the first real reply went out.
+if (env.STANDIN_TIMES_FILE) appendFileSync(env.STANDIN_TIMES_FILE, `${process.pid} reply ${Date.now()}\n`)
 emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', type: 'message', content: [{type: 'tool_use', id: 'toolu_1', name: 'Bash', input: {command: 'git status --short'}}]}, session_id: sessionId})
 emit({type: 'user', message: {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_1', content: '', is_error: false}]}, session_id: sessionId})
 
