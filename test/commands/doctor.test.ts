@@ -1,0 +1,100 @@
+import {expect} from 'chai'
+import {chmodSync, existsSync, mkdirSync, rmSync} from 'node:fs'
+import path from 'node:path'
+
+import {startFakeForge} from '../support/fake-forge.mjs'
+import {STAND_IN, makeSandbox, runCli, writeConfig, type Sandbox} from '../support/helpers.js'
+
+type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
+
+interface Check {
+  name: string
+  status: 'ok' | 'warn' | 'fail'
+  detail: string
+  fix?: string
+}
+
+describe('dispatch doctor (through the binary)', function () {
+  this.timeout(30_000)
+  let forge: FakeForge
+  let sb: Sandbox
+  const GH = 'ghp_DOCTORSECRET0123456789'
+  const FJ = 'fj_DOCTORSECRET0123456789'
+
+  beforeEach(async () => {
+    forge = await startFakeForge()
+    sb = makeSandbox()
+  })
+  afterEach(async () => {
+    await forge.close()
+    sb.cleanup()
+  })
+
+  it('passes every check against reachable forges, shows where tokens come from but never the tokens', async () => {
+    writeConfig(sb, {github: forge.github, forgejo: forge.forgejo})
+    const env = {...sb.env, GH_TOKEN: GH, FORGEJO_TOKEN: FJ}
+    const res = await runCli(['doctor'], {env})
+    expect(res.code, res.stdout + res.stderr).to.equal(0)
+    const host = new URL(forge.github.apiUrl).host
+    for (const line of [
+      `✓ config: ${sb.configFile} (allowedOwners: acme, Solo-Dev)`,
+      `✓ claude: ${STAND_IN}: 2.1.0 (Claude Code stand-in)`,
+      '✓ GitHub token: from GH_TOKEN',
+      '✓ Forgejo token: from FORGEJO_TOKEN',
+      `✓ GitHub (${host}): rate limit 4999/5000`,
+      `✓ Forgejo (${host}): Forgejo 13.0.2+gitea-1.22.0`,
+      `✓ workspace: ${sb.workspace} (layout {owner}/{repo})`,
+    ]) {
+      expect(res.stdout).to.include(line)
+    }
+    expect(res.stdout).to.match(/^✓ git: git \d+\.\d+/m)
+    expect(res.stdout).to.include(`✓ state dir: ${sb.stateDir} will be created`)
+    expect(res.stdout).to.match(/Ready to dispatch\.\n$/)
+    expect(res.stdout + res.stderr).not.to.include(GH).and.not.to.include(FJ)
+    // The reachability checks authenticate the way a dispatch would.
+    expect(forge.requestsTo('/gh-api/rate_limit')[0].headers.authorization).to.equal(`token ${GH}`)
+    expect(forge.requestsTo('/fj/api/v1/version')[0].headers.authorization).to.equal(`token ${FJ}`)
+    // It only looks: nothing is created.
+    expect(existsSync(sb.stateDir)).to.equal(false)
+    expect(existsSync(sb.worktreeRoot)).to.equal(false)
+
+    const json = await runCli(['doctor', '--json'], {env})
+    expect(json.code).to.equal(0)
+    const report = JSON.parse(json.stdout) as {ok: boolean; checks: Check[]}
+    expect(report.ok).to.equal(true)
+    expect(report.checks.map((c) => c.name)).to.deep.equal(['config', 'git', 'claude', 'GitHub token', 'Forgejo token', `GitHub (${host})`, `Forgejo (${host})`, 'state dir', 'worktree root', 'workspace'])
+    expect(report.checks.every((c) => c.status === 'ok')).to.equal(true)
+  })
+
+  it('says what to fix, and exits 1, for each thing that would stop a dispatch', async () => {
+    writeConfig(sb, {github: forge.github}, {claude: {bin: path.join(sb.dir, 'no-such-claude'), permissionMode: 'auto'}})
+    mkdirSync(sb.stateDir, {recursive: true})
+    chmodSync(sb.stateDir, 0o777)
+    rmSync(sb.workspace, {recursive: true})
+    const host = new URL(forge.github.apiUrl).host
+    await forge.close()
+    const res = await runCli(['doctor'], {env: {...sb.env, PATH: '/usr/bin:/bin'}})
+    expect(res.code, res.stdout + res.stderr).to.equal(1)
+    const out = res.stdout
+    expect(out).to.match(new RegExp(`✗ claude: The claude binary ${sb.dir}/no-such-claude does not exist or is not executable\\.\\n    fix: Install Claude Code`))
+    expect(out).to.match(/! permission mode: claude\.permissionMode is auto.*\n    fix: .*acceptEdits/)
+    expect(out).to.match(/! GitHub token: none: GitHub is used unauthenticated.*\n    fix: Set GH_TOKEN or run gh auth login\./)
+    expect(out).to.match(new RegExp(`✗ GitHub \\(${host}\\): .*${host.replace('.', '\\.')}`))
+    expect(out).to.match(new RegExp(`✗ state dir: ${sb.stateDir} is writable by other users \\(mode 777\\)\\n    fix: .*chmod 700`))
+    expect(out).to.match(new RegExp(`! workspace: ${sb.workspace} does not exist\\n    fix: `))
+    expect(out).to.match(/Some checks failed; fix them before dispatching\.\n$/)
+    const json = JSON.parse((await runCli(['doctor', '--json'], {env: {...sb.env, PATH: '/usr/bin:/bin'}})).stdout) as {ok: boolean; checks: Check[]}
+    expect(json.ok).to.equal(false)
+    expect(json.checks.filter((c) => c.status === 'fail').map((c) => c.name)).to.deep.equal(['claude', `GitHub (${host})`, 'state dir'])
+  })
+
+  it('names the missing configuration and still checks git', async () => {
+    const env = {...sb.env}
+    delete env.DISPATCH_CONFIG
+    const res = await runCli(['doctor'], {env, cwd: sb.dir})
+    expect(res.code).to.equal(1)
+    expect(res.stdout).to.match(/✗ config: No dispatch configuration found\.\n    fix: Create .*config\.yaml/)
+    expect(res.stdout).to.match(/^✓ git: git \d/m)
+    expect(res.stdout).not.to.match(/^. claude:/m)
+  })
+})
