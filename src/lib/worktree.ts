@@ -48,15 +48,14 @@ export async function retryOnLock<T>(fn: () => Promise<T>, attempts = 40): Promi
  */
 export async function defaultBranch(dir: string): Promise<{name: string; startPoint: string}> {
   const originHead = await gitQuery(dir, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']).catch(() => '')
-  if (originHead.trim().startsWith('origin/')) {
-    const name = originHead.trim().slice('origin/'.length)
+  if (originHead.startsWith('origin/')) {
+    const name = originHead.slice('origin/'.length)
     return {name, startPoint: `origin/${name}`}
   }
-  const head = await gitQuery(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')
-  if (head.trim()) {
-    const name = head.trim()
+  const name = await gitQuery(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')
+  if (name) {
     const remote = await gitQuery(dir, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${name}`]).catch(() => '')
-    return {name, startPoint: remote.trim() ? `origin/${name}` : name}
+    return {name, startPoint: remote ? `origin/${name}` : name}
   }
   throw new FailureError('Could not tell the default branch: origin/HEAD is not set and the checkout is on a detached HEAD.', 'Run `git remote set-head origin --auto`, or check out the default branch in the checkout.')
 }
