@@ -1,6 +1,6 @@
 import {BaseCommand} from '../cli/base.js'
 import {runDoctor, type DoctorReport} from '../lib/doctor.js'
-import {inertLine} from '../lib/terminal.js'
+import {inertLine, paint, useColor} from '../lib/terminal.js'
 
 export default class Doctor extends BaseCommand {
   static override summary = 'Check config, tokens, forge reachability, git, claude and state dirs, and say what to fix.'
@@ -10,7 +10,8 @@ export default class Doctor extends BaseCommand {
     const {flags} = await this.parse(Doctor)
     const report = await runDoctor({configPath: flags.config, cwd: process.cwd(), env: process.env})
     if (!this.jsonEnabled()) {
-      const mark = {ok: '✓', warn: '!', fail: '✗'}
+      const colour = useColor(process.stdout, process.env)
+      const mark = {ok: paint('✓', 'green', colour), warn: paint('!', 'yellow', colour), fail: paint('✗', 'red', colour)}
       for (const c of report.checks) {
         process.stdout.write(`${mark[c.status]} ${c.name}: ${inertLine(c.detail)}\n`)
         if (c.fix && c.status !== 'ok') process.stdout.write(`    fix: ${inertLine(c.fix)}\n`)

@@ -5,9 +5,15 @@ import {UsageError} from '../lib/errors.js'
 import {duration, parseDuration, relativeTime, table} from '../lib/format.js'
 import {Registry} from '../lib/registry.js'
 import {follow, selectByPid, selectByRef, selectRecent, stateLabel, toEntry, withTail, type StatusEntry} from '../lib/status.js'
-import {inertLine} from '../lib/terminal.js'
+import {inertLine, paint, useColor} from '../lib/terminal.js'
 
 export type StatusResult = StatusEntry[] | StatusEntry
+
+/** Running and clean exits read green, failures red, a worker that vanished without an end yellow. */
+function stateColour(e: StatusEntry): 'green' | 'yellow' | 'red' {
+  if (e.state === 'running' || (e.state === 'exited' && e.exit_code === 0)) return 'green'
+  return e.state === 'unknown' ? 'yellow' : 'red'
+}
 
 export default class Status extends BaseCommand {
   static override summary = 'Show workers, or one worker in detail with its recent activity.'
@@ -72,7 +78,7 @@ export default class Status extends BaseCommand {
     const lines = [
       `ref       ${inertLine(e.ref)}: ${inertLine(e.title)}`,
       `pid       ${e.pid}`,
-      `state     ${stateLabel(e)}${e.error ? ` (${inertLine(e.error)})` : ''}`,
+      `state     ${paint(stateLabel(e), stateColour(e), useColor(process.stdout, process.env))}${e.error ? ` (${inertLine(e.error)})` : ''}`,
       `exit code ${e.exit_code ?? '-'}`,
       `started   ${e.started_at} (${relativeTime(e.started_at, now)})`,
       `duration  ${duration(e.duration_ms)}`,

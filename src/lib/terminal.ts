@@ -32,7 +32,14 @@ export function truncate(text: string, width: number): string {
   return chars.length <= width ? text : chars.slice(0, Math.max(0, width - 1)).join('') + '…'
 }
 
-/** Should output be coloured? Only on a TTY, and never with NO_COLOR. */
-export function useColor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(stream.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== undefined)
+/** Should output be coloured? Only on a TTY that is not dumb, and never with a non-empty NO_COLOR (no-color.org). */
+export function useColor(stream: Pick<NodeJS.WriteStream, 'isTTY'>, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb'
+}
+
+const SGR = {green: 32, yellow: 33, red: 31} as const
+
+/** Colour already-inert text when `on`; plain text otherwise. Pure. */
+export function paint(text: string, colour: keyof typeof SGR, on: boolean): string {
+  return on ? `\u001b[${SGR[colour]}m${text}\u001b[0m` : text
 }

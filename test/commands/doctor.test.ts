@@ -1,9 +1,10 @@
 import {expect} from 'chai'
-import {chmodSync, existsSync, mkdirSync, rmSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {STAND_IN, makeSandbox, runCli, writeConfig, type Sandbox} from '../support/helpers.js'
+import {BIN, STAND_IN, killTmux, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
@@ -96,5 +97,27 @@ describe('dispatch doctor (through the binary)', function () {
     expect(res.stdout).to.match(/✗ config: No dispatch configuration found\.\n    fix: Create .*config\.yaml/)
     expect(res.stdout).to.match(/^✓ git: git \d/m)
     expect(res.stdout).not.to.match(/^. claude:/m)
+  })
+
+  it('colours the marks on a terminal, and not with NO_COLOR', async () => {
+    writeConfig(sb, {github: forge.github})
+    // A private tmux server whose panes are real terminals.
+    const env: NodeJS.ProcessEnv = {...sb.env, GH_TOKEN: GH, TMUX_TMPDIR: sb.dir}
+    delete env.NO_COLOR
+    delete env.TMUX
+    const tmux = (...args: string[]) => execFileSync('tmux', args, {env, encoding: 'utf8'})
+    try {
+      for (const [name, prefix] of [['colour', ''], ['plain', 'NO_COLOR=1 ']]) {
+        const done = path.join(sb.dir, `${name}.done`)
+        tmux('new-session', '-d', '-s', name, '-x', '200', '-y', '50', `${prefix}${process.execPath} ${BIN} doctor; echo $? > ${done}; sleep 600`)
+        await waitFor(`doctor in the ${name} pane`, () => existsSync(done) && readFileSync(done, 'utf8').trim() !== '')
+        const screen = tmux('capture-pane', '-p', '-e', '-t', name)
+        expect(screen).to.include('Ready to dispatch.')
+        if (name === 'colour') expect(screen).to.match(/\u001b\[32m✓\u001b\[(0|39)m config:/)
+        else expect(screen).to.include('✓ config:').and.not.to.include('\u001b[32m')
+      }
+    } finally {
+      killTmux(env)
+    }
   })
 })
