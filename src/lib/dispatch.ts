@@ -288,6 +288,7 @@ export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPl
   const fresh = plan.worktree.action === 'create' || plan.worktree.action === 'checkout'
   await Promise.all([quietReap(ctx, plan), fresh ? fetchOrigin(plan.checkout.dir) : undefined])
   const registry = new Registry({stateDir, warn: ctx.warn})
+  const lapse = () => ctx.warn('warning: this machine is so busy that dispatch could not keep its registry lock fresh; another dispatch may have checked for duplicates at the same moment (dispatch sidequests list shows every worker)')
   return withLock(path.join(stateDir, 'locks', 'dispatch'), async () => {
     checkAgainstActive(await registry.active(), plan.issue.ref, plan.claims, ctx.config.maxActive, force)
     if (plan.worktree.action !== 'in-place') {
@@ -304,7 +305,7 @@ export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPl
     const trust = await preTrust(claudeConfigFile(ctx.env), plan.cwd)
     if (trust === 'corrupt') ctx.warn(`warning: ${claudeConfigFile(ctx.env)} is not valid JSON; left it alone, so Claude may ask to trust ${plan.cwd}`)
     return start(plan)
-  })
+  }, {onLapse: lapse})
 }
 
 /** Best-effort, quiet: clean merged worktrees of this repository before adding one. Never fails a dispatch. */

@@ -6,15 +6,22 @@ import {FailureError} from './errors.js'
 export interface LockOptions {
   /** Where the lock directory goes; default `<lockPath>.lock`. */
   lockfilePath?: string
-  /** A holder that stopped refreshing for this long is taken to be dead. */
+  /** A holder that stopped refreshing for this long is taken to be dead (default 10 s). */
   stale?: number
+  /** Told when our hold lapsed (see withLock); default: ignored. */
+  onLapse?: (error: Error) => void
 }
 
 /**
  * Run `fn` while holding an inter-process lock named by `lockPath`
- * (a directory created next to it by proper-lockfile). Waits up to ~30 s.
+ * (a directory created next to it by proper-lockfile). Waits up to ~90 s:
+ * twenty dispatches started at once queue here, one after the other.
  * NOTE: a lock held by a process that died (kill -9) is taken over once it is
- * `stale` ms old (default 5 s); the holder refreshes it every second.
+ * `stale` ms old; the holder refreshes it every second. On a machine so
+ * loaded that a holder cannot refresh it within `stale`, proper-lockfile
+ * declares the hold lapsed and by default throws from a timer, which would
+ * crash dispatch halfway through its work. We finish the work instead (it
+ * is already under way) and tell the caller through onLapse.
  */
 export async function withLock<T>(lockPath: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
   const {default: lockfile} = await import('proper-lockfile')
@@ -26,9 +33,10 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T>, opts: 
       realpath: false,
       lockfilePath: lockDir,
       // A dispatch killed while holding the lock blocks others for at most `stale` ms.
-      stale: opts.stale ?? 5000,
+      stale: opts.stale ?? 10_000,
       update: 1000,
-      retries: {retries: 300, minTimeout: 10, maxTimeout: 100, factor: 1.3},
+      retries: {retries: 900, minTimeout: 10, maxTimeout: 100, factor: 1.3},
+      onCompromised: (error) => opts.onLapse?.(error),
     })
   } catch (error) {
     throw new FailureError(`Could not take the lock ${lockDir}: ${(error as Error).message}.`, 'If no other dispatch or Claude session is running, remove that directory.')
