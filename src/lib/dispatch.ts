@@ -178,8 +178,8 @@ interface EarlyReads {
 
 /**
  * Start the local git reads for the repository as typed while the forge
- * answers: both take a few hundred milliseconds, and they need not wait for
- * each other. Read-only, and only for an owner the allow-list admits; the
+ * answers: the forge side (loading Octokit, the request) takes a few hundred
+ * milliseconds, the git side about a hundred, and neither needs the other. Read-only, and only for an owner the allow-list admits; the
  * results are used only when the forge names the same repository and issue,
  * and only after every forge-side check passed.
  */

@@ -8,7 +8,10 @@ interface ProcStat {
   startTime: string
 }
 
-/** Parse `/proc/<pid>/stat`; undefined when the process is gone. Linux only. */
+// A stat line is a few hundred bytes (the command name in it is at most 15).
+const statBuffer = Buffer.alloc(4096)
+
+/** Parse `/proc/<pid>/stat`; undefined when there is no such process. Linux only. */
 function readProcStat(pid: number): ProcStat | undefined {
   let stat: string
   let fd: number | undefined
@@ -27,8 +30,11 @@ function readProcStat(pid: number): ProcStat | undefined {
   return {state: fields[0], startTime: fields[19]}
 }
 
-// A stat line is a few hundred bytes; the command name is capped at 64.
-const statBuffer = Buffer.alloc(4096)
+/** As readProcStat, but a zombie (exited, not yet reaped) counts as gone. */
+function liveProcStat(pid: number): ProcStat | undefined {
+  const stat = readProcStat(pid)
+  return stat && stat.state !== 'Z' && stat.state !== 'X' ? stat : undefined
+}
 
 const isPid = (pid: number) => Number.isInteger(pid) && pid > 0
 
@@ -53,10 +59,7 @@ export function processStartTime(pid: number): string | undefined {
 /** Is the pid alive at all (zombies count as gone on Linux)? */
 export function pidExists(pid: number): boolean {
   if (!isPid(pid)) return false
-  if (process.platform === 'linux') {
-    const stat = readProcStat(pid)
-    return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X'
-  }
+  if (process.platform === 'linux') return liveProcStat(pid) !== undefined
   try {
     process.kill(pid, 0)
     return true
@@ -69,9 +72,8 @@ export function pidExists(pid: number): boolean {
 export function isSameProcessAlive(pid: number, startTime: string | null | undefined): boolean {
   if (!isPid(pid)) return false
   if (process.platform === 'linux') {
-    const stat = readProcStat(pid)
-    if (!stat || stat.state === 'Z' || stat.state === 'X') return false
-    return !startTime || stat.startTime === startTime
+    const stat = liveProcStat(pid)
+    return stat !== undefined && (!startTime || stat.startTime === startTime)
   }
   if (!pidExists(pid)) return false
   return !startTime || processStartTime(pid) === startTime
