@@ -1,10 +1,11 @@
-import {constants, accessSync, existsSync, statSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {mkdir, readFile, rename, writeFile, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
 import {FailureError, errorMessage} from './errors.js'
 import {homeDir} from './config.js'
 import {withLock} from './lock.js'
+import {isExecutableFile, which} from './which.js'
 
 export interface ClaudeOptions {
   permissionMode: string
@@ -37,15 +38,6 @@ function commonArgs(o: ClaudeOptions): string[] {
   ]
 }
 
-function isExecutableFile(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK)
-    return statSync(p).isFile()
-  } catch {
-    return false
-  }
-}
-
 /**
  * Find the claude binary: a path is checked as is, a bare name is looked up
  * on PATH. Fails before anything is created when it is missing.
@@ -56,11 +48,8 @@ export function findClaudeBinary(bin: string, env: NodeJS.ProcessEnv, cwd: strin
     if (isExecutableFile(abs)) return abs
     throw new FailureError(`The claude binary ${abs} does not exist or is not executable.`, 'Install Claude Code (npm install -g @anthropic-ai/claude-code) or fix --claude-bin / claude.bin.')
   }
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
-    const candidate = path.join(dir, bin)
-    if (isExecutableFile(candidate)) return candidate
-  }
+  const found = which(bin, env)
+  if (found) return found
   throw new FailureError(`The claude binary "${bin}" was not found on PATH.`, 'Install Claude Code (npm install -g @anthropic-ai/claude-code) or set --claude-bin / claude.bin to its path.')
 }
 

@@ -1,9 +1,8 @@
 import {spawn} from 'node:child_process'
-import {constants, accessSync} from 'node:fs'
-import path from 'node:path'
 
 import type {Config} from './config.js'
 import {errorMessage} from './errors.js'
+import {which} from './which.js'
 
 /** What notifiers receive (SPEC §7). */
 export interface NotifyEvent {
@@ -23,17 +22,6 @@ export type NotifyConfig = Config['notify']
 export function notifyLine(e: NotifyEvent): string {
   const what = e.event === 'dispatched' ? `started (${e.mode}, pid ${e.pid})` : `finished with exit code ${e.exit_code ?? 'unknown'}`
   return `${e.ref} ${what}: ${e.title}`.replace(/[\r\n]+/g, ' ')
-}
-
-function onPath(bin: string, env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? '').split(path.delimiter).some((dir) => {
-    try {
-      accessSync(path.join(dir, bin), constants.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  })
 }
 
 function runBounded(cmd: string, args: string[], input: string | undefined, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<void> {
@@ -95,7 +83,7 @@ export async function notify(config: NotifyConfig, event: NotifyEvent, env: Node
     )
   }
   if (config.desktop) {
-    if (onPath('notify-send', env)) {
+    if (which('notify-send', env)) {
       jobs.push(
         runBounded('notify-send', ['dispatch', notifyLine(event)], undefined, timeoutMs, env).catch((error) =>
           warn(`warning: notify-send failed: ${errorMessage(error)}`),

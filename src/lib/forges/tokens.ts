@@ -1,6 +1,6 @@
 import {execFile} from 'node:child_process'
-import {accessSync, constants} from 'node:fs'
-import path from 'node:path'
+
+import {which} from '../which.js'
 
 export interface TokenResult {
   token?: string
@@ -15,8 +15,7 @@ export interface TokenResult {
 export async function githubToken(env: NodeJS.ProcessEnv, hostname: string): Promise<TokenResult> {
   if (env.GH_TOKEN) return {token: env.GH_TOKEN, source: 'GH_TOKEN'}
   if (env.GITHUB_TOKEN) return {token: env.GITHUB_TOKEN, source: 'GITHUB_TOKEN'}
-  // Starting a process that turns out not to exist still costs a fork: look first.
-  if (!onPath('gh', env)) return {source: 'none'}
+  if (!which('gh', env)) return {source: 'none'}
   const fromGh = await new Promise<string | undefined>((resolve) => {
     const args = ['auth', 'token', ...(hostname === 'github.com' ? [] : ['--hostname', hostname])]
     try {
@@ -29,17 +28,6 @@ export async function githubToken(env: NodeJS.ProcessEnv, hostname: string): Pro
   })
   if (fromGh) return {token: fromGh, source: 'gh auth token'}
   return {source: 'none'}
-}
-
-function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
-    try {
-      accessSync(path.join(dir, name), constants.X_OK)
-      return true
-    } catch {}
-  }
-  return false
 }
 
 export function forgejoToken(env: NodeJS.ProcessEnv, tokenEnv: string): TokenResult {
