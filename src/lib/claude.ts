@@ -73,8 +73,7 @@ export type TrustOutcome = 'trusted' | 'already-trusted' | 'missing' | 'corrupt'
  */
 export async function preTrust(file: string, worktree: string): Promise<TrustOutcome> {
   if (!existsSync(file)) return 'missing'
-  // Claude treats a lock older than 10 s as abandoned; so do we, or we could break into a live holder's.
-  return withLock(file, () => mergeTrust(file, worktree), {lockfilePath: `${file}.lock`, stale: 10_000})
+  return withLock(file, () => mergeTrust(file, worktree))
 }
 
 async function mergeTrust(file: string, worktree: string): Promise<TrustOutcome> {

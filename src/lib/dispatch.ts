@@ -19,7 +19,7 @@ import {reap} from './reap.js'
 import {Registry, SCHEMA_VERSION, findConflicts, type SidequestRecord} from './registry.js'
 import {ensureStateDir} from './state.js'
 import {findCheckout, type Checkout} from './workspace.js'
-import {decideWorktree, defaultBranch, ensureWorktree, fetchOrigin, planWorktree, readRepoFacts, type RepoFacts, type WorktreePlan} from './worktree.js'
+import {decideWorktree, defaultBranch, ensureWorktree, fetchOrigin, planWorktree, readBranchFacts, type BranchFacts, type WorktreePlan} from './worktree.js'
 import {launchWorker, type HealthVerdict} from './worker/spawn.js'
 import {launchSurface, type ConcreteSurface, type SurfaceResult} from './interactive/surfaces.js'
 import {shellQuote as q} from './shell.js'
@@ -173,15 +173,16 @@ interface EarlyReads {
   number: number
   /** undefined when the read failed: planDispatch then asks again and reports the error properly. */
   checkout: Promise<Checkout | undefined>
-  facts: Promise<RepoFacts | undefined>
+  facts: Promise<BranchFacts | undefined>
 }
 
 /**
  * Start the local git reads for the repository as typed while the forge
  * answers: the forge side (loading Octokit, the request) takes a few hundred
- * milliseconds, the git side about a hundred, and neither needs the other. Read-only, and only for an owner the allow-list admits; the
- * results are used only when the forge names the same repository and issue,
- * and only after every forge-side check passed.
+ * milliseconds, the git side about a hundred, and neither needs the other.
+ * Read-only, and only for an owner the allow-list admits; the results are
+ * used only when the forge names the same repository and issue, and only
+ * after every forge-side check passed.
  */
 function readCheckoutEarly(ctx: DispatchContext, opts: DispatchOptions): EarlyReads | undefined {
   let ref: IssueRef
@@ -193,7 +194,7 @@ function readCheckoutEarly(ctx: DispatchContext, opts: DispatchOptions): EarlyRe
   if (!isOwnerAllowed(ref.owner, ctx.config.allowedOwners)) return undefined
   const checkout = findCheckout(ctx.config, ref.owner, ref.repo, ctx.config.github.webUrl).catch(() => undefined)
   const facts = opts.worktree
-    ? checkout.then((c) => (c ? readRepoFacts(c.dir, ref.number) : undefined)).catch(() => undefined)
+    ? checkout.then((c) => (c ? readBranchFacts(c.dir, ref.number) : undefined)).catch(() => undefined)
     : Promise.resolve(undefined)
   return {owner: ref.owner, repo: ref.repo, number: ref.number, checkout, facts}
 }

@@ -22,10 +22,10 @@ function gitEnv(): NodeJS.ProcessEnv {
  * A read-only git question: `git <args>` in `dir`, resolving to stdout
  * (trimmed) and rejecting with git's own words on any non-zero exit.
  * NOTE: every dispatch and --dry-run asks about five of these on its hot
- * path; through simple-git they cost ~55 ms to load it and about three times
- * as much per call (measured: 180 ms against 65 ms for the same five). Anything that
- * changes a repository (worktree add/remove, branch -D, fetch) goes through
- * gitAt.
+ * path; through simple-git they cost ~55 ms to load it and about three
+ * times as much per call (measured: 180 ms against 65 ms for the same
+ * five). Anything that changes a repository (worktree add/remove,
+ * branch -D, fetch) goes through gitAt.
  */
 export function gitQuery(dir: string, args: string[], timeoutMs = 15_000): Promise<string> {
   return new Promise((resolve, reject) => {

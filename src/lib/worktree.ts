@@ -91,7 +91,7 @@ export interface WorktreeRequest {
 }
 
 /** What the repository says about an issue's branches: read with git, no title needed. */
-export interface RepoFacts {
+export interface BranchFacts {
   defaultBranch: {name: string; startPoint: string}
   worktrees: WorktreeEntry[]
   /** Local `dispatch/issue-<N>[-…]` branches. */
@@ -99,13 +99,13 @@ export interface RepoFacts {
 }
 
 /** The three reads planWorktree decides on, as concurrent git processes in the checkout `dir`. */
-export async function readRepoFacts(dir: string, number: number): Promise<RepoFacts> {
+export async function readBranchFacts(dir: string, number: number): Promise<BranchFacts> {
   const [def, worktrees, branches] = await Promise.all([defaultBranch(dir), listWorktrees(dir), localIssueBranches(dir, number)])
   return {defaultBranch: def, worktrees, branches}
 }
 
 /** Decide what ensureWorktree would do from what the repository says. Pure apart from checking that a worktree's path exists. */
-export function decideWorktree(req: WorktreeRequest, facts: RepoFacts): WorktreePlan {
+export function decideWorktree(req: WorktreeRequest, facts: BranchFacts): WorktreePlan {
   const def = facts.defaultBranch
   const existing = facts.worktrees.find((w) => !w.prunable && w.branch && isIssueBranch(w.branch, req.number) && existsSync(w.path))
   if (existing) return {path: existing.path, branch: existing.branch!, defaultBranch: def.name, startPoint: def.startPoint, action: 'reuse'}
@@ -120,7 +120,7 @@ export function decideWorktree(req: WorktreeRequest, facts: RepoFacts): Worktree
 
 /** Decide what ensureWorktree would do, reading only. Used by --dry-run and by ensureWorktree. */
 export async function planWorktree(req: WorktreeRequest): Promise<WorktreePlan> {
-  return decideWorktree(req, await readRepoFacts(req.checkout, req.number))
+  return decideWorktree(req, await readBranchFacts(req.checkout, req.number))
 }
 
 /** Does the repository at `dir` have a remote named origin? */
