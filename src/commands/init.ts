@@ -1,0 +1,46 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../cli/base.js'
+import {askOwners} from '../cli/ask.js'
+import {defaultInitPath, splitOwners, writeStarterConfig, type InitResult} from '../lib/init.js'
+import {examplePath} from '../lib/package-files.js'
+
+export default class Init extends BaseCommand {
+  static override summary = 'Write a starter config in the XDG location (never overwrites one).'
+  static override description =
+    'Writes a commented config with the owners dispatch may work for and where your checkouts live. The workspace root is guessed from the checkout you run it in (its parent folders, when it has an origin), else ~/src. Without --owner it asks on a terminal. Writes to $XDG_CONFIG_HOME/dispatch/config.yaml, or to --config <file>.'
+  static override examples = [
+    '<%= config.bin %> init --owner my-org --owner my-user',
+    '<%= config.bin %> init --owner my-org,my-user --workspace-root ~/code',
+    '<%= config.bin %> init',
+  ]
+  static override flags = {
+    owner: Flags.string({description: 'An owner (user or org) dispatch may work for; repeatable, or comma-separated.', multiple: true, helpValue: '<name>'}),
+    'workspace-root': Flags.string({description: 'Where your checkouts live (default: guessed from this checkout, else ~/src).', helpValue: '<dir>'}),
+    layout: Flags.string({description: 'Path template of a checkout under the root (default {owner}/{repo}).', helpValue: '<template>'}),
+  }
+
+  async run(): Promise<InitResult> {
+    const {flags} = await this.parse(Init)
+    let owners = splitOwners(flags.owner ?? [])
+    if (owners.length === 0 && process.stdin.isTTY && process.stderr.isTTY && !this.jsonEnabled()) owners = splitOwners([await askOwners(process.cwd())])
+    const file = flags.config ?? (process.env.DISPATCH_CONFIG || defaultInitPath(process.env))
+    const result = await writeStarterConfig({
+      file,
+      owners,
+      workspaceRoot: flags['workspace-root'],
+      layout: flags.layout,
+      cwd: process.cwd(),
+      env: process.env,
+      example: examplePath(),
+    })
+    if (!this.jsonEnabled()) {
+      this.logToStderr(`✓ Wrote ${result.file}`)
+      this.log(`allowedOwners  ${result.allowedOwners.join(', ')}`)
+      this.log(`workspace      ${result.workspace.root}/${result.workspace.layout}${result.workspace_from === 'default' ? ' (a guess: edit workspace.root if your checkouts live elsewhere)' : ''}`)
+      this.log(`every key      ${examplePath()}`)
+      this.log('next           dispatch doctor')
+    }
+    return result
+  }
+}
