@@ -19,8 +19,9 @@ export function duration(ms: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`
 }
 
-/** Parse `90s`, `15m`, `1h`, `7d`, `2w` into milliseconds; undefined when malformed. */
+/** Parse `90s`, `15m`, `1h`, `7d`, `2w` (and a bare `0`) into milliseconds; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {
+  if (/^0+$/.test(text.trim())) return 0
   const m = /^(\d+)\s*(s|m|h|d|w)$/.exec(text.trim())
   if (!m) return undefined
   const unit = {s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}[m[2] as 's' | 'm' | 'h' | 'd' | 'w']
