@@ -1,4 +1,4 @@
-import {chmod, mkdir, open} from 'node:fs/promises'
+import {chmod, mkdir, open, rename, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 /** One audit line per dispatching command (SPEC §5). */
@@ -26,14 +26,38 @@ export function secretValues(env: NodeJS.ProcessEnv, extraNames: readonly string
   return [...SECRET_ENV, ...extraNames].map((n) => env[n]).filter((v): v is string => Boolean(v))
 }
 
+export interface AuditLimits {
+  /** Rotate once the file is at least this large. */
+  maxBytes: number
+  /** How many rotated files (audit.jsonl.1 … .N) to keep. */
+  keep: number
+}
+
+/** 10 MiB is about 40,000 dispatches; three old files keep months of history. */
+export const AUDIT_LIMITS: AuditLimits = {maxBytes: 10 * 1024 * 1024, keep: 3}
+
+/**
+ * Rotate by size: audit.jsonl → .1 → .2 …, the oldest dropped. Renames only,
+ * so a concurrent writer appends either to the old file (now .1) or to a new
+ * one, and no line is lost. Best-effort: the audit line matters more.
+ */
+export async function rotateAudit(file: string, limits: AuditLimits): Promise<void> {
+  const size = await stat(file).then((s) => s.size, () => 0)
+  if (size < limits.maxBytes) return
+  await rm(`${file}.${limits.keep}`, {force: true}).catch(() => {})
+  for (let i = limits.keep - 1; i >= 1; i--) await rename(`${file}.${i}`, `${file}.${i + 1}`).catch(() => {})
+  await rename(file, `${file}.1`).catch(() => {})
+}
+
 /**
  * Append one pino line to `<stateDir>/audit.jsonl` (0600). Secrets are
  * redacted by key (pino's redact) and by value (anything equal to a token).
  */
-export async function writeAudit(stateDir: string, entry: AuditEntry, secrets: readonly string[]): Promise<void> {
+export async function writeAudit(stateDir: string, entry: AuditEntry, secrets: readonly string[], limits: AuditLimits = AUDIT_LIMITS): Promise<void> {
   const {default: pino} = await import('pino')
   await mkdir(stateDir, {recursive: true, mode: 0o700})
   const file = path.join(stateDir, 'audit.jsonl')
+  await rotateAudit(file, limits)
   // Create it 0600 first: pino's destination would use the umask.
   const handle = await open(file, 'a', 0o600)
   await handle.close()
