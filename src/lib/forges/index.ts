@@ -1,6 +1,7 @@
 import type {Config} from '../config.js'
 import {PolicyError} from '../errors.js'
 import {formatRef, parseIssueRef, type IssueRef} from '../issue-ref.js'
+import {remindOnce} from '../once.js'
 import {assertOwnerAllowed} from '../policy.js'
 import {ForgejoForge} from './forgejo.js'
 import {GitHubForge} from './github.js'
@@ -24,7 +25,8 @@ export function createForges(config: Config, env: NodeJS.ProcessEnv, warn: (m: s
       gh ??= (async () => {
         const host = new URL(config.github.webUrl).hostname
         const {token} = await githubToken(env, host)
-        if (!token) warn(`warning: no GitHub token (GH_TOKEN, GITHUB_TOKEN or gh auth token); using ${host} unauthenticated`)
+        // Once a day per host: people who work on public repositories without a token know by then.
+        if (!token) remindOnce(config.stateDir, `no-token-${host}`, `warning: no GitHub token (GH_TOKEN, GITHUB_TOKEN or gh auth token); using ${host} unauthenticated (said once a day)`, warn)
         return new GitHubForge({apiUrl: config.github.apiUrl, webUrl: config.github.webUrl, token, timeoutMs: config.timeoutMs, warn})
       })()
       return gh
