@@ -4,7 +4,7 @@
 // everything else loads compiled commands from dist/ via oclif.manifest.json.
 const argv = process.argv.slice(2)
 let code
-if (argv[0] === 'sidequests' || argv[0] === '--version' || argv[0] === '-v') {
+if (argv[0] === 'sidequests' || (argv.length <= 2 && (argv.includes('--version') || argv.includes('-v')))) {
   const {runFast} = await import('../dist/fast.js')
   code = await runFast(argv)
 }

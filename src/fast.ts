@@ -39,8 +39,23 @@ export function parseFastArgs(args: string[], allowed: ReadonlyArray<'all'>): Pa
   return out
 }
 
+/** `dispatch --version --json`: the same facts as the text line, as data. */
+export interface VersionInfo {
+  version: string
+  node: string
+  platform: string
+}
+
+function packageInfo(): {name: string; version: string} {
+  return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {name: string; version: string}
+}
+
+function versionInfo(): VersionInfo {
+  return {version: packageInfo().version, node: process.version, platform: `${process.platform}-${process.arch}`}
+}
+
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {name: string; version: string}
+  const pkg = packageInfo()
   return `${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`
 }
 
@@ -56,8 +71,9 @@ function fail(error: unknown, json: boolean, exitCode?: number): number {
 
 /** Run a fast command; resolves to its exit code, or undefined when oclif should handle it. */
 export async function runFast(argv: string[]): Promise<number | undefined> {
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-    process.stdout.write(version() + '\n')
+  const versionFlags = new Set(['--version', '-v'])
+  if (argv.length > 0 && argv.length <= 2 && argv.some((a) => versionFlags.has(a)) && argv.every((a) => versionFlags.has(a) || a === '--json')) {
+    process.stdout.write(argv.includes('--json') ? JSON.stringify(versionInfo(), null, 2) + '\n' : version() + '\n')
     return 0
   }
   if (argv[0] !== 'sidequests' || (argv[1] !== 'conflicts' && argv[1] !== 'list')) return undefined

@@ -1,0 +1,93 @@
+import {expect} from 'chai'
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {startFakeForge} from '../support/fake-forge.mjs'
+import {BIN, ROOT, writeConfig, git, killTmux, makeRepo, makeSandbox, runCli, waitFor, type Sandbox} from '../support/helpers.js'
+
+describe('first-day details (through the binary)', function () {
+  this.timeout(60_000)
+  let sb: Sandbox
+
+  beforeEach(() => {
+    sb = makeSandbox()
+    writeFileSync(sb.configFile, JSON.stringify({allowedOwners: ['acme'], stateDir: sb.stateDir, worktreeRoot: sb.worktreeRoot}))
+  })
+  afterEach(() => sb.cleanup())
+
+  it('dispatch --version --json prints version, node and platform, in either order', async () => {
+    for (const args of [['--version', '--json'], ['--json', '--version'], ['-v', '--json']]) {
+      const res = await runCli(args, {env: sb.env})
+      expect(res.code, args.join(' ')).to.equal(0)
+      const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+      expect(JSON.parse(res.stdout)).to.deep.equal({version: pkg.version, node: process.version, platform: `${process.platform}-${process.arch}`})
+    }
+    expect((await runCli(['--version'], {env: sb.env})).stdout).to.match(/^issue-dispatch\/\S+ \S+ node-v\d/)
+  })
+
+  it('sidequests prune says what it did in words, and --older-than 0 takes every ended record', async () => {
+    const dir = path.join(sb.stateDir, 'sidequests')
+    mkdirSync(dir, {recursive: true, mode: 0o700})
+    const empty = await runCli(['sidequests', 'prune', '--dry-run'], {env: sb.env})
+    expect(empty.code).to.equal(0)
+    expect(empty.stderr).to.equal('would remove 0 records, keep 0\n')
+    const ended = new Date(Date.now() - 1000).toISOString()
+    const rec = {schema_version: 1, pid: 999_123, pid_start_time: 1, mode: 'headless', ref: 'acme/api#1', forge: 'github', url: 'u', title: 't', started_at: ended, parent_session: null, paths_claimed: [], cwd: '/x', branch: 'b', log_path: null, cascade_depth: 0, claude_session_id: null, ended_at: ended, exit_code: 0}
+    writeFileSync(path.join(dir, '999123.json'), JSON.stringify(rec), {mode: 0o600})
+    const week = await runCli(['sidequests', 'prune'], {env: sb.env})
+    expect(week.stderr).to.equal('removed 0 records, kept 1\n')
+    const now = await runCli(['sidequests', 'prune', '--older-than', '0'], {env: sb.env})
+    expect(now.code, now.stderr).to.equal(0)
+    expect(now.stdout).to.equal('removed 999123 acme/api#1\n')
+    expect(now.stderr).to.equal('removed 1 record, kept 0\n')
+  })
+
+  it('warns about a missing GitHub token once a day per host, not on every command', async () => {
+    const forge = await startFakeForge()
+    try {
+      makeRepo(sb, 'acme', 'api')
+      forge.addIssue({owner: 'acme', repo: 'api', number: 1, title: 'One'})
+      writeConfig(sb, {github: forge.github})
+      const env = {...sb.env, PATH: path.dirname(process.execPath) + ':/usr/bin:/bin'}
+      const first = await runCli(['headless', 'acme/api#1', '--dry-run'], {env})
+      expect(first.code, first.stderr).to.equal(0)
+      expect(first.stderr).to.match(/warning: no GitHub token .*unauthenticated \(said once a day\)/)
+      const second = await runCli(['headless', '--dry-run', 'acme/api#1'], {env})
+      expect(second.code).to.equal(0)
+      expect(second.stderr).not.to.include('no GitHub token')
+      // A day later it is said again.
+      const marker = path.join(sb.stateDir, 'reminders', 'no-token-127.0.0.1')
+      const yesterday = new Date(Date.now() - 86_400_000 - 1000)
+      utimesSync(marker, yesterday, yesterday)
+      expect((await runCli(['headless', 'acme/api#1', '--dry-run'], {env})).stderr).to.include('no GitHub token')
+    } finally {
+      await forge.close()
+    }
+  })
+
+  it('rotates the audit log by size, keeping the old lines', async () => {
+    const forge = await startFakeForge()
+    try {
+      makeRepo(sb, 'acme', 'api')
+      forge.addIssue({owner: 'acme', repo: 'api', number: 2, title: 'Closed', state: 'closed'})
+      writeConfig(sb, {github: forge.github})
+      mkdirSync(sb.stateDir, {recursive: true, mode: 0o700})
+      const audit = path.join(sb.stateDir, 'audit.jsonl')
+      const old = '{"msg":"old"}\n'.repeat(800_000)
+      writeFileSync(audit, old, {mode: 0o600})
+      const res = await runCli(['headless', 'acme/api#2'], {env: {...sb.env, GH_TOKEN: 'x'}})
+      expect(res.code).to.equal(3)
+      expect(readFileSync(`${audit}.1`, 'utf8')).to.equal(old)
+      const lines = readFileSync(audit, 'utf8').trim().split('\n')
+      expect(lines).to.have.length(1)
+      expect(JSON.parse(lines[0])).to.include({command: 'headless', exit_code: 3})
+      // A small log is appended to, not rotated.
+      await runCli(['headless', 'acme/api#2'], {env: {...sb.env, GH_TOKEN: 'x'}})
+      expect(readFileSync(audit, 'utf8').trim().split('\n')).to.have.length(2)
+      expect(existsSync(`${audit}.2`)).to.equal(false)
+    } finally {
+      await forge.close()
+    }
+  })
+})
