@@ -83,7 +83,7 @@ export async function runFast(argv: string[]): Promise<number | undefined> {
   if (argv[1] === 'conflicts') {
     if (parsed.positional.length === 0) return undefined
     try {
-      const config = await loadConfig({configPath: parsed.config, cwd: process.cwd(), env, warn})
+      const config = await loadConfig({configPath: parsed.config, cwd: process.cwd(), env, warn, readOnly: true})
       const {conflicts, activeCount} = await findSidequestConflicts(config.stateDir, parsed.positional, process.cwd(), warn)
       if (parsed.json) process.stdout.write(JSON.stringify(conflicts, null, 2) + '\n')
       else {
@@ -98,7 +98,7 @@ export async function runFast(argv: string[]): Promise<number | undefined> {
   }
   if (parsed.positional.length > 0) return undefined
   try {
-    const config = await loadConfig({configPath: parsed.config, cwd: process.cwd(), env, warn})
+    const config = await loadConfig({configPath: parsed.config, cwd: process.cwd(), env, warn, readOnly: true})
     const records = await listSidequests(config.stateDir, parsed.all, warn)
     if (parsed.json) process.stdout.write(JSON.stringify(records, null, 2) + '\n')
     else {

@@ -34,10 +34,13 @@ export abstract class BaseCommand extends Command {
     return this.contextCache
   }
 
-  /** Just the config, for commands that never talk to a forge. */
-  async loadConfig(configPath: string | undefined): Promise<Config> {
+  /**
+   * Just the config, for commands that never talk to a forge. `readOnly`
+   * commands run on the defaults when no config exists at all.
+   */
+  async loadConfig(configPath: string | undefined, opts: {readOnly?: boolean} = {}): Promise<Config> {
     if (this.contextCache) return this.contextCache.config
-    return loadConfig({configPath, cwd: process.cwd(), env: process.env, warn: this.warnLine})
+    return loadConfig({configPath, cwd: process.cwd(), env: process.env, warn: this.warnLine, readOnly: opts.readOnly})
   }
 
   /** Map any error to SPEC §9 exit codes, print it (JSON or human), never a stack for an expected failure. */

@@ -29,7 +29,7 @@ export default class Attach extends BaseCommand {
     const {args, flags} = await this.parse(Attach)
     if (!args.ref && flags.pid === undefined) throw new UsageError('Name the worker: a ref or --pid.', 'See: dispatch status --all')
     if (args.ref && flags.pid !== undefined) throw new UsageError('Give either a ref or --pid, not both.')
-    const config = await this.loadConfig(flags.config)
+    const config = await this.loadConfig(flags.config, {readOnly: true})
     const now = new Date()
     const entries = (await new Registry({stateDir: config.stateDir, warn: this.warnLine}).all()).map((r) => toEntry(r, now))
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}

@@ -14,7 +14,7 @@ export default class Reap extends BaseCommand {
 
   async run(): Promise<ReapEntry[]> {
     const {flags} = await this.parse(Reap)
-    const config = await this.loadConfig(flags.config)
+    const config = await this.loadConfig(flags.config, {readOnly: flags['dry-run']})
     const entries = await reap({worktreeRoot: config.worktreeRoot, stateDir: config.stateDir, dryRun: flags['dry-run'], fetch: !flags['dry-run']})
     if (!this.jsonEnabled()) {
       if (entries.length === 0) process.stderr.write(`no dispatch worktrees under ${config.worktreeRoot}\n`)

@@ -41,7 +41,7 @@ export default class Status extends BaseCommand {
     const sinceMs = parseDuration(flags.since)
     if (sinceMs === undefined) throw new UsageError(`--since must look like 30m, 2h or 1d, got ${JSON.stringify(flags.since)}.`)
     if (args.ref && flags.pid !== undefined) throw new UsageError('Give either a ref or --pid, not both.')
-    const config = await this.loadConfig(flags.config)
+    const config = await this.loadConfig(flags.config, {readOnly: true})
     const registry = new Registry({stateDir: config.stateDir, warn: this.warnLine})
     const now = new Date()
     const entries = (await registry.all()).map((r) => toEntry(r, now))

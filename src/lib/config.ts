@@ -6,6 +6,7 @@ import {z} from 'zod/v3'
 
 import {UsageError, errorMessage} from './errors.js'
 import {isValidName} from './issue-ref.js'
+import {examplePath} from './package-files.js'
 
 export const DEFAULT_ALLOWED_TOOLS = ['Bash', 'Read', 'Edit', 'Write', 'Glob', 'Grep', 'TodoWrite']
 export const SURFACES = ['auto', 'foreground', 'tmux', 'warp', 'command', 'print'] as const
@@ -119,6 +120,11 @@ export interface LoadOptions {
   env: NodeJS.ProcessEnv
   /** Receives warnings (unknown keys). */
   warn?: (message: string) => void
+  /**
+   * For commands that only read state (status, sidequests, stop, reap --dry-run):
+   * with no config anywhere they run on the defaults, with no owner allowed.
+   */
+  readOnly?: boolean
 }
 
 export const SEARCH_PLACES = [
@@ -246,6 +252,63 @@ function unknownKeys(raw: unknown, shape: z.ZodTypeAny, prefix = ''): string[] {
   return found
 }
 
+/** Every key the schema knows, as dotted paths. */
+function knownKeys(shape: z.ZodTypeAny, prefix = ''): string[] {
+  let inner: z.ZodTypeAny = shape
+  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) inner = inner._def.innerType
+  if (!(inner instanceof z.ZodObject)) return []
+  return Object.entries(inner.shape as Record<string, z.ZodTypeAny>).flatMap(([k, v]) => [prefix + k, ...knownKeys(v, `${prefix}${k}.`)])
+}
+
+const KNOWN_KEYS = knownKeys(schema)
+
+/** Keys whose typo would quietly weaken a safety promise or change what workers do. */
+const SAFETY_KEYS = new Set([
+  'allowedOwners',
+  'repos',
+  'workspace.root',
+  'workspace.layout',
+  'worktreeRoot',
+  'stateDir',
+  'maxActive',
+  'landing',
+  'claude.permissionMode',
+  'claude.allowedTools',
+  'claude.maxBudgetUsd',
+  'interactive.command',
+  'notify.command',
+])
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({length: b.length + 1}, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i]
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = cur
+  }
+  return prev[b.length]
+}
+
+/**
+ * The known key an unknown one most likely meant: the closest by the last
+ * segment (a quarter of its letters may differ, case ignored), wherever it
+ * sits, so `permisionMode` at the top level finds `claude.permissionMode`.
+ * Ties go to the same parent. Pure.
+ */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const leaf = (k: string) => k.slice(k.lastIndexOf('.') + 1).toLowerCase()
+  const parent = (k: string) => k.slice(0, Math.max(0, k.lastIndexOf('.')))
+  const want = leaf(key)
+  let best: {key: string; score: number} | undefined
+  for (const k of known) {
+    const d = editDistance(want, leaf(k))
+    if (d > Math.max(1, Math.floor(want.length / 4))) continue
+    const score = d * 2 + (parent(k) === parent(key) ? 0 : 1)
+    if (!best || score < best.score) best = {key: k, score}
+  }
+  return best?.key
+}
+
 /** In YAML an empty key (`prompts:` with only comments under it) is null: treat it as not set. */
 function withoutNulls(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
@@ -268,7 +331,16 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
       'See .dispatchrc.example for every key and its expected type.',
     )
   }
-  for (const key of unknownKeys(raw, schema)) warn?.(`warning: ${file}: unknown key "${key}" ignored`)
+  const unknown = unknownKeys(raw, schema).map((key) => ({key, near: nearestKey(key, KNOWN_KEYS)}))
+  // A misspelt key that guards safety or changes what a worker does must not silently fall back to its default.
+  const risky = unknown.filter((u) => u.near && SAFETY_KEYS.has(u.near))
+  if (risky.length > 0) {
+    throw new UsageError(
+      `Config file ${file} is invalid: ${risky.map((u) => `unknown key "${u.key}" (did you mean "${u.near}"?)`).join('; ')}.`,
+      `Rename the key; its default would apply otherwise. Every key is explained in ${examplePath()}.`,
+    )
+  }
+  for (const u of unknown) warn?.(`warning: ${file}: unknown key "${u.key}" ignored${u.near ? ` (did you mean "${u.near}"?)` : ''}`)
 
   const c = parsed.data
   const baseDir = path.dirname(file)
@@ -313,13 +385,20 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
   }
 }
 
+/** The defaults alone, for read-only commands run before any config exists: every directory as documented, no owner allowed. */
+export function defaultConfig(env: NodeJS.ProcessEnv): Config {
+  // The schema insists on an owner (the security claim); a config nobody wrote allows none.
+  return {...validateConfig({allowedOwners: ['placeholder']}, '(no config file: defaults)', env), allowedOwners: []}
+}
+
 /** Load and validate the configuration (SPEC §3). */
 export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const found = await findConfigFile(opts)
+  if (!found && opts.readOnly) return defaultConfig(opts.env)
   if (!found) {
     throw new UsageError(
-      'No dispatch configuration found.',
-      `Create ${path.join(xdgDir('config', opts.env), 'dispatch', 'config.yaml')} or a .dispatchrc (see .dispatchrc.example), or pass --config <file>. allowedOwners is required.`,
+      'No dispatch configuration found: dispatching needs allowedOwners, the owners dispatch may work for.',
+      `Run: dispatch init --owner <your-org> (writes ${path.join(xdgDir('config', opts.env), 'dispatch', 'config.yaml')}), or pass --config <file>. Every key is explained in ${examplePath()}.`,
     )
   }
   return validateConfig(found.raw, found.file, opts.env, opts.warn)

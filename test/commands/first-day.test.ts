@@ -90,4 +90,22 @@ describe('first-day details (through the binary)', function () {
       await forge.close()
     }
   })
+
+  it('with no config at all, read-only commands run on the default state directory; dispatching names dispatch init', async () => {
+    const env = {...sb.env}
+    delete env.DISPATCH_CONFIG
+    for (const args of [['status'], ['status', '--all', '--json'], ['sidequests', 'list'], ['sidequests', 'list', '--json'], ['sidequests', 'conflicts', 'src/x.ts'], ['reap', '--dry-run'], ['sidequests', 'prune', '--dry-run']]) {
+      const res = await runCli(args, {env, cwd: sb.home})
+      expect(res.code, `${args.join(' ')}: ${res.stderr}`).to.equal(0)
+      expect(res.stderr).not.to.match(/Error/)
+    }
+    // Nothing is created by looking.
+    expect(existsSync(path.join(sb.dir, 'xdg-state', 'dispatch', 'sidequests'))).to.equal(false)
+    for (const args of [['headless', 'acme/api#1'], ['interactive', 'acme/api#1', '--dry-run'], ['reap']]) {
+      const res = await runCli(args, {env, cwd: sb.home})
+      expect(res.code, args.join(' ')).to.equal(2)
+      expect(res.stderr).to.include('No dispatch configuration found: dispatching needs allowedOwners')
+      expect(res.stderr).to.include('Run: dispatch init --owner <your-org>')
+    }
+  })
 })

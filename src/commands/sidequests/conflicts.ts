@@ -18,7 +18,7 @@ export default class SidequestsConflicts extends BaseCommand {
 
   async run(): Promise<Conflict[]> {
     const {argv, flags} = await this.parse(SidequestsConflicts)
-    const config = await this.loadConfig(flags.config)
+    const config = await this.loadConfig(flags.config, {readOnly: true})
     const {conflicts, activeCount} = await findSidequestConflicts(config.stateDir, argv as string[], process.cwd(), this.warnLine)
     if (!this.jsonEnabled()) {
       const out = renderConflicts(conflicts, activeCount)

@@ -14,7 +14,7 @@ export default class SidequestsList extends BaseCommand {
 
   async run(): Promise<SidequestRecord[]> {
     const {flags} = await this.parse(SidequestsList)
-    const config = await this.loadConfig(flags.config)
+    const config = await this.loadConfig(flags.config, {readOnly: true})
     const records = await listSidequests(config.stateDir, flags.all, this.warnLine)
     if (!this.jsonEnabled()) {
       const out = renderSidequests(records, flags.all, Boolean(process.stdout.isTTY), process.stdout.columns, new Date())

@@ -33,7 +33,7 @@ export default class SidequestsPrune extends BaseCommand {
     const {flags} = await this.parse(SidequestsPrune)
     const age = parseDuration(flags['older-than'])
     if (age === undefined) throw new UsageError(`--older-than must look like 12h, 7d, 2w or 0, got ${JSON.stringify(flags['older-than'])}.`, 'For example: dispatch sidequests prune --older-than 1d')
-    const config = await this.loadConfig(flags.config)
+    const config = await this.loadConfig(flags.config, {readOnly: true})
     const registry = new Registry({stateDir: config.stateDir, warn: this.warnLine})
     const cutoff = Date.now() - age
     const result: PruneResult = {removed: [], kept: 0}
