@@ -98,15 +98,36 @@ describe('config', () => {
     })
   }
 
-  it('warns about unknown keys instead of failing', async () => {
+  it('warns about harmless unknown keys, with the key it probably meant', async () => {
     const file = path.join(dir, 'c.yaml')
-    writeFileSync(file, 'allowedOwners: [acme]\nmaxActiv: 3\nclaude: {binn: x}\n')
+    writeFileSync(file, 'allowedOwners: [acme]\nnotes: mine\nclaude: {binn: x}\nnotify: {desktp: true}\n')
     const warnings: string[] = []
     await loadConfig({cwd: project, env, configPath: file, warn: (m) => warnings.push(m)})
-    expect(warnings).to.have.length(2)
-    expect(warnings[0]).to.include('"maxActiv"')
-    expect(warnings[1]).to.include('"claude.binn"')
+    expect(warnings).to.deep.equal([
+      `warning: ${file}: unknown key "notes" ignored`,
+      `warning: ${file}: unknown key "claude.binn" ignored (did you mean "claude.bin"?)`,
+      `warning: ${file}: unknown key "notify.desktp" ignored (did you mean "notify.desktop"?)`,
+    ])
   })
+
+  const risky: Array<[string, string, string]> = [
+    ['permisionMode: plan', 'permisionMode', 'claude.permissionMode'],
+    ['claude: {permissionmode: plan}', 'claude.permissionmode', 'claude.permissionMode'],
+    ['maxActiv: 3', 'maxActiv', 'maxActive'],
+    ['allowedOwner: [evil]', 'allowedOwner', 'allowedOwners'],
+    ['claude: {maxBudgetUSD: 1}', 'claude.maxBudgetUSD', 'claude.maxBudgetUsd'],
+    ['landng: none', 'landng', 'landing'],
+  ]
+  for (const [yaml, key, near] of risky) {
+    it(`refuses a misspelt key that guards safety or behaviour: ${key}`, async () => {
+      const file = path.join(dir, 'c.yaml')
+      writeFileSync(file, `allowedOwners: [acme]\n${yaml}\n`)
+      const error = await loadConfig({cwd: project, env, configPath: file}).catch((e) => e)
+      expect(error).to.be.instanceOf(UsageError)
+      expect(error.message).to.equal(`Config file ${file} is invalid: unknown key "${key}" (did you mean "${near}"?).`)
+      expect(error.suggestion).to.match(/ \/\S+\/\.dispatchrc\.example\.$/)
+    })
+  }
 
   it('expands ~ and resolves relative paths against the config file, with XDG defaults', async () => {
     const file = path.join(dir, 'project', 'c.yaml')
