@@ -2,10 +2,12 @@ import {execFile} from 'node:child_process'
 import {constants, accessSync, existsSync, statSync} from 'node:fs'
 import path from 'node:path'
 
+import {claudeAuth, pingModelApi} from './claude-auth.js'
 import {findClaudeBinary} from './claude.js'
 import {loadConfig, type Config} from './config.js'
-import {errorMessage} from './errors.js'
+import {describeCause, errorMessage} from './errors.js'
 import {createForges} from './forges/index.js'
+import {which} from './which.js'
 import {forgejoToken, githubToken} from './forges/tokens.js'
 
 export interface Check {
@@ -46,6 +48,24 @@ export function writableDir(dir: string): {ok: boolean; detail: string} {
   }
 }
 
+/** The model side: a credential Claude will use, and the API it will talk to. */
+async function modelChecks(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Check[]> {
+  const auth = claudeAuth(env)
+  const checks: Check[] = [
+    auth.source
+      ? {name: 'Claude auth', status: 'ok', detail: `from ${auth.source}`}
+      : {name: 'Claude auth', status: 'fail', detail: 'no API key, auth token or logged-in account found for Claude Code', fix: 'Run claude once and /login, or set ANTHROPIC_API_KEY.'},
+  ]
+  if (auth.cloud) return checks
+  const ping = await pingModelApi(env, Math.min(timeoutMs, 10_000))
+  checks.push(
+    ping.ok
+      ? {name: 'model API', status: 'ok', detail: ping.detail}
+      : {name: 'model API', status: 'fail', detail: ping.detail, fix: 'Check the network, or ANTHROPIC_BASE_URL when you use a proxy or gateway.'},
+  )
+  return checks
+}
+
 /** `dispatch doctor`: one line per check, with the fix. Never prints a token. */
 export async function runDoctor(opts: {configPath?: string; cwd: string; env: NodeJS.ProcessEnv}): Promise<DoctorReport> {
   const checks: Check[] = []
@@ -53,7 +73,9 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
   let config: Config | undefined
   try {
     config = await loadConfig({configPath: opts.configPath, cwd: opts.cwd, env: opts.env, warn: (m) => warnings.push(m)})
-    checks.push({name: 'config', status: warnings.length > 0 ? 'warn' : 'ok', detail: `${config.file} (allowedOwners: ${config.allowedOwners.join(', ')})${warnings.length > 0 ? `; ${warnings.join('; ')}` : ''}`})
+    checks.push({name: 'config', status: 'ok', detail: `${config.file} (allowedOwners: ${config.allowedOwners.join(', ')})`})
+    // One line each: several warnings run together on one line are not read.
+    for (const w of warnings) checks.push({name: 'config', status: 'warn', detail: w.replace(/^warning: /, '')})
   } catch (error) {
     const e = error as {message: string; suggestion?: string}
     checks.push({name: 'config', status: 'fail', detail: e.message, fix: e.suggestion})
@@ -77,6 +99,19 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
   } catch (error) {
     const e = error as {message: string; suggestion?: string}
     checks.push({name: 'claude', status: 'fail', detail: e.message, fix: e.suggestion})
+  }
+  checks.push(...(await modelChecks(opts.env, config.timeoutMs)))
+  if (config.interactive.surface === 'tmux') {
+    const tmux = which('tmux', opts.env)
+    const fix = 'Install tmux (apt-get install tmux, brew install tmux), or choose another interactive.surface.'
+    checks.push(
+      tmux
+        ? await run(tmux, ['-V'], opts.env).then(
+            (v): Check => ({name: 'tmux', status: 'ok', detail: v}),
+            (error): Check => ({name: 'tmux', status: 'fail', detail: `interactive.surface is tmux, but ${tmux} does not run: ${errorMessage(error).split('\n')[0]}`, fix}),
+          )
+        : {name: 'tmux', status: 'fail', detail: 'interactive.surface is tmux, but tmux is not on PATH', fix},
+    )
   }
   if (config.claude.permissionMode === 'auto') {
     checks.push({
@@ -106,7 +141,7 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
     forges.github().then((f) =>
       f.ping().then(
         (detail): Check => ({name: `GitHub (${f.host})`, status: 'ok', detail}),
-        (error): Check => ({name: `GitHub (${f.host})`, status: 'fail', detail: errorMessage(error), fix: (error as {suggestion?: string}).suggestion}),
+        (error): Check => ({name: `GitHub (${f.host})`, status: 'fail', detail: describeCause(error), fix: (error as {suggestion?: string}).suggestion}),
       ),
     ),
   ]
@@ -115,7 +150,7 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
     pings.push(
       fj.ping().then(
         (detail): Check => ({name: `Forgejo (${fj.host})`, status: 'ok', detail}),
-        (error): Check => ({name: `Forgejo (${fj.host})`, status: 'fail', detail: errorMessage(error), fix: (error as {suggestion?: string}).suggestion}),
+        (error): Check => ({name: `Forgejo (${fj.host})`, status: 'fail', detail: describeCause(error), fix: (error as {suggestion?: string}).suggestion}),
       ),
     )
   }

@@ -78,3 +78,23 @@ export function toJsonError(err: DispatchError): JsonError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
+
+/**
+ * An error with the causes behind it, as people need to see them:
+ * `fetch failed: connect ECONNREFUSED 127.0.0.1:9` rather than `fetch failed`.
+ */
+export function describeCause(err: unknown): string {
+  const parts: string[] = []
+  let current: unknown = err
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    const e = current as {message?: string; code?: string; name?: string; cause?: unknown}
+    let text = e instanceof Error || typeof e.message === 'string' ? String(e.message) : String(current)
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') text = text || 'timed out'
+    // System error codes (ECONNREFUSED, ENOTFOUND, UND_ERR_…) help; our own error codes do not.
+    const code = typeof e.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(e.code) ? e.code : undefined
+    if (code && !text.includes(code)) text = text ? `${text} (${code})` : code
+    if (text && !parts.some((p) => p.includes(text))) parts.push(text)
+    current = e.cause
+  }
+  return parts.join(': ') || 'unknown error'
+}

@@ -1,6 +1,8 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import http from 'node:http'
+import type {AddressInfo} from 'node:net'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
@@ -22,24 +24,35 @@ describe('dispatch doctor (through the binary)', function () {
   const GH = 'ghp_DOCTORSECRET0123456789'
   const FJ = 'fj_DOCTORSECRET0123456789'
 
+  let model: http.Server
+  let modelEnv: NodeJS.ProcessEnv
+  const KEY = 'sk-ant-DOCTORSECRET0123456789'
+
   beforeEach(async () => {
     forge = await startFakeForge()
     sb = makeSandbox()
+    // Stands for the Messages API: doctor only asks whether it answers.
+    model = http.createServer((_req, res) => res.writeHead(404).end())
+    await new Promise<void>((resolve) => model.listen(0, '127.0.0.1', resolve))
+    modelEnv = {ANTHROPIC_BASE_URL: `http://127.0.0.1:${(model.address() as AddressInfo).port}`, ANTHROPIC_API_KEY: KEY}
   })
   afterEach(async () => {
     await forge.close()
+    await new Promise((resolve) => model.close(resolve))
     sb.cleanup()
   })
 
   it('passes every check against reachable forges, shows where tokens come from but never the tokens', async () => {
     writeConfig(sb, {github: forge.github, forgejo: forge.forgejo})
-    const env = {...sb.env, GH_TOKEN: GH, FORGEJO_TOKEN: FJ}
+    const env = {...sb.env, GH_TOKEN: GH, FORGEJO_TOKEN: FJ, ...modelEnv}
     const res = await runCli(['doctor'], {env})
     expect(res.code, res.stdout + res.stderr).to.equal(0)
     const host = new URL(forge.github.apiUrl).host
     for (const line of [
       `✓ config: ${sb.configFile} (allowedOwners: acme, Solo-Dev)`,
       `✓ claude: ${STAND_IN}: 2.1.0 (Claude Code stand-in)`,
+      '✓ Claude auth: from ANTHROPIC_API_KEY',
+      `✓ model API: ${modelEnv.ANTHROPIC_BASE_URL} answers (HTTP 404)`,
       '✓ GitHub token: from GH_TOKEN',
       '✓ Forgejo token: from FORGEJO_TOKEN',
       `✓ GitHub (${host}): rate limit 4999/5000`,
@@ -51,7 +64,7 @@ describe('dispatch doctor (through the binary)', function () {
     expect(res.stdout).to.match(/^✓ git: git \d+\.\d+/m)
     expect(res.stdout).to.include(`✓ state dir: ${sb.stateDir} will be created`)
     expect(res.stdout).to.match(/Ready to dispatch\.\n$/)
-    expect(res.stdout + res.stderr).not.to.include(GH).and.not.to.include(FJ)
+    expect(res.stdout + res.stderr).not.to.include(GH).and.not.to.include(FJ).and.not.to.include(KEY)
     // The reachability checks authenticate the way a dispatch would.
     expect(forge.requestsTo('/gh-api/rate_limit')[0].headers.authorization).to.equal(`token ${GH}`)
     expect(forge.requestsTo('/fj/api/v1/version')[0].headers.authorization).to.equal(`token ${FJ}`)
@@ -63,7 +76,7 @@ describe('dispatch doctor (through the binary)', function () {
     expect(json.code).to.equal(0)
     const report = JSON.parse(json.stdout) as {ok: boolean; checks: Check[]}
     expect(report.ok).to.equal(true)
-    expect(report.checks.map((c) => c.name)).to.deep.equal(['config', 'git', 'claude', 'GitHub token', 'Forgejo token', `GitHub (${host})`, `Forgejo (${host})`, 'state dir', 'worktree root', 'workspace'])
+    expect(report.checks.map((c) => c.name)).to.deep.equal(['config', 'git', 'claude', 'Claude auth', 'model API', 'GitHub token', 'Forgejo token', `GitHub (${host})`, `Forgejo (${host})`, 'state dir', 'worktree root', 'workspace'])
     expect(report.checks.every((c) => c.status === 'ok')).to.equal(true)
   })
 
@@ -79,6 +92,9 @@ describe('dispatch doctor (through the binary)', function () {
     const out = res.stdout
     expect(out).to.match(new RegExp(`✗ claude: The claude binary ${sb.dir}/no-such-claude does not exist or is not executable\\.\\n    fix: Install Claude Code`))
     expect(out).to.match(/! permission mode: claude\.permissionMode is auto.*\n    fix: .*acceptEdits/)
+    // The model side, with the cause a person can act on rather than "fetch failed".
+    expect(out).to.match(/✗ Claude auth: no API key, auth token or logged-in account found for Claude Code\n    fix: Run claude once and \/login/)
+    expect(out).to.include('✗ model API: http://127.0.0.1:2: fetch failed: connect ECONNREFUSED 127.0.0.1:2\n')
     expect(out).to.match(/! GitHub token: none: GitHub is used unauthenticated.*\n    fix: Set GH_TOKEN or run gh auth login\./)
     expect(out).to.match(new RegExp(`✗ GitHub \\(${host}\\): .*${host.replace('.', '\\.')}`))
     expect(out).to.match(new RegExp(`✗ state dir: ${sb.stateDir} is writable by other users \\(mode 777\\)\\n    fix: .*chmod 700`))
@@ -86,7 +102,7 @@ describe('dispatch doctor (through the binary)', function () {
     expect(out).to.match(/Some checks failed; fix them before dispatching\.\n$/)
     const json = JSON.parse((await runCli(['doctor', '--json'], {env: {...sb.env, PATH: '/usr/bin:/bin'}})).stdout) as {ok: boolean; checks: Check[]}
     expect(json.ok).to.equal(false)
-    expect(json.checks.filter((c) => c.status === 'fail').map((c) => c.name)).to.deep.equal(['claude', `GitHub (${host})`, 'state dir'])
+    expect(json.checks.filter((c) => c.status === 'fail').map((c) => c.name)).to.deep.equal(['claude', 'Claude auth', 'model API', `GitHub (${host})`, 'state dir'])
   })
 
   it('names the missing configuration and still checks git', async () => {
@@ -94,7 +110,7 @@ describe('dispatch doctor (through the binary)', function () {
     delete env.DISPATCH_CONFIG
     const res = await runCli(['doctor'], {env, cwd: sb.dir})
     expect(res.code).to.equal(1)
-    expect(res.stdout).to.match(/✗ config: No dispatch configuration found\.\n    fix: Create .*config\.yaml/)
+    expect(res.stdout).to.match(/✗ config: No dispatch configuration found: dispatching needs allowedOwners.*\n    fix: Run: dispatch init --owner <your-org> \(writes .*config\.yaml\)/)
     expect(res.stdout).to.match(/^✓ git: git \d/m)
     expect(res.stdout).not.to.match(/^. claude:/m)
   })
@@ -102,7 +118,7 @@ describe('dispatch doctor (through the binary)', function () {
   it('colours the marks on a terminal, and not with NO_COLOR', async () => {
     writeConfig(sb, {github: forge.github})
     // A private tmux server whose panes are real terminals.
-    const env: NodeJS.ProcessEnv = {...sb.env, GH_TOKEN: GH, TMUX_TMPDIR: sb.dir}
+    const env: NodeJS.ProcessEnv = {...sb.env, GH_TOKEN: GH, TMUX_TMPDIR: sb.dir, ...modelEnv}
     delete env.NO_COLOR
     delete env.TMUX
     const tmux = (...args: string[]) => execFileSync('tmux', args, {env, encoding: 'utf8'})
@@ -119,5 +135,17 @@ describe('dispatch doctor (through the binary)', function () {
     } finally {
       killTmux(env)
     }
+  })
+
+  it('finds a logged-in account, checks tmux when the surface needs it, and puts each config warning on its own line', async () => {
+    writeConfig(sb, {github: forge.github}, {interactive: {surface: 'tmux'}, notes: 'x', claude: {bin: STAND_IN, permissionMode: 'acceptEdits', binn: 'y'}})
+    writeFileSync(path.join(sb.claudeDir, '.credentials.json'), '{"claudeAiOauth": {"accessToken": "secret-login-token"}}')
+    const env = {...sb.env, GH_TOKEN: GH, ANTHROPIC_BASE_URL: modelEnv.ANTHROPIC_BASE_URL, PATH: sb.home}
+    const res = await runCli(['doctor'], {env})
+    expect(res.stdout).to.include(`✓ Claude auth: from a logged-in account (${path.join(sb.claudeDir, '.credentials.json')})\n`)
+    expect(res.stdout).not.to.include('secret-login-token')
+    expect(res.stdout).to.include('✗ tmux: interactive.surface is tmux, but tmux is not on PATH\n    fix: Install tmux')
+    expect(res.stdout).to.include(`! config: ${sb.configFile}: unknown key "notes" ignored\n`)
+    expect(res.stdout).to.include(`! config: ${sb.configFile}: unknown key "claude.binn" ignored (did you mean "claude.bin"?)\n`)
   })
 })

@@ -151,7 +151,7 @@ describe('hardening (through the binary)', function () {
       writeConfig(sb, {github: {apiUrl: `http://127.0.0.1:${port}`, webUrl: 'https://github.com'}})
       const res = await runCli(['headless', 'acme/api#1', '--json'], {env})
       expect(res.code).to.equal(1)
-      expect(JSON.parse(res.stdout).error.message).to.match(new RegExp(`Could not reach 127\\.0\\.0\\.1:${port}: ECONNREFUSED`))
+      expect(JSON.parse(res.stdout).error.message).to.match(new RegExp(`Could not reach 127\\.0\\.0\\.1:${port}: fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\.`))
     })
 
     it('slow past the timeout', async () => {

@@ -151,7 +151,7 @@ describe('issue resolution against a loopback forge', function () {
     config.github = {apiUrl: `http://127.0.0.1:${port}`, webUrl: 'https://github.com'}
     const error = await resolveIssue('acme/api#1', config, createForges(config, env, () => {})).catch((e) => e)
     expect(error).to.be.instanceOf(FailureError)
-    expect(error.message).to.match(new RegExp(`Could not reach 127\\.0\\.0\\.1:${port}: ECONNREFUSED`))
+    expect(error.message).to.match(new RegExp(`Could not reach 127\\.0\\.0\\.1:${port}: fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\.`))
   })
 
   describe('Forgejo', () => {

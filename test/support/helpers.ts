@@ -61,6 +61,8 @@ export function makeSandbox(): Sandbox {
     GIT_COMMITTER_EMAIL: 'test@example.invalid',
     GIT_CONFIG_NOSYSTEM: '1',
     STANDIN_RECORD_DIR: path.join(dir, 'stand-in-records'),
+    // Nothing a test runs may reach the real model API: a closed loopback port unless a test starts a server.
+    ANTHROPIC_BASE_URL: 'http://127.0.0.1:2',
   }
   const configFile = path.join(dir, 'dispatch.yaml')
   env.DISPATCH_CONFIG = configFile

@@ -43,7 +43,7 @@ export class ForgejoForge implements Forge {
           await delay((attempt + 1) ** 2 * (this.opts.retryBaseMs ?? 300))
           continue
         }
-        throw networkError(this.host, (error as {cause?: unknown}).cause ?? error)
+        throw networkError(this.host, error)
       }
       if (res.ok) {
         try {

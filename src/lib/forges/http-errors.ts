@@ -1,4 +1,4 @@
-import {FailureError, NotFoundError} from '../errors.js'
+import {FailureError, NotFoundError, describeCause} from '../errors.js'
 
 /** A forge said the issue is not there; `status` tells a plain 404 from a 410. */
 export class IssueNotFoundError extends NotFoundError {
@@ -39,7 +39,5 @@ export function timeoutError(host: string, ms: number): FailureError {
 }
 
 export function networkError(host: string, cause: unknown): FailureError {
-  const code = (cause as {code?: string})?.code ?? (cause as {cause?: {code?: string}})?.cause?.code
-  const msg = code ?? (cause instanceof Error ? cause.message : String(cause))
-  return new FailureError(`Could not reach ${host}: ${msg}.`, 'Check the network and the configured URL (dispatch doctor).')
+  return new FailureError(`Could not reach ${host}: ${describeCause(cause)}.`, 'Check the network and the configured URL (dispatch doctor).')
 }
