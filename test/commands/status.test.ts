@@ -87,7 +87,7 @@ describe('status, attach and reap (through the binary)', function () {
       const res = await runCli(['status', '--pid', '999200', '--tail', '50'], {env})
       expect(res.stdout).to.include('→ Bash: echo hello > hello.txt && git add hello.txt')
       expect(res.stdout).to.include('→ Edit: /work/repo/src/app.ts')
-      expect(res.stdout).to.include('✗ tool error: Exit code 1')
+      expect(res.stdout).to.include('✗ tool error: exit 1: FAIL test/app.test.ts')
       expect(res.stdout).to.include('✓ done (4 turn(s), $0.0312): Committed the fix on the branch.')
       expect(res.stdout).not.to.include('\u001b')
     })

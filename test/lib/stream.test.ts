@@ -52,6 +52,21 @@ describe('stream-json', () => {
     expect(renderTail(text, 2)).to.have.length(2)
   })
 
+  const reasons: Array<[string, unknown, string]> = [
+    ['plain text', 'boom\nmore', 'boom'],
+    ['Bash exit code then the cause', 'Exit code 1\nnpm ERR! missing script: tset\n', 'exit 1: npm ERR! missing script: tset'],
+    ['Bash exit code alone', 'Exit code 2', 'exit 2'],
+    ['colours dropped, other escapes kept for the terminal to make inert', 'Exit code 1\n\u001b[31mFAIL\u001b[0m a \u001b]8;;x\u0007', 'exit 1: FAIL a \\x1b]8;;x\\x07'],
+    ['Claude Code wrapper tag', '<tool_use_error>File does not exist.</tool_use_error>', 'File does not exist.'],
+    ['text blocks', [{type: 'text', text: '\nPermission denied'}, {type: 'image'}], 'Permission denied'],
+    ['nothing', undefined, '(no output)'],
+  ]
+  for (const [name, content, want] of reasons) {
+    it(`says why a tool call failed: ${name}`, () => {
+      expect(renderLine(line({type: 'user', message: {content: [{type: 'tool_result', is_error: true, content}]}}))).to.deep.equal([`✗ tool error: ${want}`])
+    })
+  }
+
   it('makes escape sequences from the stream inert', () => {
     const out = renderLine(line({type: 'assistant', message: {model: 'm', content: [{type: 'text', text: 'hi \u001b]8;;http://evil\u0007link\u001b]8;;\u0007 \u202e'}]}}))
     expect(out[0]).not.to.match(/[\u001b\u0007\u202e]/)

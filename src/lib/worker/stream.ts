@@ -117,6 +117,25 @@ function firstLine(text: string): string {
 }
 
 /**
+ * Why a tool call failed, in one line: the first line of its output, without
+ * Claude Code's wrapper tag, and past Bash's "Exit code N" (kept as a prefix),
+ * which says that it failed but not why. Content may be text or text blocks.
+ */
+export function toolErrorReason(content: unknown): string {
+  const text = typeof content === 'string'
+    ? content
+    : Array.isArray(content)
+      ? content.map((b: {type?: string; text?: unknown}) => (b?.type === 'text' && typeof b.text === 'string' ? b.text : '')).join('\n')
+      : ''
+  // Colour codes from test runners carry no reason; anything else stays and is made inert by the caller.
+  // eslint-disable-next-line no-control-regex
+  const lines = text.replace(/<\/?tool_use_error>/g, '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter(Boolean)
+  const exit = /^Exit code (\d+)$/.exec(lines[0] ?? '')
+  if (exit) return lines[1] ? `exit ${exit[1]}: ${lines[1]}` : `exit ${exit[1]}`
+  return lines[0] ?? '(no output)'
+}
+
+/**
  * One log line rendered for a person: zero or more display lines, already
  * inert (no control sequences from the stream reach the terminal).
  */
@@ -152,7 +171,7 @@ export function renderLine(line: string, width = 120): string[] {
       if (!Array.isArray(content)) return []
       return (content as Array<Record<string, unknown>>)
         .filter((b) => b?.type === 'tool_result' && b.is_error === true)
-        .map((b) => cut(`✗ tool error: ${firstLine(typeof b.content === 'string' ? b.content : JSON.stringify(b.content ?? ''))}`))
+        .map((b) => cut(`✗ tool error: ${toolErrorReason(b.content)}`))
     }
     case 'result': {
       const turns = typeof ev.num_turns === 'number' ? `${ev.num_turns} turn(s)` : ''
