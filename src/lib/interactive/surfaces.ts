@@ -6,7 +6,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import type {Surface} from '../config.js'
 import {helperScript} from '../dev-loader.js'
-import {errorMessage} from '../errors.js'
+import {errorMessage, FailureError} from '../errors.js'
 import {Registry, type SidequestRecord} from '../registry.js'
 import {shellJoin, shellQuote} from '../shell.js'
 import {inertLine} from '../terminal.js'
@@ -37,6 +37,21 @@ export interface SurfaceResult {
   /** Warp: the launch configuration written. */
   launch_config?: string
   tmux_target?: string
+}
+
+/**
+ * A surface the operator asked for by name (flag or config) that fell back to
+ * print is a failure: a script or a person waiting for a tmux window must
+ * learn it never opened. auto promised nothing but a session somewhere, so its
+ * fallback is still a success. `lineShown`: the paste line is already on
+ * stdout (human output); otherwise the error carries it. Pure.
+ */
+export function fallbackFailure(requested: Surface, outcome: SurfaceResult, lineShown: boolean): FailureError | undefined {
+  if (requested === 'auto' || !outcome.fallback_reason) return undefined
+  return new FailureError(
+    `Could not open the session on ${requested} (${inertLine(outcome.fallback_reason)}); nothing is running.`,
+    lineShown ? 'Start it yourself with the line printed above, or pick another --surface.' : `Start it yourself: ${outcome.command}`,
+  )
 }
 
 export interface LaunchInput {
