@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {load as parseYaml} from 'js-yaml'
@@ -202,6 +202,26 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     expect(res.code).to.equal(1)
     expect(res.stderr).to.match(/Could not open the session on warp \(warp: no handler for warp:\/\/\)/)
     expect(res.stdout).to.match(/^cd /)
+  })
+
+  it('trims the session title: one line, no surrounding whitespace, bounded length', async () => {
+    const messy = `  \t Fix the\r\n  login   bug ${'and more words '.repeat(30)}\n`
+    forge.addIssue({owner: 'acme', repo: 'api', number: 30, title: messy})
+    const argsFile = path.join(sb.dir, 'launcher-title.txt')
+    writeConfig(sb, {github: forge.github}, {interactive: {command: `printf '%s\\n' {title} > ${argsFile}; ( {argv} ) >/dev/null 2>&1 &`}})
+    const viaCommand = await runCli(['interactive', 'acme/api#30', '--surface', 'command'], {env})
+    expect(viaCommand.code, viaCommand.stderr).to.equal(0)
+    const title = readFileSync(argsFile, 'utf8').replace(/\n$/, '')
+    expect(title).to.match(/^acme\/api#30: Fix the login bug and more words and more words .*…$/)
+    expect([...title]).to.have.length(80)
+    await waitFor('the first session', () => records().length === 1)
+    writeFileSync(release, '')
+    await waitFor('the first session to end', () => records().every((r) => r.ended_at))
+    rmSync(release)
+
+    const viaTmux = await runCli(['interactive', 'acme/api#30', '--surface', 'tmux'], {env})
+    expect(viaTmux.code, viaTmux.stderr).to.equal(0)
+    expect(tmux('list-panes', '-a', '-F', '#{window_name}|#{pane_title}')).to.equal(`acme/api#30|${title}`)
   })
 
   for (const [i, title] of HOSTILE_TITLES.entries()) {

@@ -9,7 +9,7 @@ import {helperScript} from '../dev-loader.js'
 import {errorMessage, FailureError} from '../errors.js'
 import {Registry, type SidequestRecord} from '../registry.js'
 import {shellJoin, shellQuote} from '../shell.js'
-import {inertLine} from '../terminal.js'
+import {inertLine, truncate} from '../terminal.js'
 import {runSession, type SessionSpec} from './session.js'
 
 export type ConcreteSurface = Exclude<Surface, 'auto'>
@@ -102,6 +102,19 @@ async function waitForRecord(registry: Registry, launchId: string, timeoutMs: nu
   }
 }
 
+/** Longest session title: a tab or pane title, not a place for the whole issue title. */
+export const TITLE_MAX = 80
+
+/**
+ * The title a terminal shows for a session (tmux pane, Warp tab, `{title}`):
+ * `ref: issue title` on one line, runs of whitespace (newlines included) as one
+ * space, trimmed, controls made visible, at most TITLE_MAX characters. Pure.
+ */
+export function sessionTitle(ref: string, title: string): string {
+  const text = title.replace(/\s+/g, ' ').trim()
+  return truncate(inertLine(text ? `${ref}: ${text}` : ref), TITLE_MAX).replace(/ …$/, '…')
+}
+
 /** tmux session names may not contain `.` or `:`. */
 export function tmuxSessionName(ref: string): string {
   return `dispatch-${ref.replace('#', '-').replace('/', '-')}`.replace(/[.:\s]/g, '_')
@@ -142,7 +155,7 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
   await writeFile(specFile, JSON.stringify({...spec, record: {...spec.record, launch_id: launchId}}), {mode: 0o600})
   const argv = runnerArgv(specFile)
   const registry = new Registry({stateDir: spec.stateDir})
-  const title = inertLine(`${spec.record.ref}: ${spec.record.title}`).slice(0, 200)
+  const title = sessionTitle(spec.record.ref, spec.record.title)
   const fail = async (surface: ConcreteSurface, error: unknown): Promise<SurfaceResult> => {
     await rm(specFile, {force: true})
     return {surface: 'print', launched: false, command, fallback_reason: `${surface}: ${errorMessage(error)}`}
