@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
-import {attachRefusal, resumeInForeground} from '../lib/attach.js'
-import {claudeConfigFile, findClaudeBinary, preTrust} from '../lib/claude.js'
+import {attachRefusal, resumeInForeground, terminalRefusal} from '../lib/attach.js'
+import {claudeConfigFile, findClaudeBinary, preTrust, resumeArgs} from '../lib/claude.js'
 import {UsageError} from '../lib/errors.js'
 import {Registry} from '../lib/registry.js'
 import {selectByPid, selectByRef, toEntry} from '../lib/status.js'
@@ -17,7 +17,7 @@ export interface AttachResult {
 
 export default class Attach extends BaseCommand {
   static override summary = "Take over a stopped headless worker's Claude session in its worktree."
-  static override description = 'Runs `claude --resume <session-id>` in the worker\'s worktree in this terminal, once the worker has stopped. Refuses (and says how to follow it) while it is still running.'
+  static override description = 'Runs `claude --resume <session-id>` in the worker\'s worktree in this terminal, once the worker has stopped, with the permission mode, allowed tools, model and extra args from the config (claude.*). Refuses (and says how to follow it) while it is still running, and without a terminal.'
   static override examples = ['<%= config.bin %> attach my-org/api#12', '<%= config.bin %> attach --pid 4242']
   static override args = {ref: Args.string({description: 'Issue reference (its newest worker is used).'})}
   static override flags = {
@@ -34,14 +34,14 @@ export default class Attach extends BaseCommand {
     const entries = (await new Registry({stateDir: config.stateDir, warn: this.warnLine}).all()).map((r) => toEntry(r, now))
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
     const record = args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!)
-    const refusal = attachRefusal(record, record.active)
+    const refusal = attachRefusal(record, record.active) ?? terminalRefusal(record, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY))
     if (refusal) throw refusal
     const bin = findClaudeBinary(flags['claude-bin'] ?? config.claude.bin, process.env, process.cwd())
     // The worktree may predate Claude's config file (headless runs need no trust): trust it now.
     const trust = await preTrust(claudeConfigFile(process.env), record.cwd)
     if (trust === 'corrupt') this.warnLine(`warning: ${claudeConfigFile(process.env)} is not valid JSON; left it alone, so Claude may ask to trust ${record.cwd}`)
     process.stderr.write(`Resuming ${record.ref} (session ${record.claude_session_id}) in ${record.cwd}\n`)
-    const code = await resumeInForeground(bin, record, process.env)
+    const code = await resumeInForeground(bin, resumeArgs(record.claude_session_id!, config.claude), record, process.env)
     process.exitCode = code
     return {ref: record.ref, pid: record.pid, cwd: record.cwd, claude_session_id: record.claude_session_id!, exit_code: code}
   }

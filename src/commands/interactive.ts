@@ -5,7 +5,7 @@ import {dispatchOptions, dryRunResult, refArg, renderDryRun, type DryRunResult} 
 import {dispatchFlags} from '../cli/flags.js'
 import {SURFACES} from '../lib/config.js'
 import {planDispatch, runInteractive} from '../lib/dispatch.js'
-import {chooseSurface, type SurfaceResult} from '../lib/interactive/surfaces.js'
+import {chooseSurface, fallbackFailure, type SurfaceResult} from '../lib/interactive/surfaces.js'
 import type {SidequestRecord} from '../lib/registry.js'
 import {inertLine} from '../lib/terminal.js'
 
@@ -14,7 +14,7 @@ export type InteractiveOutput = (DryRunResult & {surface: string}) | {surface: S
 export default class Interactive extends BaseCommand {
   static override summary = 'Open a live Claude Code session on an issue, in its worktree, with the prompt already submitted.'
   static override description =
-    'Same resolution, checks, worktree and trust as headless, then a session on a surface: foreground (this terminal), tmux (a new window, or a detached session outside tmux), warp (a launch configuration), command (interactive.command from the config), or print (the line to paste). auto picks tmux inside tmux, else foreground on a terminal, else print. A surface that fails to launch falls back to print.'
+    'Same resolution, checks, worktree and trust as headless, then a session on a surface: foreground (this terminal), tmux (a new window, or a detached session outside tmux), warp (a launch configuration), command (interactive.command from the config), or print (the line to paste). auto picks tmux inside tmux, else foreground on a terminal, else print. A surface that fails to launch falls back to print; when it was asked for by name (not auto), dispatch then exits 1.'
   static override examples = [
     '<%= config.bin %> interactive my-org/api#12',
     '<%= config.bin %> interactive my-org/api#12 --posture consult --surface tmux',
@@ -34,7 +34,8 @@ export default class Interactive extends BaseCommand {
     const ctx = await this.context(flags.config)
     this.audited = !opts.dryRun
     this.auditRef = args.ref.trim()
-    const surface = chooseSurface((flags.surface as typeof SURFACES[number] | undefined) ?? ctx.config.interactive.surface, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY))
+    const requested = (flags.surface as typeof SURFACES[number] | undefined) ?? ctx.config.interactive.surface
+    const surface = chooseSurface(requested, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY))
     const plan = await planDispatch(ctx, opts)
     this.auditRef = plan.issue.ref
     if (opts.dryRun) {
@@ -44,6 +45,11 @@ export default class Interactive extends BaseCommand {
     }
     const {record, surface: outcome} = await runInteractive(ctx, plan, opts.force, surface)
     this.auditPid = outcome.pid
+    const failed = fallbackFailure(requested, outcome, !this.jsonEnabled())
+    if (failed) {
+      if (!this.jsonEnabled()) process.stdout.write(outcome.command + '\n')
+      throw failed
+    }
     if (!this.jsonEnabled()) {
       if (outcome.fallback_reason) process.stderr.write(`warning: could not open the session (${inertLine(outcome.fallback_reason)}); nothing is running. Start it yourself:\n`)
       if (outcome.surface === 'print') process.stdout.write(outcome.command + '\n')

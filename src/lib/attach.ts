@@ -1,8 +1,9 @@
 import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 
-import {FailureError, NotFoundError, PolicyError} from './errors.js'
+import {FailureError, NotFoundError, PolicyError, UsageError} from './errors.js'
 import {isActive, type SidequestRecord} from './registry.js'
+import {shellQuote} from './shell.js'
 
 /** Why a worker cannot be taken over, or undefined when it can. Pure apart from the liveness check. */
 export function attachRefusal(r: SidequestRecord, alive = isActive(r)): Error | undefined {
@@ -19,10 +20,23 @@ export function attachRefusal(r: SidequestRecord, alive = isActive(r)): Error | 
   return undefined
 }
 
-/** Run `claude --resume <id>` in the worker's worktree in this terminal; resolves with claude's exit code. */
-export function resumeInForeground(claudeBin: string, r: SidequestRecord, env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * A resumed session is claude's interactive UI: without a terminal on stdin and
+ * stdout it cannot be driven, so refuse rather than start one nobody can reach. Pure.
+ */
+export function terminalRefusal(r: SidequestRecord, stdinTTY: boolean, stdoutTTY: boolean): UsageError | undefined {
+  if (stdinTTY && stdoutTTY) return undefined
+  const missing = !stdinTTY && !stdoutTTY ? 'stdin and stdout are not terminals' : !stdinTTY ? 'stdin is not a terminal' : 'stdout is not a terminal'
+  return new UsageError(
+    `dispatch attach needs a terminal: it opens ${r.ref}'s Claude session interactively, and ${missing}.`,
+    `Run it in a terminal, or resume by hand in one: cd ${shellQuote(r.cwd)} && claude --resume ${r.claude_session_id}`,
+  )
+}
+
+/** Run claude with `args` (see resumeArgs) in the worker's worktree in this terminal; resolves with claude's exit code. */
+export function resumeInForeground(claudeBin: string, args: string[], r: SidequestRecord, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(claudeBin, ['--resume', r.claude_session_id!], {cwd: r.cwd, stdio: 'inherit', env})
+    const child = spawn(claudeBin, args, {cwd: r.cwd, stdio: 'inherit', env})
     child.once('error', (error) => reject(new FailureError(`Could not start ${claudeBin}: ${error.message}.`, 'Check --claude-bin / claude.bin.')))
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)))
   })

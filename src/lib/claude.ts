@@ -26,6 +26,16 @@ export function interactiveArgs(prompt: string, o: ClaudeOptions): string[] {
   return [...commonArgs(o), '--', prompt]
 }
 
+/**
+ * argv (without the binary) to take over a stopped worker's session in this
+ * terminal: the configured permission mode, tools, model and extra args, so
+ * the resumed session does not fall back to claude's own defaults (and ask
+ * about every tool). No budget: claude honours --max-budget-usd only with -p. Pure.
+ */
+export function resumeArgs(sessionId: string, o: Omit<ClaudeOptions, 'maxBudgetUsd'>): string[] {
+  return ['--resume', sessionId, ...commonArgs({...o, maxBudgetUsd: undefined})]
+}
+
 function commonArgs(o: ClaudeOptions): string[] {
   return [
     '--permission-mode',

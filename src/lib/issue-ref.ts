@@ -67,14 +67,18 @@ function checkNames(input: string, owner: string, repo: string): void {
 /**
  * Match `<base>/owner/repo/<kind>/N` exactly, comparing scheme and host
  * case-insensitively. The raw text is matched, never a normalised URL, so
- * `..` segments or userinfo can't sneak past.
+ * `..` segments or userinfo can't sneak past. A query or fragment after the
+ * path (`#issuecomment-1`, copied from a comment's link) still names the
+ * issue, as it does for gh.
  */
 function matchWebUrl(
-  input: string,
+  url: string,
   base: string,
   issueSegment: string,
   pullSegments: string[],
 ): {owner: string; repo: string; kind: 'issue' | 'pull'; number: string} | undefined {
+  const end = url.search(/[?#]/)
+  const input = end === -1 ? url : url.slice(0, end)
   const prefix = trimSlash(base) + '/'
   if (input.length <= prefix.length || input.slice(0, prefix.length).toLowerCase() !== prefix.toLowerCase()) {
     return undefined

@@ -128,6 +128,16 @@ describe('dispatch headless / cascade (through the binary)', function () {
     expect(JSON.parse(json.stdout)).to.include({dry_run: true, ref: 'acme/api#12', worktree_action: 'create'})
   })
 
+  it('takes an issue URL with a comment fragment or a query, as copied from the browser', async () => {
+    for (const url of [`${forge.github.webUrl}/acme/api/issues/12#issuecomment-1`, `${forge.github.webUrl}/acme/api/issues/12?foo=1`]) {
+      const res = await runCli(['headless', '--dry-run', '--json', url], {env, cwd: sb.dir})
+      expect(res.code, res.stderr).to.equal(0)
+      expect(JSON.parse(res.stdout)).to.include({ref: 'acme/api#12', branch: 'dispatch/issue-12-fix-the-login-bug'})
+    }
+    expect(forge.requestsTo('/gh-api/repos/acme/api/issues/12')).to.have.length(2)
+    expectNothingCreated(sb)
+  })
+
   it('plans in the checkout the forge names, not the one typed (case, transfer)', async () => {
     // Both the typed and the real repository have checkouts, so a plan read for the typed one would look plausible.
     makeRepo(sb, 'acme', 'old', {defaultBranch: 'trunk'})

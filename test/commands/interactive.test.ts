@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {load as parseYaml} from 'js-yaml'
@@ -140,14 +140,37 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     expect(JSON.parse(res.stdout).record.pid).to.equal(standIn.pid)
   })
 
-  it('a launcher that fails falls back to print, says why, and leaves nothing running', async () => {
+  it('a launcher that fails falls back to print, says why, leaves nothing running, and exits 1 (asked for by name)', async () => {
     writeConfig(sb, {github: forge.github}, {interactive: {command: 'echo "no terminal here" >&2; exit 7'}})
     const res = await runCli(['interactive', 'acme/api#12', '--surface', 'command'], {env})
-    expect(res.code).to.equal(0)
-    expect(res.stderr).to.match(/could not open the session \(command: no terminal here\); nothing is running/)
+    expect(res.code, res.stderr).to.equal(1)
+    expect(res.stderr).to.match(/Could not open the session on command \(command: no terminal here\); nothing is running\.\nStart it yourself with the line printed above/)
     expect(res.stdout).to.match(/^cd .* && .*stand-in-claude\.mjs/)
     expect(records()).to.have.length(0)
     expect(readdirSync(path.join(sb.stateDir, 'sessions'))).to.deep.equal([])
+    // A surface named in the config is asked for by name too; --json carries the line in the error.
+    writeConfig(sb, {github: forge.github}, {interactive: {surface: 'command', command: 'exit 7'}})
+    const json = await runCli(['interactive', '--json', 'acme/api#12'], {env})
+    expect(json.code, json.stderr).to.equal(1)
+    const {error} = JSON.parse(json.stdout)
+    expect(error).to.include({code: 'failure', exit_code: 1})
+    expect(error.suggestion).to.match(/^Start it yourself: cd .* && .*stand-in-claude\.mjs/)
+    const audit = readFileSync(path.join(sb.stateDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    expect(audit.map((a) => a.exit_code)).to.deep.equal([1, 1])
+  })
+
+  it('--surface tmux that cannot reach tmux exits 1; auto falling back the same way exits 0', async () => {
+    // TMUX names a server socket that does not exist: tmux fails the way a dead server does.
+    const broken = {...env, TMUX: path.join(sb.dir, 'no-such-socket') + ',1,0'}
+    const named = await runCli(['interactive', 'acme/api#12', '--surface=tmux'], {env: broken})
+    expect(named.code, named.stderr).to.equal(1)
+    expect(named.stderr).to.match(/Could not open the session on tmux \(tmux: .+\); nothing is running/)
+    expect(named.stdout).to.match(/^cd .* && .*stand-in-claude\.mjs/)
+    const auto = await runCli(['interactive', 'acme/api#12'], {env: broken})
+    expect(auto.code, auto.stderr).to.equal(0)
+    expect(auto.stderr).to.match(/warning: could not open the session \(tmux: .+\); nothing is running/)
+    expect(auto.stdout).to.match(/^cd .* && .*stand-in-claude\.mjs/)
+    expect(records()).to.have.length(0)
   })
 
   it('warp: writes a launch configuration and opens it with the platform opener', async () => {
@@ -176,9 +199,29 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     writeFileSync(path.join(binDir, 'xdg-open'), '#!/bin/sh\necho "no handler for warp://" >&2\nexit 4\n')
     chmodSync(path.join(binDir, 'xdg-open'), 0o755)
     const res = await runCli(['interactive', 'acme/api#12', '--surface', 'warp'], {env: {...env, PATH: `${binDir}:${env.PATH}`}})
-    expect(res.code).to.equal(0)
-    expect(res.stderr).to.match(/could not open the session \(warp: no handler for warp:\/\/\)/)
+    expect(res.code).to.equal(1)
+    expect(res.stderr).to.match(/Could not open the session on warp \(warp: no handler for warp:\/\/\)/)
     expect(res.stdout).to.match(/^cd /)
+  })
+
+  it('trims the session title: one line, no surrounding whitespace, bounded length', async () => {
+    const messy = `  \t Fix the\r\n  login   bug ${'and more words '.repeat(30)}\n`
+    forge.addIssue({owner: 'acme', repo: 'api', number: 30, title: messy})
+    const argsFile = path.join(sb.dir, 'launcher-title.txt')
+    writeConfig(sb, {github: forge.github}, {interactive: {command: `printf '%s\\n' {title} > ${argsFile}; ( {argv} ) >/dev/null 2>&1 &`}})
+    const viaCommand = await runCli(['interactive', 'acme/api#30', '--surface', 'command'], {env})
+    expect(viaCommand.code, viaCommand.stderr).to.equal(0)
+    const title = readFileSync(argsFile, 'utf8').replace(/\n$/, '')
+    expect(title).to.match(/^acme\/api#30: Fix the login bug and more words and more words .*…$/)
+    expect([...title]).to.have.length(80)
+    await waitFor('the first session', () => records().length === 1)
+    writeFileSync(release, '')
+    await waitFor('the first session to end', () => records().every((r) => r.ended_at))
+    rmSync(release)
+
+    const viaTmux = await runCli(['interactive', 'acme/api#30', '--surface', 'tmux'], {env})
+    expect(viaTmux.code, viaTmux.stderr).to.equal(0)
+    expect(tmux('list-panes', '-a', '-F', '#{window_name}|#{pane_title}')).to.equal(`acme/api#30|${title}`)
   })
 
   for (const [i, title] of HOSTILE_TITLES.entries()) {

@@ -1,9 +1,10 @@
 import {expect} from 'chai'
-import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {ROOT, git, isAlive, killQuietly, makeRepo, makeSandbox, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {BIN, ROOT, STAND_IN, git, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
@@ -123,19 +124,52 @@ describe('status, attach and reap (through the binary)', function () {
       expect(w.pid).to.be.a('number')
     })
 
-    it('resumes a finished worker\'s session in its worktree', async () => {
+    it('resumes a finished worker\'s session in its worktree, on a terminal, with the configured claude options', async () => {
       const w = await dispatch(2)
       writeFileSync(release, '')
       const ended = await waitFor('end', () => records(sb).find((r) => r.pid === w.pid && r.ended_at))
+      // Read at attach time: the session resumes with what the config says now.
+      writeConfig(sb, {github: forge.github}, {claude: {bin: STAND_IN, permissionMode: 'acceptEdits', allowedTools: ['Read', 'Edit'], model: 'claude-opus-x', extraArgs: ['--add-dir', '/srv/shared']}})
+      rmSync(release)
       const before = readdirSync(sb.recordDir).length
-      const res = await runCli(['attach', '--pid', String(w.pid)], {env})
-      expect(res.code, res.stderr).to.equal(0)
-      expect(res.stdout).to.include(`stand-in resumed session ${ended.claude_session_id}`)
+      // A private tmux server whose pane is the terminal attach needs.
+      const tty = {...env, TMUX_TMPDIR: sb.dir}
+      delete tty.TMUX
+      const tmux = (...args: string[]) => execFileSync('tmux', args, {env: tty, encoding: 'utf8'}).trim()
+      try {
+        tmux('new-session', '-d', '-s', 'att', '-x', '200', '-y', '50')
+        const done = path.join(sb.dir, 'done')
+        tmux('send-keys', '-t', 'att', `STANDIN_EXIT=6 ${process.execPath} ${BIN} attach --pid ${w.pid}; echo "code=$?" > ${done}`, 'Enter')
+        await waitFor('the resumed session to show', () => tmux('capture-pane', '-p', '-t', 'att').includes(`stand-in resumed session ${ended.claude_session_id}`))
+        writeFileSync(release, '')
+        await waitFor('attach to exit', () => existsSync(done) && readFileSync(done, 'utf8').includes('code='))
+        expect(readFileSync(done, 'utf8').trim()).to.equal('code=6')
+      } finally {
+        killTmux(tty)
+      }
       const resumed = readdirSync(sb.recordDir)
         .map((f) => JSON.parse(readFileSync(path.join(sb.recordDir, f), 'utf8')))
         .find((r) => r.argv[0] === '--resume')
       expect(readdirSync(sb.recordDir)).to.have.length(before + 1)
-      expect(resumed).to.deep.include({argv: ['--resume', ended.claude_session_id], cwd: ended.cwd})
+      expect(resumed).to.deep.include({
+        argv: ['--resume', ended.claude_session_id, '--permission-mode', 'acceptEdits', '--allowedTools', 'Read,Edit', '--model', 'claude-opus-x', '--add-dir', '/srv/shared'],
+        cwd: ended.cwd,
+      })
+    })
+
+    it('refuses without a terminal (exit 2) and starts nothing', async () => {
+      const w = await dispatch(4)
+      writeFileSync(release, '')
+      const ended = await waitFor('end', () => records(sb).find((r) => r.pid === w.pid && r.ended_at))
+      const before = readdirSync(sb.recordDir).length
+      for (const args of [['attach', 'acme/api#4'], ['attach', '--json', '--pid', String(w.pid)]]) {
+        const res = await runCli(args, {env, cwd: sb.dir})
+        expect(res.code, res.stderr).to.equal(2)
+        const message = args.includes('--json') ? JSON.parse(res.stdout).error.message : res.stderr
+        expect(message).to.match(/dispatch attach needs a terminal: .*stdin and stdout are not terminals/)
+      }
+      expect((await runCli(['attach', 'acme/api#4'], {env})).stderr).to.include(`claude --resume ${ended.claude_session_id}`)
+      expect(readdirSync(sb.recordDir)).to.have.length(before)
     })
 
     it('says why when there is no session id, and asks for a selector', async () => {

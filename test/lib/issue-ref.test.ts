@@ -14,6 +14,12 @@ describe('parseIssueRef', () => {
     ['https://github.com/acme/api/issues/7', {owner: 'acme', repo: 'api', number: 7, forge: 'github'}],
     ['HTTPS://GitHub.com/acme/api/issues/7', {owner: 'acme', repo: 'api', number: 7, forge: 'github'}],
     ['https://code.example.org/git/acme/api/issues/9', {owner: 'acme', repo: 'api', number: 9, forge: 'forgejo'}],
+    // A link to a comment, or with tracking parameters, still names the issue (as for gh).
+    ['https://github.com/acme/api/issues/136#issuecomment-1', {owner: 'acme', repo: 'api', number: 136, forge: 'github'}],
+    ['https://github.com/acme/api/issues/136?foo=1', {owner: 'acme', repo: 'api', number: 136, forge: 'github'}],
+    ['https://github.com/acme/api/issues/136?a=b/c#x/y', {owner: 'acme', repo: 'api', number: 136, forge: 'github'}],
+    ['https://github.com/acme/api/issues/136#', {owner: 'acme', repo: 'api', number: 136, forge: 'github'}],
+    ['https://code.example.org/git/acme/api/issues/9#issuecomment-44', {owner: 'acme', repo: 'api', number: 9, forge: 'forgejo'}],
   ]
   for (const [input, expected] of good) {
     it(`accepts ${JSON.stringify(input)}`, () => {
@@ -43,8 +49,12 @@ describe('parseIssueRef', () => {
     'https://user@github.com/org/repo/issues/1',
     'https://github.com/org/../repo/issues/1',
     'https://github.com/org/repo/issues/1/',
-    'https://github.com/org/repo/issues/1#issuecomment-2',
-    'https://github.com/org/repo/issues/1?x=1',
+    'https://github.com/org/repo/issues/1x#issuecomment-2',
+    'https://github.com/org/repo/issues/#1',
+    'https://github.com/org/repo/issues?q=1',
+    'https://github.com/org/repo#issues/1',
+    'https://github.com?/org/repo/issues/1',
+    'https://github.com/org/../repo/issues/1#x',
     'https://github.com/org/repo/discussions/1',
     'http://github.com/org/repo/issues/1',
     'org/repo#1\u001b[31m',
@@ -61,6 +71,7 @@ describe('parseIssueRef', () => {
   it('refuses pull-request URLs by policy', () => {
     expect(() => parseIssueRef('https://github.com/acme/api/pull/3', hosts)).to.throw(PolicyError, /pull request/)
     expect(() => parseIssueRef('https://code.example.org/git/acme/api/pulls/3', hosts)).to.throw(PolicyError, /pull request/)
+    expect(() => parseIssueRef('https://github.com/acme/api/pull/3#discussion_r1', hosts)).to.throw(PolicyError, /pull request/)
   })
 
   it('honours a GitHub Enterprise web URL', () => {

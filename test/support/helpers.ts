@@ -131,10 +131,11 @@ export interface CliResult {
   stderr: string
 }
 
-/** Run the real binary as a child process. */
-export function runCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number}): Promise<CliResult> {
+/** Run the real binary as a child process (`bin`: an installed `dispatch` to run instead, as a user would). */
+export function runCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number; bin?: string}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env: opts.env, stdio: ['pipe', 'pipe', 'pipe']})
+    const [cmd, argv] = opts.bin ? [opts.bin, args] : [process.execPath, [BIN, ...args]]
+    const child = spawn(cmd, argv, {cwd: opts.cwd ?? ROOT, env: opts.env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

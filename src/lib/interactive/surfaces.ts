@@ -6,10 +6,10 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import type {Surface} from '../config.js'
 import {helperScript} from '../dev-loader.js'
-import {errorMessage} from '../errors.js'
+import {errorMessage, FailureError} from '../errors.js'
 import {Registry, type SidequestRecord} from '../registry.js'
 import {shellJoin, shellQuote} from '../shell.js'
-import {inertLine} from '../terminal.js'
+import {inertLine, truncate} from '../terminal.js'
 import {runSession, type SessionSpec} from './session.js'
 
 export type ConcreteSurface = Exclude<Surface, 'auto'>
@@ -37,6 +37,21 @@ export interface SurfaceResult {
   /** Warp: the launch configuration written. */
   launch_config?: string
   tmux_target?: string
+}
+
+/**
+ * A surface the operator asked for by name (flag or config) that fell back to
+ * print is a failure: a script or a person waiting for a tmux window must
+ * learn it never opened. auto promised nothing but a session somewhere, so its
+ * fallback is still a success. `lineShown`: the paste line is already on
+ * stdout (human output); otherwise the error carries it. Pure.
+ */
+export function fallbackFailure(requested: Surface, outcome: SurfaceResult, lineShown: boolean): FailureError | undefined {
+  if (requested === 'auto' || !outcome.fallback_reason) return undefined
+  return new FailureError(
+    `Could not open the session on ${requested} (${inertLine(outcome.fallback_reason)}); nothing is running.`,
+    lineShown ? 'Start it yourself with the line printed above, or pick another --surface.' : `Start it yourself: ${outcome.command}`,
+  )
 }
 
 export interface LaunchInput {
@@ -87,6 +102,19 @@ async function waitForRecord(registry: Registry, launchId: string, timeoutMs: nu
   }
 }
 
+/** Longest session title: a tab or pane title, not a place for the whole issue title. */
+export const TITLE_MAX = 80
+
+/**
+ * The title a terminal shows for a session (tmux pane, Warp tab, `{title}`):
+ * `ref: issue title` on one line, runs of whitespace (newlines included) as one
+ * space, trimmed, controls made visible, at most TITLE_MAX characters. Pure.
+ */
+export function sessionTitle(ref: string, title: string): string {
+  const text = title.replace(/\s+/g, ' ').trim()
+  return truncate(inertLine(text ? `${ref}: ${text}` : ref), TITLE_MAX).replace(/ …$/, '…')
+}
+
 /** tmux session names may not contain `.` or `:`. */
 export function tmuxSessionName(ref: string): string {
   return `dispatch-${ref.replace('#', '-').replace('/', '-')}`.replace(/[.:\s]/g, '_')
@@ -127,7 +155,7 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
   await writeFile(specFile, JSON.stringify({...spec, record: {...spec.record, launch_id: launchId}}), {mode: 0o600})
   const argv = runnerArgv(specFile)
   const registry = new Registry({stateDir: spec.stateDir})
-  const title = inertLine(`${spec.record.ref}: ${spec.record.title}`).slice(0, 200)
+  const title = sessionTitle(spec.record.ref, spec.record.title)
   const fail = async (surface: ConcreteSurface, error: unknown): Promise<SurfaceResult> => {
     await rm(specFile, {force: true})
     return {surface: 'print', launched: false, command, fallback_reason: `${surface}: ${errorMessage(error)}`}

@@ -1,0 +1,28 @@
+import {expect} from 'chai'
+
+import {TITLE_MAX, sessionTitle} from '../../../src/lib/interactive/surfaces.js'
+
+describe('sessionTitle', () => {
+  const long = 'word '.repeat(40).trim()
+  const table: Array<[string, string, string]> = [
+    ['a plain title', 'Fix the login bug', 'acme/api#12: Fix the login bug'],
+    ['surrounding whitespace', '  \t Fix the login bug \n', 'acme/api#12: Fix the login bug'],
+    ['inner runs of whitespace and newlines', 'Line one\nline two\r\n\tthree   four', 'acme/api#12: Line one line two three four'],
+    ['an empty title', '   ', 'acme/api#12'],
+    ['control characters', 'bad \u001b]0;pwned\u0007 title', 'acme/api#12: bad \\x1b]0;pwned\\x07 title'],
+    ['bidi overrides', 'abc\u202edef', 'acme/api#12: abc\\u202edef'],
+    ['a long title, cut on the bound with a mark', long, `acme/api#12: ${long}`.slice(0, TITLE_MAX - 1).trimEnd() + '…'],
+  ]
+  for (const [what, title, expected] of table) {
+    it(`${what}`, () => {
+      expect(sessionTitle('acme/api#12', title)).to.equal(expected)
+    })
+  }
+
+  it('never exceeds the bound, counting characters not UTF-16 units', () => {
+    const title = sessionTitle('acme/api#12', '日本語✓😀'.repeat(50))
+    expect([...title]).to.have.length(TITLE_MAX)
+    expect(title.endsWith('…')).to.equal(true)
+    expect(title).not.to.match(/[\uD800-\uDBFF]…$/)
+  })
+})
