@@ -1,12 +1,10 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import http from 'node:http'
-import type {AddressInfo} from 'node:net'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {BIN, STAND_IN, killTmux, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {BIN, STAND_IN, killTmux, makeSandbox, runCli, startModelStub, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
@@ -24,21 +22,20 @@ describe('dispatch doctor (through the binary)', function () {
   const GH = 'ghp_DOCTORSECRET0123456789'
   const FJ = 'fj_DOCTORSECRET0123456789'
 
-  let model: http.Server
+  let model: Awaited<ReturnType<typeof startModelStub>>
   let modelEnv: NodeJS.ProcessEnv
-  const KEY = 'sk-ant-DOCTORSECRET0123456789'
+  let KEY: string
 
   beforeEach(async () => {
     forge = await startFakeForge()
     sb = makeSandbox()
-    // Stands for the Messages API: doctor only asks whether it answers.
-    model = http.createServer((_req, res) => res.writeHead(404).end())
-    await new Promise<void>((resolve) => model.listen(0, '127.0.0.1', resolve))
-    modelEnv = {ANTHROPIC_BASE_URL: `http://127.0.0.1:${(model.address() as AddressInfo).port}`, ANTHROPIC_API_KEY: KEY}
+    model = await startModelStub()
+    modelEnv = model.env
+    KEY = model.env.ANTHROPIC_API_KEY!
   })
   afterEach(async () => {
     await forge.close()
-    await new Promise((resolve) => model.close(resolve))
+    await model.close()
     sb.cleanup()
   })
 

@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {ROOT, STAND_IN, makeRepo, makeSandbox, runCli, writeConfig, type Sandbox} from '../support/helpers.js'
+import {ROOT, STAND_IN, makeRepo, makeSandbox, runCli, startModelStub, writeConfig, type Sandbox} from '../support/helpers.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
@@ -69,7 +69,10 @@ describe('installing the package (npm pack, npm install -g)', function () {
     if (tmp) rmSync(tmp, {recursive: true, force: true, maxRetries: 10, retryDelay: 100})
   })
 
+  let model: Awaited<ReturnType<typeof startModelStub>>
+
   beforeEach(async () => {
+    model = await startModelStub()
     forge = await startFakeForge()
     sb = makeSandbox()
     makeRepo(sb, 'acme', 'api')
@@ -77,6 +80,7 @@ describe('installing the package (npm pack, npm install -g)', function () {
     writeConfig(sb, {github: forge.github})
   })
   afterEach(async () => {
+    await model.close()
     await forge.close()
     sb.cleanup()
   })
@@ -96,7 +100,7 @@ describe('installing the package (npm pack, npm install -g)', function () {
 
   it('the installed dispatch runs from another directory: --version, doctor, headless --dry-run', async () => {
     const bin = path.join(prefix, 'bin', 'dispatch')
-    const env = {...sb.env, PATH: `${path.join(prefix, 'bin')}:${sb.env.PATH}`}
+    const env = {...sb.env, ...model.env, PATH: `${path.join(prefix, 'bin')}:${sb.env.PATH}`}
     const version = await runCli(['--version'], {env, cwd: sb.dir, bin})
     expect(version.code, version.stderr).to.equal(0)
     const {version: expected} = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))

@@ -1,4 +1,6 @@
 import {execFileSync, spawn} from 'node:child_process'
+import http from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -235,4 +237,18 @@ export function killTmux(env: NodeJS.ProcessEnv): void {
     execFileSync('tmux', ['kill-server'], {env, stdio: 'ignore'})
   } catch {}
   killQuietly(all)
+}
+
+/**
+ * Stands for the Messages API where a command only asks whether it answers
+ * (doctor): every request gets a 404. Returns the env that points Claude at it.
+ */
+export async function startModelStub(): Promise<{env: NodeJS.ProcessEnv; close(): Promise<void>}> {
+  const server = http.createServer((_req, res) => res.writeHead(404).end())
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  return {
+    env: {ANTHROPIC_BASE_URL: `http://127.0.0.1:${port}`, ANTHROPIC_API_KEY: 'sk-ant-STUBKEY0123456789'},
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
 }
