@@ -309,9 +309,13 @@ export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPl
   }, {onLapse: lapse})
 }
 
-/** Best-effort, quiet: clean merged worktrees of this repository before adding one. Never fails a dispatch. */
+/**
+ * Best-effort, quiet: remove this repository's worktrees that hold no work before adding one,
+ * by the same rule as `dispatch reap` (fetching too: a stale remote branch must not vouch for
+ * commits). Never fails a dispatch.
+ */
 async function quietReap(ctx: DispatchContext, plan: DispatchPlan): Promise<void> {
-  await reap({worktreeRoot: ctx.config.worktreeRoot, stateDir: ctx.config.stateDir, dryRun: false, only: {owner: plan.issue.owner, repo: plan.issue.repo}, fetch: false}).catch(() => [])
+  await reap({worktreeRoot: ctx.config.worktreeRoot, stateDir: ctx.config.stateDir, dryRun: false, only: {owner: plan.issue.owner, repo: plan.issue.repo}, fetch: true}).catch(() => [])
 }
 
 export interface HeadlessResult {
