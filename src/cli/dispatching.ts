@@ -27,6 +27,8 @@ export interface DryRunResult {
   branch: string
   default_branch: string
   worktree_action: string
+  /** 1: the issue's own worktree; 2, 3, …: its own one, because --force met an active worker in the first. */
+  worktree_slot: number
   claims: string[]
   cascade_depth: number
   claude: {bin: string; args: string[]}
@@ -47,6 +49,7 @@ export function dryRunResult(plan: DispatchPlan): DryRunResult {
     branch: plan.branch,
     default_branch: plan.worktree.defaultBranch,
     worktree_action: plan.worktree.action,
+    worktree_slot: plan.worktree.slot,
     claims: plan.claims,
     cascade_depth: plan.cascadeDepth,
     claude: {bin: plan.claudeBin, args: plan.args},
@@ -67,7 +70,7 @@ export function renderDryRun(r: DryRunResult): string {
     `Title:    ${inertLine(r.title)}`,
     `URL:      ${inertLine(r.url)}`,
     `Checkout: ${r.checkout}`,
-    `Worktree: ${r.cwd} (${ACTIONS[r.worktree_action] ?? r.worktree_action})`,
+    `Worktree: ${r.cwd} (${ACTIONS[r.worktree_action] ?? r.worktree_action}${r.worktree_slot > 1 ? `; slot ${r.worktree_slot}, as an active worker has the issue's first` : ''})`,
     `Branch:   ${r.branch} (default branch ${r.default_branch})`,
     `Claims:   ${r.claims.length > 0 ? r.claims.join(', ') : '(none)'}`,
     `Cascade:  depth ${r.cascade_depth}`,
@@ -116,7 +119,7 @@ export function dispatchOptions(
   }
 }
 
-export type HeadlessOutput = DryRunResult | (SidequestRecord & {health: HeadlessResult['health']})
+export type HeadlessOutput = DryRunResult | (SidequestRecord & {health: HeadlessResult['health']; worktree_slot: number})
 
 /** headless and cascade share everything but the mode. */
 export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'cascade', args: {ref: string}, flags: Record<string, unknown>, raw: {argv: string[]; positional: string[]}): Promise<HeadlessOutput> {
@@ -147,5 +150,5 @@ export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'c
       ].join('\n') + '\n',
     )
   }
-  return {...record, health}
+  return {...record, health, worktree_slot: plan.worktree.slot}
 }

@@ -9,7 +9,7 @@ import {chooseSurface, fallbackFailure, type SurfaceResult} from '../lib/interac
 import type {SidequestRecord} from '../lib/registry.js'
 import {inertLine} from '../lib/terminal.js'
 
-export type InteractiveOutput = (DryRunResult & {surface: string}) | {surface: SurfaceResult; record: SidequestRecord | null}
+export type InteractiveOutput = (DryRunResult & {surface: string}) | {surface: SurfaceResult; record: SidequestRecord | null; worktree_slot: number}
 
 export default class Interactive extends BaseCommand {
   static override summary = 'Open a live Claude Code session on an issue, in its worktree, with the prompt already submitted.'
@@ -62,6 +62,6 @@ export default class Interactive extends BaseCommand {
       }
     }
     if (outcome.surface === 'foreground' && outcome.exit_code !== undefined) process.exitCode = outcome.exit_code
-    return {surface: outcome, record: record ?? null}
+    return {surface: outcome, record: record ?? null, worktree_slot: plan.worktree.slot}
   }
 }

@@ -4,18 +4,18 @@ import {BaseCommand} from '../cli/base.js'
 import {reap, type ReapEntry} from '../lib/reap.js'
 
 export default class Reap extends BaseCommand {
-  static override summary = 'Remove dispatch worktrees whose branch is merged or gone.'
+  static override summary = 'Remove dispatch worktrees that hold no work.'
   static override description =
-    'Looks at every worktree under worktreeRoot: removes it (and deletes its branch, and prunes git\'s metadata) when it is clean and its branch is merged into the default branch, deleted upstream, or gone. Never touches a dirty or unmerged worktree, or one an active worker runs in. Also runs quietly before every dispatch, for that repository.'
+    'Fetches origin (with --prune), then looks at every worktree under worktreeRoot: removes it (and deletes its branch, and prunes git\'s metadata) only when no active worker runs in it, it has no uncommitted or untracked changes, and every commit on it (HEAD and its branch) is on the default branch or on a remote branch. Everything else is kept, and the output says why: commits not on any remote branch, a detached HEAD with new commits, uncommitted changes, an active worker. --dry-run fetches the same way and gives the same verdicts. Also runs quietly before every dispatch, for that repository.'
   static override examples = ['<%= config.bin %> reap --dry-run', '<%= config.bin %> reap']
   static override flags = {
-    'dry-run': Flags.boolean({description: 'Say what would be removed; remove nothing.'}),
+    'dry-run': Flags.boolean({description: 'Say what would be removed and why; remove nothing (origin is still fetched).'}),
   }
 
   async run(): Promise<ReapEntry[]> {
     const {flags} = await this.parse(Reap)
     const config = await this.loadConfig(flags.config, {readOnly: flags['dry-run']})
-    const entries = await reap({worktreeRoot: config.worktreeRoot, stateDir: config.stateDir, dryRun: flags['dry-run'], fetch: !flags['dry-run']})
+    const entries = await reap({worktreeRoot: config.worktreeRoot, stateDir: config.stateDir, dryRun: flags['dry-run'], fetch: true})
     if (!this.jsonEnabled()) {
       if (entries.length === 0) process.stderr.write(`no dispatch worktrees under ${config.worktreeRoot}\n`)
       for (const e of entries) {

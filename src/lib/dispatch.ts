@@ -128,11 +128,15 @@ export async function planDispatch(ctx: DispatchContext, opts: DispatchOptions):
   if (opts.worktree) {
     const req = {checkout: checkout.dir, worktreeRoot: ctx.config.worktreeRoot, owner: issue.owner, repo: issue.repo, number: issue.number, title: issue.title}
     const facts = same ? await early.facts : undefined
-    worktree = facts ? decideWorktree(req, facts) : await planWorktree(req)
+    // One worker per worktree: only --force gets past an active worker, and then into a worktree of its own.
+    const active = opts.force ? await new Registry({stateDir: ctx.config.stateDir, warn: ctx.warn}).active().catch((): SidequestRecord[] => []) : []
+    const busy = active.map((r) => r.cwd)
+    worktree = facts ? decideWorktree(req, facts, busy) : await planWorktree(req, busy)
+    if (worktree.slot > 1) ctx.warn(slotNote(issue.ref, worktree, active))
   } else {
     const branch = (await gitQuery(checkout.dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')) || 'HEAD'
     const def = await defaultBranch(checkout.dir).catch(() => ({name: branch, startPoint: branch}))
-    worktree = {path: checkout.dir, branch, defaultBranch: def.name, startPoint: def.startPoint, action: 'in-place'}
+    worktree = {path: checkout.dir, branch, defaultBranch: def.name, startPoint: def.startPoint, action: 'in-place', slot: 1}
   }
   const promptKind = promptKindFor(opts.mode, opts.posture)
   const prompt = await renderPrompt(
@@ -197,6 +201,12 @@ function readCheckoutEarly(ctx: DispatchContext, opts: DispatchOptions): EarlyRe
     ? checkout.then((c) => (c ? readBranchFacts(c.dir, ref.number) : undefined)).catch(() => undefined)
     : Promise.resolve(undefined)
   return {owner: ref.owner, repo: ref.repo, number: ref.number, checkout, facts}
+}
+
+/** The stderr line for a --force dispatch that gets a worktree of its own. */
+export function slotNote(ref: string, worktree: WorktreePlan, active: readonly SidequestRecord[]): string {
+  const holders = active.filter((r) => r.ref.toLowerCase() === ref.toLowerCase()).map((r) => `pid ${r.pid} in ${r.cwd}`)
+  return `note: ${ref} already has an active worker (${holders.join(', ') || 'its worktree is busy'}); --force starts this one in its own worktree ${worktree.path} on ${worktree.branch}`
 }
 
 /** The policy checks against active workers (SPEC §7). Pure over the given records. */
@@ -291,8 +301,10 @@ export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPl
   const registry = new Registry({stateDir, warn: ctx.warn})
   const lapse = () => ctx.warn('warning: this machine is so busy that dispatch could not keep its registry lock fresh; another dispatch may have checked for duplicates at the same moment (dispatch sidequests list shows every worker)')
   return withLock(path.join(stateDir, 'locks', 'dispatch'), async () => {
-    checkAgainstActive(await registry.active(), plan.issue.ref, plan.claims, ctx.config.maxActive, force)
+    const active = await registry.active()
+    checkAgainstActive(active, plan.issue.ref, plan.claims, ctx.config.maxActive, force)
     if (plan.worktree.action !== 'in-place') {
+      const planned = plan.worktree
       plan.worktree = await ensureWorktree({
         checkout: plan.checkout.dir,
         worktreeRoot: ctx.config.worktreeRoot,
@@ -300,7 +312,11 @@ export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPl
         repo: plan.issue.repo,
         number: plan.issue.number,
         title: plan.issue.title,
-      }, {fetch: false})
+      }, {fetch: false, busy: active.map((r) => r.cwd)})
+      // The prompt names the branch: a worker that started meanwhile and moved this one to another slot means planning again.
+      if (plan.worktree.path !== planned.path || plan.worktree.branch !== planned.branch) {
+        throw new FailureError(`Another worker started on ${plan.issue.ref} while this dispatch was being prepared (${plan.worktree.path} is now the free worktree, not ${planned.path}).`, 'Run the same dispatch again.')
+      }
     }
     await faultPoint('after-worktree', stateDir)
     const trust = await preTrust(claudeConfigFile(ctx.env), plan.cwd)
@@ -309,9 +325,13 @@ export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPl
   }, {onLapse: lapse})
 }
 
-/** Best-effort, quiet: clean merged worktrees of this repository before adding one. Never fails a dispatch. */
+/**
+ * Best-effort, quiet: remove this repository's worktrees that hold no work before adding one,
+ * by the same rule as `dispatch reap` (fetching too: a stale remote branch must not vouch for
+ * commits). Never fails a dispatch.
+ */
 async function quietReap(ctx: DispatchContext, plan: DispatchPlan): Promise<void> {
-  await reap({worktreeRoot: ctx.config.worktreeRoot, stateDir: ctx.config.stateDir, dryRun: false, only: {owner: plan.issue.owner, repo: plan.issue.repo}, fetch: false}).catch(() => [])
+  await reap({worktreeRoot: ctx.config.worktreeRoot, stateDir: ctx.config.stateDir, dryRun: false, only: {owner: plan.issue.owner, repo: plan.issue.repo}, fetch: true}).catch(() => [])
 }
 
 export interface HeadlessResult {

@@ -79,6 +79,11 @@ export interface WorktreePlan {
   startPoint: string
   /** reuse: an existing worktree; checkout: an existing branch in a new worktree; create: a new branch. */
   action: 'reuse' | 'checkout' | 'create' | 'in-place'
+  /**
+   * 1 for the issue's own worktree; 2, 3, … when an active worker already runs
+   * in it and --force starts another (`issue-N-slug-2` on `dispatch/issue-N-slug-2`).
+   */
+  slot: number
 }
 
 export interface WorktreeRequest {
@@ -104,23 +109,51 @@ export async function readBranchFacts(dir: string, number: number): Promise<Bran
   return {defaultBranch: def, worktrees, branches}
 }
 
-/** Decide what ensureWorktree would do from what the repository says. Pure apart from checking that a worktree's path exists. */
-export function decideWorktree(req: WorktreeRequest, facts: BranchFacts): WorktreePlan {
+/**
+ * Decide what ensureWorktree would do from what the repository says. Pure apart
+ * from checking that a worktree's path exists. `busy` holds the worktrees an
+ * active worker runs in: one worker per worktree, so when the issue's own is
+ * busy (a --force dispatch) the work goes to the smallest free slot,
+ * `<name>-2`, `<name>-3`, … on `dispatch/<name>-2`, ….
+ */
+export function decideWorktree(req: WorktreeRequest, facts: BranchFacts, busy: readonly string[] = []): WorktreePlan {
+  const first = firstSlot(req, facts)
+  const taken = new Set(busy.map((p) => path.resolve(p)))
+  if (!taken.has(path.resolve(first.path))) return first
+  const name = path.basename(first.path)
+  for (let slot = 2; ; slot++) {
+    const target = path.join(path.dirname(first.path), `${name}-${slot}`)
+    if (taken.has(path.resolve(target))) continue
+    const at = facts.worktrees.find((w) => !w.prunable && path.resolve(w.path) === path.resolve(target))
+    const branch = `dispatch/${name}-${slot}`
+    const plan = {path: target, branch, defaultBranch: first.defaultBranch, startPoint: first.startPoint, slot}
+    if (at?.branch) return {...plan, branch: at.branch, action: 'reuse'}
+    // Something else is in the way (a stray directory, a detached worktree): try the next slot.
+    if (at || existsSync(target)) continue
+    return {...plan, action: facts.branches.includes(branch) ? 'checkout' : 'create'}
+  }
+}
+
+/** The issue's own worktree: its existing one (even after the title changed), else a new one on its branch. */
+function firstSlot(req: WorktreeRequest, facts: BranchFacts): WorktreePlan {
   const def = facts.defaultBranch
-  const existing = facts.worktrees.find((w) => !w.prunable && w.branch && isIssueBranch(w.branch, req.number) && existsSync(w.path))
-  if (existing) return {path: existing.path, branch: existing.branch!, defaultBranch: def.name, startPoint: def.startPoint, action: 'reuse'}
   const target = worktreePath(req.worktreeRoot, req.owner, req.repo, req.number, req.title)
   const wanted = branchName(req.number, req.title)
+  // Shortest first: `issue-N-slug` before the `issue-N-slug-2` a forced dispatch made.
+  const byLength = <T>(list: T[], key: (t: T) => string) => [...list].sort((a, b) => key(a).length - key(b).length)
+  const mine = facts.worktrees.filter((w) => !w.prunable && w.branch && isIssueBranch(w.branch, req.number) && existsSync(w.path))
+  const existing = mine.find((w) => path.resolve(w.path) === target) ?? byLength(mine, (w) => w.path)[0]
+  if (existing) return {path: existing.path, branch: existing.branch!, defaultBranch: def.name, startPoint: def.startPoint, action: 'reuse', slot: 1}
   if (facts.branches.length > 0) {
-    const branch = facts.branches.includes(wanted) ? wanted : facts.branches[0]
-    return {path: target, branch, defaultBranch: def.name, startPoint: def.startPoint, action: 'checkout'}
+    const branch = facts.branches.includes(wanted) ? wanted : byLength(facts.branches, (b) => b)[0]
+    return {path: target, branch, defaultBranch: def.name, startPoint: def.startPoint, action: 'checkout', slot: 1}
   }
-  return {path: target, branch: wanted, defaultBranch: def.name, startPoint: def.startPoint, action: 'create'}
+  return {path: target, branch: wanted, defaultBranch: def.name, startPoint: def.startPoint, action: 'create', slot: 1}
 }
 
 /** Decide what ensureWorktree would do, reading only. Used by --dry-run and by ensureWorktree. */
-export async function planWorktree(req: WorktreeRequest): Promise<WorktreePlan> {
-  return decideWorktree(req, await readBranchFacts(req.checkout, req.number))
+export async function planWorktree(req: WorktreeRequest, busy: readonly string[] = []): Promise<WorktreePlan> {
+  return decideWorktree(req, await readBranchFacts(req.checkout, req.number), busy)
 }
 
 /** Does the repository at `dir` have a remote named origin? */
@@ -146,12 +179,12 @@ export async function fetchOrigin(checkout: string, timeoutMs = 15_000): Promise
  * NOTE: concurrent dispatches into one repo contend for git's lock files;
  * callers serialise per repo and every step retries on a lock error.
  */
-export async function ensureWorktree(req: WorktreeRequest, opts: {fetch?: boolean; fetchTimeoutMs?: number} = {}): Promise<WorktreePlan> {
+export async function ensureWorktree(req: WorktreeRequest, opts: {fetch?: boolean; fetchTimeoutMs?: number; busy?: readonly string[]} = {}): Promise<WorktreePlan> {
   const git = await gitAt(req.checkout)
   try {
     if (opts.fetch !== false) await fetchOrigin(req.checkout, opts.fetchTimeoutMs)
     await retryOnLock(() => git.raw(['worktree', 'prune']))
-    const plan = await planWorktree(req)
+    const plan = await planWorktree(req, opts.busy)
     if (plan.action === 'reuse') return plan
     if (existsSync(plan.path)) {
       throw new FailureError(`${plan.path} already exists but is not a worktree of ${req.checkout}.`, `Move it away (or run git worktree repair there) and dispatch again.`)

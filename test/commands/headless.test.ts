@@ -256,6 +256,39 @@ describe('dispatch headless / cascade (through the binary)', function () {
       expect(records(sb)).to.have.length(2)
     })
 
+    it('--force gives a second worker its own worktree and branch (-2, then -3), leaving the first alone', async () => {
+      const base = path.join(sb.worktreeRoot, 'acme', 'api', 'issue-12-fix-the-login-bug')
+      const [first] = records(sb)
+      expect(first.cwd).to.equal(base)
+      writeFileSync(path.join(base, 'first-at-work.txt'), 'in progress')
+      const headBefore = git(base, 'rev-parse', 'HEAD')
+
+      // The dry run says where it would go, and changes nothing.
+      const dry = await runCli(['headless', '--force', 'acme/api#12', '--dry-run', '--json'], {env: holdEnv})
+      expect(dry.code, dry.stderr).to.equal(0)
+      expect(JSON.parse(dry.stdout)).to.include({cwd: `${base}-2`, branch: 'dispatch/issue-12-fix-the-login-bug-2', worktree_action: 'create', worktree_slot: 2})
+      expect(dry.stderr).to.match(new RegExp(`note: acme/api#12 already has an active worker \\(pid ${first.pid} in ${base}\\); --force starts this one in its own worktree ${base}-2 on dispatch/issue-12-fix-the-login-bug-2`))
+      expect(existsSync(`${base}-2`)).to.equal(false)
+
+      const second = await runCli(['headless', 'acme/api#12', '--force', '--json'], {env: holdEnv})
+      expect(second.code, second.stderr).to.equal(0)
+      expect(JSON.parse(second.stdout)).to.include({cwd: `${base}-2`, branch: 'dispatch/issue-12-fix-the-login-bug-2', worktree_slot: 2})
+      expect(second.stderr).to.include(`--force starts this one in its own worktree ${base}-2 on dispatch/issue-12-fix-the-login-bug-2`)
+      expect(git(`${base}-2`, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('dispatch/issue-12-fix-the-login-bug-2')
+      const third = await runCli(['headless', '--force', 'acme/api#12'], {env: holdEnv, cwd: base})
+      expect(third.code, third.stderr).to.equal(0)
+      expect(third.stdout).to.match(new RegExp(`^cwd +${base}-3$`, 'm'))
+      expect(third.stdout).to.match(/^branch +dispatch\/issue-12-fix-the-login-bug-3$/m)
+
+      // Each stand-in ran in its own worktree; the first worker's is as it was.
+      const cwds = standIns(sb).map((r) => r.cwd).sort()
+      expect(cwds).to.deep.equal([base, `${base}-2`, `${base}-3`])
+      expect(records(sb).map((r) => r.cwd).sort()).to.deep.equal(cwds)
+      expect(git(base, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('dispatch/issue-12-fix-the-login-bug')
+      expect(git(base, 'rev-parse', 'HEAD')).to.equal(headBefore)
+      expect(git(base, 'status', '--porcelain')).to.equal('?? first-at-work.txt')
+    })
+
     it('refuses overlapping claims naming the holder, and --force overrides it', async () => {
       const res = await runCli(['headless', 'acme/api#13', '--claims', path.join(sb.dir, 'src', 'auth')], {env: holdEnv})
       expect(res.code).to.equal(3)
@@ -270,6 +303,18 @@ describe('dispatch headless / cascade (through the binary)', function () {
       expect(res.code).to.equal(3)
       expect(res.stderr).to.match(/1 workers are active; maxActive is 1/)
     })
+  })
+
+  it('--force with no active worker reuses the issue\'s own worktree', async () => {
+    const first = await runCli(['headless', 'acme/api#12', '--json'], {env})
+    expect(first.code, first.stderr).to.equal(0)
+    const {cwd, pid} = JSON.parse(first.stdout)
+    await waitFor('first worker to end', () => records(sb).find((r) => r.pid === pid && r.ended_at))
+    const again = await runCli(['headless', 'acme/api#12', '--force', '--json'], {env})
+    expect(again.code, again.stderr).to.equal(0)
+    expect(JSON.parse(again.stdout)).to.include({cwd, branch: 'dispatch/issue-12-fix-the-login-bug', worktree_slot: 1})
+    expect(again.stderr).not.to.match(/own worktree/)
+    expect(readdirSync(path.join(sb.worktreeRoot, 'acme', 'api'))).to.deep.equal(['issue-12-fix-the-login-bug'])
   })
 
   describe('cascade', () => {

@@ -6,7 +6,7 @@ import path from 'node:path'
 import {load as parseYaml} from 'js-yaml'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {BIN, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {BIN, git, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
@@ -63,6 +63,19 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     execFileSync('/bin/sh', ['-c', res.stdout], {env})
     const [standIn] = standIns()
     expect(standIn.argv[standIn.argv.length - 1]).to.equal(await dryPrompt('acme/api#12'))
+  })
+
+  it('--force next to an active worker opens the session in a worktree of its own', async () => {
+    const base = path.join(sb.worktreeRoot, 'acme', 'api', 'issue-12-fix-the-login-bug')
+    const held = await runCli(['headless', 'acme/api#12'], {env})
+    expect(held.code, held.stderr).to.equal(0)
+    const res = await runCli(['interactive', 'acme/api#12', '--force', '--surface', 'print', '--json'], {env})
+    expect(res.code, res.stderr).to.equal(0)
+    expect(res.stderr).to.include(`--force starts this one in its own worktree ${base}-2 on dispatch/issue-12-fix-the-login-bug-2`)
+    const out = JSON.parse(res.stdout)
+    expect(out.worktree_slot).to.equal(2)
+    expect(out.surface.command).to.match(new RegExp(`^cd ${base}-2 && `))
+    expect(git(`${base}-2`, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('dispatch/issue-12-fix-the-login-bug-2')
   })
 
   it('--dry-run names the surface and changes nothing', async () => {

@@ -187,7 +187,7 @@ describe('status, attach and reap (through the binary)', function () {
     const wt = (n: number) => path.join(sb.worktreeRoot, 'acme', 'api', `issue-${n}-task-${n}`)
     const checkout = () => path.join(sb.workspace, 'acme', 'api')
 
-    it('removes merged and gone, keeps unmerged, dirty and active; --dry-run removes nothing', async () => {
+    it('removes merged, keeps unmerged, dirty, deleted-upstream-but-unmerged and active; --dry-run removes nothing', async () => {
       for (const n of [1, 2, 3, 4]) await dispatch(n)
       writeFileSync(release, '')
       await waitFor('four ends', () => records(sb).filter((r) => r.ended_at).length === 4)
@@ -201,7 +201,7 @@ describe('status, attach and reap (through the binary)', function () {
       git(wt(2), 'commit', '-q', '--allow-empty', '-m', 'work 2')
       // 3: dirty.
       writeFileSync(path.join(wt(3), 'scratch.txt'), 'uncommitted')
-      // 4: pushed, then deleted upstream after a squash merge.
+      // 4: pushed, then deleted upstream (say, after a squash merge): its commit is on no branch any more.
       git(wt(4), 'commit', '-q', '--allow-empty', '-m', 'work 4')
       git(wt(4), 'push', '-q', '-u', 'origin', 'dispatch/issue-4-task-4')
       git(checkout(), 'push', '-q', 'origin', '--delete', 'dispatch/issue-4-task-4')
@@ -215,13 +215,13 @@ describe('status, attach and reap (through the binary)', function () {
       expect(res.code, res.stderr).to.equal(0)
       const out = JSON.parse(res.stdout)
       expect(byPath(out, 1)).to.include({action: 'removed', reason: 'merged into main'})
-      expect(byPath(out, 2)).to.include({action: 'kept', reason: 'not merged into main'})
+      expect(byPath(out, 2)).to.include({action: 'kept', reason: '1 commit not on main or any remote branch'})
       expect(byPath(out, 3)).to.include({action: 'kept', reason: 'uncommitted changes'})
-      expect(byPath(out, 4)).to.include({action: 'removed', reason: 'branch deleted upstream'})
+      expect(byPath(out, 4)).to.include({action: 'kept', reason: '1 commit not on main or any remote branch'})
       expect(byPath(out, 5).action).to.equal('kept')
       expect(byPath(out, 5).reason).to.match(/^active worker pid \d+/)
       expect(existsSync(wt(1))).to.equal(false)
-      expect(existsSync(wt(2)) && existsSync(wt(3)) && existsSync(wt(5))).to.equal(true)
+      expect(existsSync(wt(2)) && existsSync(wt(3)) && existsSync(wt(4)) && existsSync(wt(5))).to.equal(true)
       expect(git(checkout(), 'branch', '--list', 'dispatch/issue-1-task-1')).to.equal('')
       expect(git(checkout(), 'branch', '--list', 'dispatch/issue-2-task-2')).to.include('issue-2')
       expect(git(checkout(), 'worktree', 'list')).not.to.include('issue-1-task-1')

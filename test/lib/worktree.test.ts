@@ -1,8 +1,8 @@
 import {expect} from 'chai'
-import {existsSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {ensureWorktree, parseWorktreeList, planWorktree} from '../../src/lib/worktree.js'
+import {decideWorktree, ensureWorktree, parseWorktreeList, planWorktree, type BranchFacts} from '../../src/lib/worktree.js'
 import {git, makeRepo, makeSandbox, type Sandbox} from '../support/helpers.js'
 
 describe('worktrees', function () {
@@ -89,6 +89,46 @@ describe('worktrees', function () {
     expect(new Set(plans.map((p) => p.path)).size).to.equal(10)
     const listed = parseWorktreeList(git(checkout, 'worktree', 'list', '--porcelain'))
     expect(listed.filter((w) => w.branch?.startsWith('dispatch/'))).to.have.length(10)
+  })
+
+  describe('one worker per worktree: decideWorktree with busy worktrees', () => {
+    const name = 'issue-12-fix-the-thing'
+    const at = (suffix = '') => path.join(sb.worktreeRoot, 'acme', 'api', name + suffix)
+    const branch = (suffix = '') => `dispatch/${name}${suffix}`
+    // Existing worktrees (made as directories: decideWorktree checks they exist) and local branches.
+    const facts = (worktrees: string[], branches: string[] = worktrees): BranchFacts => {
+      for (const w of worktrees) mkdirSync(at(w), {recursive: true})
+      return {
+        defaultBranch: {name: 'main', startPoint: 'origin/main'},
+        worktrees: [{path: '/src/acme/api', branch: 'main', prunable: false}, ...worktrees.map((w) => ({path: at(w), branch: branch(w), prunable: false}))],
+        branches: branches.map((b) => branch(b)),
+      }
+    }
+    const table: Array<[string, string[], string[], string[], {suffix: string; action: string; slot: number}]> = [
+      ['nothing there, nobody busy: the issue\'s own, new', [], [], [], {suffix: '', action: 'create', slot: 1}],
+      ['its own exists and is free: reuse it', [''], [''], [], {suffix: '', action: 'reuse', slot: 1}],
+      ['its own is busy: -2, new', [''], [''], [''], {suffix: '-2', action: 'create', slot: 2}],
+      ['its own and -2 busy: -3', ['', '-2'], ['', '-2'], ['', '-2'], {suffix: '-3', action: 'create', slot: 3}],
+      ['its own busy, -2 free and there: reuse -2', ['-2', ''], ['', '-2'], [''], {suffix: '-2', action: 'reuse', slot: 2}],
+      ['-2 busy, its own free: its own, even listed after -2', ['-2', ''], ['', '-2'], ['-2'], {suffix: '', action: 'reuse', slot: 1}],
+      ['its own busy, branch -2 left without a worktree: check it out', [''], ['', '-2'], [''], {suffix: '-2', action: 'checkout', slot: 2}],
+    ]
+    for (const [title, worktrees, branches, busy, want] of table) {
+      it(title, () => {
+        const plan = decideWorktree(req('/src/acme/api'), facts(worktrees, branches), busy.map((b) => at(b)))
+        expect(plan).to.deep.include({path: at(want.suffix), branch: branch(want.suffix), action: want.action, slot: want.slot})
+      })
+    }
+
+    it('ensureWorktree makes the -2 worktree on its own branch and leaves the busy one alone', async () => {
+      const checkout = makeRepo(sb, 'acme', 'api')
+      const first = await ensureWorktree(req(checkout))
+      writeFileSync(path.join(first.path, 'wip.txt'), 'busy')
+      const second = await ensureWorktree(req(checkout), {busy: [first.path]})
+      expect(second).to.deep.include({path: `${first.path}-2`, branch: `${first.branch}-2`, action: 'create', slot: 2})
+      expect(git(second.path, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal(`${first.branch}-2`)
+      expect(git(first.path, 'status', '--porcelain')).to.equal('?? wip.txt')
+    })
   })
 
   it('parses git worktree list --porcelain', () => {
