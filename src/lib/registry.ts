@@ -2,11 +2,15 @@ import {closeSync, fstatSync, lstatSync, openSync, readFileSync} from 'node:fs'
 import {mkdir, readFile, readdir, rename, unlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {canonicalPath, claimOverlap, type ConflictReason} from './claims.js'
+import {canonicalDir, claimOverlap, locate, locateTargets, relativeOverlap, repoOfRef, sameRepo, type ClaimTarget, type ConflictReason, type RepoRoot} from './claims.js'
 import type {ForgeKind} from './issue-ref.js'
 import {isSameProcessAlive, livePidFilter} from './proc.js'
 
-export const SCHEMA_VERSION = 1
+/**
+ * 2: `paths_claimed` holds paths relative to the root of `repo` (SPEC §10).
+ * Records of version 1 and older hold absolute paths; both are read.
+ */
+export const SCHEMA_VERSION = 2
 
 export type SidequestMode = 'headless' | 'cascade' | 'interactive'
 
@@ -30,8 +34,14 @@ export interface SidequestRecord {
   started_at: string
   /** CLAUDE_CODE_SESSION_ID of whoever dispatched this worker, when it was a Claude session. */
   parent_session: string | null
-  /** Absolute, canonical paths the worker declared it will edit. */
+  /**
+   * Paths the worker declared it will edit, relative to the root of `repo`
+   * (`.` for the whole repository). Records before schema 2 hold absolute
+   * canonical paths instead; a reader tells them apart by path.isAbsolute.
+   */
   paths_claimed: string[]
+  /** `owner/repo` the claims belong to (schema 2). Older records: the repository of `ref`. */
+  repo?: string
   cwd: string
   branch: string
   log_path: string | null
@@ -57,7 +67,11 @@ export interface SidequestRecord {
 export interface Conflict {
   pid: number
   ref: string
+  /** `owner/repo` of the claim; null for an old absolute claim that lies in no known checkout or worktree. */
+  repo: string | null
+  /** Relative to the repository root when `repo` is set, else absolute. */
   claim: string
+  /** The queried path, in the same form: repository-relative when it lies in a known repository, else absolute. */
   path: string
   reason: ConflictReason
 }
@@ -115,16 +129,86 @@ export function workerState(record: SidequestRecord, alive = isActive(record)): 
   return alive ? 'running' : 'unknown'
 }
 
-/** Every overlap between the given records' claims and a path (canonical absolute). Pure. */
-export function findConflicts(records: readonly SidequestRecord[], target: string): Conflict[] {
+/** The repository a record's claims belong to. */
+export function recordRepo(record: SidequestRecord): string {
+  return record.repo ?? repoOfRef(record.ref)
+}
+
+/**
+ * The directories active records tell us belong to their repository: each
+ * worker's worktree (`cwd`) and main checkout. Canonical; the filesystem
+ * root never counts (a record naming `/` must not swallow every path).
+ */
+export function recordRoots(records: readonly SidequestRecord[]): RepoRoot[] {
+  const roots: RepoRoot[] = []
+  for (const r of records) {
+    for (const dir of [r.cwd, r.checkout]) {
+      if (!dir || !path.isAbsolute(dir)) continue
+      const canonical = canonicalDir(dir)
+      if (canonical !== path.parse(canonical).root && !roots.some((x) => x.dir === canonical)) roots.push({dir: canonical, repo: recordRepo(r)})
+    }
+  }
+  return roots
+}
+
+/** A record's claim placed in its repository; an old absolute claim is mapped when it lies in a known root. */
+function placeClaim(claim: string, record: SidequestRecord, roots: readonly RepoRoot[]): ClaimTarget {
+  if (!path.isAbsolute(claim)) return {repo: recordRepo(record), rel: path.posix.normalize(claim), abs: claim}
+  const hit = locate(claim, roots)
+  return hit ? {repo: hit.repo, rel: hit.rel, abs: claim} : {repo: null, rel: null, abs: claim}
+}
+
+/**
+ * How a claim overlaps a target. Two repository paths compare only within
+ * one repository; anything else (an old absolute claim, a path in no known
+ * repository) compares as absolute paths, the claim taken in each known
+ * root of its repository. Pure.
+ */
+function overlap(claim: ClaimTarget, target: ClaimTarget, roots: readonly RepoRoot[]): ConflictReason | undefined {
+  if (claim.repo && claim.rel !== null && target.rel !== null && (target.anyRepo || (target.repo && sameRepo(claim.repo, target.repo)))) {
+    return relativeOverlap(claim.rel, target.rel)
+  }
+  if (claim.repo && target.repo) return undefined
+  const forms = claim.repo && claim.rel !== null ? roots.filter((r) => sameRepo(r.repo, claim.repo!)).map((r) => path.join(r.dir, claim.rel!)) : [claim.abs]
+  for (const form of forms) {
+    const reason = claimOverlap(form, target.abs)
+    if (reason) return reason
+  }
+  return undefined
+}
+
+/**
+ * Every overlap between the given records' claims and a target. A string
+ * target is a canonical absolute path (placed in its repository through
+ * `roots`); `roots` default to the records' own worktrees and checkouts.
+ * Pure over its arguments.
+ */
+export function findConflicts(records: readonly SidequestRecord[], target: string | ClaimTarget, roots: readonly RepoRoot[] = recordRoots(records)): Conflict[] {
+  let t: ClaimTarget
+  if (typeof target === 'string') {
+    const hit = locate(target, roots)
+    t = hit ? {repo: hit.repo, rel: hit.rel, abs: target} : {repo: null, rel: null, abs: target}
+  } else t = target
   const out: Conflict[] = []
   for (const r of records) {
-    for (const claim of r.paths_claimed) {
-      const reason = claimOverlap(claim, target)
-      if (reason) out.push({pid: r.pid, ref: r.ref, claim, path: target, reason})
+    for (const raw of r.paths_claimed) {
+      const claim = placeClaim(raw, r, roots)
+      const reason = overlap(claim, t, roots)
+      if (reason) out.push({pid: r.pid, ref: r.ref, repo: claim.repo, claim: claim.rel ?? claim.abs, path: claim.repo && t.rel !== null ? t.rel : t.abs, reason})
     }
   }
   return out
+}
+
+/**
+ * Conflicts of the given paths with the given active records, each path
+ * placed in its repository first (relative paths against `cwd`). Returns the
+ * targets too, so callers can say how a path was read.
+ */
+export async function conflictsWith(active: readonly SidequestRecord[], paths: readonly string[], cwd: string): Promise<{conflicts: Conflict[]; targets: ClaimTarget[]}> {
+  const roots = recordRoots(active)
+  const targets = await locateTargets(paths, cwd, roots)
+  return {conflicts: targets.flatMap((t) => findConflicts(active, t, roots)), targets}
 }
 
 /**
@@ -217,11 +301,13 @@ export class Registry {
   }
 
   /**
-   * Every (active worker, claim) pair overlapping `target`. Relative paths
-   * resolve against `cwd`; symlinks are resolved.
+   * Every (active worker, claim) pair overlapping `target`, a path in the
+   * main checkout or any worktree of a repository (relative paths resolve
+   * against `cwd`; symlinks are resolved). Claims compare within their
+   * repository only.
    */
   async conflicts(target: string, cwd = process.cwd()): Promise<Conflict[]> {
-    return findConflicts(await this.active(), canonicalPath(target, cwd))
+    return (await conflictsWith(await this.active(), [target], cwd)).conflicts
   }
 
   /** Write a record atomically (temp file + rename), 0600. */
