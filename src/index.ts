@@ -10,7 +10,7 @@
 export {Registry, findConflicts, isActive, recordRepo, workerState, SCHEMA_VERSION} from './lib/registry.js'
 export type {Conflict, RegistryOptions, SidequestMode, SidequestRecord, WorkerState} from './lib/registry.js'
 export type {ClaimTarget, ConflictReason, RepoRoot} from './lib/claims.js'
-export {claimOverlap, canonicalPath, relativeOverlap} from './lib/claims.js'
+export {RootIndex, claimOverlap, canonicalPath, relativeOverlap} from './lib/claims.js'
 export {parseIssueRef, formatRef} from './lib/issue-ref.js'
 export type {IssueRef, ForgeKind} from './lib/issue-ref.js'
 export type {StatusEntry} from './lib/status.js'

@@ -93,15 +93,57 @@ function isWithin(parent: string, child: string): boolean {
 }
 
 /**
- * The deepest known root containing `abs`, and the path relative to it. Pure.
- * Deepest, so a worktreeRoot nested inside a checkout still maps its
- * worktrees to themselves.
+ * Known repository roots, indexed by directory.
+ * NOTE: a registry can hold a thousand active workers; looking a path up
+ * walks its few ancestors instead of scanning every root.
  */
-export function locate(abs: string, roots: readonly RepoRoot[]): {repo: string; rel: string; root: string} | undefined {
-  let best: RepoRoot | undefined
-  for (const root of roots) if (isWithin(root.dir, abs) && (!best || root.dir.length > best.dir.length)) best = root
-  if (!best) return undefined
-  return {repo: best.repo, rel: path.relative(best.dir, abs).split(path.sep).join('/') || '.', root: best.dir}
+export class RootIndex {
+  private readonly byDir = new Map<string, string>()
+  private byRepo?: Map<string, string[]>
+
+  constructor(roots: Iterable<RepoRoot> = []) {
+    for (const root of roots) this.add(root)
+  }
+
+  /** The first root named for a directory wins. */
+  add(root: RepoRoot): void {
+    if (this.byDir.has(root.dir)) return
+    this.byDir.set(root.dir, root.repo)
+    this.byRepo = undefined
+  }
+
+  repoAt(dir: string): string | undefined {
+    return this.byDir.get(dir)
+  }
+
+  /** Every root directory of `repo`. */
+  dirsOf(repo: string): string[] {
+    if (!this.byRepo) {
+      this.byRepo = new Map()
+      for (const [dir, r] of this.byDir) this.byRepo.set(r.toLowerCase(), [...(this.byRepo.get(r.toLowerCase()) ?? []), dir])
+    }
+    return this.byRepo.get(repo.toLowerCase()) ?? []
+  }
+
+  /**
+   * The deepest known root containing `abs` (canonical absolute), and the
+   * path relative to it. Deepest, so a worktreeRoot nested inside a checkout
+   * still maps its worktrees to themselves.
+   */
+  locate(abs: string): {repo: string; rel: string; root: string} | undefined {
+    for (let dir = abs; ; ) {
+      const repo = this.byDir.get(dir)
+      if (repo !== undefined) return {repo, rel: path.relative(dir, abs).split(path.sep).join('/') || '.', root: dir}
+      const parent = path.dirname(dir)
+      if (parent === dir) return undefined
+      dir = parent
+    }
+  }
+}
+
+/** The deepest of `roots` containing `abs`, and the path relative to it. Pure. */
+export function locate(abs: string, roots: readonly RepoRoot[] | RootIndex): {repo: string; rel: string; root: string} | undefined {
+  return (roots instanceof RootIndex ? roots : new RootIndex(roots)).locate(abs)
 }
 
 /** A directory's canonical path, or the path as given when it does not exist. */
@@ -135,12 +177,13 @@ export function splitClaims(values: readonly string[]): string[] {
  */
 export function resolveClaims(values: readonly string[], opts: {cwd: string; repo: string; roots: readonly RepoRoot[]}): string[] {
   const [main] = opts.roots
+  const index = new RootIndex(opts.roots)
   const cwd = canonicalPath(opts.cwd, '/')
-  const base = locate(cwd, opts.roots) ? cwd : main.dir
+  const base = index.locate(cwd) ? cwd : main.dir
   const out: string[] = []
   for (const claim of splitClaims(values)) {
     const abs = canonicalPath(claim, base)
-    const hit = locate(abs, opts.roots)
+    const hit = index.locate(abs)
     if (!hit) {
       throw new UsageError(
         `Claim ${claim} is outside ${opts.repo}: it resolves to ${abs}, which is neither in the checkout ${main.dir} nor in one of its worktrees.`,
@@ -189,20 +232,20 @@ export async function discoverRepo(dir: string): Promise<{toplevel: string; main
  * top level, not per path), which also finds other `git worktree`s of a
  * known checkout. Appends what it learns to `roots`.
  */
-export async function locateTargets(paths: readonly string[], cwd: string, roots: RepoRoot[], discover = discoverRepo): Promise<ClaimTarget[]> {
+export async function locateTargets(paths: readonly string[], cwd: string, roots: RootIndex, discover = discoverRepo): Promise<ClaimTarget[]> {
   // Top levels git has told us about that belong to no known repository.
   const foreign: string[] = []
   const out: ClaimTarget[] = []
   for (const given of paths) {
     const abs = canonicalPath(given, cwd)
-    let hit = locate(abs, roots)
+    let hit = roots.locate(abs)
     if (!hit && !foreign.some((dir) => isWithin(dir, abs))) {
       const found = await discover(nearestDir(abs))
       if (found) {
-        const known = roots.find((r) => r.dir === found.main) ?? roots.find((r) => r.dir === found.toplevel)
-        if (known) {
-          roots.push({dir: found.toplevel, repo: known.repo})
-          hit = locate(abs, roots)
+        const repo = roots.repoAt(found.main) ?? roots.repoAt(found.toplevel)
+        if (repo) {
+          roots.add({dir: found.toplevel, repo})
+          hit = roots.locate(abs)
         } else foreign.push(found.toplevel)
       } else if (!path.isAbsolute(given)) {
         const rel = path.posix.normalize(given.split(path.sep).join('/')).replace(/\/+$/, '') || '.'

@@ -2,7 +2,7 @@ import {mkdir, open} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {repoRoots, resolveClaims, type ClaimTarget, type RepoRoot} from './claims.js'
+import {RootIndex, repoRoots, resolveClaims, type ClaimTarget, type RepoRoot} from './claims.js'
 import {type ClaudeOptions, claudeConfigFile, findClaudeBinary, headlessArgs, interactiveArgs, preTrust} from './claude.js'
 import type {Config, PromptKind} from './config.js'
 import {FailureError, PolicyError, errorMessage} from './errors.js'
@@ -212,7 +212,7 @@ function readCheckoutEarly(ctx: DispatchContext, opts: DispatchOptions): EarlyRe
  * The policy checks against active workers (SPEC §7). Claims compare within
  * their repository; `roots` place old absolute claims. Pure over the given records.
  */
-export function checkAgainstActive(active: readonly SidequestRecord[], ref: string, claims: readonly ClaimTarget[], maxActive: number, force: boolean, roots: readonly RepoRoot[] = recordRoots(active)): void {
+export function checkAgainstActive(active: readonly SidequestRecord[], ref: string, claims: readonly ClaimTarget[], maxActive: number, force: boolean, roots: RootIndex = recordRoots(active)): void {
   if (!force) {
     const dup = active.find((r) => r.ref.toLowerCase() === ref.toLowerCase())
     if (dup) {
@@ -307,7 +307,9 @@ export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPl
     const active = await registry.active()
     const main = plan.claimRoots[0]?.dir ?? plan.checkout.dir
     const claims = plan.claims.map((rel) => ({repo: plan.repo, rel, abs: path.join(main, rel)}))
-    checkAgainstActive(active, plan.issue.ref, claims, ctx.config.maxActive, force, [...recordRoots(active), ...plan.claimRoots])
+    const roots = recordRoots(active)
+    for (const root of plan.claimRoots) roots.add(root)
+    checkAgainstActive(active, plan.issue.ref, claims, ctx.config.maxActive, force, roots)
     if (plan.worktree.action !== 'in-place') {
       plan.worktree = await ensureWorktree({
         checkout: plan.checkout.dir,

@@ -3,7 +3,7 @@ import {mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync} from 'node:fs
 import os from 'node:os'
 import path from 'node:path'
 
-import {canonicalPath, claimOverlap, locate, locateTargets, relativeOverlap, repoOfRef, resolveClaims, splitClaims, type ClaimTarget, type RepoRoot} from '../../src/lib/claims.js'
+import {RootIndex, canonicalPath, claimOverlap, locate, locateTargets, relativeOverlap, repoOfRef, resolveClaims, splitClaims, type ClaimTarget, type RepoRoot} from '../../src/lib/claims.js'
 import {UsageError} from '../../src/lib/errors.js'
 import {findConflicts, recordRoots, type SidequestRecord} from '../../src/lib/registry.js'
 
@@ -140,7 +140,7 @@ describe('claims', () => {
     }
 
     it('locateTargets asks git only for paths under no known root, once per repository', async () => {
-      const known: RepoRoot[] = [{dir: path.join(dir, 'repo'), repo: 'acme/api'}]
+      const known = new RootIndex([{dir: path.join(dir, 'repo'), repo: 'acme/api'}])
       const asked: string[] = []
       // wt is another worktree of repo; elsewhere is in no repository.
       const discover = async (d: string) => {
