@@ -235,12 +235,16 @@ export async function discoverRepo(dir: string): Promise<{toplevel: string; main
 export async function locateTargets(paths: readonly string[], cwd: string, roots: RootIndex, discover = discoverRepo): Promise<ClaimTarget[]> {
   // Top levels git has told us about that belong to no known repository.
   const foreign: string[] = []
+  // What git said per directory, so paths from one place outside any repository cost one call.
+  const asked = new Map<string, Awaited<ReturnType<typeof discover>>>()
   const out: ClaimTarget[] = []
   for (const given of paths) {
     const abs = canonicalPath(given, cwd)
     let hit = roots.locate(abs)
     if (!hit && !foreign.some((dir) => isWithin(dir, abs))) {
-      const found = await discover(nearestDir(abs))
+      const dir = nearestDir(abs)
+      if (!asked.has(dir)) asked.set(dir, await discover(dir))
+      const found = asked.get(dir)
       if (found) {
         const repo = roots.repoAt(found.main) ?? roots.repoAt(found.toplevel)
         if (repo) {

@@ -156,11 +156,15 @@ describe('claims', () => {
         [null, null],
       ])
       expect(asked).to.deep.equal([path.join(dir, 'wt', 'src', 'auth'), '/'])
-      const outside = await locateTargets(['src/a.ts', '../up'], path.join(dir, 'elsewhere'), known, discover)
+      asked.length = 0
+      const outside = await locateTargets(['src/a.ts', 'docs/', '../up'], path.join(dir, 'elsewhere'), known, discover)
       expect(outside.map((t) => [t.repo, t.rel, Boolean(t.anyRepo)])).to.deep.equal([
         [null, 'src/a.ts', true],
+        [null, 'docs', true],
         [null, null, false],
       ])
+      // One question for the directory both relative paths start from, one for the parent.
+      expect(asked).to.deep.equal([path.join(dir, 'elsewhere'), dir])
     })
   })
 
