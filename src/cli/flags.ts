@@ -6,7 +6,7 @@ export const dispatchFlags = {
   'claude-bin': Flags.string({description: 'The claude binary to run (default: claude.bin from config, else claude on PATH).', helpValue: '<path>'}),
   'permission-mode': Flags.string({description: 'Claude permission mode (default: claude.permissionMode, else auto).', helpValue: '<mode>'}),
   'allowed-tools': Flags.string({description: 'Comma-separated tools the worker may use without asking (default Bash,Read,Edit,Write,Glob,Grep,TodoWrite).', helpValue: '<tools>'}),
-  claims: Flags.string({description: 'Paths this worker will edit, comma-separated, repeatable; relative to the current directory.', multiple: true, helpValue: '<paths>'}),
+  claims: Flags.string({description: 'Paths in the issue\'s repository this worker will edit, comma-separated, repeatable; relative to the current directory inside the checkout or a worktree, else to the repository root.', multiple: true, helpValue: '<paths>'}),
   worktree: Flags.boolean({description: 'Give the work its own git worktree (--no-worktree runs in the checkout itself).', default: true, allowNo: true}),
   force: Flags.boolean({description: 'Start even if the issue already has an active worker or a claim overlaps (never overrides owner or state checks).'}),
   model: Flags.string({description: 'Model for claude (default: claude.model from config).', helpValue: '<model>'}),

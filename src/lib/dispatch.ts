@@ -2,7 +2,7 @@ import {mkdir, open} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {parseClaims} from './claims.js'
+import {RootIndex, repoRoots, resolveClaims, type ClaimTarget, type RepoRoot} from './claims.js'
 import {type ClaudeOptions, claudeConfigFile, findClaudeBinary, headlessArgs, interactiveArgs, preTrust} from './claude.js'
 import type {Config, PromptKind} from './config.js'
 import {FailureError, PolicyError, errorMessage} from './errors.js'
@@ -16,7 +16,7 @@ import {notify} from './notify.js'
 import {cascadeBudget, isOwnerAllowed, type DispatchMode} from './policy.js'
 import {renderPrompt} from './prompt.js'
 import {reap} from './reap.js'
-import {Registry, SCHEMA_VERSION, findConflicts, type SidequestRecord} from './registry.js'
+import {Registry, SCHEMA_VERSION, findConflicts, recordRoots, type SidequestRecord} from './registry.js'
 import {ensureStateDir} from './state.js'
 import {findCheckout, type Checkout} from './workspace.js'
 import {decideWorktree, defaultBranch, ensureWorktree, fetchOrigin, planWorktree, readBranchFacts, type BranchFacts, type WorktreePlan} from './worktree.js'
@@ -61,7 +61,12 @@ export interface DispatchPlan {
   worktree: WorktreePlan
   cwd: string
   branch: string
+  /** `owner/repo` of the issue, which its claims belong to. */
+  repo: string
+  /** Relative to the repository root. */
   claims: string[]
+  /** The repository's checkout and worktrees, as the claims were resolved against. */
+  claimRoots: RepoRoot[]
   cascadeDepth: number
   claudeBin: string
   /** argv after the binary. */
@@ -123,7 +128,6 @@ export async function planDispatch(ctx: DispatchContext, opts: DispatchOptions):
   // What was read early counts only when it was read for this very repository and issue.
   const same = early && early.owner === issue.owner && early.repo === issue.repo && early.number === issue.number
   const checkout = (same && (await early.checkout)) || (await findCheckout(ctx.config, issue.owner, issue.repo, issue.webBase))
-  const claims = parseClaims(opts.claims, ctx.cwd)
   let worktree: WorktreePlan
   if (opts.worktree) {
     const req = {checkout: checkout.dir, worktreeRoot: ctx.config.worktreeRoot, owner: issue.owner, repo: issue.repo, number: issue.number, title: issue.title}
@@ -138,6 +142,9 @@ export async function planDispatch(ctx: DispatchContext, opts: DispatchOptions):
     const def = await defaultBranch(checkout.dir).catch(() => ({name: branch, startPoint: branch}))
     worktree = {path: checkout.dir, branch, defaultBranch: def.name, startPoint: def.startPoint, action: 'in-place', slot: 1}
   }
+  const repo = `${issue.owner}/${issue.repo}`
+  const claimRoots = opts.claims.length > 0 ? await repoRoots(checkout.dir, repo, worktree.path) : []
+  const claims = claimRoots.length > 0 ? resolveClaims(opts.claims, {cwd: ctx.cwd, repo, roots: claimRoots}) : []
   const promptKind = promptKindFor(opts.mode, opts.posture)
   const prompt = await renderPrompt(
     {
@@ -161,7 +168,9 @@ export async function planDispatch(ctx: DispatchContext, opts: DispatchOptions):
     worktree,
     cwd: worktree.path,
     branch: worktree.branch,
+    repo,
     claims,
+    claimRoots,
     cascadeDepth,
     claudeBin,
     args,
@@ -209,8 +218,11 @@ export function slotNote(ref: string, worktree: WorktreePlan, active: readonly S
   return `note: ${ref} already has an active worker (${holders.join(', ') || 'its worktree is busy'}); --force starts this one in its own worktree ${worktree.path} on ${worktree.branch}`
 }
 
-/** The policy checks against active workers (SPEC §7). Pure over the given records. */
-export function checkAgainstActive(active: readonly SidequestRecord[], ref: string, claims: readonly string[], maxActive: number, force: boolean): void {
+/**
+ * The policy checks against active workers (SPEC §7). Claims compare within
+ * their repository; `roots` place old absolute claims. Pure over the given records.
+ */
+export function checkAgainstActive(active: readonly SidequestRecord[], ref: string, claims: readonly ClaimTarget[], maxActive: number, force: boolean, roots: RootIndex = recordRoots(active)): void {
   if (!force) {
     const dup = active.find((r) => r.ref.toLowerCase() === ref.toLowerCase())
     if (dup) {
@@ -220,11 +232,11 @@ export function checkAgainstActive(active: readonly SidequestRecord[], ref: stri
       )
     }
     for (const claim of claims) {
-      const hits = findConflicts(active, claim)
+      const hits = findConflicts(active, claim, roots)
       if (hits.length > 0) {
         const h = hits[0]
         throw new PolicyError(
-          `Claim ${claim} overlaps ${h.claim} (${h.reason}), claimed by pid ${h.pid} working on ${h.ref}.`,
+          `Claim ${claim.rel ?? claim.abs}${claim.repo ? ` in ${claim.repo}` : ''} overlaps ${h.claim} (${h.reason}), claimed by pid ${h.pid} working on ${h.ref}.`,
           'Wait for that worker, narrow --claims, or use --force.',
         )
       }
@@ -278,6 +290,7 @@ export function baseRecord(ctx: DispatchContext, plan: DispatchPlan, log: string
     started_at: ctx.now().toISOString(),
     parent_session: plan.parentSession,
     paths_claimed: plan.claims,
+    repo: plan.repo,
     cwd: plan.cwd,
     branch: plan.branch,
     log_path: log,
@@ -302,7 +315,11 @@ export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPl
   const lapse = () => ctx.warn('warning: this machine is so busy that dispatch could not keep its registry lock fresh; another dispatch may have checked for duplicates at the same moment (dispatch sidequests list shows every worker)')
   return withLock(path.join(stateDir, 'locks', 'dispatch'), async () => {
     const active = await registry.active()
-    checkAgainstActive(active, plan.issue.ref, plan.claims, ctx.config.maxActive, force)
+    const main = plan.claimRoots[0]?.dir ?? plan.checkout.dir
+    const claims = plan.claims.map((rel) => ({repo: plan.repo, rel, abs: path.join(main, rel)}))
+    const roots = recordRoots(active)
+    for (const root of plan.claimRoots) roots.add(root)
+    checkAgainstActive(active, plan.issue.ref, claims, ctx.config.maxActive, force, roots)
     if (plan.worktree.action !== 'in-place') {
       const planned = plan.worktree
       plan.worktree = await ensureWorktree({

@@ -69,8 +69,9 @@ describe('dispatch headless / cascade (through the binary)', function () {
 
     const [record] = records(sb)
     const wt = path.join(sb.worktreeRoot, 'acme', 'api', 'issue-12-fix-the-login-bug')
-    expect(record).to.include({schema_version: 1, mode: 'headless', ref: 'acme/api#12', forge: 'github', title: 'Fix the login bug', cwd: wt, branch: 'dispatch/issue-12-fix-the-login-bug', cascade_depth: 0, parent_session: 'parent-session-1'})
-    expect(record.paths_claimed).to.deep.equal([path.join(sb.dir, 'src', 'auth'), path.join(sb.dir, 'docs')])
+    expect(record).to.include({schema_version: 2, repo: 'acme/api', mode: 'headless', ref: 'acme/api#12', forge: 'github', title: 'Fix the login bug', cwd: wt, branch: 'dispatch/issue-12-fix-the-login-bug', cascade_depth: 0, parent_session: 'parent-session-1'})
+    // Dispatched from outside the repository: claims are relative to its root.
+    expect(record.paths_claimed).to.deep.equal(['src/auth', 'docs'])
     expect(record.pid_start_time).to.be.a('string')
     expect(record.log_path).to.match(new RegExp(`^${sb.stateDir}/logs/acme/api/issue-12-\\d{8}-\\d{6}\\.log$`))
     for (const key of ['pid', 'url', 'started_at', 'claude_session_id']) expect(record).to.have.property(key)
@@ -241,7 +242,7 @@ describe('dispatch headless / cascade (through the binary)', function () {
     let holdEnv: NodeJS.ProcessEnv
     beforeEach(async () => {
       holdEnv = {...env, STANDIN_HOLD_FILE: path.join(sb.dir, 'release')}
-      const res = await runCli(['headless', 'acme/api#12', '--claims', path.join(sb.dir, 'src')], {env: holdEnv})
+      const res = await runCli(['headless', 'acme/api#12', '--claims', path.join(sb.workspace, 'acme', 'api', 'src')], {env: holdEnv})
       expect(res.code, res.stderr).to.equal(0)
     })
 
@@ -290,10 +291,10 @@ describe('dispatch headless / cascade (through the binary)', function () {
     })
 
     it('refuses overlapping claims naming the holder, and --force overrides it', async () => {
-      const res = await runCli(['headless', 'acme/api#13', '--claims', path.join(sb.dir, 'src', 'auth')], {env: holdEnv})
+      const res = await runCli(['headless', 'acme/api#13', '--claims', path.join(sb.workspace, 'acme', 'api', 'src', 'auth')], {env: holdEnv})
       expect(res.code).to.equal(3)
-      expect(res.stderr).to.match(/overlaps .*\/src \(ancestor\), claimed by pid \d+ working on acme\/api#12/)
-      const disjoint = await runCli(['headless', 'acme/api#13', '--claims', path.join(sb.dir, 'srcx')], {env: holdEnv})
+      expect(res.stderr).to.match(/Claim src\/auth in acme\/api overlaps src \(ancestor\), claimed by pid \d+ working on acme\/api#12/)
+      const disjoint = await runCli(['headless', 'acme/api#13', '--claims', path.join(sb.workspace, 'acme', 'api', 'srcx')], {env: holdEnv})
       expect(disjoint.code, disjoint.stderr).to.equal(0)
     })
 

@@ -46,7 +46,11 @@ describe("library API (import {Registry} from 'issue-dispatch')", () => {
       expect(active.map((r) => r.pid)).to.deep.equal([worker.pid])
       expect(isActive(active[0])).to.equal(true)
       const conflicts: Conflict[] = await registry.conflicts('src/app.ts', sb.dir)
-      expect(conflicts).to.deep.equal([{pid: worker.pid, ref: 'acme/api#1', claim: path.join(sb.dir, 'src'), path: path.join(sb.dir, 'src', 'app.ts'), reason: 'ancestor'}])
+      // An old absolute claim inside the worker's own directory is a claim on its repository.
+      expect(conflicts).to.deep.equal([{pid: worker.pid, ref: 'acme/api#1', repo: 'acme/api', claim: 'src', path: 'src/app.ts', reason: 'ancestor'}])
+      // A new-style record: repository-relative claims.
+      writeFileSync(path.join(dir, `${worker.pid}.json`), JSON.stringify({...record, schema_version: 2, repo: 'acme/api', paths_claimed: ['docs']}))
+      expect(await registry.conflicts(path.join(sb.dir, 'docs', 'a.md'))).to.deep.equal([{pid: worker.pid, ref: 'acme/api#1', repo: 'acme/api', claim: 'docs', path: 'docs/a.md', reason: 'ancestor'}])
       expect(await registry.conflicts('/elsewhere')).to.deep.equal([])
     } finally {
       worker.kill('SIGKILL')

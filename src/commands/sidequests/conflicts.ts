@@ -9,10 +9,10 @@ import {inertLine} from '../../lib/terminal.js'
 export default class SidequestsConflicts extends BaseCommand {
   static override summary = 'Show active workers whose claimed paths overlap the given paths.'
   static override description =
-    'Exit 0: no overlap; 1: at least one; 2: trouble (bad config, unreadable registry). Paths are compared after resolving relative parts and symlinks. Reasons: exact, ancestor (a claim contains the path), descendant (the path contains a claim).'
+    'Exit 0: no overlap; 1: at least one; 2: trouble (bad config, unreadable registry). Claims belong to a repository: a path in its checkout or any of its worktrees compares against the claims of that repository only, after resolving relative parts and symlinks. From a directory in no git repository, a relative path is checked against every repository\'s claims. Reasons: exact, ancestor (a claim contains the path), descendant (the path contains a claim).'
   static override examples = ['<%= config.bin %> sidequests conflicts src/auth', '<%= config.bin %> sidequests conflicts src/api.ts docs/ --json']
   static override args = {
-    path: Args.string({description: 'Paths you are about to edit (relative to the current directory).', required: true}),
+    path: Args.string({description: 'Paths you are about to edit (relative to the current directory, in the checkout or any worktree).', required: true}),
   }
   static override strict = false
 
