@@ -14,3 +14,5 @@ export {RootIndex, claimOverlap, canonicalPath, relativeOverlap} from './lib/cla
 export {parseIssueRef, formatRef} from './lib/issue-ref.js'
 export type {IssueRef, ForgeKind} from './lib/issue-ref.js'
 export type {StatusEntry} from './lib/status.js'
+export type {StopOutcome, StoppedWorker} from './lib/stop.js'
+export type {RetryWarning} from './lib/worker/stream.js'

@@ -4,7 +4,7 @@ import {writeAudit, secretValues} from '../lib/audit.js'
 import {loadConfig, type Config} from '../lib/config.js'
 import type {DispatchContext} from '../lib/dispatch.js'
 import {createContext} from '../lib/context.js'
-import {DispatchError, EXIT, FailureError, UsageError, isDispatchError, toJsonError} from '../lib/errors.js'
+import {DispatchError, EXIT, FailureError, InterruptedError, UsageError, isDispatchError, toJsonError} from '../lib/errors.js'
 import {inertText} from '../lib/terminal.js'
 
 /**
@@ -67,7 +67,11 @@ export abstract class BaseCommand extends Command {
 
   protected override async finally(err: Error | undefined): Promise<void> {
     if (!err) await this.audit(EXIT.ok, 'ok')
-    return super.finally(err)
+    await super.finally(err)
+    // NOTE: an interrupted dispatch may still have work in flight (a forge request, a git
+    // child, the health wait); it has said what it must, so go now. Exiting also runs
+    // proper-lockfile's exit hook, which removes a registry lock still held.
+    if (err instanceof InterruptedError) process.exit(err.exitCode)
   }
 
   private async audit(exitCode: number, outcome: string): Promise<void> {

@@ -1,7 +1,8 @@
 import {Args} from '@oclif/core'
 
 import {runHeadless, planDispatch, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../lib/dispatch.js'
-import {UsageError} from '../lib/errors.js'
+import {InterruptedError, UsageError} from '../lib/errors.js'
+import {StartGuard} from '../lib/interrupt.js'
 import type {DispatchMode} from '../lib/policy.js'
 import type {SidequestRecord} from '../lib/registry.js'
 import {shellJoin, shellQuote} from '../lib/shell.js'
@@ -119,14 +120,23 @@ export function dispatchOptions(
   }
 }
 
-export type HeadlessOutput = DryRunResult | (SidequestRecord & {health: HeadlessResult['health']; worktree_slot: number})
+export type HeadlessOutput = DryRunResult | (SidequestRecord & {health: HeadlessResult['health']; warnings: HeadlessResult['warnings']; worktree_slot: number})
 
 /** headless and cascade share everything but the mode. */
 export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'cascade', args: {ref: string}, flags: Record<string, unknown>, raw: {argv: string[]; positional: string[]}): Promise<HeadlessOutput> {
   const opts = dispatchOptions(mode, args.ref, flags, raw.argv, raw.positional)
+  // Ctrl-C and SIGTERM become an InterruptedError that says what was (not) started.
+  const guard = new StartGuard()
+  return guard.race(() => dispatchHeadless(cmd, mode, opts, flags, guard)).catch((error: unknown) => {
+    if (error instanceof InterruptedError && error.pid) cmd.auditPid = error.pid
+    throw error
+  })
+}
+
+async function dispatchHeadless(cmd: BaseCommand, mode: 'headless' | 'cascade', opts: DispatchOptions, flags: Record<string, unknown>, guard: StartGuard): Promise<HeadlessOutput> {
   const ctx = await cmd.context(flags.config as string | undefined)
   cmd.audited = !opts.dryRun
-  cmd.auditRef = args.ref.trim()
+  cmd.auditRef = opts.ref.trim()
   const plan = await planDispatch(ctx, opts)
   cmd.auditRef = plan.issue.ref
   if (opts.dryRun) {
@@ -134,10 +144,12 @@ export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'c
     if (!flags.json) process.stdout.write(renderDryRun(result) + '\n')
     return result
   }
-  const {record, health} = await runHeadless(ctx, plan, opts.force)
+  const {record, health, warnings} = await runHeadless(ctx, plan, opts.force, guard)
   cmd.auditPid = record.pid
+  // Warnings go to stderr with or without --json; the JSON carries them too.
+  for (const w of warnings) cmd.warnLine(`warning: ${w.message}`)
   if (!flags.json) {
-    const how = health === 'replied' ? 'the model replied' : health === 'finished' ? 'it already finished successfully' : `alive and error-free after ${ctx.config.healthWindowMs} ms`
+    const how = health === 'replied' ? 'the model replied' : health === 'finished' ? 'it already finished successfully' : warnings.length > 0 ? `alive after ${ctx.config.healthWindowMs} ms, claude still retrying the API` : `alive and error-free after ${ctx.config.healthWindowMs} ms`
     process.stderr.write(`✓ Started ${mode} worker for ${inertLine(record.ref)} (${how})\n`)
     process.stdout.write(
       [
@@ -150,5 +162,5 @@ export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'c
       ].join('\n') + '\n',
     )
   }
-  return {...record, health, worktree_slot: plan.worktree.slot}
+  return {...record, health, warnings, worktree_slot: plan.worktree.slot}
 }

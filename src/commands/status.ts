@@ -12,13 +12,13 @@ export type StatusResult = StatusEntry[] | StatusEntry
 /** Running and clean exits read green, failures red, a worker that vanished without an end yellow. */
 function stateColour(e: StatusEntry): 'green' | 'yellow' | 'red' {
   if (e.state === 'running' || (e.state === 'exited' && e.exit_code === 0)) return 'green'
-  return e.state === 'unknown' ? 'yellow' : 'red'
+  return e.state === 'unknown' || e.state === 'stopped' ? 'yellow' : 'red'
 }
 
 export default class Status extends BaseCommand {
   static override summary = 'Show workers, or one worker in detail with its recent activity.'
   static override description =
-    'Bare: one line per worker that is running or started within --since, newest first. With a ref (newest dispatch of that issue) or --pid: its state (RUNNING, EXITED n, CRASHED, UNKNOWN), times, cost and turns, paths, and the last --tail events of its log rendered for people. --follow streams new events until the worker exits.'
+    'Bare: one line per worker that is running or started within --since, newest first. With a ref (newest dispatch of that issue) or --pid: its state (RUNNING, EXITED n, STOPPED by dispatch stop, KILLED (signal), CRASHED, UNKNOWN), times, cost and turns, paths, and the last --tail events of its log rendered for people. --follow streams new events until the worker exits.'
   static override examples = [
     '<%= config.bin %> status',
     '<%= config.bin %> status --all --json',

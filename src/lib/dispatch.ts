@@ -1,3 +1,4 @@
+import {rmSync} from 'node:fs'
 import {mkdir, open} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -10,6 +11,7 @@ import {resolveIssue, type Forges, type ResolvedIssue} from './forges/index.js'
 import {gitQuery} from './git.js'
 import {parseIssueRef, type IssueRef} from './issue-ref.js'
 import {faultPoint} from './faults.js'
+import type {StartGuard} from './interrupt.js'
 import {withLock} from './lock.js'
 import {logPath} from './naming.js'
 import {notify} from './notify.js'
@@ -21,6 +23,7 @@ import {ensureStateDir} from './state.js'
 import {findCheckout, type Checkout} from './workspace.js'
 import {decideWorktree, defaultBranch, ensureWorktree, fetchOrigin, planWorktree, readBranchFacts, type BranchFacts, type WorktreePlan} from './worktree.js'
 import {launchWorker, type HealthVerdict} from './worker/spawn.js'
+import type {RetryWarning} from './worker/stream.js'
 import {launchSurface, type ConcreteSurface, type SurfaceResult} from './interactive/surfaces.js'
 import {shellQuote as q} from './shell.js'
 
@@ -354,16 +357,19 @@ async function quietReap(ctx: DispatchContext, plan: DispatchPlan): Promise<void
 export interface HeadlessResult {
   record: SidequestRecord
   health: HealthVerdict
+  warnings: RetryWarning[]
 }
 
 /** Create the log file exclusively, 0600; a clash (same second) gets a suffix. */
-async function createLog(stateDir: string, plan: DispatchPlan, started: Date): Promise<string> {
+async function createLog(stateDir: string, plan: DispatchPlan, started: Date, guard?: StartGuard): Promise<string> {
   const base = logPath(stateDir, plan.issue.owner, plan.issue.repo, plan.issue.number, started)
   await mkdir(path.dirname(base), {recursive: true, mode: 0o700})
   for (let i = 0; i < 100; i++) {
     const file = i === 0 ? base : base.replace(/\.log$/, `-${i}.log`)
     try {
       const handle = await open(file, 'wx', 0o600)
+      // An interrupted dispatch leaves no log of a worker that never ran.
+      guard?.undo(() => rmSync(file, {force: true}))
       await handle.close()
       return file
     } catch (error) {
@@ -376,10 +382,10 @@ async function createLog(stateDir: string, plan: DispatchPlan, started: Date): P
 }
 
 /** `dispatch headless` / `dispatch cascade`: everything up to a healthy, detached worker. */
-export async function runHeadless(ctx: DispatchContext, plan: DispatchPlan, force: boolean): Promise<HeadlessResult> {
+export async function runHeadless(ctx: DispatchContext, plan: DispatchPlan, force: boolean, guard?: StartGuard): Promise<HeadlessResult> {
   const launched = await prepareWorkspace(ctx, plan, force, async (p) => {
     const started = ctx.now()
-    const log = await createLog(ctx.config.stateDir, p, started)
+    const log = await createLog(ctx.config.stateDir, p, started, guard)
     return launchWorker({
       claudeBin: p.claudeBin,
       args: p.args,
@@ -389,7 +395,7 @@ export async function runHeadless(ctx: DispatchContext, plan: DispatchPlan, forc
       stateDir: ctx.config.stateDir,
       record: baseRecord(ctx, p, log),
       notify: ctx.config.notify,
-    })
+    }, guard)
   })
   await faultPoint('after-record', ctx.config.stateDir)
   const result = await launched.waitHealthy(ctx.config.healthWindowMs)

@@ -3,8 +3,9 @@
  * machine-readable `code`, and a `suggestion` telling the user what to do next.
  * Mapping an error to an exit code happens here and nowhere else.
  */
+import {constants as osConstants} from 'node:os'
 
-export type ErrorCode = 'failure' | 'usage' | 'refused' | 'not_found'
+export type ErrorCode = 'failure' | 'usage' | 'refused' | 'not_found' | 'interrupted'
 
 export const EXIT = {
   ok: 0,
@@ -53,6 +54,24 @@ export class PolicyError extends DispatchError {
 export class NotFoundError extends DispatchError {
   readonly exitCode = EXIT.notFound
   readonly code = 'not_found' as const
+}
+
+/**
+ * The dispatch itself was interrupted (Ctrl-C, SIGTERM): exit 128 + the
+ * signal's number, as a shell reports a process that died of it (130, 143).
+ */
+export class InterruptedError extends DispatchError {
+  readonly exitCode: number
+  readonly code = 'interrupted' as const
+  constructor(
+    message: string,
+    readonly signal: NodeJS.Signals,
+    /** The worker that keeps running, when it had started. */
+    readonly pid?: number,
+  ) {
+    super(message)
+    this.exitCode = 128 + (osConstants.signals[signal] ?? 0)
+  }
 }
 
 export function isDispatchError(err: unknown): err is DispatchError {

@@ -6,6 +6,8 @@ interface ProcStat {
   state: string
   /** Field 22: start time in clock ticks since boot. */
   startTime: string
+  /** Field 5: process group id. */
+  pgrp: number
 }
 
 // A stat line is a few hundred bytes (the command name in it is at most 15).
@@ -27,7 +29,7 @@ function readProcStat(pid: number): ProcStat | undefined {
   }
   // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return {state: fields[0], startTime: fields[19]}
+  return {state: fields[0], startTime: fields[19], pgrp: Number(fields[2])}
 }
 
 /** As readProcStat, but a zombie (exited, not yet reaped) counts as gone. */
@@ -95,4 +97,16 @@ export function livePidFilter(): (pid: number) => boolean {
     }
   }
   return pidExists
+}
+
+/** The process group a live process belongs to; undefined when it is gone or unknown. */
+export function processGroupOf(pid: number): number | undefined {
+  if (!isPid(pid)) return undefined
+  if (process.platform === 'linux') return liveProcStat(pid)?.pgrp
+  try {
+    const out = execFileSync('ps', ['-o', 'pgid=', '-p', String(pid)], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
+    return out ? Number(out) : undefined
+  } catch {
+    return undefined
+  }
 }

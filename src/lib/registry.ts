@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import {RootIndex, canonicalDir, claimOverlap, locateTargets, relativeOverlap, repoOfRef, sameRepo, type ClaimTarget, type ConflictReason, type RepoRoot} from './claims.js'
 import type {ForgeKind} from './issue-ref.js'
+import {withLock} from './lock.js'
 import {isSameProcessAlive, livePidFilter} from './proc.js'
 
 /**
@@ -57,6 +58,12 @@ export interface SidequestRecord {
   exit_code?: number | null
   cost_usd?: number | null
   num_turns?: number | null
+  /** The signal that ended the worker (HUP, INT, KILL, TERM), from the OS or a 128+n exit code. */
+  exit_signal?: string | null
+  /** Set by `dispatch stop`. */
+  stopped?: boolean
+  /** Interactive sessions in tmux: where the session runs, so `dispatch stop` can close it. */
+  tmux?: {socket: string; pane: string} | null
   /** Set when dispatch judged the start a failure and stopped the worker. */
   crashed?: boolean
   /** Why it crashed, in a sentence. */
@@ -76,7 +83,7 @@ export interface Conflict {
   reason: ConflictReason
 }
 
-export type WorkerState = 'running' | 'exited' | 'crashed' | 'unknown'
+export type WorkerState = 'running' | 'exited' | 'stopped' | 'killed' | 'crashed' | 'unknown'
 
 export interface RegistryOptions {
   stateDir: string
@@ -122,10 +129,15 @@ export function isActive(record: SidequestRecord): boolean {
   return isSameProcessAlive(record.pid, record.pid_start_time)
 }
 
-/** RUNNING / EXITED n / CRASHED / UNKNOWN (pid gone without an end written, e.g. the supervisor was killed). */
+/**
+ * running / exited / stopped (by `dispatch stop`) / killed (ended by a signal
+ * someone else sent) / crashed / unknown (pid gone without an end written,
+ * e.g. the supervisor was killed).
+ */
 export function workerState(record: SidequestRecord, alive = isActive(record)): WorkerState {
   if (record.crashed) return 'crashed'
-  if (record.ended_at) return 'exited'
+  if (record.stopped && (record.ended_at || !alive)) return 'stopped'
+  if (record.ended_at) return record.exit_signal ? 'killed' : 'exited'
   return alive ? 'running' : 'unknown'
 }
 
@@ -338,13 +350,19 @@ export class Registry {
     await rename(tmp, file)
   }
 
-  /** Merge fields into an existing record, atomically. Returns the new record, or undefined when it is gone. */
+  /**
+   * Merge fields into an existing record, atomically. Returns the new record, or undefined when it is gone.
+   * NOTE: the supervisor (end of run) and `dispatch stop` (stopped) may update one record at the
+   * same moment; the read-modify-write runs under a per-record lock so neither loses the other's fields.
+   */
   async update(pid: number, patch: Partial<SidequestRecord>): Promise<SidequestRecord | undefined> {
-    const current = await this.get(pid)
-    if (!current) return undefined
-    const next = {...current, ...patch}
-    await this.write(next)
-    return next
+    return withLock(path.join(path.dirname(this.dir), 'locks', `record-${pid}`), async () => {
+      const current = await this.get(pid)
+      if (!current) return undefined
+      const next = {...current, ...patch}
+      await this.write(next)
+      return next
+    })
   }
 
   async remove(pid: number): Promise<void> {

@@ -43,12 +43,16 @@ export function selectByPid(records: readonly StatusEntry[], pid: number): Statu
   return found
 }
 
-export function stateLabel(e: Pick<StatusEntry, 'state' | 'exit_code'>): string {
+export function stateLabel(e: Pick<StatusEntry, 'state' | 'exit_code' | 'exit_signal'>): string {
   switch (e.state) {
     case 'running':
       return 'RUNNING'
     case 'exited':
       return `EXITED ${e.exit_code ?? '?'}`
+    case 'stopped':
+      return 'STOPPED'
+    case 'killed':
+      return `KILLED (${e.exit_signal ?? '?'})`
     case 'crashed':
       return 'CRASHED'
     default:

@@ -1,7 +1,7 @@
 import {execFileSync, spawn} from 'node:child_process'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
@@ -156,17 +156,17 @@ export function runCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: stri
 }
 
 /** Start the real binary and watch its output while it runs. */
-export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string}): {stdout(): string; done: Promise<CliResult>} {
+export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string}): {pid: number; stdout(): string; stderr(): string; done: Promise<CliResult & {signal: NodeJS.Signals | null}>} {
   const child = spawn(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env: opts.env, stdio: ['ignore', 'pipe', 'pipe']})
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => (stdout += d))
   child.stderr.on('data', (d) => (stderr += d))
-  const done = new Promise<CliResult>((resolve, reject) => {
+  const done = new Promise<CliResult & {signal: NodeJS.Signals | null}>((resolve, reject) => {
     child.on('error', reject)
-    child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
+    child.on('close', (code, signal) => resolve({code: code ?? -1, signal, stdout, stderr}))
   })
-  return {stdout: () => stdout, done}
+  return {pid: child.pid!, stdout: () => stdout, stderr: () => stderr, done}
 }
 
 /** Wait for a condition with a deadline; never a bare sleep. */
@@ -251,4 +251,25 @@ export async function startModelStub(): Promise<{env: NodeJS.ProcessEnv; close()
     env: {ANTHROPIC_BASE_URL: `http://127.0.0.1:${port}`, ANTHROPIC_API_KEY: 'sk-ant-STUBKEY0123456789'},
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
+}
+
+/** Processes (other than this one) whose working directory is inside `dir`: what a test left running there. Linux. */
+export function processesIn(dir: string): number[] {
+  const out: number[] = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
+    try {
+      const cwd = readlinkSync(`/proc/${name}/cwd`)
+      if (cwd === dir || cwd.startsWith(dir + path.sep)) out.push(Number(name))
+    } catch {}
+  }
+  return out
+}
+
+/** Every file under a directory, relative, recursively ([] when it does not exist). */
+export function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return []
+  return (readdirSync(dir, {recursive: true, withFileTypes: true}) as import('node:fs').Dirent[])
+    .filter((d) => !d.isDirectory())
+    .map((d) => path.relative(dir, path.join(d.parentPath ?? (d as {path?: string}).path ?? dir, d.name)))
 }

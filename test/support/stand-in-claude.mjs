@@ -4,13 +4,20 @@
 // stream-json events the real CLI prints with `-p --output-format stream-json --verbose`.
 //
 //   STANDIN_RECORD_DIR  write <pid>.json with {argv, cwd, env} there
-//   STANDIN_MODE        ok (default) | crash | synthetic400 | retry401 | silent | error-result
+//   STANDIN_MODE        ok (default) | crash | synthetic400 | retry401 | retry | silent | error-result
+//   STANDIN_RETRY_STATUS  retry: the HTTP status of each api_retry, or "none" for an
+//                       unreachable API (status null, as Claude Code 2.1.328 reports a refused connection)
+//   STANDIN_RETRIES     retry: how many api_retry events before going on as ok (default: forever)
+//   STANDIN_IGNORE      comma-separated signals to ignore (SIGINT,SIGTERM); otherwise, like
+//                       Claude Code 2.1.328 in -p mode, SIGINT writes an error result and exits 0,
+//                       SIGTERM exits 143
 //   STANDIN_HOLD_FILE   after replying, stay alive until this file exists
 //   STANDIN_EXIT        exit code at the end (default 0)
+//   STANDIN_CHILD       1: start a long-running "tool" process (argv has stand-in-tool) in its process group
 //   STANDIN_COMMIT      1: write a file and commit it on the current branch
 //   STANDIN_REPLY_DELAY_MS  wait this long before the first model reply
 //   STANDIN_TIMES_FILE  append "<pid> reply <epoch ms>" when the first reply goes out (npm run bench)
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 import {appendFileSync, existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
@@ -51,6 +58,30 @@ if (!headless) {
   process.exit(Number(env.STANDIN_EXIT || 0))
 }
 
+const ignored = new Set((env.STANDIN_IGNORE || '').split(',').map((s) => s.trim()).filter(Boolean))
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (ignored.has(signal)) {
+      emit({type: 'system', subtype: 'stand_in_ignored_signal', signal})
+      return
+    }
+    if (signal === 'SIGINT') {
+      emit({type: 'result', subtype: 'error_during_execution', is_error: true, duration_ms: 10, num_turns: 1, session_id: sessionId, total_cost_usd: 0})
+      process.exit(0)
+    }
+    process.exit(143)
+  })
+}
+
+/** Claude Code 2.1.328's category for a failed request (its p6t function). */
+function retryCategory(status) {
+  if (status === 529) return 'overloaded'
+  if (status === 429) return 'rate_limit'
+  if (status === 401 || status === 403) return 'authentication_failed'
+  if (status !== null && status >= 408) return 'server_error'
+  return 'unknown'
+}
+
 const model = 'claude-stand-in-1'
 emit({type: 'system', subtype: 'init', cwd: process.cwd(), session_id: sessionId, tools: ['Bash', 'Read', 'Edit'], model, permissionMode: 'default', apiKeySource: 'none'})
 
@@ -63,10 +94,14 @@ if (mode === 'synthetic400') {
   emit({type: 'result', subtype: 'success', is_error: true, duration_ms: 12, num_turns: 1, result: 'API Error: 400 bad request', session_id: sessionId, total_cost_usd: 0})
   process.exit(1)
 }
-if (mode === 'retry401') {
-  for (let attempt = 1; ; attempt++) {
-    emit({type: 'system', subtype: 'api_retry', attempt, max_retries: 10, retry_delay_ms: 200 * attempt, error_status: 401, error: 'authentication_failed', session_id: sessionId})
-    await sleep(200)
+if (mode === 'retry401' || mode === 'retry') {
+  // The shape Claude Code 2.1.328 prints (checked against the real binary).
+  const raw = mode === 'retry401' ? '401' : env.STANDIN_RETRY_STATUS || 'none'
+  const status = raw === 'none' ? null : Number(raw)
+  const limit = env.STANDIN_RETRIES ? Number(env.STANDIN_RETRIES) : Infinity
+  for (let attempt = 1; attempt <= limit; attempt++) {
+    emit({type: 'system', subtype: 'api_retry', attempt, max_retries: 10, retry_delay_ms: 100 * attempt, error_status: status, error: retryCategory(status), session_id: sessionId, uuid: randomUUID()})
+    await sleep(100)
   }
 }
 if (mode === 'silent') {
@@ -80,6 +115,10 @@ emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', t
 if (env.STANDIN_TIMES_FILE) appendFileSync(env.STANDIN_TIMES_FILE, `${process.pid} reply ${Date.now()}\n`)
 emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', type: 'message', content: [{type: 'tool_use', id: 'toolu_1', name: 'Bash', input: {command: 'git status --short'}}]}, session_id: sessionId})
 emit({type: 'user', message: {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_1', content: '', is_error: false}]}, session_id: sessionId})
+
+if (env.STANDIN_CHILD === '1') {
+  spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)', 'stand-in-tool'], {stdio: 'ignore'})
+}
 
 if (env.STANDIN_COMMIT === '1') {
   const branch = execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], {encoding: 'utf8'}).trim()

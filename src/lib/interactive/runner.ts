@@ -17,6 +17,10 @@ try {
   process.stderr.write(`dispatch: cannot read the session spec ${file}: ${(error as Error).message}\n`)
   process.exit(1)
 }
+// In a tmux pane, remember which one: `dispatch stop` closes it. (Only here: the foreground
+// surface runs in the operator's own pane, which is not dispatch's to close.)
+const {TMUX, TMUX_PANE} = process.env
+if (TMUX && TMUX_PANE) spec.record = {...spec.record, tmux: {socket: TMUX.split(',')[0], pane: TMUX_PANE}}
 runSession(spec).then(
   (code) => process.exit(code),
   (error: Error) => {

@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process'
 
 import {processStartTime} from '../proc.js'
 import {Registry, type SidequestRecord} from '../registry.js'
+import {exitCodeOf, exitSignalOf} from '../worker/exit.js'
 
 /** What a terminal needs to run one interactive Claude session and keep its record. */
 export interface SessionSpec {
@@ -47,9 +48,9 @@ export function runSession(spec: SessionSpec, onStarted?: (record: SidequestReco
     })
     child.once('exit', async (code, signal) => {
       cleanup()
-      const exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15)
+      const exitCode = exitCodeOf(code, signal)
       await written.catch(() => {})
-      await registry.update(child.pid!, {ended_at: new Date().toISOString(), exit_code: exitCode}).catch(() => {})
+      await registry.update(child.pid!, {ended_at: new Date().toISOString(), exit_code: exitCode, exit_signal: exitSignalOf(code, signal)}).catch(() => {})
       resolve(exitCode)
     })
   })

@@ -7,7 +7,8 @@ import {FailureError} from '../errors.js'
 import {faultPoint} from '../faults.js'
 import {Registry, type SidequestRecord} from '../registry.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
-import {healthSignal, parseLine, renderTail} from './stream.js'
+import type {StartGuard} from '../interrupt.js'
+import {healthSignal, parseLine, renderTail, type RetryWarning} from './stream.js'
 
 export type HealthVerdict = 'replied' | 'window' | 'finished'
 
@@ -15,6 +16,8 @@ export interface StartedWorker {
   record: SidequestRecord
   /** replied: a real model reply; window: alive and error-free when the window closed; finished: done and successful already. */
   health: HealthVerdict
+  /** Retries claude sits out on its own (429, 5xx) seen during the health window. */
+  warnings: RetryWarning[]
 }
 
 /** A worker that failed at start: the record is marked crashed and the tail shows why. */
@@ -84,7 +87,7 @@ export interface LaunchedWorker {
  * Launch a supervised, detached worker and return once its record is written
  * (so callers can drop their registry lock before the health wait).
  */
-export async function launchWorker(spec: WorkerSpec): Promise<LaunchedWorker> {
+export async function launchWorker(spec: WorkerSpec, guard?: StartGuard): Promise<LaunchedWorker> {
   const entry = supervisorEntry()
   const registry = new Registry({stateDir: spec.stateDir})
   // NOTE: detached puts the supervisor in its own session: closing the terminal
@@ -101,10 +104,16 @@ export async function launchWorker(spec: WorkerSpec): Promise<LaunchedWorker> {
     if (child.connected) child.disconnect()
     child.unref()
   }
+  // Interrupted before the spec goes out: this supervisor never starts anything.
+  const forget = guard?.undo(() => child.kill('SIGKILL'))
   await faultPoint('after-spawn', spec.stateDir)
+  forget?.()
+  guard?.hold()
   child.send({type: 'start', spec} satisfies SupervisorMessage)
 
   const first = await nextMessage(child, ['started', 'spawn-error'], 20_000)
+  if (first !== 'gone' && first !== 'timeout' && first.type === 'started') guard?.started(first.record)
+  else guard?.notStarted()
   if (first === 'gone' || first === 'timeout' || first.type !== 'started') {
     release()
     const why = first === 'gone' ? 'the supervisor died' : first === 'timeout' ? 'the supervisor did not answer' : (first as {message: string}).message
@@ -121,8 +130,10 @@ export async function launchWorker(spec: WorkerSpec): Promise<LaunchedWorker> {
 /**
  * Wait until the worker is known healthy (SPEC §7): a real model reply, or
  * alive and error-free when the health window closes. A worker that exits
- * inside the window, reports an error result, or keeps retrying a 4xx is
- * stopped, marked crashed, and reported with its log tail.
+ * inside the window, reports an error result, or retries anything but a 429
+ * or a 5xx (a bad key, an unreachable API: no status at all) is stopped,
+ * marked crashed, and reported with its log tail. 429/5xx retries are
+ * returned as warnings: claude waits those out by itself.
  */
 async function judgeHealth(
   spec: WorkerSpec,
@@ -140,6 +151,8 @@ async function judgeHealth(
   let verdict: HealthVerdict | undefined
   let failure: string | undefined
   let sawSuccess = false
+  // One warning per status, with the latest attempt.
+  const warnings = new Map<number, RetryWarning>()
   for (;;) {
     const chunk = await readFrom(spec.logPath, offset)
     offset = chunk.offset
@@ -149,6 +162,7 @@ async function judgeHealth(
       const ev = parseLine(line)
       const signal = ev ? healthSignal(ev) : undefined
       if (signal?.kind === 'failed') failure ??= signal.reason
+      else if (signal?.kind === 'retrying') warnings.set(signal.warning.status, signal.warning)
       else if (signal?.kind === 'healthy') {
         if (ev?.type === 'result') sawSuccess = true
         else verdict ??= 'replied'
@@ -164,11 +178,12 @@ async function judgeHealth(
         const ev = parseLine(line)
         const signal = ev ? healthSignal(ev) : undefined
         if (signal?.kind === 'failed') failure ??= signal.reason
+        else if (signal?.kind === 'retrying') warnings.set(signal.warning.status, signal.warning)
         else if (signal?.kind === 'healthy' && ev?.type === 'result') sawSuccess = true
       }
       if (!failure && exited.exitCode === 0 && sawSuccess) {
         release()
-        return {record: exited.record ?? record, health: 'finished'}
+        return {record: exited.record ?? record, health: 'finished', warnings: [...warnings.values()]}
       }
       failure ??= `the worker exited with code ${exited.exitCode} during start-up`
       record = (await registry.update(record.pid, {crashed: true, error: failure})) ?? record
@@ -193,5 +208,5 @@ async function judgeHealth(
     throw new WorkerStartError(`The worker for ${record.ref} failed to start: ${failure}.`, await tailOf(spec.logPath), record)
   }
   release()
-  return {record, health: verdict!}
+  return {record, health: verdict!, warnings: [...warnings.values()]}
 }

@@ -18,7 +18,19 @@ export function parseLine(line: string): StreamEvent | undefined {
   }
 }
 
-export type HealthSignal = {kind: 'healthy'} | {kind: 'failed'; reason: string} | undefined
+/** A retry claude will sit out on its own (rate limit, server trouble): worth a warning, not a failure. */
+export interface RetryWarning {
+  type: 'api_retry'
+  /** HTTP status of the failed request. */
+  status: number
+  /** Claude Code's category: rate_limit, overloaded, server_error. */
+  error: string | null
+  /** Attempts seen so far during start-up. */
+  attempts: number
+  message: string
+}
+
+export type HealthSignal = {kind: 'healthy'} | {kind: 'failed'; reason: string} | {kind: 'retrying'; warning: RetryWarning} | undefined
 
 function message(ev: StreamEvent): {model?: unknown; content?: unknown} {
   return (ev.message && typeof ev.message === 'object' ? ev.message : {}) as {model?: unknown; content?: unknown}
@@ -37,8 +49,9 @@ function assistantText(ev: StreamEvent): string {
  * What one event says about a starting worker (SPEC §7).
  * NOTE: `system/init` arrives before any API call and proves nothing. On a
  * bad request Claude Code prints a synthetic assistant message (model
- * `<synthetic>`) and a `result` with `is_error`; on a bad key it retries for
- * minutes with `system/api_retry` events instead of exiting.
+ * `<synthetic>`) and a `result` with `is_error`; on a bad key or an
+ * unreachable API it retries for minutes with `system/api_retry` events
+ * instead of exiting. Only 429 and 5xx retries are worth waiting out.
  */
 export function healthSignal(ev: StreamEvent): HealthSignal {
   if (ev.type === 'assistant') {
@@ -54,10 +67,19 @@ export function healthSignal(ev: StreamEvent): HealthSignal {
     return {kind: 'healthy'}
   }
   if (ev.type === 'system' && ev.subtype === 'api_retry') {
-    const status = Number(ev.error_status ?? (ev.error as {status?: unknown})?.status)
-    if (status >= 400 && status < 500 && status !== 429) {
-      return {kind: 'failed', reason: `the model API answered ${status}${typeof ev.error === 'string' ? ` (${ev.error})` : ''}; claude would keep retrying`}
+    // Claude Code 2.1.328: {attempt, max_retries, retry_delay_ms, error_status: number | null, error: category}.
+    // A refused connection or a failed DNS lookup has no status (null) and category "unknown".
+    const status = typeof ev.error_status === 'number' ? ev.error_status : null
+    const category = typeof ev.error === 'string' && ev.error ? ev.error : null
+    if (status !== null && (status === 429 || (status >= 500 && status < 600))) {
+      const attempt = typeof ev.attempt === 'number' ? ev.attempt : 1
+      return {
+        kind: 'retrying',
+        warning: {type: 'api_retry', status, error: category, attempts: attempt, message: `the model API answered ${status}${category ? ` (${category})` : ''} during start-up; claude is retrying (attempt ${attempt}${typeof ev.max_retries === 'number' ? ` of ${ev.max_retries}` : ''})`},
+      }
     }
+    if (status === null) return {kind: 'failed', reason: `the model API could not be reached (no HTTP status${category ? `, error "${category}"` : ''}: connection refused, DNS failure or similar); claude would keep retrying`}
+    return {kind: 'failed', reason: `the model API answered ${status}${category ? ` (${category})` : ''}; claude would keep retrying`}
   }
   return undefined
 }
@@ -147,7 +169,7 @@ export function renderLine(line: string, width = 120): string[] {
   switch (ev.type) {
     case 'system': {
       if (ev.subtype === 'init') return [cut(`• session started${typeof ev.model === 'string' ? ` (${ev.model})` : ''}${typeof ev.session_id === 'string' ? ` ${ev.session_id}` : ''}`)]
-      if (ev.subtype === 'api_retry') return [cut(`! API error ${String(ev.error_status ?? '?')}, retrying (attempt ${String(ev.attempt ?? '?')})`)]
+      if (ev.subtype === 'api_retry') return [cut(`! API error ${typeof ev.error_status === 'number' ? ev.error_status : typeof ev.error === 'string' ? `(no status, ${ev.error})` : '?'}, retrying (attempt ${String(ev.attempt ?? '?')})`)]
       return []
     }
     case 'assistant': {

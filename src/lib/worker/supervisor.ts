@@ -12,6 +12,7 @@ import {notify} from '../notify.js'
 import {processStartTime} from '../proc.js'
 import {Registry} from '../registry.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
+import {exitCodeOf, exitSignalOf} from './exit.js'
 import {summarise} from './stream.js'
 
 function send(message: SupervisorMessage): void {
@@ -24,12 +25,6 @@ function send(message: SupervisorMessage): void {
   }
 }
 
-function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code
-  const signals: Record<string, number> = {SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15}
-  return 128 + (signal ? (signals[signal] ?? 0) : 0)
-}
-
 async function run(spec: WorkerSpec): Promise<void> {
   const registry = new Registry({stateDir: spec.stateDir})
   let logFd: number
@@ -39,7 +34,9 @@ async function run(spec: WorkerSpec): Promise<void> {
     send({type: 'spawn-error', message: `could not open the log ${spec.logPath}: ${(error as Error).message}`})
     process.exit(1)
   }
-  const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['ignore', logFd, logFd]})
+  // NOTE: detached makes claude the leader of its own process group, so `dispatch stop`
+  // can kill it with every tool process it started, and never this supervisor.
+  const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['ignore', logFd, logFd], detached: true})
   closeSync(logFd)
 
   let abortReason: string | undefined
@@ -48,7 +45,14 @@ async function run(spec: WorkerSpec): Promise<void> {
     if (msg?.type === 'abort' && child.exitCode === null) {
       abortReason = msg.reason
       child.kill('SIGTERM')
-      killTimer = setTimeout(() => child.kill('SIGKILL'), 2000)
+      killTimer = setTimeout(() => {
+        // Its whole process group: tool processes claude started go with it.
+        try {
+          process.kill(-child.pid!, 'SIGKILL')
+        } catch {
+          child.kill('SIGKILL')
+        }
+      }, 2000)
     }
   })
 
@@ -87,6 +91,7 @@ async function run(spec: WorkerSpec): Promise<void> {
     const patch = {
       ended_at: new Date().toISOString(),
       exit_code: exitCode,
+      exit_signal: exitSignalOf(code, signal),
       cost_usd: summary.costUsd,
       num_turns: summary.numTurns,
       claude_session_id: summary.sessionId,

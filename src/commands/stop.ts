@@ -1,0 +1,46 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../cli/base.js'
+import {UsageError} from '../lib/errors.js'
+import {parseStopTimeout, stopWorkers, type StopTarget, type StoppedWorker} from '../lib/stop.js'
+import {inertLine} from '../lib/terminal.js'
+
+const VERB: Record<StoppedWorker['outcome'], string> = {stopped: 'stopped', terminated: 'terminated', killed: 'killed', survived: 'still running'}
+
+export default class Stop extends BaseCommand {
+  static override summary = 'Stop running workers: SIGINT, then SIGTERM, then SIGKILL.'
+  static override description =
+    'Sends SIGINT (Claude saves its session, so `dispatch attach` can resume it), then SIGTERM, then SIGKILL to the worker\'s process group, waiting --timeout seconds after each. The record is marked stopped; `dispatch status` shows STOPPED. An interactive session in tmux gets its pane closed. Exit 4 when no active worker matches the ref or pid.'
+  static override examples = [
+    '<%= config.bin %> stop my-org/api#12',
+    '<%= config.bin %> stop --pid 4242 --timeout 10',
+    '<%= config.bin %> stop --all --json',
+  ]
+  static override args = {ref: Args.string({description: 'Issue reference: stops every active worker on it.'})}
+  static override flags = {
+    pid: Flags.integer({description: 'Stop the worker with this pid.'}),
+    all: Flags.boolean({description: 'Stop every active worker.'}),
+    timeout: Flags.string({description: 'Seconds to wait after SIGINT and after SIGTERM before the next signal.', default: '5', helpValue: '<seconds>'}),
+  }
+
+  async run(): Promise<StoppedWorker[]> {
+    const {args, flags} = await this.parse(Stop)
+    const given = [args.ref !== undefined, flags.pid !== undefined, flags.all].filter(Boolean).length
+    if (given !== 1) throw new UsageError('Name the workers to stop: a ref, --pid N, or --all (exactly one).', 'See the active workers with: dispatch sidequests list')
+    const waitMs = parseStopTimeout(flags.timeout)
+    const target: StopTarget = args.ref !== undefined ? {ref: args.ref} : flags.pid !== undefined ? {pid: flags.pid} : {all: true}
+    const ctx = await this.context(flags.config)
+    this.audited = true
+    this.auditRef = args.ref?.trim()
+    const hosts = {githubWebUrl: ctx.config.github.webUrl, forgejoBaseUrl: ctx.config.forgejo?.baseUrl}
+    const stopped = await stopWorkers({stateDir: ctx.config.stateDir, target, hosts, waitMs, warn: this.warnLine})
+    if (!this.jsonEnabled()) {
+      if (stopped.length === 0) process.stderr.write('no active workers\n')
+      for (const s of stopped) {
+        process.stdout.write(`${VERB[s.outcome]}\t${s.pid}\t${inertLine(s.ref)}\t(${s.signal}${s.tmux_pane ? `, tmux pane ${s.tmux_pane} closed` : ''})\n`)
+      }
+      if (stopped.length > 0) process.stderr.write(`✓ Stopped ${stopped.length} worker(s)\n`)
+    }
+    return stopped
+  }
+}
