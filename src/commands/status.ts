@@ -2,18 +2,13 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
 import {UsageError} from '../lib/errors.js'
-import {duration, parseDuration, relativeTime, table} from '../lib/format.js'
+import {parseDuration} from '../lib/format.js'
 import {Registry} from '../lib/registry.js'
-import {follow, selectByPid, selectByRef, selectRecent, stateLabel, toEntry, withTail, type StatusEntry} from '../lib/status.js'
-import {inertLine, paint, useColor} from '../lib/terminal.js'
+import {follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
+import {useColor} from '../lib/terminal.js'
+import {renderStatusList, renderWorkerBlock, stateLabel, type WorkerRow} from '../lib/views/workers.js'
 
-export type StatusResult = StatusEntry[] | StatusEntry
-
-/** Running and clean exits read green, failures red, a worker that vanished without an end yellow. */
-function stateColour(e: StatusEntry): 'green' | 'yellow' | 'red' {
-  if (e.state === 'running' || (e.state === 'exited' && e.exit_code === 0)) return 'green'
-  return e.state === 'unknown' || e.state === 'stopped' ? 'yellow' : 'red'
-}
+export type StatusResult = WorkerRow[] | WorkerRow
 
 export default class Status extends BaseCommand {
   static override summary = 'Show workers, or one worker in detail with its recent activity.'
@@ -47,51 +42,27 @@ export default class Status extends BaseCommand {
     const entries = (await registry.all()).map((r) => toEntry(r, now))
     const width = process.stdout.isTTY ? process.stdout.columns : 200
 
+    const facts = {tty: Boolean(process.stdout.isTTY), width: process.stdout.columns, now}
     if (!args.ref && flags.pid === undefined) {
       if (flags.follow) throw new UsageError('--follow needs a ref or --pid.')
-      const recent = selectRecent(entries, now, sinceMs, flags.all)
-      if (!this.jsonEnabled()) this.printList(recent, now, flags.all)
+      const recent = await withActivity(selectRecent(entries, now, sinceMs, flags.all))
+      if (!this.jsonEnabled()) {
+        const out = renderStatusList(recent, flags.all, facts)
+        process.stdout.write(out.stdout)
+        process.stderr.write(out.stderr)
+      }
       return recent
     }
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
-    const {entry: one, offset} = await withTail(args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!), flags.tail, width - 2)
+    const chosen = args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!)
+    const [withLog] = await withActivity([chosen])
+    const {entry: one, offset} = await withTail(withLog, flags.tail, width - 2)
     if (this.jsonEnabled() && !flags.follow) return one
-    if (!this.jsonEnabled()) this.printBlock(one, now)
+    if (!this.jsonEnabled()) process.stdout.write(renderWorkerBlock(one, {...facts, color: useColor(process.stdout, process.env), following: flags.follow}))
     if (!flags.follow) return one
     const end = await follow(one, () => registry.get(one.pid), (line) => !this.jsonEnabled() && process.stdout.write(`  ${line}\n`), {fromOffset: offset, width: width - 2})
     const final = toEntry(end, new Date())
     if (!this.jsonEnabled()) process.stdout.write(`${final.ref} ${stateLabel(final)}${final.exit_code !== undefined && final.exit_code !== null ? ` (exit code ${final.exit_code})` : ''}\n`)
     return {...final, tail: one.tail}
-  }
-
-  private printList(list: StatusEntry[], now: Date, all: boolean): void {
-    if (list.length === 0) {
-      process.stderr.write(all ? 'no workers recorded\n' : 'no workers running or started in that time (try --all)\n')
-      return
-    }
-    const tty = Boolean(process.stdout.isTTY)
-    const rows = list.map((e) => [stateLabel(e), String(e.pid), e.ref, e.mode, tty ? relativeTime(e.started_at, now) : e.started_at, e.title])
-    process.stdout.write(table(['STATE', 'PID', 'REF', 'MODE', tty ? 'STARTED' : 'STARTED_AT', 'TITLE'], rows, {tty, width: process.stdout.columns}) + '\n')
-  }
-
-  private printBlock(e: StatusEntry, now: Date): void {
-    const lines = [
-      `ref       ${inertLine(e.ref)}: ${inertLine(e.title)}`,
-      `pid       ${e.pid}`,
-      `state     ${paint(stateLabel(e), stateColour(e), useColor(process.stdout, process.env))}${e.error ? ` (${inertLine(e.error)})` : ''}`,
-      `exit code ${e.exit_code ?? '-'}`,
-      `started   ${e.started_at} (${relativeTime(e.started_at, now)})`,
-      `duration  ${duration(e.duration_ms)}`,
-      ...(e.cost_usd !== undefined && e.cost_usd !== null ? [`cost      $${e.cost_usd.toFixed(4)}`] : []),
-      ...(e.num_turns !== undefined && e.num_turns !== null ? [`turns     ${e.num_turns}`] : []),
-      `mode      ${e.mode}${e.mode === 'cascade' ? ` (depth ${e.cascade_depth})` : ''}`,
-      `cwd       ${e.cwd}`,
-      `branch    ${e.branch}`,
-      `log       ${e.log_path ?? '-'}`,
-      ...(e.paths_claimed.length > 0 ? [`claims    ${e.paths_claimed.join(', ')}`] : []),
-      ...(e.claude_session_id ? [`session   ${e.claude_session_id}`] : []),
-    ]
-    process.stdout.write(lines.join('\n') + '\n')
-    if (e.tail && e.tail.length > 0) process.stdout.write(`\nlast ${e.tail.length} event(s):\n${e.tail.map((l) => `  ${l}`).join('\n')}\n`)
   }
 }

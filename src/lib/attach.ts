@@ -4,14 +4,23 @@ import {existsSync} from 'node:fs'
 import {FailureError, NotFoundError, PolicyError, UsageError} from './errors.js'
 import {isActive, type SidequestRecord} from './registry.js'
 import {shellQuote} from './shell.js'
+import {backTo} from './views/workers.js'
 
 /** Why a worker cannot be taken over, or undefined when it can. Pure apart from the liveness check. */
 export function attachRefusal(r: SidequestRecord, alive = isActive(r)): Error | undefined {
+  if (r.mode === 'interactive') {
+    // dispatch never saw an interactive session's stream; its terminal, or claude itself in the worktree, gets back to it.
+    const back = backTo({...r, active: alive}) ?? `cd ${shellQuote(r.cwd)} && claude --continue`
+    return new UsageError(
+      `${r.ref} (pid ${r.pid}) ${alive ? 'is' : 'was'} an interactive session; dispatch attach takes over headless workers.`,
+      alive ? `It is live: ${back}` : `Resume it in its worktree: ${back}`,
+    )
+  }
   if (alive) {
     return new PolicyError(`The worker for ${r.ref} (pid ${r.pid}) is still running; attach once it has stopped.`, `Follow it meanwhile: dispatch status --pid ${r.pid} --follow`)
   }
   if (!r.claude_session_id) {
-    const why = r.mode === 'interactive' ? 'it was an interactive session (resume it from Claude itself)' : r.ended_at ? 'its log has no session id (it stopped before Claude started a session)' : 'it ended without its supervisor writing the session id'
+    const why = r.ended_at ? 'its log has no session id (it stopped before Claude started a session)' : 'it ended without its supervisor writing the session id'
     return new FailureError(`The worker for ${r.ref} (pid ${r.pid}) cannot be resumed: ${why}.`, r.log_path ? `Its log is ${r.log_path}.` : 'Dispatch the issue again.')
   }
   if (!existsSync(r.cwd)) {

@@ -3,8 +3,9 @@
  * by the oclif commands and the start-up fast path (src/fast.ts), so both
  * give the same answer byte for byte.
  */
-import {relativeTime, table} from './format.js'
-import {Registry, conflictsWith, isActive, type Conflict, type SidequestRecord} from './registry.js'
+import {Registry, conflictsWith, type Conflict, type SidequestRecord} from './registry.js'
+import {toEntry} from './status.js'
+import {renderSidequestList, type Rendered} from './views/workers.js'
 import {inertLine} from './terminal.js'
 
 export async function listSidequests(stateDir: string, all: boolean, warn: (m: string) => void): Promise<SidequestRecord[]> {
@@ -12,21 +13,9 @@ export async function listSidequests(stateDir: string, all: boolean, warn: (m: s
   return all ? registry.all() : registry.active()
 }
 
-export function renderSidequests(records: SidequestRecord[], all: boolean, tty: boolean, width: number | undefined, now: Date): {stdout: string; stderr: string} {
-  if (records.length === 0) return {stdout: '', stderr: all ? 'no sidequests recorded\n' : 'no active sidequests\n'}
-  const state = (r: SidequestRecord) => (isActive(r) ? 'running' : r.crashed ? 'crashed' : r.ended_at ? `exited ${r.exit_code ?? '?'}` : 'unknown')
-  const headers = ['REF', 'MODE', 'PID', ...(all ? ['STATE'] : []), tty ? 'AGE' : 'STARTED', 'BRANCH', 'CLAIMS', 'TITLE']
-  const rows = records.map((r) => [
-    r.ref,
-    r.mode,
-    String(r.pid),
-    ...(all ? [state(r)] : []),
-    tty ? relativeTime(r.started_at, now) : r.started_at,
-    r.branch,
-    r.paths_claimed.length > 0 ? r.paths_claimed.join(',') : '-',
-    r.title,
-  ])
-  return {stdout: table(headers, rows, {tty, width}) + '\n', stderr: ''}
+/** `sidequests list`: the machine-friendly view of the rows `status` shows (src/lib/views/workers.ts). */
+export function renderSidequests(records: SidequestRecord[], all: boolean, tty: boolean, width: number | undefined, now: Date): Rendered {
+  return renderSidequestList(records.map((r) => toEntry(r, now)), all, {tty, width, now})
 }
 
 /**

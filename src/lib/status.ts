@@ -43,21 +43,9 @@ export function selectByPid(records: readonly StatusEntry[], pid: number): Statu
   return found
 }
 
-export function stateLabel(e: Pick<StatusEntry, 'state' | 'exit_code' | 'exit_signal'>): string {
-  switch (e.state) {
-    case 'running':
-      return 'RUNNING'
-    case 'exited':
-      return `EXITED ${e.exit_code ?? '?'}`
-    case 'stopped':
-      return 'STOPPED'
-    case 'killed':
-      return `KILLED (${e.exit_signal ?? '?'})`
-    case 'crashed':
-      return 'CRASHED'
-    default:
-      return 'UNKNOWN'
-  }
+/** When each worker's log last grew (ISO), for the list's activity column: one stat per listed worker. */
+export async function withActivity<T extends SidequestRecord>(records: readonly T[]): Promise<Array<T & {last_activity: string | null}>> {
+  return Promise.all(records.map(async (r) => ({...r, last_activity: r.log_path ? await stat(r.log_path).then((s) => s.mtime.toISOString(), () => null) : null})))
 }
 
 /** Read at most the last `maxBytes` of a log, and the size it had then (where following starts). */

@@ -83,8 +83,9 @@ describe('sidequests list / conflicts / prune (through the binary)', function ()
     expect(lines[1].split('\t')).to.include.members([`acme/api#${b.pid! % 1000}`, 'headless', String(b.pid), '/r/src'])
 
     const all = await runCli(['sidequests', 'list', '--all'], {env: sb.env})
-    expect(all.stdout).to.match(/\texited 2\t/)
-    expect(all.stdout.split('\n').find((l) => l.includes(`\t${process.pid}\t`))).to.match(/\tunknown\t/)
+    // The same state words as status: one renderer for both views.
+    expect(all.stdout).to.match(/\tEXITED 2\t/)
+    expect(all.stdout.split('\n').find((l) => l.includes(`\t${process.pid}\t`))).to.match(/\tUNKNOWN\t/)
   })
 
   it('skips a corrupt record with a warning and reads an old-schema one', async () => {

@@ -4,7 +4,7 @@ import {NotFoundError, UsageError} from '../../src/lib/errors.js'
 import {InterruptedError} from '../../src/lib/errors.js'
 import {interruptedError, StartGuard} from '../../src/lib/interrupt.js'
 import {workerState, type SidequestRecord} from '../../src/lib/registry.js'
-import {stateLabel} from '../../src/lib/status.js'
+import {stateLabel} from '../../src/lib/views/workers.js'
 import {parseStopTimeout, selectStopTargets} from '../../src/lib/stop.js'
 import {exitCodeOf, exitSignalOf} from '../../src/lib/worker/exit.js'
 

@@ -1,0 +1,127 @@
+/**
+ * The one renderer of worker rows. `status` is the human view (newest first,
+ * with cost and last activity); `sidequests list` the machine-friendly view of
+ * the same rows (oldest first, branch and claims). Pure: data and terminal
+ * facts in, text out.
+ */
+import {duration, relativeTime, table} from '../format.js'
+import type {WorkerState} from '../registry.js'
+import {shellQuote} from '../shell.js'
+import type {StatusEntry} from '../status.js'
+import {inertLine, paint} from '../terminal.js'
+
+/** What a view needs to know about where its text goes. */
+export interface TerminalFacts {
+  tty: boolean
+  width?: number
+  now: Date
+}
+
+export interface Rendered {
+  stdout: string
+  stderr: string
+}
+
+/** A row: the entry, plus when its log last grew (ISO), when that was looked up. */
+export type WorkerRow = StatusEntry & {last_activity?: string | null}
+
+export function stateLabel(e: {state: WorkerState; exit_code?: number | null; exit_signal?: string | null}): string {
+  switch (e.state) {
+    case 'running':
+      return 'RUNNING'
+    case 'exited':
+      return `EXITED ${e.exit_code ?? '?'}`
+    case 'stopped':
+      return 'STOPPED'
+    case 'killed':
+      return `KILLED (${e.exit_signal ?? '?'})`
+    case 'crashed':
+      return 'CRASHED'
+    default:
+      return 'UNKNOWN'
+  }
+}
+
+interface Column {
+  header: string
+  cell(r: WorkerRow, f: TerminalFacts): string
+}
+
+/** A time as people read it on a terminal, as ISO 8601 for programs. */
+const when = (iso: string | null | undefined, f: TerminalFacts) => (!iso ? '-' : f.tty ? relativeTime(iso, f.now) : iso)
+
+const COLUMNS = {
+  state: {header: 'STATE', cell: (r) => stateLabel(r)},
+  pid: {header: 'PID', cell: (r) => String(r.pid)},
+  ref: {header: 'REF', cell: (r) => r.ref},
+  mode: {header: 'MODE', cell: (r) => r.mode},
+  started: {header: 'STARTED', cell: (r, f) => when(r.started_at, f)},
+  activity: {header: 'LAST ACTIVITY', cell: (r, f) => when(r.last_activity, f)},
+  cost: {header: 'COST', cell: (r) => (typeof r.cost_usd === 'number' ? `$${r.cost_usd.toFixed(2)}` : '-')},
+  branch: {header: 'BRANCH', cell: (r) => r.branch},
+  claims: {header: 'CLAIMS', cell: (r) => (r.paths_claimed.length > 0 ? r.paths_claimed.join(',') : '-')},
+  title: {header: 'TITLE', cell: (r) => r.title},
+} satisfies Record<string, Column>
+
+function render(rows: readonly WorkerRow[], columns: Column[], f: TerminalFacts): string {
+  return table(columns.map((c) => c.header), rows.map((r) => columns.map((c) => c.cell(r, f))), {tty: f.tty, width: f.width}) + '\n'
+}
+
+/** `status`: newest first, what each worker is doing and what it cost. */
+export function renderStatusList(rows: readonly WorkerRow[], all: boolean, f: TerminalFacts): Rendered {
+  if (rows.length === 0) return {stdout: '', stderr: all ? 'no workers recorded\n' : 'no workers running or started in that time (try --all)\n'}
+  const c = COLUMNS
+  return {stdout: render(rows, [c.state, c.pid, c.ref, c.mode, c.started, c.activity, c.cost, c.title], f), stderr: ''}
+}
+
+/** `sidequests list`: oldest first, who claims what. */
+export function renderSidequestList(rows: readonly WorkerRow[], all: boolean, f: TerminalFacts): Rendered {
+  if (rows.length === 0) return {stdout: '', stderr: all ? 'no sidequests recorded\n' : 'no active sidequests\n'}
+  const c = COLUMNS
+  return {stdout: render(rows, [c.ref, c.mode, c.pid, ...(all ? [c.state] : []), c.started, c.branch, c.claims, c.title], f), stderr: ''}
+}
+
+/** Running and clean exits read green, failures red, a stop or a worker that vanished without an end yellow. */
+function stateColour(e: WorkerRow): 'green' | 'yellow' | 'red' {
+  if (e.state === 'running' || (e.state === 'exited' && e.exit_code === 0)) return 'green'
+  return e.state === 'unknown' || e.state === 'stopped' ? 'yellow' : 'red'
+}
+
+/**
+ * How a person gets back to a worker's Claude session: its tmux pane while it
+ * runs there, else the session to resume once it has ended. Pure.
+ */
+export function backTo(e: Pick<StatusEntry, 'pid' | 'mode' | 'active' | 'tmux' | 'cwd' | 'claude_session_id'>): string | undefined {
+  if (e.active && e.tmux) return `tmux -S ${shellQuote(e.tmux.socket)} attach -t ${shellQuote(e.tmux.pane)}`
+  if (e.active) return e.mode === 'interactive' ? 'it runs in the terminal that opened it' : undefined
+  if (e.claude_session_id) return e.mode === 'interactive' ? `cd ${shellQuote(e.cwd)} && claude --resume ${e.claude_session_id}` : `dispatch attach --pid ${e.pid}`
+  return e.mode === 'interactive' ? `cd ${shellQuote(e.cwd)} && claude --continue` : undefined
+}
+
+/** `status REF`: one worker in detail, then its rendered tail (or the head of --follow's stream). */
+export function renderWorkerBlock(e: WorkerRow, f: TerminalFacts & {color: boolean; following: boolean}): string {
+  const back = backTo(e)
+  const lines = [
+    `ref       ${inertLine(e.ref)}: ${inertLine(e.title)}`,
+    `pid       ${e.pid}`,
+    `state     ${paint(stateLabel(e), stateColour(e), f.color)}${e.error ? ` (${inertLine(e.error)})` : ''}`,
+    `exit code ${e.exit_code ?? '-'}`,
+    `started   ${e.started_at} (${relativeTime(e.started_at, f.now)})`,
+    `duration  ${duration(e.duration_ms)}`,
+    ...(e.last_activity ? [`activity  ${relativeTime(e.last_activity, f.now)} (the log last grew)`] : []),
+    ...(typeof e.cost_usd === 'number' ? [`cost      $${e.cost_usd.toFixed(4)}`] : []),
+    ...(typeof e.num_turns === 'number' ? [`turns     ${e.num_turns}`] : []),
+    `mode      ${e.mode}${e.mode === 'cascade' ? ` (depth ${e.cascade_depth})` : ''}`,
+    `cwd       ${e.cwd}`,
+    `branch    ${e.branch}`,
+    `log       ${e.log_path ?? '-'}`,
+    ...(e.paths_claimed.length > 0 ? [`claims    ${e.paths_claimed.join(', ')}${e.repo ? ` (in ${e.repo})` : ''}`] : []),
+    ...(e.claude_session_id ? [`session   ${e.claude_session_id}`] : []),
+    ...(e.tmux ? [`tmux      pane ${e.tmux.pane} (socket ${e.tmux.socket})`] : []),
+    ...(back ? [`back      ${back}`] : []),
+  ]
+  const tail = e.tail ?? []
+  if (f.following) lines.push('', tail.length > 0 ? `last ${tail.length} event(s), then following until it exits (Ctrl-C stops following, not the worker):` : 'following until it exits (Ctrl-C stops following, not the worker):')
+  else if (tail.length > 0) lines.push('', `last ${tail.length} event(s):`)
+  return [...lines, ...tail.map((l) => `  ${l}`)].join('\n') + '\n'
+}
