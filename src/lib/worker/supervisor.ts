@@ -24,6 +24,16 @@ function send(message: SupervisorMessage): void {
   }
 }
 
+/**
+ * Hand claude its prompt on stdin and close it (`claude -p` reads to EOF).
+ * NOTE: a worker that exits without reading makes the write fail with EPIPE;
+ * that must not take the supervisor down, the exit handler reports the worker.
+ */
+function writePrompt(stdin: NodeJS.WritableStream, prompt: string): void {
+  stdin.on('error', () => {})
+  stdin.end(prompt)
+}
+
 function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code
   const signals: Record<string, number> = {SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15}
@@ -39,8 +49,9 @@ async function run(spec: WorkerSpec): Promise<void> {
     send({type: 'spawn-error', message: `could not open the log ${spec.logPath}: ${(error as Error).message}`})
     process.exit(1)
   }
-  const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['ignore', logFd, logFd]})
+  const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['pipe', logFd, logFd]})
   closeSync(logFd)
+  writePrompt(child.stdin!, spec.prompt)
 
   let abortReason: string | undefined
   let killTimer: NodeJS.Timeout | undefined
