@@ -32,7 +32,8 @@ export interface DryRunResult {
   worktree_slot: number
   claims: string[]
   cascade_depth: number
-  claude: {bin: string; args: string[]}
+  /** argv never carries the prompt: claude reads it on stdin. */
+  claude: {bin: string; args: string[]; stdin: 'prompt'}
   prompt: string
 }
 
@@ -53,7 +54,7 @@ export function dryRunResult(plan: DispatchPlan): DryRunResult {
     worktree_slot: plan.worktree.slot,
     claims: plan.claims,
     cascade_depth: plan.cascadeDepth,
-    claude: {bin: plan.claudeBin, args: plan.args},
+    claude: {bin: plan.claudeBin, args: plan.args, stdin: 'prompt'},
     prompt: plan.prompt,
   }
 }
@@ -75,7 +76,7 @@ export function renderDryRun(r: DryRunResult): string {
     `Branch:   ${r.branch} (default branch ${r.default_branch})`,
     `Claims:   ${r.claims.length > 0 ? r.claims.join(', ') : '(none)'}`,
     `Cascade:  depth ${r.cascade_depth}`,
-    `Command:  ${inertLine(shellJoin([r.claude.bin, ...r.claude.args.map((a) => (a === r.prompt ? '<prompt>' : a))]))}`,
+    `Command:  ${inertLine(shellJoin([r.claude.bin, ...r.claude.args]))} <prompt on stdin>`,
     '',
     'Prompt:',
     inertText(r.prompt),

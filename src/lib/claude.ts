@@ -16,14 +16,23 @@ export interface ClaudeOptions {
   extraArgs: string[]
 }
 
-/** argv (without the binary) for a headless worker: print mode, stream-json so status can render it. Pure. */
-export function headlessArgs(prompt: string, o: ClaudeOptions): string[] {
-  return ['-p', prompt, '--output-format', 'stream-json', '--verbose', ...commonArgs(o)]
+/*
+ * NOTE: the prompt is never in argv. /proc/<pid>/cmdline is readable by every
+ * local user, and an argument over 128 KiB (E2BIG) stops the spawn. Claude Code
+ * reads the prompt from stdin instead: `claude -p` with no prompt argument reads
+ * it to EOF, and an interactive `claude` whose stdin is not a terminal takes
+ * stdin as its first message and opens /dev/tty for the keyboard (checked with
+ * Claude Code 2.1.328).
+ */
+
+/** argv (without the binary) for a headless worker: print mode, stream-json so status can render it; the prompt goes on stdin. Pure. */
+export function headlessArgs(o: ClaudeOptions): string[] {
+  return ['-p', '--output-format', 'stream-json', '--verbose', ...commonArgs(o)]
 }
 
-/** argv (without the binary) for an interactive session: the prompt is submitted as the first message. Pure. */
-export function interactiveArgs(prompt: string, o: ClaudeOptions): string[] {
-  return [...commonArgs(o), '--', prompt]
+/** argv (without the binary) for an interactive session; the prompt goes on stdin and is submitted as the first message. Pure. */
+export function interactiveArgs(o: ClaudeOptions): string[] {
+  return commonArgs(o)
 }
 
 /**

@@ -72,8 +72,9 @@ export interface DispatchPlan {
   claimRoots: RepoRoot[]
   cascadeDepth: number
   claudeBin: string
-  /** argv after the binary. */
+  /** argv after the binary; never the prompt. */
   args: string[]
+  /** What claude reads on stdin. */
   prompt: string
   promptKind: PromptKind
   parentSession: string | null
@@ -159,11 +160,12 @@ export async function planDispatch(ctx: DispatchContext, opts: DispatchOptions):
       landing: ctx.config.landing,
       depth: cascadeDepth,
       dispatchCommand: dispatchCommand(),
+      forgejoTokenEnv: ctx.config.forgejo?.tokenEnv,
     },
     ctx.config,
   )
   const co = claudeOptions(ctx.config, opts)
-  const args = opts.mode === 'interactive' ? interactiveArgs(prompt, co) : headlessArgs(prompt, co)
+  const args = opts.mode === 'interactive' ? interactiveArgs(co) : headlessArgs(co)
   return {
     mode: opts.mode,
     issue,
@@ -389,6 +391,7 @@ export async function runHeadless(ctx: DispatchContext, plan: DispatchPlan, forc
     return launchWorker({
       claudeBin: p.claudeBin,
       args: p.args,
+      prompt: p.prompt,
       cwd: p.cwd,
       env: workerEnv(ctx, p),
       logPath: log,
@@ -416,7 +419,7 @@ export interface InteractiveResult {
  */
 export async function runInteractive(ctx: DispatchContext, plan: DispatchPlan, force: boolean, surface: ConcreteSurface): Promise<InteractiveResult> {
   const env = workerEnv(ctx, plan)
-  const spec = {claudeBin: plan.claudeBin, args: plan.args, cwd: plan.cwd, env, stateDir: ctx.config.stateDir, record: baseRecord(ctx, plan, null)}
+  const spec = {claudeBin: plan.claudeBin, args: plan.args, prompt: plan.prompt, cwd: plan.cwd, env, stateDir: ctx.config.stateDir, record: baseRecord(ctx, plan, null)}
   if (surface === 'foreground') {
     // The lock can't be held for the whole session; the record is written as soon as claude has a pid.
     await prepareWorkspace(ctx, plan, force, async () => undefined)

@@ -7,22 +7,30 @@
 // C0 controls (but tab and newline, handled separately), DEL, C1 controls.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
-// Bidi embeddings/overrides/isolates and other invisible format characters that can disguise text.
-const FORMAT = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g
+/**
+ * Invisible characters that can hide or disguise text: every format character
+ * (Unicode category Cf: bidi controls, zero-width spaces and joiners, the soft
+ * hyphen, and the tag characters, which can spell out a whole sentence nobody
+ * sees), the rest of the tag block U+E0000–U+E007F, and variation selectors
+ * that do not directly follow a visible character (one after an emoji is how
+ * emoji are written; a run of them is a known way to smuggle bytes).
+ */
+export const INVISIBLE = /[\p{Cf}\u{E0000}-\u{E007F}]|(?<=^|[\p{Cf}\u{E0000}-\u{E007F}\uFE00-\uFE0F\u{E0100}-\u{E01EF}])[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu
 
 function visible(ch: string): string {
   const code = ch.codePointAt(0)!
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`
+  return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`
 }
 
 /** One line of untrusted text, safe to print: controls and newlines shown as escapes. */
 export function inertLine(text: string): string {
-  return text.replace(/[\t\n]/g, ' ').replace(CONTROL, visible).replace(FORMAT, visible)
+  return text.replace(/[\t\n]/g, ' ').replace(CONTROL, visible).replace(INVISIBLE, visible)
 }
 
 /** Multi-line untrusted text, safe to print: newlines and tabs kept, every other control made visible. */
 export function inertText(text: string): string {
-  return text.replace(/\r\n/g, '\n').replace(CONTROL, visible).replace(FORMAT, visible)
+  return text.replace(/\r\n/g, '\n').replace(CONTROL, visible).replace(INVISIBLE, visible)
 }
 
 /** Cut to at most `width` characters, marking the cut. */

@@ -16,7 +16,7 @@ function records(sb: Sandbox): Array<Record<string, any>> {
     .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')))
 }
 
-function standIns(sb: Sandbox): Array<{argv: string[]; cwd: string; env: Record<string, string>; pid: number}> {
+function standIns(sb: Sandbox): Array<{argv: string[]; cwd: string; env: Record<string, string>; pid: number; stdin: string | null}> {
   if (!existsSync(sb.recordDir)) return []
   return readdirSync(sb.recordDir).map((f) => JSON.parse(readFileSync(path.join(sb.recordDir, f), 'utf8')))
 }
@@ -83,9 +83,10 @@ describe('dispatch headless / cascade (through the binary)', function () {
 
     const [standIn] = standIns(sb)
     expect(standIn.cwd).to.equal(wt)
+    // The prompt comes on stdin, never in argv.
+    expect(standIn.stdin).to.include('acme/api#12').and.include('It breaks.')
     expect(standIn.argv.slice(0, 1)).to.deep.equal(['-p'])
-    expect(standIn.argv[1]).to.include('acme/api#12').and.include('It breaks.')
-    expect(standIn.argv.slice(2)).to.deep.equal(['--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash,Read,Edit,Write,Glob,Grep,TodoWrite', '--model', 'opus', '--max-budget-usd', '2.5', '--max-turns', '9'])
+    expect(standIn.argv.slice(1)).to.deep.equal(['--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash,Read,Edit,Write,Glob,Grep,TodoWrite', '--model', 'opus', '--max-budget-usd', '2.5', '--max-turns', '9'])
     expect(standIn.env.DISPATCH_CASCADE_DEPTH).to.equal('0')
     expect(standIn.env.DISPATCH_CONFIG).to.equal(sb.configFile)
     expect(standIn.env).not.to.have.property('CLAUDE_CODE_SESSION_ID')
@@ -121,7 +122,7 @@ describe('dispatch headless / cascade (through the binary)', function () {
     expect(res.code, res.stderr).to.equal(0)
     expect(res.stdout).to.match(/Issue: +acme\/api#12 \(github, open\)/)
     expect(res.stdout).to.match(/Branch: +dispatch\/issue-12-fix-the-login-bug \(default branch main\)/)
-    expect(res.stdout).to.match(/Command: .*stand-in-claude\.mjs -p '<prompt>' --output-format stream-json/)
+    expect(res.stdout).to.match(/Command: .*stand-in-claude\.mjs -p --output-format stream-json .* <prompt on stdin>$/m)
     expect(res.stdout).to.include('It breaks.')
     expectNothingCreated(sb)
     expect(existsSync(sb.stateDir)).to.equal(false)
@@ -325,7 +326,7 @@ describe('dispatch headless / cascade (through the binary)', function () {
       expect(JSON.parse(res.stdout)).to.include({mode: 'cascade', cascade_depth: 2})
       const [standIn] = standIns(sb)
       expect(standIn.env.DISPATCH_CASCADE_DEPTH).to.equal('2')
-      expect(standIn.argv[1]).to.match(/bin\/run\.js headless <owner\/repo#N>/)
+      expect(standIn.stdin).to.match(/bin\/run\.js headless <owner\/repo#N>/)
     })
 
     it('gives a nested cascade the inherited budget minus one, and refuses below 1', async () => {

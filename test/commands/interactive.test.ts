@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {load as parseYaml} from 'js-yaml'
@@ -56,13 +56,18 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
   it('auto without a terminal prints the exact line to paste, and the line works', async () => {
     const res = await runCli(['interactive', 'acme/api#12'], {env})
     expect(res.code, res.stderr).to.equal(0)
-    expect(res.stdout).to.match(/^cd \/\S+issue-12-fix-the-login-bug && \/\S+stand-in-claude\.mjs --permission-mode acceptEdits --allowedTools \S+ -- '/)
+    // The prompt is not on the line: claude reads it from a 0600 file in the state dir.
+    const line = /^cd \/\S+issue-12-fix-the-login-bug && \/\S+stand-in-claude\.mjs --permission-mode acceptEdits --allowedTools \S+ < (\/\S+\/state\/prompts\/dispatch-acme-api-12-[0-9a-f]{8}\.md)$/m.exec(res.stdout)
+    expect(line, res.stdout).to.not.equal(null)
+    expect(statSync(line![1]).mode & 0o777).to.equal(0o600)
+    expect(res.stdout).not.to.include('Body with')
     expect(records()).to.have.length(0)
     // Paste it into a shell: claude gets the prompt byte for byte.
     writeFileSync(release, '')
     execFileSync('/bin/sh', ['-c', res.stdout], {env})
     const [standIn] = standIns()
-    expect(standIn.argv[standIn.argv.length - 1]).to.equal(await dryPrompt('acme/api#12'))
+    expect(standIn.stdin).to.equal(await dryPrompt('acme/api#12'))
+    expect(standIn.argv.join(' ')).not.to.include('Body with')
   })
 
   it('--force next to an active worker opens the session in a worktree of its own', async () => {
@@ -97,8 +102,8 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     expect(panes).to.equal(`dispatch-acme-api-12|acme/api#12|${worktree}|acme/api#12: Fix the login bug`)
     const [standIn] = await waitFor('stand-in to start', () => standIns().length > 0 && standIns())
     expect(standIn.cwd).to.equal(worktree)
-    expect(standIn.argv.slice(0, 5)).to.deep.equal(['--permission-mode', 'acceptEdits', '--allowedTools', 'Bash,Read,Edit,Write,Glob,Grep,TodoWrite', '--'])
-    expect(standIn.argv[5]).to.equal(await dryPrompt('acme/api#12'))
+    expect(standIn.argv).to.deep.equal(['--permission-mode', 'acceptEdits', '--allowedTools', 'Bash,Read,Edit,Write,Glob,Grep,TodoWrite'])
+    expect(standIn.stdin).to.equal(await dryPrompt('acme/api#12'))
     expect(standIn.env).not.to.have.property('DISPATCH_CASCADE_DEPTH')
 
     // The session has a record while it runs; conflicts see its claims.
@@ -149,7 +154,7 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     const lines = readFileSync(argsFile, 'utf8')
     expect(lines).to.include(`acme/api#100: ${HOSTILE_TITLES[0]}\nacme/api#100\n`)
     const [standIn] = await waitFor('stand-in', () => standIns().length > 0 && standIns())
-    expect(standIn.argv[standIn.argv.length - 1]).to.equal(await dryPrompt('acme/api#100'))
+    expect(standIn.stdin).to.equal(await dryPrompt('acme/api#100'))
     expect(JSON.parse(res.stdout).record.pid).to.equal(standIn.pid)
   })
 
@@ -242,8 +247,8 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
       const res = await runCli(['interactive', `acme/api#${100 + i}`, '--surface', 'tmux'], {env})
       expect(res.code, res.stderr).to.equal(0)
       const [standIn] = await waitFor('stand-in', () => standIns().length > 0 && standIns())
-      expect(standIn.argv[standIn.argv.length - 1]).to.equal(await dryPrompt(`acme/api#${100 + i}`))
-      expect(standIn.argv[standIn.argv.length - 1]).to.include(title)
+      expect(standIn.stdin).to.equal(await dryPrompt(`acme/api#${100 + i}`))
+      expect(standIn.stdin).to.include(`title: ${JSON.stringify(title)}`)
       // The terminal title is inert: one line, no control characters.
       expect(tmux('list-panes', '-a', '-F', '#{pane_title}')).not.to.match(/[\n\r\u001b]/)
     })

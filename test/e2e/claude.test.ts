@@ -195,6 +195,10 @@ describe('e2e: the real Claude Code CLI', function () {
     expect(trusted.hasCompletedOnboarding).to.equal(true)
     expect(Object.values(trusted.projects as Record<string, {hasTrustDialogAccepted?: boolean}>).some((p) => p.hasTrustDialogAccepted)).to.equal(true)
     expect(records()[0]).to.include({mode: 'interactive', ref: 'acme/api#1'})
+    // The real claude took the prompt from stdin: it is not in its argv.
+    const cmdline = readFileSync(`/proc/${records()[0].pid}/cmdline`, 'utf8')
+    expect(cmdline).to.include('--permission-mode')
+    expect(cmdline).not.to.include('Write E2E.md')
   })
 
   it('5. attach: resumes the finished headless session in its worktree and shows the earlier conversation', async () => {

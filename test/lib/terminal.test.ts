@@ -12,6 +12,11 @@ describe('terminal', () => {
     ['a C1 CSI', 'a\u009b31mb', 'a\\x9b31mb'],
     ['a bidi override', 'abc\u202eevil\u202c', 'abc\\u202eevil\\u202c'],
     ['a zero-width space', 'a\u200bb', 'a\\u200bb'],
+    ['Unicode tag characters (hidden text)', 'ok\u{E0001}\u{E0070}\u{E0075}\u{E0073}\u{E0068}\u{E007F}', 'ok\\u{e0001}\\u{e0070}\\u{e0075}\\u{e0073}\\u{e0068}\\u{e007f}'],
+    ['an unassigned tag character', 'a\u{E0000}b', 'a\\u{e0000}b'],
+    ['other format characters', 'a\u00adb\u2064c\u180ed\u{110BD}e\ufff9f', 'a\\xadb\\u2064c\\u180ed\\u{110bd}e\\ufff9f'],
+    ['a run of variation selectors after one character', 'a\ufe00\ufe01\u{E0100}', 'a\ufe00\\ufe01\\u{e0100}'],
+    ['an emoji with its variation selector', 'done \u2714\ufe0f', 'done \u2714\ufe0f'],
     ['NUL and DEL', 'a\u0000b\u007f', 'a\\x00b\\x7f'],
     ['newlines and tabs on one line', 'a\nb\tc', 'a b c'],
     ['non-ASCII that is harmless', 'Ünïcödé — 日本語 ✓', 'Ünïcödé — 日本語 ✓'],
@@ -20,7 +25,8 @@ describe('terminal', () => {
     it(`makes ${what} inert on one line`, () => {
       expect(inertLine(input)).to.equal(expected)
       // eslint-disable-next-line no-control-regex
-      expect(inertLine(input)).not.to.match(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/)
+      expect(inertLine(input)).not.to.match(/[\u0000-\u001f\u007f-\u009f\p{Cf}\u{E0000}-\u{E007F}]/u)
+      expect(inertText(input)).not.to.match(/[\p{Cf}\u{E0000}-\u{E007F}]/u)
     })
   }
 

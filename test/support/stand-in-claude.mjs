@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // A stand-in for the `claude` CLI. It records how it was started (argv, cwd,
-// selected env) and behaves as the environment tells it, printing the same
-// stream-json events the real CLI prints with `-p --output-format stream-json --verbose`.
+// selected env, and what it read on stdin) and behaves as the environment tells
+// it, printing the same stream-json events the real CLI prints with
+// `-p --output-format stream-json --verbose`. Like the real CLI, it takes the
+// prompt from stdin when stdin is not a terminal (in both modes).
 //
-//   STANDIN_RECORD_DIR  write <pid>.json with {argv, cwd, env} there
+//   STANDIN_RECORD_DIR  write <pid>.json with {argv, cwd, env, stdin} there
 //   STANDIN_MODE        ok (default) | crash | synthetic400 | retry401 | retry | silent | error-result
 //   STANDIN_RETRY_STATUS  retry: the HTTP status of each api_retry, or "none" for an
 //                       unreachable API (status null, as Claude Code 2.1.328 reports a refused connection)
@@ -19,7 +21,7 @@
 //   STANDIN_TIMES_FILE  append "<pid> reply <epoch ms>" when the first reply goes out (npm run bench)
 import {execFileSync, spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {appendFileSync, existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 const env = process.env
@@ -34,12 +36,22 @@ if (argv[0] === '--version') {
   process.exit(0)
 }
 
+// The prompt, when it comes on stdin (null when stdin is a terminal).
+let stdin = null
+if (!process.stdin.isTTY) {
+  try {
+    stdin = readFileSync(0, 'utf8')
+  } catch {
+    stdin = ''
+  }
+}
+
 if (env.STANDIN_RECORD_DIR) {
   mkdirSync(env.STANDIN_RECORD_DIR, {recursive: true})
   const keep = Object.fromEntries(
     Object.entries(env).filter(([k]) => /^(DISPATCH_|CLAUDE|GH_|GITHUB_|FORGEJO_|HOME$|PATH$|TMUX)/.test(k)),
   )
-  writeFileSync(path.join(env.STANDIN_RECORD_DIR, `${process.pid}.json`), JSON.stringify({argv, cwd: process.cwd(), env: keep, pid: process.pid}, null, 2))
+  writeFileSync(path.join(env.STANDIN_RECORD_DIR, `${process.pid}.json`), JSON.stringify({argv, cwd: process.cwd(), env: keep, pid: process.pid, stdin}, null, 2))
 }
 
 async function holdUntilReleased() {
@@ -52,7 +64,7 @@ const resumeAt = argv.indexOf('--resume')
 
 if (!headless) {
   // Interactive: show what we were asked to do, then wait.
-  const prompt = argv.includes('--') ? argv[argv.indexOf('--') + 1] : argv[argv.length - 1]
+  const prompt = stdin || (argv.includes('--') ? argv[argv.indexOf('--') + 1] : undefined)
   process.stdout.write(resumeAt >= 0 ? `stand-in resumed session ${argv[resumeAt + 1]}\n` : `stand-in interactive session\n${prompt ?? ''}\n`)
   await holdUntilReleased()
   process.exit(Number(env.STANDIN_EXIT || 0))

@@ -7,7 +7,10 @@ import {exitCodeOf, exitSignalOf} from '../worker/exit.js'
 /** What a terminal needs to run one interactive Claude session and keep its record. */
 export interface SessionSpec {
   claudeBin: string
+  /** argv after the binary; never the prompt. */
   args: string[]
+  /** Written to claude's stdin, which claude takes as the first message (the keyboard comes from /dev/tty). */
+  prompt: string
   cwd: string
   env: NodeJS.ProcessEnv
   stateDir: string
@@ -23,7 +26,10 @@ export interface SessionSpec {
 export function runSession(spec: SessionSpec, onStarted?: (record: SidequestRecord) => void): Promise<number> {
   const registry = new Registry({stateDir: spec.stateDir})
   return new Promise((resolve, reject) => {
-    const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: 'inherit'})
+    // The prompt goes on stdin (never argv); claude then reads the keyboard from /dev/tty.
+    const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['pipe', 'inherit', 'inherit']})
+    child.stdin!.on('error', () => {})
+    child.stdin!.end(spec.prompt)
     let written: Promise<unknown> = Promise.resolve()
     // Ctrl-C belongs to claude (same foreground process group); hang-ups and terms are passed on.
     const ignore = () => {}

@@ -26,7 +26,7 @@ export interface SurfaceResult {
   surface: ConcreteSurface
   /** Whether a Claude session is running (or ran, for foreground) because of this dispatch. */
   launched: boolean
-  /** The line to paste (print, and every fallback). */
+  /** The claude command line; for print (and every fallback) the line to paste, which reads the prompt from a 0600 file. */
   command: string
   pid?: number
   exit_code?: number
@@ -65,9 +65,30 @@ export interface LaunchInput {
   platform?: NodeJS.Platform
 }
 
-/** The line an operator can paste to start the same session by hand. */
-export function printLine(spec: Pick<SessionSpec, 'cwd' | 'claudeBin' | 'args'>): string {
-  return `cd ${shellQuote(spec.cwd)} && ${shellJoin([spec.claudeBin, ...spec.args])}`
+/** The line an operator can paste to start the same session by hand, reading the prompt from `promptFile` on stdin. Pure. */
+export function printLine(spec: Pick<SessionSpec, 'cwd' | 'claudeBin' | 'args'>, promptFile?: string): string {
+  const line = `cd ${shellQuote(spec.cwd)} && ${shellJoin([spec.claudeBin, ...spec.args])}`
+  return promptFile ? `${line} < ${shellQuote(promptFile)}` : line
+}
+
+/**
+ * The prompt for a session the operator starts by hand: a 0600 file under the
+ * state dir, named in the printed line, since the prompt stays out of argv.
+ * NOTE: nobody can delete it at start (the operator's shell opens it); it stays
+ * until removed, readable by the operator alone.
+ */
+async function writePromptFile(spec: Pick<SessionSpec, 'stateDir' | 'prompt' | 'record'>): Promise<string> {
+  const dir = path.join(spec.stateDir, 'prompts')
+  await mkdir(dir, {recursive: true, mode: 0o700})
+  const file = path.join(dir, `${tmuxSessionName(spec.record.ref)}-${randomUUID().slice(0, 8)}.md`)
+  await writeFile(file, spec.prompt, {mode: 0o600, flag: 'wx'})
+  return file
+}
+
+/** Fall back to print: the line to paste, with the prompt in its own file. */
+async function printResult(spec: SessionSpec, fallbackReason?: string): Promise<SurfaceResult> {
+  const command = printLine(spec, await writePromptFile(spec))
+  return {surface: 'print', launched: false, command, ...(fallbackReason ? {fallback_reason: fallbackReason} : {})}
 }
 
 /** Substitute `{cwd}`, `{argv}`, `{title}`, `{ref}` in a launcher template, each shell-quoted. Pure. */
@@ -133,7 +154,7 @@ export function warpConfigDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform,
 export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> {
   const {spec, env} = input
   const command = printLine(spec)
-  if (input.surface === 'print') return {surface: 'print', launched: false, command}
+  if (input.surface === 'print') return printResult(spec)
 
   if (input.surface === 'foreground') {
     try {
@@ -143,7 +164,7 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
       })
       return {surface: 'foreground', launched: true, command, pid, exit_code: code}
     } catch (error) {
-      return {surface: 'print', launched: false, command, fallback_reason: `foreground: ${errorMessage(error)}`}
+      return printResult(spec, `foreground: ${errorMessage(error)}`)
     }
   }
 
@@ -158,7 +179,7 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
   const title = sessionTitle(spec.record.ref, spec.record.title)
   const fail = async (surface: ConcreteSurface, error: unknown): Promise<SurfaceResult> => {
     await rm(specFile, {force: true})
-    return {surface: 'print', launched: false, command, fallback_reason: `${surface}: ${errorMessage(error)}`}
+    return printResult(spec, `${surface}: ${errorMessage(error)}`)
   }
 
   let extra: Partial<SurfaceResult> = {}

@@ -4,7 +4,10 @@ import type {SidequestRecord} from '../registry.js'
 /** Everything the supervisor needs to run one worker. */
 export interface WorkerSpec {
   claudeBin: string
+  /** argv after the binary; never the prompt. */
   args: string[]
+  /** Written to claude's stdin. The spec reaches the supervisor over IPC, so the prompt is in no argv. */
+  prompt: string
   cwd: string
   env: NodeJS.ProcessEnv
   logPath: string

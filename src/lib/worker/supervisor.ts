@@ -25,6 +25,16 @@ function send(message: SupervisorMessage): void {
   }
 }
 
+/**
+ * Hand claude its prompt on stdin and close it (`claude -p` reads to EOF).
+ * NOTE: a worker that exits without reading makes the write fail with EPIPE;
+ * that must not take the supervisor down, the exit handler reports the worker.
+ */
+function writePrompt(stdin: NodeJS.WritableStream, prompt: string): void {
+  stdin.on('error', () => {})
+  stdin.end(prompt)
+}
+
 async function run(spec: WorkerSpec): Promise<void> {
   const registry = new Registry({stateDir: spec.stateDir})
   let logFd: number
@@ -36,8 +46,9 @@ async function run(spec: WorkerSpec): Promise<void> {
   }
   // NOTE: detached makes claude the leader of its own process group, so `dispatch stop`
   // can kill it with every tool process it started, and never this supervisor.
-  const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['ignore', logFd, logFd], detached: true})
+  const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['pipe', logFd, logFd], detached: true})
   closeSync(logFd)
+  writePrompt(child.stdin!, spec.prompt)
 
   let abortReason: string | undefined
   let killTimer: NodeJS.Timeout | undefined
