@@ -155,9 +155,9 @@ function resolvePath(p: string, baseDir: string, env: NodeJS.ProcessEnv): string
   return path.resolve(baseDir, expandHome(p, env))
 }
 
-export function xdgDir(kind: 'config' | 'data' | 'state', env: NodeJS.ProcessEnv): string {
-  const vars = {config: 'XDG_CONFIG_HOME', data: 'XDG_DATA_HOME', state: 'XDG_STATE_HOME'} as const
-  const fallbacks = {config: '.config', data: '.local/share', state: '.local/state'} as const
+export function xdgDir(kind: 'config' | 'data' | 'state' | 'cache', env: NodeJS.ProcessEnv): string {
+  const vars = {config: 'XDG_CONFIG_HOME', data: 'XDG_DATA_HOME', state: 'XDG_STATE_HOME', cache: 'XDG_CACHE_HOME'} as const
+  const fallbacks = {config: '.config', data: '.local/share', state: '.local/state', cache: '.cache'} as const
   const fromEnv = env[vars[kind]]
   return fromEnv && path.isAbsolute(fromEnv) ? fromEnv : path.join(homeDir(env), fallbacks[kind])
 }

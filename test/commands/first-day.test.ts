@@ -57,7 +57,9 @@ describe('first-day details (through the binary)', function () {
       expect(second.code).to.equal(0)
       expect(second.stderr).not.to.include('no GitHub token')
       // A day later it is said again.
-      const marker = path.join(sb.stateDir, 'reminders', 'no-token-127.0.0.1')
+      const marker = path.join(sb.dir, 'xdg-cache', 'dispatch', 'reminders', 'no-token-127.0.0.1')
+      // A reminder is no state: --dry-run leaves the state directory alone.
+      expect(existsSync(sb.stateDir)).to.equal(false)
       const yesterday = new Date(Date.now() - 86_400_000 - 1000)
       utimesSync(marker, yesterday, yesterday)
       expect((await runCli(['headless', 'acme/api#1', '--dry-run'], {env})).stderr).to.include('no GitHub token')

@@ -86,7 +86,7 @@ describe('the prompt (through the binary)', function () {
     }
     // claude got the whole prompt on stdin instead.
     const [standIn] = standIns()
-    expect(standIn.stdin).to.equal(JSON.parse((await runCli(['headless', 'acme/api#12', '--dry-run', '--json', '--force'], {env})).stdout).prompt)
+    expect(standIn.stdin).to.equal(JSON.parse((await runCli(['headless', 'acme/api#12', '--dry-run', '--json'], {env})).stdout).prompt)
     expect(standIn.stdin).to.include('title: "Rotate the TITLE-MARKER keys"').and.include('BODY-MARKER: rotate them all.')
   })
 

@@ -1,4 +1,6 @@
-import type {Config} from '../config.js'
+import path from 'node:path'
+
+import {xdgDir, type Config} from '../config.js'
 import {PolicyError} from '../errors.js'
 import {formatRef, parseIssueRef, type IssueRef} from '../issue-ref.js'
 import {remindOnce} from '../once.js'
@@ -26,7 +28,7 @@ export function createForges(config: Config, env: NodeJS.ProcessEnv, warn: (m: s
         const host = new URL(config.github.webUrl).hostname
         const {token} = await githubToken(env, host)
         // Once a day per host: people who work on public repositories without a token know by then.
-        if (!token) remindOnce(config.stateDir, `no-token-${host}`, `warning: no GitHub token (GH_TOKEN, GITHUB_TOKEN or gh auth token); using ${host} unauthenticated (said once a day)`, warn)
+        if (!token) remindOnce(path.join(xdgDir('cache', env), 'dispatch', 'reminders'), `no-token-${host}`, `warning: no GitHub token (GH_TOKEN, GITHUB_TOKEN or gh auth token); using ${host} unauthenticated (said once a day)`, warn)
         return new GitHubForge({apiUrl: config.github.apiUrl, webUrl: config.github.webUrl, token, timeoutMs: config.timeoutMs, warn})
       })()
       return gh
