@@ -126,6 +126,7 @@ export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'c
   cmd.auditRef = args.ref.trim()
   const plan = await planDispatch(ctx, opts)
   cmd.auditRef = plan.issue.ref
+  cmd.auditForgeFallback = plan.issue.forgeFallback
   if (opts.dryRun) {
     const result = dryRunResult(plan)
     if (!flags.json) process.stdout.write(renderDryRun(result) + '\n')

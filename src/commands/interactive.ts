@@ -37,6 +37,7 @@ export default class Interactive extends BaseCommand {
     const surface = chooseSurface((flags.surface as typeof SURFACES[number] | undefined) ?? ctx.config.interactive.surface, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY))
     const plan = await planDispatch(ctx, opts)
     this.auditRef = plan.issue.ref
+    this.auditForgeFallback = plan.issue.forgeFallback
     if (opts.dryRun) {
       const result = {...dryRunResult(plan), surface}
       if (!this.jsonEnabled()) process.stdout.write(`Surface:  ${surface}\n${renderDryRun(result)}\n`)

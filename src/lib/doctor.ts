@@ -7,6 +7,7 @@ import {loadConfig, type Config} from './config.js'
 import {errorMessage} from './errors.js'
 import {createForges} from './forges/index.js'
 import {forgejoToken, githubToken} from './forges/tokens.js'
+import {parseOwnerEntry} from './policy.js'
 
 export interface Check {
   name: string
@@ -53,7 +54,9 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
   let config: Config | undefined
   try {
     config = await loadConfig({configPath: opts.configPath, cwd: opts.cwd, env: opts.env, warn: (m) => warnings.push(m)})
-    checks.push({name: 'config', status: warnings.length > 0 ? 'warn' : 'ok', detail: `${config.file} (allowedOwners: ${config.allowedOwners.join(', ')})${warnings.length > 0 ? `; ${warnings.join('; ')}` : ''}`})
+    const bare = config.forgejo ? config.allowedOwners.filter((e) => !parseOwnerEntry(e)?.forge) : []
+    const routing = bare.length > 0 ? `; bare owners (${bare.join(', ')}) are looked up on Forgejo first and on GitHub after a 404, with a warning: write forgejo:name or github:name to pin one forge` : ''
+    checks.push({name: 'config', status: warnings.length > 0 ? 'warn' : 'ok', detail: `${config.file} (allowedOwners: ${config.allowedOwners.join(', ')})${routing}${warnings.length > 0 ? `; ${warnings.join('; ')}` : ''}`})
   } catch (error) {
     const e = error as {message: string; suggestion?: string}
     checks.push({name: 'config', status: 'fail', detail: e.message, fix: e.suggestion})
