@@ -20,6 +20,7 @@ export abstract class BaseCommand extends Command {
   /** Set by dispatching commands so the audit line names the issue. */
   auditRef?: string
   auditPid?: number
+  auditForgeFallback?: boolean
   /** Dispatching commands write one audit line per run (SPEC §5). */
   audited = false
   private contextCache?: DispatchContext
@@ -82,7 +83,7 @@ export abstract class BaseCommand extends Command {
       if (!ctx) return
       await writeAudit(
         ctx.config.stateDir,
-        {command: this.id ?? '', args: this.argv, ref: this.auditRef, cwd: process.cwd(), outcome, exit_code: exitCode, pid: this.auditPid},
+        {command: this.id ?? '', args: this.argv, ref: this.auditRef, cwd: process.cwd(), outcome, exit_code: exitCode, pid: this.auditPid, ...(this.auditForgeFallback ? {forge_fallback: true} : {})},
         secretValues(process.env, ctx.config.forgejo ? [ctx.config.forgejo.tokenEnv] : []),
       )
     } catch {

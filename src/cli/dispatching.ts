@@ -140,6 +140,7 @@ async function dispatchHeadless(cmd: BaseCommand, mode: 'headless' | 'cascade', 
   cmd.auditRef = opts.ref.trim()
   const plan = await planDispatch(ctx, opts)
   cmd.auditRef = plan.issue.ref
+  cmd.auditForgeFallback = plan.issue.forgeFallback
   if (opts.dryRun) {
     const result = dryRunResult(plan)
     if (!flags.json) process.stdout.write(renderDryRun(result) + '\n')

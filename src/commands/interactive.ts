@@ -38,6 +38,7 @@ export default class Interactive extends BaseCommand {
     const surface = chooseSurface(requested, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY))
     const plan = await planDispatch(ctx, opts)
     this.auditRef = plan.issue.ref
+    this.auditForgeFallback = plan.issue.forgeFallback
     if (opts.dryRun) {
       const result = {...dryRunResult(plan), surface}
       if (!this.jsonEnabled()) process.stdout.write(`Surface:  ${surface}\n${renderDryRun(result)}\n`)

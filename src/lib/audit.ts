@@ -10,6 +10,8 @@ export interface AuditEntry {
   outcome: string
   exit_code: number
   pid?: number
+  /** true when a short ref fell back from Forgejo to GitHub. */
+  forge_fallback?: boolean
 }
 
 /** Environment variables whose values are secrets and must never reach a file. */

@@ -7,6 +7,7 @@ import {z} from 'zod/v3'
 import {UsageError, errorMessage} from './errors.js'
 import {isValidName} from './issue-ref.js'
 import {examplePath} from './package-files.js'
+import {parseOwnerEntry} from './policy.js'
 
 export const DEFAULT_ALLOWED_TOOLS = ['Bash', 'Read', 'Edit', 'Write', 'Glob', 'Grep', 'TodoWrite']
 export const SURFACES = ['auto', 'foreground', 'tmux', 'warp', 'command', 'print'] as const
@@ -17,14 +18,14 @@ export type Surface = (typeof SURFACES)[number]
 export type Landing = (typeof LANDINGS)[number]
 export type PromptKind = (typeof PROMPT_KINDS)[number]
 
-const ownerName = z.string().refine(isValidName, {message: 'a GitHub-style owner name'})
+const ownerEntry = z.string().refine((e) => parseOwnerEntry(e) !== undefined, {message: 'a GitHub-style owner name, bare or as github:name / forgejo:name'})
 const httpUrl = z
   .string()
   .url()
   .refine((u) => /^https?:\/\//i.test(u), {message: 'an http(s) URL'})
 
 const schema = z.object({
-  allowedOwners: z.array(ownerName).min(1, {message: 'at least one owner'}),
+  allowedOwners: z.array(ownerEntry).min(1, {message: 'at least one owner'}),
   workspace: z
     .object({
       root: z.string().min(1).default('~/src'),
@@ -344,6 +345,13 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
 
   const c = parsed.data
   const baseDir = path.dirname(file)
+  const pinnedToForgejo = c.allowedOwners.findIndex((e) => parseOwnerEntry(e)?.forge === 'forgejo')
+  if (pinnedToForgejo !== -1 && !c.forgejo) {
+    throw new UsageError(
+      `Config file ${file} is invalid: allowedOwners.${pinnedToForgejo}: ${c.allowedOwners[pinnedToForgejo]} names Forgejo, but no forgejo section is configured.`,
+      'Add forgejo.baseUrl, or drop the forgejo: prefix.',
+    )
+  }
   const repos: Record<string, string> = {}
   for (const [key, value] of Object.entries(c.repos)) {
     const [owner, repo, ...extra] = key.split('/')

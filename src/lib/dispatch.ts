@@ -20,7 +20,7 @@ import {renderPrompt} from './prompt.js'
 import {reap} from './reap.js'
 import {Registry, SCHEMA_VERSION, findConflicts, recordRoots, type SidequestRecord} from './registry.js'
 import {ensureStateDir} from './state.js'
-import {findCheckout, type Checkout} from './workspace.js'
+import {assertOriginOnForge, findCheckout, type Checkout} from './workspace.js'
 import {decideWorktree, defaultBranch, ensureWorktree, fetchOrigin, planWorktree, readBranchFacts, type BranchFacts, type WorktreePlan} from './worktree.js'
 import {launchWorker, type HealthVerdict} from './worker/spawn.js'
 import type {RetryWarning} from './worker/stream.js'
@@ -117,7 +117,7 @@ export async function planDispatch(ctx: DispatchContext, opts: DispatchOptions):
   // The budget needs no network: a headless worker's attempt to dispatch is refused before any request.
   const cascadeDepth = cascadeBudget(opts.mode, opts.depth, ctx.env.DISPATCH_CASCADE_DEPTH)
   const early = readCheckoutEarly(ctx, opts)
-  const issue = await resolveIssue(opts.ref, ctx.config, ctx.forges)
+  const issue = await resolveIssue(opts.ref, ctx.config, ctx.forges, ctx.warn)
   if (issue.movedFrom) ctx.warn(`warning: ${issue.movedFrom} now lives at ${issue.ref}; using ${issue.ref}`)
 
   let claudeBin: string
@@ -132,6 +132,7 @@ export async function planDispatch(ctx: DispatchContext, opts: DispatchOptions):
   // What was read early counts only when it was read for this very repository and issue.
   const same = early && early.owner === issue.owner && early.repo === issue.repo && early.number === issue.number
   const checkout = (same && (await early.checkout)) || (await findCheckout(ctx.config, issue.owner, issue.repo, issue.webBase))
+  assertOriginOnForge(checkout, issue, {github: ctx.config.github.webUrl, forgejo: ctx.config.forgejo?.baseUrl})
   let worktree: WorktreePlan
   if (opts.worktree) {
     const req = {checkout: checkout.dir, worktreeRoot: ctx.config.worktreeRoot, owner: issue.owner, repo: issue.repo, number: issue.number, title: issue.title}
@@ -209,7 +210,7 @@ function readCheckoutEarly(ctx: DispatchContext, opts: DispatchOptions): EarlyRe
   } catch {
     return undefined
   }
-  if (!isOwnerAllowed(ref.owner, ctx.config.allowedOwners)) return undefined
+  if (!isOwnerAllowed(ref.owner, ctx.config.allowedOwners, ref.forge)) return undefined
   const checkout = findCheckout(ctx.config, ref.owner, ref.repo, ctx.config.github.webUrl).catch(() => undefined)
   const facts = opts.worktree
     ? checkout.then((c) => (c ? readBranchFacts(c.dir, ref.number) : undefined)).catch(() => undefined)
@@ -302,6 +303,7 @@ export function baseRecord(ctx: DispatchContext, plan: DispatchPlan, log: string
     cascade_depth: plan.cascadeDepth,
     claude_session_id: null,
     checkout: plan.checkout.dir,
+    ...(plan.issue.forgeFallback ? {forge_fallback: true} : {}),
   }
 }
 

@@ -9,6 +9,7 @@ import {describeCause, errorMessage} from './errors.js'
 import {createForges} from './forges/index.js'
 import {which} from './which.js'
 import {forgejoToken, githubToken} from './forges/tokens.js'
+import {parseOwnerEntry} from './policy.js'
 
 export interface Check {
   name: string
@@ -73,7 +74,9 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
   let config: Config | undefined
   try {
     config = await loadConfig({configPath: opts.configPath, cwd: opts.cwd, env: opts.env, warn: (m) => warnings.push(m)})
-    checks.push({name: 'config', status: 'ok', detail: `${config.file} (allowedOwners: ${config.allowedOwners.join(', ')})`})
+    const bare = config.forgejo ? config.allowedOwners.filter((e) => !parseOwnerEntry(e)?.forge) : []
+    const routing = bare.length > 0 ? `; bare owners (${bare.join(', ')}) are looked up on Forgejo first and on GitHub after a 404, with a warning: write forgejo:name or github:name to pin one forge` : ''
+    checks.push({name: 'config', status: 'ok', detail: `${config.file} (allowedOwners: ${config.allowedOwners.join(', ')})${routing}`})
     // One line each: several warnings run together on one line are not read.
     for (const w of warnings) checks.push({name: 'config', status: 'warn', detail: w.replace(/^warning: /, '')})
   } catch (error) {

@@ -1,18 +1,88 @@
 import {PolicyError, UsageError} from './errors.js'
+import {isValidName, type ForgeKind} from './issue-ref.js'
 
-/** Owner allow-list check, case-insensitive as forges treat owners. Pure. */
-export function isOwnerAllowed(owner: string, allowedOwners: readonly string[]): boolean {
-  const o = owner.toLowerCase()
-  return allowedOwners.some((a) => a.toLowerCase() === o)
+export const FORGE_KINDS: readonly ForgeKind[] = ['github', 'forgejo']
+
+/** One `allowedOwners` entry: `acme` (any configured forge), `github:acme` or `forgejo:acme`. */
+export interface OwnerEntry {
+  owner: string
+  /** The forge the entry pins the owner to; undefined for a bare name. */
+  forge?: ForgeKind
 }
 
-export function assertOwnerAllowed(owner: string, allowedOwners: readonly string[], context = ''): void {
-  if (!isOwnerAllowed(owner, allowedOwners)) {
+/** Parse an `allowedOwners` entry; undefined when it is not of the accepted forms. Pure. */
+export function parseOwnerEntry(entry: string): OwnerEntry | undefined {
+  const colon = entry.indexOf(':')
+  if (colon === -1) return isValidName(entry) ? {owner: entry} : undefined
+  const forge = entry.slice(0, colon).toLowerCase()
+  const owner = entry.slice(colon + 1)
+  if (!(FORGE_KINDS as readonly string[]).includes(forge) || !isValidName(owner)) return undefined
+  return {owner, forge: forge as ForgeKind}
+}
+
+/**
+ * The forges an owner may be dispatched from, as the allow-list says
+ * (case-insensitive, as forges treat owners). A bare entry admits the owner on
+ * every forge; a prefixed one on its forge only. Pure.
+ */
+export function forgesForOwner(owner: string, allowedOwners: readonly string[]): Set<ForgeKind> {
+  const o = owner.toLowerCase()
+  const out = new Set<ForgeKind>()
+  for (const raw of allowedOwners) {
+    const entry = parseOwnerEntry(raw)
+    if (!entry || entry.owner.toLowerCase() !== o) continue
+    for (const kind of entry.forge ? [entry.forge] : FORGE_KINDS) out.add(kind)
+  }
+  return out
+}
+
+/** Owner allow-list check; with `forge`, only entries that admit that forge count. Pure. */
+export function isOwnerAllowed(owner: string, allowedOwners: readonly string[], forge?: ForgeKind): boolean {
+  const forges = forgesForOwner(owner, allowedOwners)
+  return forge ? forges.has(forge) : forges.size > 0
+}
+
+const FORGE_NAMES: Record<ForgeKind, string> = {github: 'GitHub', forgejo: 'Forgejo'}
+
+export function forgeName(kind: ForgeKind): string {
+  return FORGE_NAMES[kind]
+}
+
+export function assertOwnerAllowed(owner: string, allowedOwners: readonly string[], context = '', forge?: ForgeKind): void {
+  if (isOwnerAllowed(owner, allowedOwners, forge)) return
+  if (forge && isOwnerAllowed(owner, allowedOwners)) {
+    const other = FORGE_KINDS.find((k) => k !== forge)!
     throw new PolicyError(
-      `Owner "${owner}" is not in allowedOwners${context} (${allowedOwners.join(', ')}).`,
-      'Add it to allowedOwners in the config if dispatch should work there.',
+      `Owner "${owner}" is allowed on ${forgeName(other)} only, but this issue is on ${forgeName(forge)}${context} (allowedOwners: ${allowedOwners.join(', ')}).`,
+      `Add ${forge}:${owner} to allowedOwners if dispatch should work for that owner on ${forgeName(forge)} too.`,
     )
   }
+  throw new PolicyError(
+    `Owner "${owner}" is not in allowedOwners${context} (${allowedOwners.join(', ')}).`,
+    'Add it to allowedOwners in the config if dispatch should work there.',
+  )
+}
+/** Where a short ref is looked up: the first forge, and whether a Forgejo 404 may fall back to GitHub. */
+export interface ShortRefRoute {
+  first: ForgeKind
+  fallbackToGitHub: boolean
+}
+
+/**
+ * One forge per owner: a short ref goes to Forgejo first when Forgejo is
+ * configured and the owner is allowed there, and on to GitHub after a
+ * Forgejo 404 only when the owner is allowed on GitHub too (a bare entry, or
+ * `github:` beside `forgejo:`). An owner allowed only on GitHub goes straight
+ * there. Pure.
+ */
+export function routeShortRef(owner: string, allowedOwners: readonly string[], forgejoConfigured: boolean): ShortRefRoute {
+  const forges = forgesForOwner(owner, allowedOwners)
+  if (forgejoConfigured && forges.has('forgejo')) return {first: 'forgejo', fallbackToGitHub: forges.has('github')}
+  if (forges.has('github')) return {first: 'github', fallbackToGitHub: false}
+  throw new PolicyError(
+    `Owner "${owner}" is allowed on Forgejo only (allowedOwners: ${allowedOwners.join(', ')}), and no forgejo section is configured.`,
+    'Configure forgejo.baseUrl, or allow the owner on GitHub (github:' + owner + ').',
+  )
 }
 
 export const CASCADE_MIN = 1

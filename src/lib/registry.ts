@@ -50,6 +50,8 @@ export interface SidequestRecord {
   claude_session_id: string | null
   /** The main checkout the worktree belongs to. */
   checkout?: string
+  /** true when a short ref was not on Forgejo (404) and was found on GitHub instead. */
+  forge_fallback?: boolean
   /** Interactive sessions started in another terminal: ties the record to its launch. */
   launch_id?: string
   /** pid of the process that owns the worker (supervisor or session runner). */

@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import type {Config} from './config.js'
 import {NotFoundError, errorMessage} from './errors.js'
+import type {ForgeKind} from './issue-ref.js'
 import {gitFailure, gitQuery} from './git.js'
 import {shellQuote as q} from './shell.js'
 
@@ -82,4 +83,58 @@ export async function findCheckout(config: Config, owner: string, repo: string, 
     }
   }
   return {dir, via, origin}
+}
+
+/** The configured forges' web bases, to tell which one an origin URL is on. */
+export interface ForgeWebBases {
+  github: string
+  forgejo?: string
+}
+
+function hostnameOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase() || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Which configured forge an origin URL is on, when that can be told: an
+ * http(s) origin under a forge's web base, else an origin whose host is the
+ * host of exactly one forge (ssh, scp-like `git@host:owner/repo`). Local
+ * paths and unknown hosts tell nothing. Pure.
+ */
+export function originForge(origin: string, bases: ForgeWebBases): ForgeKind | undefined {
+  const url = origin.trim()
+  const forges = (Object.entries(bases) as Array<[ForgeKind, string | undefined]>).filter((e): e is [ForgeKind, string] => Boolean(e[1]))
+  if (/^https?:\/\//i.test(url)) {
+    const under = forges
+      .map(([kind, base]) => [kind, base.replace(/\/+$/, '') + '/'] as const)
+      .filter(([, base]) => url.toLowerCase().startsWith(base.toLowerCase()))
+      .sort((a, b) => b[1].length - a[1].length)
+    if (under.length > 0) return under[0][0]
+  }
+  let host: string | undefined
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) host = /^file:/i.test(url) ? undefined : hostnameOf(url)
+  else host = /^(?:[^@/\s]+@)?([^:/\s]+):/.exec(url)?.[1]?.toLowerCase()
+  if (!host) return undefined
+  const matches = forges.filter(([, base]) => hostnameOf(base) === host)
+  return matches.length === 1 ? matches[0][0] : undefined
+}
+
+const FORGE_LABEL: Record<ForgeKind, string> = {github: 'GitHub', forgejo: 'Forgejo'}
+
+/**
+ * Refuse a checkout whose origin is on the other forge than the issue: the
+ * same owner/repo name on GitHub and on Forgejo need not be the same project.
+ */
+export function assertOriginOnForge(checkout: Checkout, issue: {forge: ForgeKind; owner: string; repo: string; webBase: string}, bases: ForgeWebBases): void {
+  if (!checkout.origin) return
+  const on = originForge(checkout.origin, bases)
+  if (!on || on === issue.forge) return
+  throw new NotFoundError(
+    `The checkout at ${checkout.dir} has origin ${checkout.origin}, which is on ${FORGE_LABEL[on]}, but ${issue.owner}/${issue.repo} is a ${FORGE_LABEL[issue.forge]} repository.`,
+    `Clone the ${FORGE_LABEL[issue.forge]} repository (git clone ${q(`${issue.webBase}/${issue.owner}/${issue.repo}.git`)} <dir>) and point repos.${issue.owner}/${issue.repo} at it.`,
+  )
 }

@@ -86,6 +86,10 @@ describe('config', () => {
     ['syntax error', 'allowedOwners: [acme\n', /could not be read/],
     ['bad repos key', 'allowedOwners: [acme]\nrepos: {"acme": "/tmp/x"}\n', /repos\.acme: expected a key of the form owner\/repo/],
     ['bad url', 'allowedOwners: [acme]\nforgejo: {baseUrl: "ftp://x"}\n', /forgejo\.baseUrl/],
+    ['an unknown forge prefix', 'allowedOwners: ["gitlab:acme"]\n', /allowedOwners\.0: expected a GitHub-style owner name, bare or as github:name \/ forgejo:name/],
+    ['a bad name after a prefix', 'allowedOwners: [acme, "github:x.git"]\n', /allowedOwners\.1: expected a GitHub-style owner name/],
+    ['an empty name after a prefix', 'allowedOwners: ["forgejo:"]\n', /allowedOwners\.0: expected/],
+    ['forgejo: without a forgejo section', 'allowedOwners: [acme, "forgejo:acme"]\n', /allowedOwners\.1: forgejo:acme names Forgejo, but no forgejo section is configured/],
   ]
   for (const [what, text, pattern] of invalid) {
     it(`rejects ${what} as a usage error naming the file and key`, async () => {
@@ -148,6 +152,19 @@ describe('config', () => {
     const config = await loadConfig({cwd: project, env, configPath: file})
     expect(config.forgejo).to.deep.equal({baseUrl: 'https://code.example.org', apiUrl: 'https://code.example.org/api/v1', tokenEnv: 'FORGEJO_TOKEN'})
   })
+
+  const prefixed: Array<[string, string, string[]]> = [
+    ['bare and prefixed entries side by side', 'allowedOwners: [acme, "github:solo", "forgejo:team"]\nforgejo: {baseUrl: "https://code.example.org"}\n', ['acme', 'github:solo', 'forgejo:team']],
+    ['github: without Forgejo configured', 'allowedOwners: ["github:acme"]\n', ['github:acme']],
+    ['one owner pinned to both forges', 'allowedOwners: ["github:acme", "forgejo:acme"]\nforgejo: {baseUrl: "https://code.example.org"}\n', ['github:acme', 'forgejo:acme']],
+  ]
+  for (const [what, text, owners] of prefixed) {
+    it(`accepts allowedOwners entries naming their forge: ${what}`, async () => {
+      const file = path.join(dir, 'owners.yaml')
+      writeFileSync(file, text)
+      expect((await loadConfig({cwd: project, env, configPath: file})).allowedOwners).to.deep.equal(owners)
+    })
+  }
 })
 
 describe('.dispatchrc.example', () => {

@@ -4,6 +4,7 @@ import http from 'node:http'
 import type {Config} from '../../src/lib/config.js'
 import {FailureError, NotFoundError, PolicyError} from '../../src/lib/errors.js'
 import {createForges, resolveIssue} from '../../src/lib/forges/index.js'
+import {MAX_BODY_BYTES} from '../../src/lib/forges/body.js'
 import {startFakeForge} from '../support/fake-forge.mjs'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
@@ -34,9 +35,10 @@ describe('issue resolution against a loopback forge', function () {
   let forge: FakeForge
   const warnings: string[] = []
   const env = {GH_TOKEN: 'ghp_testtoken123', FORGEJO_TOKEN: 'fj_testtoken456', PATH: ''}
-  const resolve = (ref: string, withForgejo = false, timeoutMs = 2000) => {
+  const resolve = (ref: string, withForgejo = false, timeoutMs = 2000, allowedOwners?: string[]) => {
     const config = configFor(forge, withForgejo, timeoutMs)
-    return resolveIssue(ref, config, createForges(config, env, (m) => warnings.push(m)))
+    if (allowedOwners) config.allowedOwners = allowedOwners
+    return resolveIssue(ref, config, createForges(config, env, (m) => warnings.push(m)), (m) => warnings.push(m))
   }
 
   beforeEach(async () => {
@@ -192,5 +194,136 @@ describe('issue resolution against a loopback forge', function () {
       forge.addIssue({forge: 'forgejo', owner: 'acme', repo: 'site', number: 5, extra: {repository: {id: 1, name: 'site', owner: 'mallory', full_name: 'mallory/site'}}})
       expect(await resolve('acme/site#5', true).catch((e) => e)).to.be.instanceOf(PolicyError).with.property('message').that.include('mallory')
     })
+  })
+
+  describe('names the forge reports', () => {
+    // Each answer names a repository a typed ref could not: refused (exit 3) before any path is built from it.
+    const gh = (path: string) => `GH_API/repos/${path}`
+    const github: Array<[string, Record<string, unknown>]> = [
+      ['repository_url ending in ..', {repository_url: gh('acme/..')}],
+      ['repository_url with a percent-encoded ..', {repository_url: gh('acme/%2e%2e')}],
+      ['repository_url with an extra segment (a/b)', {repository_url: gh('acme/a/b')}],
+      ['repository_url with an encoded slash', {repository_url: gh('acme/a%2Fb')}],
+      ['repository_url ending in .git', {repository_url: gh('acme/x.git')}],
+      ['repository_url with non-ASCII letters', {repository_url: gh('acme/ap\u0131')}],
+      ['repository_url with an undecodable escape', {repository_url: gh('acme/%zz')}],
+      ['repository_url on another API', {repository_url: 'https://api.github.com/repos/acme/api'}],
+      ['html_url naming another repository', {html_url: 'https://github.com/acme/other/issues/30'}],
+      ['html_url with .. as the repository', {html_url: 'https://github.com/acme/../issues/30'}],
+      ['html_url that is not http', {html_url: 'javascript:alert(1)//acme/api/issues/30'}],
+      ['a number that is not positive', {number: -1}],
+    ]
+    for (const [what, extra] of github) {
+      it(`refuses a GitHub answer with ${what}`, async () => {
+        const fixed = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, typeof v === 'string' ? v.replace('GH_API', forge.github.apiUrl) : v]))
+        forge.addIssue({owner: 'acme', repo: 'api', number: 30, extra: fixed})
+        const error = await resolve('acme/api#30').catch((e) => e)
+        expect(error, String(error)).to.be.instanceOf(PolicyError)
+        expect(error.message).to.match(/^127\.0\.0\.1:\d+ answered issue acme\/api#30 with \S+ /)
+      })
+    }
+
+    const forgejo: Array<[string, Record<string, unknown>]> = [
+      ['repository.name ..', {repository: {name: '..', owner: 'acme', full_name: 'acme/..'}}],
+      ['repository.name a/b', {repository: {name: 'a/b', owner: 'acme'}}],
+      ['repository.name x.git', {repository: {name: 'x.git', owner: 'acme', full_name: 'acme/x.git'}}],
+      ['repository.owner with non-ASCII letters', {repository: {name: 'site', owner: 'acmé', full_name: 'acmé/site'}}],
+      ['only a full_name with three parts', {repository: {full_name: 'acme/site/extra'}}],
+      ['only a full_name %2e%2e', {repository: {full_name: 'acme/%2e%2e'}}],
+      ['a full_name that disagrees with owner/name', {repository: {name: 'site', owner: 'acme', full_name: 'mallory/site'}}],
+      ['html_url naming another repository', {html_url: 'https://forgejo.example/acme/other/issues/31'}],
+    ]
+    for (const [what, extra] of forgejo) {
+      it(`refuses a Forgejo answer with ${what}`, async () => {
+        forge.addIssue({forge: 'forgejo', owner: 'acme', repo: 'site', number: 31, extra})
+        const error = await resolve('acme/site#31', true).catch((e) => e)
+        expect(error, String(error)).to.be.instanceOf(PolicyError)
+        expect(error.message).to.match(/answered issue acme\/site#31 with /)
+      })
+    }
+
+    for (const [forgeKind, repo] of [['github', 'x.git'], ['github', 'a/b'], ['github', 'd\u00e9j\u00e0'], ['forgejo', 'x.git'], ['forgejo', 'a/b']] as const) {
+      it(`refuses a ${forgeKind} transfer (301) to ${JSON.stringify(repo)}`, async () => {
+        forge.addIssue({forge: forgeKind, owner: 'acme', repo, number: 7})
+        forge.transfer({forge: forgeKind, from: {owner: 'acme', repo: 'old', number: 32}, to: {owner: 'acme', repo, number: 7}})
+        const error = await resolve('acme/old#32', forgeKind === 'forgejo').catch((e) => e)
+        expect(error, String(error)).to.be.instanceOf(PolicyError)
+        expect(error.message).to.match(/answered issue acme\/old#32 with/)
+      })
+    }
+
+    it('keeps names that pass, and html_url on another host (a Forgejo behind another name)', async () => {
+      forge.addIssue({forge: 'forgejo', owner: 'acme', repo: 'site.v2', number: 33, extra: {html_url: 'https://code.example.org/acme/site.v2/issues/33'}})
+      const issue = await resolve('acme/site.v2#33', true)
+      expect(issue).to.include({owner: 'acme', repo: 'site.v2', url: 'https://code.example.org/acme/site.v2/issues/33'})
+    })
+  })
+
+  describe('one forge per owner', () => {
+    it('falls back from a Forgejo 404 to GitHub for a bare owner, with a warning and a mark', async () => {
+      forge.addIssue({owner: 'acme', repo: 'api', number: 40})
+      const issue = await resolve('acme/api#40', true)
+      expect(issue).to.include({forge: 'github', forgeFallback: true})
+      expect(warnings.join('\n')).to.match(/acme\/api#40 is not on Forgejo \(127\.0\.0\.1:\d+\); looking it up on GitHub .*forgejo:acme or github:acme/)
+    })
+
+    it('marks nothing when Forgejo has the issue', async () => {
+      forge.addIssue({forge: 'forgejo', owner: 'acme', repo: 'site', number: 41})
+      const issue = await resolve('acme/site#41', true)
+      expect(issue.forgeFallback).to.equal(undefined)
+      expect(warnings).to.deep.equal([])
+    })
+
+    it('never falls back to GitHub for an owner allowed as forgejo: only', async () => {
+      forge.addIssue({owner: 'acme', repo: 'api', number: 42})
+      const error = await resolve('acme/api#42', true, 2000, ['forgejo:acme']).catch((e) => e)
+      expect(error).to.be.instanceOf(NotFoundError)
+      expect(error.suggestion).to.match(/GitHub was not asked: allowedOwners admits "acme" on Forgejo only/)
+      expect(forge.requests.map((r) => r.path)).to.deep.equal(['/fj/api/v1/repos/acme/api/issues/42'])
+    })
+
+    it('goes straight to GitHub for an owner allowed as github:', async () => {
+      forge.addIssue({owner: 'acme', repo: 'api', number: 43})
+      const issue = await resolve('acme/api#43', true, 2000, ['github:acme'])
+      expect(issue.forge).to.equal('github')
+      expect(forge.requests.map((r) => r.path)).to.deep.equal(['/gh-api/repos/acme/api/issues/43'])
+    })
+
+    it('refuses a URL on the forge the owner is not allowed on, before any request', async () => {
+      const onGitHub = await resolve(`${forge.github.webUrl}/acme/api/issues/44`, true, 2000, ['forgejo:acme']).catch((e) => e)
+      expect(onGitHub).to.be.instanceOf(PolicyError)
+      expect(onGitHub.message).to.match(/"acme" is allowed on Forgejo only, but this issue is on GitHub/)
+      const onForgejo = await resolve(`${forge.forgejo.baseUrl}/acme/api/issues/44`, true, 2000, ['github:acme']).catch((e) => e)
+      expect(onForgejo).to.be.instanceOf(PolicyError)
+      expect(forge.requests).to.have.length(0)
+    })
+
+    it('refuses a transfer to an owner allowed only on the other forge', async () => {
+      forge.addIssue({owner: 'team', repo: 'api', number: 45})
+      forge.transfer({from: {owner: 'acme', repo: 'api', number: 45}, to: {owner: 'team', repo: 'api', number: 45}})
+      const error = await resolve('acme/api#45', true, 2000, ['github:acme', 'forgejo:team']).catch((e) => e)
+      expect(error).to.be.instanceOf(PolicyError)
+      expect(error.message).to.match(/"team" is allowed on Forgejo only, but this issue is on GitHub \(the issue now lives in team\/api\)/)
+    })
+  })
+
+  describe('response size', () => {
+    const cases: Array<[string, boolean, boolean]> = [
+      ['a GitHub gzip body that inflates past the cap', false, true],
+      ['a large plain GitHub body', false, false],
+      ['a Forgejo gzip body that inflates past the cap', true, true],
+      ['a large plain Forgejo body', true, false],
+    ]
+    for (const [what, onForgejo, gzip] of cases) {
+      it(`stops reading ${what}, naming the host`, async () => {
+        const line = onForgejo ? 'GET /fj/api/v1/repos/acme/site/issues/50' : 'GET /gh-api/repos/acme/api/issues/50'
+        forge.script(line, [{flood: {bytes: 8 * MAX_BODY_BYTES, gzip}}])
+        const error = await resolve(onForgejo ? `${forge.forgejo.baseUrl}/acme/site/issues/50` : 'acme/api#50', onForgejo).catch((e) => e)
+        expect(error, String(error)).to.be.instanceOf(FailureError)
+        expect(error.message).to.match(/^127\.0\.0\.1:\d+ sent a response larger than 4 MiB \(after decompression\)/)
+        // One request: a body too large is not retried.
+        expect(forge.requestsTo(line.slice(4))).to.have.length(1)
+      })
+    }
   })
 })

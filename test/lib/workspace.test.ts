@@ -2,7 +2,7 @@ import {expect} from 'chai'
 
 import type {Config} from '../../src/lib/config.js'
 import {NotFoundError} from '../../src/lib/errors.js'
-import {checkoutPath, cloneCommand, isInside, originRepo} from '../../src/lib/workspace.js'
+import {checkoutPath, cloneCommand, isInside, originForge, originRepo} from '../../src/lib/workspace.js'
 
 const config = (layout: string, repos: Record<string, string> = {}) => ({workspace: {root: '/home/op/src', layout}, repos}) as unknown as Config
 
@@ -33,5 +33,30 @@ describe('workspace', () => {
     expect(isInside('/a/b', '/a/b/c')).to.equal(true)
     expect(isInside('/a/b', '/a/bc')).to.equal(false)
     expect(isInside('/a/b', '/a/b')).to.equal(true)
+  })
+
+  describe('which forge an origin is on', () => {
+    const both = {github: 'https://github.com', forgejo: 'https://code.example.org'}
+    const sameHost = {github: 'http://127.0.0.1:8080/gh', forgejo: 'http://127.0.0.1:8080/fj'}
+    const table: Array<[string, {github: string; forgejo?: string}, ReturnType<typeof originForge>]> = [
+      ['https://github.com/acme/api.git', both, 'github'],
+      ['https://GitHub.com/acme/api', both, 'github'],
+      ['git@github.com:acme/api.git', both, 'github'],
+      ['ssh://git@github.com/acme/api.git', both, 'github'],
+      ['https://code.example.org/acme/api.git', both, 'forgejo'],
+      ['ssh://git@code.example.org:2222/acme/api.git', both, 'forgejo'],
+      ['forgejo@code.example.org:acme/api.git', both, 'forgejo'],
+      ['https://gitlab.com/acme/api.git', both, undefined],
+      ['/home/op/remotes/acme/api.git', both, undefined],
+      ['file:///home/op/remotes/acme/api.git', both, undefined],
+      ['../api.git', both, undefined],
+      ['https://code.example.org/acme/api.git', {github: 'https://github.com'}, undefined],
+      ['http://127.0.0.1:8080/fj/acme/api.git', sameHost, 'forgejo'],
+      ['http://127.0.0.1:8080/gh/acme/api.git', sameHost, 'github'],
+      ['ssh://git@127.0.0.1/acme/api.git', sameHost, undefined],
+    ]
+    for (const [origin, bases, expected] of table) {
+      it(`${origin} is on ${expected ?? 'no forge it can tell'}`, () => expect(originForge(origin, bases)).to.equal(expected))
+    }
   })
 })

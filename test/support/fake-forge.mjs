@@ -6,8 +6,11 @@
 //   Forgejo API  <base>/fj/api/v1/repos/{o}/{r}/issues/{n}  web <base>/fj
 //
 // Scripts make it misbehave on purpose: forge.script('GET /gh-api/repos/o/r/issues/1',
-// [{status: 500}, {status: 200}]) answers the next requests in order.
+// [{status: 500}, {status: 200}]) answers the next requests in order. A step
+// {flood: {bytes, gzip}} answers 200 with `bytes` of JSON-ish filler, streamed
+// (gzip: as a small gzip body that inflates to `bytes`, a "gzip bomb").
 import http from 'node:http'
+import zlib from 'node:zlib'
 
 const ISO = '2026-11-01T10:00:00Z'
 
@@ -106,6 +109,30 @@ export async function startFakeForge() {
     res.end(text)
   }
 
+  const MiB = 1024 * 1024
+  // One gzip member of 1 MiB of spaces; a gzip body may be many members back to back.
+  const member = zlib.gzipSync(Buffer.alloc(MiB, ' '), {level: 9})
+
+  /** Stream a huge body with backpressure, stopping as soon as the client goes away. */
+  function flood(res, {bytes, gzip = false}) {
+    res.writeHead(200, {'content-type': 'application/json; charset=utf-8', ...(gzip ? {'content-encoding': 'gzip'} : {})})
+    const first = Buffer.from('{"title": "')
+    const chunk = Buffer.alloc(MiB, ' ')
+    let sent = 0
+    let closed = false
+    res.on('close', () => (closed = true))
+    res.on('error', () => (closed = true))
+    const pump = () => {
+      while (!closed && sent < bytes) {
+        sent += MiB
+        const ok = res.write(gzip ? member : sent === MiB ? Buffer.concat([first, chunk.subarray(first.length)]) : chunk)
+        if (!ok) return void res.once('drain', pump)
+      }
+      if (!closed) res.end(gzip ? zlib.gzipSync('"}') : '"}')
+    }
+    pump()
+  }
+
   function notFound(res, forge) {
     send(res, 404, forge === 'github' ? {message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404'} : {message: 'The target couldn\'t be found.', url: `${base}/fj/api/swagger`, errors: []})
   }
@@ -119,6 +146,7 @@ export async function startFakeForge() {
       const step = queue.shift()
       if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs))
       if (step.destroy) return req.socket.destroy()
+      if (step.flood) return flood(res, step.flood)
       if (step.status !== 200 || step.body !== undefined || step.headers) {
         if (step.status !== 200) return send(res, step.status, step.body ?? {message: `scripted ${step.status}`}, step.headers)
         return send(res, 200, step.body, step.headers)
@@ -130,7 +158,8 @@ export async function startFakeForge() {
       const k = key(decodeURIComponent(m[1]), decodeURIComponent(m[2]), Number(m[3]))
       if (moved.github.has(k)) {
         const t = moved.github.get(k)
-        return send(res, 301, {message: 'Moved Permanently', url: `${ghApi()}/repos/${t.owner}/${t.repo}/issues/${t.number}`}, {location: `${ghApi()}/repos/${t.owner}/${t.repo}/issues/${t.number}`})
+        const to = `${ghApi()}/repos/${encodeURIComponent(t.owner)}/${encodeURIComponent(t.repo)}/issues/${t.number}`
+        return send(res, 301, {message: 'Moved Permanently', url: to}, {location: to})
       }
       const issue = issues.github.get(k)
       return issue ? send(res, 200, githubShape(issue), {'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999'}) : notFound(res, 'github')
@@ -139,7 +168,7 @@ export async function startFakeForge() {
       const k = key(decodeURIComponent(m[1]), decodeURIComponent(m[2]), Number(m[3]))
       if (moved.forgejo.has(k)) {
         const t = moved.forgejo.get(k)
-        return send(res, 301, '', {location: `${fjApi()}/repos/${t.owner}/${t.repo}/issues/${t.number}`})
+        return send(res, 301, '', {location: `${fjApi()}/repos/${encodeURIComponent(t.owner)}/${encodeURIComponent(t.repo)}/issues/${t.number}`})
       }
       const issue = issues.forgejo.get(k)
       return issue ? send(res, 200, forgejoShape(issue)) : notFound(res, 'forgejo')

@@ -1,7 +1,9 @@
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {FailureError} from '../errors.js'
+import {readCapped} from './body.js'
 import {errorForStatus, networkError, timeoutError} from './http-errors.js'
+import {checkedNumber, checkedRepo, checkedWebUrl, refusedName, type Reporter} from './names.js'
 import type {Forge, ForgeIssue} from './types.js'
 
 export interface ForgejoOptions {
@@ -46,10 +48,17 @@ export class ForgejoForge implements Forge {
         throw networkError(this.host, error)
       }
       if (res.ok) {
+        let text: string
         try {
-          return await res.json()
+          text = await readCapped(res, this.host)
         } catch (error) {
           if (signal.aborted) throw timeoutError(this.host, this.opts.timeoutMs)
+          if (error instanceof FailureError) throw error
+          throw networkError(this.host, (error as {cause?: unknown}).cause ?? error)
+        }
+        try {
+          return JSON.parse(text)
+        } catch {
           throw new FailureError(`${this.host} returned something that is not JSON for ${what}.`, 'Is forgejo.apiUrl right?')
         }
       }
@@ -71,25 +80,34 @@ export class ForgejoForge implements Forge {
     const what = `issue ${owner}/${repo}#${number}`
     const apiUrl = `${this.opts.apiUrl}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/issues/${number}`
     const data = (await this.get(apiUrl, what)) as Record<string, unknown>
+    const r: Reporter = {host: this.host, what}
+    if (data === null || typeof data !== 'object') throw new FailureError(`${this.host} returned ${what} as something other than an object.`, 'Is forgejo.apiUrl pointing at a Forgejo API?')
     const repository = data.repository as {owner?: unknown; name?: unknown; full_name?: unknown} | undefined
     let canonical: {owner: string; repo: string} | undefined
-    if (repository && typeof repository.owner === 'string' && typeof repository.name === 'string') {
-      canonical = {owner: repository.owner, repo: repository.name}
-    } else if (repository && typeof repository.full_name === 'string' && repository.full_name.includes('/')) {
-      const [o, r] = repository.full_name.split('/')
-      canonical = {owner: o, repo: r}
+    if (repository && repository.owner !== undefined && repository.name !== undefined) {
+      canonical = checkedRepo(r, 'repository.owner/name', `${String(repository.owner)}/${String(repository.name)}`, repository.owner, repository.name)
+      // Both forms present must agree; neither may smuggle a second repository in.
+      const full = repository.full_name
+      if (full !== undefined && (typeof full !== 'string' || full.toLowerCase() !== `${canonical.owner}/${canonical.repo}`.toLowerCase())) {
+        throw refusedName(r, 'repository.full_name', full, `which is not ${canonical.owner}/${canonical.repo} as repository.owner/name say`)
+      }
+    } else if (repository && typeof repository.full_name === 'string') {
+      const parts = repository.full_name.split('/')
+      if (parts.length !== 2) throw refusedName(r, 'repository.full_name', repository.full_name)
+      canonical = checkedRepo(r, 'repository.full_name', repository.full_name, parts[0], parts[1])
     }
     if (!canonical) throw new FailureError(`${this.host} returned ${what} without its repository.`, 'Is forgejo.apiUrl pointing at a Forgejo API?')
+    const n = checkedNumber(r, data.number, number)
     return {
       forge: 'forgejo',
       owner: canonical.owner,
       repo: canonical.repo,
-      number: typeof data.number === 'number' ? data.number : number,
+      number: n,
       title: String(data.title ?? ''),
       body: typeof data.body === 'string' ? data.body : '',
       state: typeof data.state === 'string' ? data.state.toLowerCase() : '',
-      url: String(data.html_url ?? `${this.opts.baseUrl}/${canonical.owner}/${canonical.repo}/issues/${number}`),
-      apiUrl: `${this.opts.apiUrl}/repos/${canonical.owner}/${canonical.repo}/issues/${number}`,
+      url: checkedWebUrl(r, data.html_url, canonical, `${this.opts.baseUrl}/${canonical.owner}/${canonical.repo}/issues/${n}`),
+      apiUrl: `${this.opts.apiUrl}/repos/${canonical.owner}/${canonical.repo}/issues/${n}`,
       isPullRequest: data.pull_request !== undefined && data.pull_request !== null,
       webBase: this.opts.baseUrl,
     }

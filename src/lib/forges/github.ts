@@ -1,5 +1,7 @@
 import {FailureError} from '../errors.js'
+import {bodyTooLarge, cappedFetch, type CapState} from './body.js'
 import {errorForStatus, networkError, timeoutError} from './http-errors.js'
+import {checkedNumber, checkedWebUrl, repoFromApiUrl, type Reporter} from './names.js'
 import type {Forge, ForgeIssue} from './types.js'
 
 export interface GitHubOptions {
@@ -17,12 +19,6 @@ interface RequestErrorLike {
   message: string
   response?: {headers?: Record<string, string | undefined>; data?: unknown}
   cause?: unknown
-}
-
-/** Parse `https://api.host/repos/OWNER/REPO` into its canonical owner and name. */
-export function repoFromApiUrl(url: string): {owner: string; repo: string} | undefined {
-  const m = /\/repos\/([^/]+)\/([^/]+)\/?$/.exec(url)
-  return m ? {owner: decodeURIComponent(m[1]), repo: decodeURIComponent(m[2])} : undefined
 }
 
 export class GitHubForge implements Forge {
@@ -72,7 +68,8 @@ export class GitHubForge implements Forge {
     return this.#octokit
   }
 
-  private translate(error: unknown, what: string, signal: AbortSignal): Error {
+  private translate(error: unknown, what: string, signal: AbortSignal, cap: CapState): Error {
+    if (cap.exceeded) return bodyTooLarge(this.host)
     if (signal.aborted) return timeoutError(this.host, this.opts.timeoutMs)
     const e = error as RequestErrorLike
     if (e?.response && typeof e.status === 'number') {
@@ -91,26 +88,31 @@ export class GitHubForge implements Forge {
     const octokit = await this.octokit()
     const signal = AbortSignal.timeout(this.opts.timeoutMs)
     const what = `issue ${owner}/${repo}#${number}`
+    const cap: CapState = {exceeded: false}
     let data: Record<string, unknown>
     try {
-      const res = await octokit.rest.issues.get({owner, repo, issue_number: number, request: {signal}})
+      const res = await octokit.rest.issues.get({owner, repo, issue_number: number, request: {signal, fetch: cappedFetch(cap)}})
       data = res.data as unknown as Record<string, unknown>
     } catch (error) {
-      throw this.translate(error, what, signal)
+      throw this.translate(error, what, signal, cap)
     }
-    const canonical = repoFromApiUrl(String(data.repository_url ?? ''))
-    if (!canonical) {
+    // Octokit turns a body it could not read into empty data; the cap says why.
+    if (cap.exceeded) throw bodyTooLarge(this.host)
+    if (data === null || typeof data !== 'object' || typeof data.repository_url !== 'string' || data.repository_url === '') {
       throw new FailureError(`${this.host} returned ${what} without a repository_url.`, 'Is github.apiUrl pointing at a GitHub API?')
     }
+    const r: Reporter = {host: this.host, what}
+    const canonical = repoFromApiUrl(r, data.repository_url, this.opts.apiUrl)
+    const n = checkedNumber(r, data.number, number)
     return {
       forge: 'github',
       owner: canonical.owner,
       repo: canonical.repo,
-      number: typeof data.number === 'number' ? data.number : number,
+      number: n,
       title: String(data.title ?? ''),
       body: typeof data.body === 'string' ? data.body : '',
       state: typeof data.state === 'string' ? data.state.toLowerCase() : '',
-      url: String(data.html_url ?? `${this.opts.webUrl}/${canonical.owner}/${canonical.repo}/issues/${number}`),
+      url: checkedWebUrl(r, data.html_url, canonical, `${this.opts.webUrl}/${canonical.owner}/${canonical.repo}/issues/${n}`),
       apiUrl: String(data.url ?? ''),
       isPullRequest: data.pull_request !== undefined && data.pull_request !== null,
       webBase: this.opts.webUrl,
@@ -120,12 +122,14 @@ export class GitHubForge implements Forge {
   async ping(): Promise<string> {
     const octokit = await this.octokit()
     const signal = AbortSignal.timeout(this.opts.timeoutMs)
+    const cap: CapState = {exceeded: false}
     try {
-      const res = await octokit.request('GET /rate_limit', {request: {signal, retries: 0}})
+      const res = await octokit.request('GET /rate_limit', {request: {signal, retries: 0, fetch: cappedFetch(cap)}})
+      if (cap.exceeded) throw bodyTooLarge(this.host)
       const core = (res.data as {resources?: {core?: {remaining?: number; limit?: number}}}).resources?.core
       return core ? `rate limit ${core.remaining}/${core.limit}` : 'reachable'
     } catch (error) {
-      throw this.translate(error, 'the rate limit', signal)
+      throw this.translate(error, 'the rate limit', signal, cap)
     }
   }
 }

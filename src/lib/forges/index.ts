@@ -2,12 +2,13 @@ import path from 'node:path'
 
 import {xdgDir, type Config} from '../config.js'
 import {PolicyError} from '../errors.js'
-import {formatRef, parseIssueRef, type IssueRef} from '../issue-ref.js'
+import {formatRef, isValidName, parseIssueRef, type ForgeKind, type IssueRef} from '../issue-ref.js'
 import {remindOnce} from '../once.js'
-import {assertOwnerAllowed} from '../policy.js'
+import {assertOwnerAllowed, forgeName, routeShortRef} from '../policy.js'
 import {ForgejoForge} from './forgejo.js'
 import {GitHubForge} from './github.js'
 import {IssueNotFoundError} from './http-errors.js'
+import {refusedName} from './names.js'
 import {forgejoToken, githubToken} from './tokens.js'
 import type {Forge, ForgeIssue} from './types.js'
 
@@ -54,41 +55,60 @@ export interface ResolvedIssue extends ForgeIssue {
   ref: string
   /** Set when the forge reports another repository than the one typed (transfer or rename). */
   movedFrom?: string
+  /** Set when a short ref was not on Forgejo (404) and was then found on GitHub. */
+  forgeFallback?: boolean
 }
 
 /**
- * SPEC §2 resolution: parse → owner allow-list (before any network call) →
- * fetch (Forgejo first for short refs, GitHub only on Forgejo 404) → re-check
- * the canonical owner → refuse pull requests and anything not open.
+ * SPEC §2 resolution: parse → owner allow-list, per forge (before any network
+ * call) → fetch (a URL on its forge; a short ref by routeShortRef) → check the
+ * names the forge reports → re-check the canonical owner on the forge that
+ * answered → refuse pull requests and anything not open.
  */
-export async function resolveIssue(input: string, config: Config, forges: Forges): Promise<ResolvedIssue> {
+export async function resolveIssue(input: string, config: Config, forges: Forges, warn: (message: string) => void = () => {}): Promise<ResolvedIssue> {
   const parsed: IssueRef = parseIssueRef(input, {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl})
-  assertOwnerAllowed(parsed.owner, config.allowedOwners)
+  assertOwnerAllowed(parsed.owner, config.allowedOwners, '', parsed.forge)
+  const typed = formatRef(parsed)
 
   let issue: ForgeIssue
+  let forgeFallback = false
   if (parsed.forge === 'github') {
     issue = await (await forges.github()).getIssue(parsed.owner, parsed.repo, parsed.number)
   } else if (parsed.forge === 'forgejo') {
     issue = await forges.forgejo()!.getIssue(parsed.owner, parsed.repo, parsed.number)
   } else {
-    const fj = forges.forgejo()
-    if (fj) {
+    const route = routeShortRef(parsed.owner, config.allowedOwners, forges.forgejo() !== undefined)
+    if (route.first === 'forgejo') {
+      const fj = forges.forgejo()!
       try {
         issue = await fj.getIssue(parsed.owner, parsed.repo, parsed.number)
       } catch (error) {
         // Only a plain 404 falls back; 410 (deleted) and every other failure is reported.
         if (!(error instanceof IssueNotFoundError) || error.status !== 404) throw error
-        issue = await (await forges.github()).getIssue(parsed.owner, parsed.repo, parsed.number)
+        if (!route.fallbackToGitHub) {
+          throw new IssueNotFoundError(error.message, `${error.suggestion} GitHub was not asked: allowedOwners admits "${parsed.owner}" on Forgejo only.`, 404)
+        }
+        const gh = await forges.github()
+        // NOTE: the same owner name on two forges need not be the same people; say so every time.
+        warn(
+          `warning: ${typed} is not on Forgejo (${fj.host}); looking it up on GitHub (${gh.host}) because allowedOwners admits "${parsed.owner}" there too. ` +
+            `Write forgejo:${parsed.owner} or github:${parsed.owner} in allowedOwners to pin one forge.`,
+        )
+        issue = await gh.getIssue(parsed.owner, parsed.repo, parsed.number)
+        forgeFallback = true
       }
     } else {
       issue = await (await forges.github()).getIssue(parsed.owner, parsed.repo, parsed.number)
     }
   }
 
-  const typed = formatRef(parsed)
+  // Whatever the forge implementation, no name it reports becomes a path unless a typed ref could carry it.
+  if (!isValidName(issue.owner) || !isValidName(issue.repo)) {
+    throw refusedName({host: forgeHost(issue.forge, config), what: `issue ${typed}`}, 'repository', `${issue.owner}/${issue.repo}`)
+  }
   const ref = formatRef(issue)
   const moved = issue.owner.toLowerCase() !== parsed.owner.toLowerCase() || issue.repo.toLowerCase() !== parsed.repo.toLowerCase()
-  assertOwnerAllowed(issue.owner, config.allowedOwners, moved ? ` (the issue now lives in ${issue.owner}/${issue.repo})` : '')
+  assertOwnerAllowed(issue.owner, config.allowedOwners, moved ? ` (the issue now lives in ${issue.owner}/${issue.repo})` : '', issue.forge)
   if (issue.isPullRequest) {
     throw new PolicyError(`${ref} is a pull request, not an issue; dispatch only works on issues.`, 'Dispatch the issue the pull request addresses instead.')
   }
@@ -96,5 +116,10 @@ export async function resolveIssue(input: string, config: Config, forges: Forges
     const state = issue.state || 'of unknown state (the forge reported none)'
     throw new PolicyError(`${ref} is ${state}; dispatch only works on open issues.`, 'Reopen it first if the work is still needed.')
   }
-  return {...issue, input: input.trim(), ref, movedFrom: moved ? typed : undefined}
+  return {...issue, input: input.trim(), ref, movedFrom: moved ? typed : undefined, ...(forgeFallback ? {forgeFallback} : {})}
+}
+
+function forgeHost(kind: ForgeKind, config: Config): string {
+  const url = kind === 'forgejo' && config.forgejo ? config.forgejo.apiUrl : config.github.apiUrl
+  return `${forgeName(kind)} (${new URL(url).host})`
 }
