@@ -1,10 +1,12 @@
 import {Flags} from '@oclif/core'
 
+import {PERMISSION_MODES} from '../lib/config.js'
+
 /** Flags shared by headless, cascade and interactive (SPEC §1). */
 export const dispatchFlags = {
   'dry-run': Flags.boolean({description: 'Print the resolved issue, cwd, branch, claude argv and prompt; change nothing.'}),
   'claude-bin': Flags.string({description: 'The claude binary to run (default: claude.bin from config, else claude on PATH).', helpValue: '<path>'}),
-  'permission-mode': Flags.string({description: 'Claude permission mode (default: claude.permissionMode, else auto).', helpValue: '<mode>'}),
+  'permission-mode': Flags.string({description: 'Claude permission mode (default: claude.permissionMode, else auto).', options: [...PERMISSION_MODES]}),
   'allowed-tools': Flags.string({description: 'Comma-separated tools the worker may use without asking (default Bash,Read,Edit,Write,Glob,Grep,TodoWrite).', helpValue: '<tools>'}),
   claims: Flags.string({description: 'Paths this worker will edit, comma-separated, repeatable; relative to the current directory.', multiple: true, helpValue: '<paths>'}),
   worktree: Flags.boolean({description: 'Give the work its own git worktree (--no-worktree runs in the checkout itself).', default: true, allowNo: true}),
