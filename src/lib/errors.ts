@@ -4,7 +4,7 @@
  * Mapping an error to an exit code happens here and nowhere else.
  */
 
-export type ErrorCode = 'failure' | 'usage' | 'refused' | 'not_found'
+export type ErrorCode = 'failure' | 'usage' | 'refused' | 'not_found' | 'unknown_command'
 
 export const EXIT = {
   ok: 0,
@@ -12,6 +12,8 @@ export const EXIT = {
   usage: 2,
   refused: 3,
   notFound: 4,
+  /** No such command (what a shell answers); printed by src/hooks/command-not-found.ts. */
+  unknownCommand: 127,
 } as const
 
 export abstract class DispatchError extends Error {
