@@ -13,6 +13,8 @@ import {inertText} from '../lib/terminal.js'
  */
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
+  /** The next step for an unknown flag or a stray argument, when the command has a better one than --help. */
+  static strayHint?: string
   static override baseFlags = {
     config: Flags.string({description: 'Config file to use instead of the search (also DISPATCH_CONFIG).', helpValue: '<file>'}),
   }
@@ -50,7 +52,9 @@ export abstract class BaseCommand extends Command {
     let error: DispatchError
     if (isDispatchError(err)) error = err
     else if (err.oclif?.exit === 2 || err.name === 'CLIParseError' || /Nonexistent flag|Unexpected argument|Missing required|Expected .* to be one of|Parsing --|Expected an integer|Missing \d+ required arg/i.test(err.message)) {
-      error = new UsageError(err.message.split('\n')[0], `See: ${this.config.bin} ${this.id ?? ''} --help`.trimEnd())
+      const stray = /Nonexistent flag|Unexpected argument/i.test(err.message)
+      const hint = (this.constructor as typeof BaseCommand).strayHint
+      error = new UsageError(parseErrorMessage(err.message), stray && hint ? hint : `See: ${this.config.bin} ${this.id ?? ''} --help`.trimEnd())
     } else {
       error = new FailureError(`Unexpected error: ${err.message}`, 'Run again with DEBUG=* for details, and report it if it persists.')
       if (process.env.DEBUG) process.stderr.write(String(err.stack) + '\n')
@@ -90,4 +94,15 @@ export abstract class BaseCommand extends Command {
       // The audit trail is best-effort: a full disk must not turn a success into a failure.
     }
   }
+}
+
+/**
+ * oclif's parse errors on one line, without its advice: "Missing 1 required
+ * arg:\nref  Issue reference…\nSee more help with --help" names the argument
+ * only on its second line, and its note about `--` does not hold here (after
+ * `--` everything goes to claude).
+ */
+export function parseErrorMessage(message: string): string {
+  const body = message.split(/\n\s*\n|\nSee more help/)[0]
+  return body.replace(/:\s*\n\s*/g, ': ').replace(/\s*\n\s*/g, '; ').replace(/ {2,}/g, ' — ')
 }

@@ -83,24 +83,23 @@ export function renderDryRun(r: DryRunResult): string {
   ].join('\n')
 }
 
-/** Everything after a literal `--` goes to claude untouched. */
-export function extraClaudeArgs(rawArgv: readonly string[]): string[] {
+/**
+ * Split argv at the first literal `--`: dispatch's own flags and ref before it,
+ * claude's arguments after it, untouched even when they look like dispatch
+ * flags. oclif only ever sees the first part. Pure.
+ */
+export function splitPassThrough(rawArgv: readonly string[]): {own: string[]; claude: string[]} {
   const i = rawArgv.indexOf('--')
-  return i === -1 ? [] : rawArgv.slice(i + 1)
+  return i === -1 ? {own: [...rawArgv], claude: []} : {own: rawArgv.slice(0, i), claude: rawArgv.slice(i + 1)}
 }
 
-export function dispatchOptions(
-  mode: DispatchMode,
-  ref: string,
-  flags: Record<string, unknown>,
-  rawArgv: readonly string[],
-  positional: readonly string[],
-): DispatchOptions {
-  const extra = extraClaudeArgs(rawArgv)
-  const stray = positional.slice(1).filter((a) => !extra.includes(a))
-  if (stray.length > 0) {
-    throw new UsageError(`Unexpected argument(s): ${stray.map((s) => JSON.stringify(s)).join(' ')}.`, 'Put arguments meant for claude after --, e.g. dispatch headless org/repo#1 -- --max-turns 20.')
-  }
+/** What to do about an argument dispatch does not know: usually it was meant for claude. */
+export const PASS_THROUGH_HINT = 'Put arguments meant for claude after --, e.g. dispatch headless org/repo#1 -- --max-turns 20.'
+
+/** The usage line of the dispatching commands (oclif would show `REF...`). */
+export const DISPATCH_USAGE = '<%= command.id %> REF [flags] [-- CLAUDE_ARGS...]'
+
+export function dispatchOptions(mode: DispatchMode, ref: string, flags: Record<string, unknown>, claudeArgs: readonly string[]): DispatchOptions {
   const budget = parseBudget(flags['max-budget-usd'] as string | undefined)
   if (Number.isNaN(budget)) throw new UsageError(`--max-budget-usd must be a positive number of dollars, got ${JSON.stringify(flags['max-budget-usd'])}.`, 'For example: --max-budget-usd 2.50')
   return {
@@ -109,14 +108,14 @@ export function dispatchOptions(
     dryRun: Boolean(flags['dry-run']),
     claudeBin: flags['claude-bin'] as string | undefined,
     permissionMode: flags['permission-mode'] as string | undefined,
-    allowedTools: flags['allowed-tools'] as string | undefined,
+    allowedTools: (flags['allowed-tools'] as string[] | undefined)?.join(','),
     claims: (flags.claims as string[] | undefined) ?? [],
     worktree: flags.worktree !== false,
     force: Boolean(flags.force),
     model: flags.model as string | undefined,
     maxBudgetUsd: budget,
     depth: flags.depth as number | undefined,
-    extraArgs: extra,
+    extraArgs: [...claudeArgs],
     posture: flags.posture as DispatchOptions['posture'],
   }
 }
@@ -124,8 +123,8 @@ export function dispatchOptions(
 export type HeadlessOutput = DryRunResult | (SidequestRecord & {health: HeadlessResult['health']; warnings: HeadlessResult['warnings']; worktree_slot: number})
 
 /** headless and cascade share everything but the mode. */
-export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'cascade', args: {ref: string}, flags: Record<string, unknown>, raw: {argv: string[]; positional: string[]}): Promise<HeadlessOutput> {
-  const opts = dispatchOptions(mode, args.ref, flags, raw.argv, raw.positional)
+export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'cascade', args: {ref: string}, flags: Record<string, unknown>, claudeArgs: readonly string[]): Promise<HeadlessOutput> {
+  const opts = dispatchOptions(mode, args.ref, flags, claudeArgs)
   // Ctrl-C and SIGTERM become an InterruptedError that says what was (not) started.
   const guard = new StartGuard()
   return guard.race(() => dispatchHeadless(cmd, mode, opts, flags, guard)).catch((error: unknown) => {

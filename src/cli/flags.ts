@@ -1,12 +1,16 @@
 import {Flags} from '@oclif/core'
 
+import {PERMISSION_MODES} from '../lib/config.js'
+
 /** Flags shared by headless, cascade and interactive (SPEC §1). */
 export const dispatchFlags = {
   'dry-run': Flags.boolean({description: 'Print the resolved issue, cwd, branch, claude argv and prompt; change nothing.'}),
   'claude-bin': Flags.string({description: 'The claude binary to run (default: claude.bin from config, else claude on PATH).', helpValue: '<path>'}),
-  'permission-mode': Flags.string({description: 'Claude permission mode (default: claude.permissionMode, else auto).', helpValue: '<mode>'}),
-  'allowed-tools': Flags.string({description: 'Comma-separated tools the worker may use without asking (default Bash,Read,Edit,Write,Glob,Grep,TodoWrite).', helpValue: '<tools>'}),
-  claims: Flags.string({description: 'Paths in the issue\'s repository this worker will edit, comma-separated, repeatable; relative to the current directory inside the checkout or a worktree, else to the repository root.', multiple: true, helpValue: '<paths>'}),
+  'permission-mode': Flags.string({description: 'Claude permission mode (default: claude.permissionMode, else auto).', options: [...PERMISSION_MODES]}),
+  // NOTE: list flags are non-greedy: `--claims src acme/api#1` must leave the
+  // ref alone, so each value is one token (comma-separated or repeated).
+  'allowed-tools': Flags.string({description: 'Tools the worker may use without asking, comma-separated, repeatable (default Bash,Read,Edit,Write,Glob,Grep,TodoWrite).', multiple: true, multipleNonGreedy: true, helpValue: '<tools>'}),
+  claims: Flags.string({description: 'Paths in the issue\'s repository this worker will edit, comma-separated, repeatable; relative to the current directory inside the checkout or a worktree, else to the repository root.', multiple: true, multipleNonGreedy: true, helpValue: '<paths>'}),
   worktree: Flags.boolean({description: 'Give the work its own git worktree (--no-worktree runs in the checkout itself).', default: true, allowNo: true}),
   force: Flags.boolean({description: 'Start even if the issue already has an active worker or a claim overlaps (never overrides owner or state checks).'}),
   model: Flags.string({description: 'Model for claude (default: claude.model from config).', helpValue: '<model>'}),

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
-import {refArg, runHeadlessCommand, type HeadlessOutput} from '../cli/dispatching.js'
+import {DISPATCH_USAGE, PASS_THROUGH_HINT, refArg, runHeadlessCommand, splitPassThrough, type HeadlessOutput} from '../cli/dispatching.js'
 import {dispatchFlags} from '../cli/flags.js'
 
 export default class Cascade extends BaseCommand {
@@ -14,10 +14,12 @@ export default class Cascade extends BaseCommand {
     ...dispatchFlags,
     depth: Flags.integer({description: 'Cascade budget, 1 to 5 (nested cascades get the inherited budget minus one).', min: 1, max: 5, helpValue: '<n>'}),
   }
-  static override strict = false
+  static override usage = DISPATCH_USAGE
+  static override strayHint = PASS_THROUGH_HINT
 
   async run(): Promise<HeadlessOutput> {
-    const {args, flags, argv} = await this.parse(Cascade)
-    return runHeadlessCommand(this, 'cascade', args, flags, {argv: this.argv, positional: argv as string[]})
+    const {own, claude} = splitPassThrough(this.argv)
+    const {args, flags} = await this.parse(Cascade, own)
+    return runHeadlessCommand(this, 'cascade', args, flags, claude)
   }
 }

@@ -1,5 +1,5 @@
 import {BaseCommand} from '../cli/base.js'
-import {refArg, runHeadlessCommand, type HeadlessOutput} from '../cli/dispatching.js'
+import {DISPATCH_USAGE, PASS_THROUGH_HINT, refArg, runHeadlessCommand, splitPassThrough, type HeadlessOutput} from '../cli/dispatching.js'
 import {dispatchFlags} from '../cli/flags.js'
 
 export default class Headless extends BaseCommand {
@@ -14,10 +14,12 @@ export default class Headless extends BaseCommand {
   ]
   static override args = refArg
   static override flags = dispatchFlags
-  static override strict = false
+  static override usage = DISPATCH_USAGE
+  static override strayHint = PASS_THROUGH_HINT
 
   async run(): Promise<HeadlessOutput> {
-    const {args, flags, argv} = await this.parse(Headless)
-    return runHeadlessCommand(this, 'headless', args, flags, {argv: this.argv, positional: argv as string[]})
+    const {own, claude} = splitPassThrough(this.argv)
+    const {args, flags} = await this.parse(Headless, own)
+    return runHeadlessCommand(this, 'headless', args, flags, claude)
   }
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
-import {dispatchOptions, dryRunResult, refArg, renderDryRun, type DryRunResult} from '../cli/dispatching.js'
+import {DISPATCH_USAGE, PASS_THROUGH_HINT, dispatchOptions, dryRunResult, refArg, renderDryRun, splitPassThrough, type DryRunResult} from '../cli/dispatching.js'
 import {dispatchFlags} from '../cli/flags.js'
 import {SURFACES} from '../lib/config.js'
 import {planDispatch, runInteractive} from '../lib/dispatch.js'
@@ -26,11 +26,13 @@ export default class Interactive extends BaseCommand {
     posture: Flags.string({description: 'watch: proceed, the PR is the review gate; consult: stop and ask on real judgment calls.', options: ['watch', 'consult'], default: 'watch'}),
     surface: Flags.string({description: 'Where the session opens (default: interactive.surface from config, else auto).', options: [...SURFACES]}),
   }
-  static override strict = false
+  static override usage = DISPATCH_USAGE
+  static override strayHint = PASS_THROUGH_HINT
 
   async run(): Promise<InteractiveOutput> {
-    const {args, flags, argv} = await this.parse(Interactive)
-    const opts = dispatchOptions('interactive', args.ref, flags, this.argv, argv as string[])
+    const {own, claude} = splitPassThrough(this.argv)
+    const {args, flags} = await this.parse(Interactive, own)
+    const opts = dispatchOptions('interactive', args.ref, flags, claude)
     const ctx = await this.context(flags.config)
     this.audited = !opts.dryRun
     this.auditRef = args.ref.trim()

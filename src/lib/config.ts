@@ -12,10 +12,17 @@ import {parseOwnerEntry} from './policy.js'
 export const DEFAULT_ALLOWED_TOOLS = ['Bash', 'Read', 'Edit', 'Write', 'Glob', 'Grep', 'TodoWrite']
 export const SURFACES = ['auto', 'foreground', 'tmux', 'warp', 'command', 'print'] as const
 export const LANDINGS = ['pr', 'merge', 'none'] as const
+/**
+ * The values Claude Code 2.1 takes for --permission-mode (`claude --help`
+ * lists all but `default`, the older name of `manual`, which it still takes).
+ * Checked here so a typo is a usage error now, not a worker that dies at start.
+ */
+export const PERMISSION_MODES = ['acceptEdits', 'auto', 'bypassPermissions', 'default', 'dontAsk', 'manual', 'plan'] as const
 export const PROMPT_KINDS = ['headless', 'cascade', 'interactive-watch', 'interactive-consult'] as const
 
 export type Surface = (typeof SURFACES)[number]
 export type Landing = (typeof LANDINGS)[number]
+export type PermissionMode = (typeof PERMISSION_MODES)[number]
 export type PromptKind = (typeof PROMPT_KINDS)[number]
 
 const ownerEntry = z.string().refine((e) => parseOwnerEntry(e) !== undefined, {message: 'a GitHub-style owner name, bare or as github:name / forgejo:name'})
@@ -58,7 +65,7 @@ const schema = z.object({
   claude: z
     .object({
       bin: z.string().min(1).default('claude'),
-      permissionMode: z.string().min(1).default('auto'),
+      permissionMode: z.enum(PERMISSION_MODES).default('auto'),
       allowedTools: z.array(z.string().min(1)).default(DEFAULT_ALLOWED_TOOLS),
       maxBudgetUsd: z.number().positive().optional(),
       model: z.string().min(1).optional(),
@@ -230,7 +237,7 @@ function describeIssue(issue: z.ZodIssue): string {
   if (issue.code === 'invalid_type') {
     expected = issue.received === 'undefined' ? `is required (${issue.expected})` : `expected ${issue.expected}, got ${issue.received}`
   } else if (issue.code === 'invalid_enum_value') {
-    expected = `expected one of ${issue.options.join(', ')}`
+    expected = `expected one of ${issue.options.join(', ')}, got ${JSON.stringify(issue.received)}`
   } else if (issue.code === 'too_small' && issue.type === 'array') {
     expected = `expected ${issue.message}`
   } else if (issue.code === 'custom') {

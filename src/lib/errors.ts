@@ -5,7 +5,7 @@
  */
 import {constants as osConstants} from 'node:os'
 
-export type ErrorCode = 'failure' | 'usage' | 'refused' | 'not_found' | 'interrupted'
+export type ErrorCode = 'failure' | 'usage' | 'refused' | 'not_found' | 'interrupted' | 'unknown_command'
 
 export const EXIT = {
   ok: 0,
@@ -13,6 +13,8 @@ export const EXIT = {
   usage: 2,
   refused: 3,
   notFound: 4,
+  /** No such command (what a shell answers); printed by src/hooks/command-not-found.ts. */
+  unknownCommand: 127,
 } as const
 
 export abstract class DispatchError extends Error {
