@@ -8,6 +8,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {processStartTime} from '../../src/lib/proc.js'
+import {shellQuote} from '../../src/lib/shell.js'
 import {startFakeForge} from '../support/fake-forge.mjs'
 import {ROOT, STAND_IN, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type CliResult, type Sandbox} from '../support/helpers.js'
 
@@ -250,8 +251,10 @@ describe('argv: flags anywhere, -- pass-through, unknown commands (through the b
       ['attach', '--json', '--pid=999009', '--claude-bin', STAND_IN],
     ]) {
       it(`attach: ${argv.slice(1).map((a) => (a === STAND_IN || a.endsWith(STAND_IN) ? a.replace(STAND_IN, '<stand-in>') : a)).join(' ')}`, async () => {
-        const res = await runCli(argv, {env: sb.env, cwd: sb.dir})
-        expect(res.code, res.stderr).to.equal(0)
+        // attach needs a terminal: `script` gives it a real pseudo-terminal.
+        const line = [process.execPath, path.join(ROOT, 'bin', 'run.js'), ...argv].map(shellQuote).join(' ')
+        const res = await runCli(['-qec', line, '/dev/null'], {env: sb.env, cwd: sb.dir, bin: 'script'})
+        expect(res.code, res.stdout + res.stderr).to.equal(0)
         expect(res.stdout).to.include('stand-in resumed session session-9')
         if (argv.includes('--json') || argv.some((a) => a.startsWith('--json'))) expect(res.stdout).to.include('"claude_session_id": "session-9"')
       })
