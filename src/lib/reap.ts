@@ -4,7 +4,7 @@ import path from 'node:path'
 import {errorMessage} from './errors.js'
 import {gitAt, gitQuery} from './git.js'
 import {Registry, type SidequestRecord} from './registry.js'
-import {defaultBranch, hasOrigin, listWorktrees, retryOnLock} from './worktree.js'
+import {defaultBranch, hasOrigin, listWorktrees, retryOnLock, withWorktreeLock} from './worktree.js'
 
 export interface ReapEntry {
   path: string
@@ -248,11 +248,13 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
         continue
       }
       const git = await gitAt(mainDir)
-      // Without --force, git itself refuses a worktree that became dirty since we looked.
-      await retryOnLock(() => git.raw(['worktree', 'remove', dir]))
-      // -D: every commit on it was just shown reachable from the default branch or a remote branch.
-      if (branch && repo.local.has(branch)) await retryOnLock(() => git.raw(['branch', '-D', branch!]))
-      await retryOnLock(() => git.raw(['worktree', 'prune']))
+      await withWorktreeLock(mainDir, async () => {
+        // Without --force, git itself refuses a worktree that became dirty since we looked.
+        await retryOnLock(() => git.raw(['worktree', 'remove', dir]))
+        // -D: every commit on it was just shown reachable from the default branch or a remote branch.
+        if (branch && repo.local.has(branch)) await retryOnLock(() => git.raw(['branch', '-D', branch!]))
+        await retryOnLock(() => git.raw(['worktree', 'prune']))
+      })
       results.push({path: dir, branch, action: 'removed', verdict: 'remove', reason: v.reason})
     } catch (error) {
       keep(branch, `could not inspect or remove: ${errorMessage(error).split('\n')[0]}`)

@@ -3,7 +3,10 @@ import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {FailureError} from './errors.js'
+import type {SimpleGit} from 'simple-git'
+
 import {gitAt, gitFailure, gitQuery, isLockError} from './git.js'
+import {withLock} from './lock.js'
 import {branchName, isIssueBranch, worktreePath} from './naming.js'
 
 export interface WorktreeEntry {
@@ -183,21 +186,37 @@ export async function ensureWorktree(req: WorktreeRequest, opts: {fetch?: boolea
   const git = await gitAt(req.checkout)
   try {
     if (opts.fetch !== false) await fetchOrigin(req.checkout, opts.fetchTimeoutMs)
-    await retryOnLock(() => git.raw(['worktree', 'prune']))
-    const plan = await planWorktree(req, opts.busy)
-    if (plan.action === 'reuse') return plan
-    if (existsSync(plan.path)) {
-      throw new FailureError(`${plan.path} already exists but is not a worktree of ${req.checkout}.`, `Move it away (or run git worktree repair there) and dispatch again.`)
-    }
-    mkdirSync(path.dirname(plan.path), {recursive: true, mode: 0o755})
-    if (plan.action === 'checkout') {
-      await retryOnLock(() => git.raw(['worktree', 'add', plan.path, plan.branch]))
-    } else {
-      await retryOnLock(() => git.raw(['worktree', 'add', '--no-track', '-b', plan.branch, plan.path, plan.startPoint]))
-    }
-    return plan
+    return await withWorktreeLock(req.checkout, () => addWorktree(req, git, opts.busy))
   } catch (error) {
     if (error instanceof FailureError) throw error
     throw gitFailure('prepare the worktree', req.checkout, error)
   }
+}
+
+/**
+ * Run `fn` while no other dispatch or reap changes this repository's worktrees.
+ * NOTE: git's own locks do not cover this: a `worktree prune` that runs while
+ * another `worktree add` is half done removes the new entry's metadata
+ * ("failed to read .git/worktrees/…/commondir"). The lock lives in the
+ * repository's common git directory, shared by the checkout and its worktrees.
+ */
+export async function withWorktreeLock<T>(checkout: string, fn: () => Promise<T>): Promise<T> {
+  const common = path.resolve(checkout, await gitQuery(checkout, ['rev-parse', '--git-common-dir']))
+  return withLock(path.join(common, 'dispatch-worktrees'), fn)
+}
+
+async function addWorktree(req: WorktreeRequest, git: SimpleGit, busy: readonly string[] | undefined): Promise<WorktreePlan> {
+  await retryOnLock(() => git.raw(['worktree', 'prune']))
+  const plan = await planWorktree(req, busy)
+  if (plan.action === 'reuse') return plan
+  if (existsSync(plan.path)) {
+    throw new FailureError(`${plan.path} already exists but is not a worktree of ${req.checkout}.`, `Move it away (or run git worktree repair there) and dispatch again.`)
+  }
+  mkdirSync(path.dirname(plan.path), {recursive: true, mode: 0o755})
+  if (plan.action === 'checkout') {
+    await retryOnLock(() => git.raw(['worktree', 'add', plan.path, plan.branch]))
+  } else {
+    await retryOnLock(() => git.raw(['worktree', 'add', '--no-track', '-b', plan.branch, plan.path, plan.startPoint]))
+  }
+  return plan
 }

@@ -1,6 +1,8 @@
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {execFileSync, spawn} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 
 import {isSameProcessAlive, livePidFilter, pidExists, processStartTime} from '../../src/lib/proc.js'
 import {waitFor} from '../support/helpers.js'
@@ -28,10 +30,16 @@ describe('process liveness', function () {
 
   it('counts a zombie as gone, though the kernel still answers for its pid', async function () {
     if (process.platform !== 'linux') this.skip()
-    // sh starts a short child, then becomes a long sleep that never reaps it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {stdio: ['ignore', 'pipe', 'ignore']})
+    // sh starts a child that waits on a FIFO, then becomes a long sleep that never reaps it.
+    // The child is released only once sh has become that sleep: had it exited earlier, sh would have reaped it.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'zombie-'))
+    const fifo = path.join(dir, 'release')
+    execFileSync('mkfifo', [fifo])
+    const parent = spawn('sh', ['-c', `read x < ${fifo} & echo $!; exec sleep 30`], {stdio: ['ignore', 'pipe', 'ignore']})
     try {
       const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d).trim()))))
+      await waitFor('sh to become sleep', () => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() === 'sleep')
+      writeFileSync(fifo, '\n')
       await waitFor('the child to become a zombie', () => readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '))
       expect(() => process.kill(zombie, 0)).not.to.throw()
       expect(pidExists(zombie)).to.equal(false)
@@ -39,6 +47,7 @@ describe('process liveness', function () {
       expect(processStartTime(zombie)).to.be.a('string')
     } finally {
       parent.kill('SIGKILL')
+      rmSync(dir, {recursive: true, force: true})
     }
   })
 
