@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The installed entry point. The hot, script-facing commands (--version,
-// sidequests conflicts/list) take a fast path that skips loading oclif;
+// sidequests conflicts/list, and autocomplete refs, run on every TAB) take a fast path that skips loading oclif;
 // everything else loads compiled commands from dist/ via oclif.manifest.json.
 const argv = process.argv.slice(2)
 let code
-if (argv[0] === 'sidequests' || (argv.length <= 2 && (argv.includes('--version') || argv.includes('-v')))) {
+if (argv[0] === 'sidequests' || (argv[0] === 'autocomplete' && argv[1] === 'refs') || (argv.length <= 2 && (argv.includes('--version') || argv.includes('-v')))) {
   const {runFast} = await import('../dist/fast.js')
   code = await runFast(argv)
 }

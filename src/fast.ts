@@ -1,6 +1,7 @@
 /**
  * Start-up fast path for the commands scripts and agents call in loops:
- * `--version`, `sidequests conflicts` and `sidequests list`. Loading oclif
+ * `--version`, `sidequests conflicts` and `sidequests list`, and for
+ * `autocomplete refs`, which shell completion runs on every TAB. Loading oclif
  * alone costs about as much as starting node; these commands need none of it.
  * They share their logic with the oclif commands (src/lib/sidequests-view.ts);
  * anything the fast path does not fully understand (help, unknown flags,
@@ -9,6 +10,7 @@
 import {readFileSync} from 'node:fs'
 
 import {loadConfig} from './lib/config.js'
+import {refsToComplete} from './lib/completion.js'
 import {DispatchError, FailureError, toJsonError} from './lib/errors.js'
 import {findSidequestConflicts, listSidequests, renderConflicts, renderSidequests} from './lib/sidequests-view.js'
 import {inertText} from './lib/terminal.js'
@@ -74,6 +76,13 @@ export async function runFast(argv: string[]): Promise<number | undefined> {
   const versionFlags = new Set(['--version', '-v'])
   if (argv.length > 0 && argv.length <= 2 && argv.some((a) => versionFlags.has(a)) && argv.every((a) => versionFlags.has(a) || a === '--json')) {
     process.stdout.write(argv.includes('--json') ? JSON.stringify(versionInfo(), null, 2) + '\n' : version() + '\n')
+    return 0
+  }
+  if (argv[0] === 'autocomplete' && argv[1] === 'refs') {
+    const parsed = parseFastArgs(argv.slice(2), [])
+    if (!parsed || parsed.positional.length > 0) return undefined
+    const refs = await refsToComplete({configPath: parsed.config, cwd: process.cwd(), env: process.env})
+    process.stdout.write(parsed.json ? JSON.stringify(refs, null, 2) + '\n' : refs.map((r) => r + '\n').join(''))
     return 0
   }
   if (argv[0] !== 'sidequests' || (argv[1] !== 'conflicts' && argv[1] !== 'list')) return undefined

@@ -1,0 +1,19 @@
+import {BaseCommand} from '../../cli/base.js'
+import {refsToComplete} from '../../lib/completion.js'
+
+/**
+ * What shell completion offers where a command takes an issue ref. Normally
+ * answered by the start-up fast path (src/fast.ts); this is the same answer
+ * through oclif (bin/dev.js).
+ */
+export default class AutocompleteRefs extends BaseCommand {
+  static override hidden = true
+  static override summary = 'Print the refs of active and recent workers, newest first, one per line.'
+
+  async run(): Promise<string[]> {
+    const {flags} = await this.parse(AutocompleteRefs)
+    const refs = await refsToComplete({configPath: flags.config, cwd: process.cwd(), env: process.env})
+    if (!this.jsonEnabled()) process.stdout.write(refs.map((r) => r + '\n').join(''))
+    return refs
+  }
+}
