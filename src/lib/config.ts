@@ -177,7 +177,7 @@ export async function findConfigFile(opts: LoadOptions): Promise<{file: string; 
     const file = path.resolve(opts.cwd, expandHome(explicit, opts.env))
     const origin = opts.configPath ? '--config' : 'DISPATCH_CONFIG'
     if (!existsSync(file)) {
-      throw new UsageError(`Config file ${file} (from ${origin}) does not exist.`, 'Check the path, or copy .dispatchrc.example there.')
+      throw new UsageError(`Config file ${file} (from ${origin}) does not exist.`, `Check the path, run dispatch init --config ${file}, or copy ${examplePath()} there.`)
     }
     return {file, raw: (await loadFile(file)).config}
   }
@@ -328,7 +328,7 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
   if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(
       `Config file ${file} is invalid: expected a mapping of keys, got ${raw === null || raw === undefined ? 'nothing' : Array.isArray(raw) ? 'a list' : typeof raw}.`,
-      'See .dispatchrc.example for every key; allowedOwners is required.',
+      `See ${examplePath()} for every key; allowedOwners is required.`,
     )
   }
   const parsed = schema.safeParse(withoutNulls(raw))
@@ -336,7 +336,7 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
     const lines = parsed.error.issues.slice(0, 5).map(describeIssue)
     throw new UsageError(
       `Config file ${file} is invalid: ${lines.join('; ')}.`,
-      'See .dispatchrc.example for every key and its expected type.',
+      `See ${examplePath()} for every key and its expected type.`,
     )
   }
   const unknown = unknownKeys(raw, schema).map((key) => ({key, near: nearestKey(key, KNOWN_KEYS)}))

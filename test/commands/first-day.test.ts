@@ -110,4 +110,15 @@ describe('first-day details (through the binary)', function () {
       expect(res.stderr).to.include('Run: dispatch init --owner <your-org>')
     }
   })
+
+  it('names the installed .dispatchrc.example wherever an error points at it', async () => {
+    const example = path.join(ROOT, '.dispatchrc.example')
+    writeFileSync(sb.configFile, JSON.stringify({allowedOwners: 'acme'}))
+    const invalid = await runCli(['headless', 'acme/api#1', '--json'], {env: sb.env})
+    expect(invalid.code).to.equal(2)
+    expect(JSON.parse(invalid.stdout).error.suggestion).to.equal(`See ${example} for every key and its expected type.`)
+    const missing = await runCli(['sidequests', 'list'], {env: {...sb.env, DISPATCH_CONFIG: path.join(sb.dir, 'nope.yaml')}})
+    expect(missing.code).to.equal(2)
+    expect(missing.stderr).to.include(`or copy ${example} there.`)
+  })
 })
