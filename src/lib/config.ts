@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {z} from 'zod/v3'
 
+import {LAUNCHER_PLACEHOLDERS, TemplateError, notifyCommandProblem, parseCommandTemplate} from './command-template.js'
 import {UsageError, errorMessage} from './errors.js'
 import {isValidName} from './issue-ref.js'
 
@@ -339,6 +340,25 @@ function withoutNulls(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]))
 }
 
+/** Command templates are checked when the config loads, not when an issue's title reaches them. */
+function checkTemplates(c: RawConfig, file: string): void {
+  if (c.interactive.command) {
+    try {
+      parseCommandTemplate(c.interactive.command, LAUNCHER_PLACEHOLDERS)
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error
+      throw new UsageError(
+        `Config file ${file} is invalid: interactive.command: ${error.message}.`,
+        'The template is split into words and run without a shell; a safe form is: wezterm cli spawn --cwd {cwd} -- {argv}',
+      )
+    }
+  }
+  const problem = c.notify.command ? notifyCommandProblem(c.notify.command) : undefined
+  if (problem) {
+    throw new UsageError(`Config file ${file} is invalid: notify.command: ${problem}.`, 'A safe form is: notify-send "$DISPATCH_REF" "$DISPATCH_TITLE"')
+  }
+}
+
 /** Validate a raw config object and resolve its paths. Pure apart from reading env. */
 export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv, warn?: (m: string) => void): Config {
   if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -358,6 +378,7 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
   for (const key of unknownKeys(raw, schema)) warn?.(`warning: ${file}: unknown key "${key}" ignored`)
 
   const c = parsed.data
+  checkTemplates(c, file)
   const baseDir = path.dirname(file)
   const repos: Record<string, string> = {}
   for (const [key, value] of Object.entries(c.repos)) {

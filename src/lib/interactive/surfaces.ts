@@ -5,6 +5,7 @@ import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import type {Surface} from '../config.js'
+import {LAUNCHER_PLACEHOLDERS, fillCommandTemplate, parseCommandTemplate, templateEnv} from '../command-template.js'
 import {helperScript} from '../dev-loader.js'
 import {errorMessage} from '../errors.js'
 import {Registry, type SidequestRecord} from '../registry.js'
@@ -53,14 +54,6 @@ export interface LaunchInput {
 /** The line an operator can paste to start the same session by hand. */
 export function printLine(spec: Pick<SessionSpec, 'cwd' | 'claudeBin' | 'args'>): string {
   return `cd ${shellQuote(spec.cwd)} && ${shellJoin([spec.claudeBin, ...spec.args])}`
-}
-
-/** Substitute `{cwd}`, `{argv}`, `{title}`, `{ref}` in a launcher template, each shell-quoted. Pure. */
-export function fillCommandTemplate(template: string, values: {cwd: string; argv: string[]; title: string; ref: string}): string {
-  return template.replace(/\{(cwd|argv|title|ref)\}/g, (_, key: string) => {
-    if (key === 'argv') return shellJoin(values.argv)
-    return shellQuote(values[key as 'cwd' | 'title' | 'ref'])
-  })
 }
 
 function runnerArgv(specFile: string): string[] {
@@ -150,8 +143,10 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
       extra.tmux_target = pane
     } else if (input.surface === 'command') {
       if (!input.commandTemplate) throw new Error('interactive.command is not set in the config')
-      const line = fillCommandTemplate(input.commandTemplate, {cwd: spec.cwd, argv, title, ref: spec.record.ref})
-      await exec('/bin/sh', ['-c', line], env)
+      // No shell: each value is one argument (and a DISPATCH_* variable), byte for byte.
+      const values = {cwd: spec.cwd, argv, title, ref: spec.record.ref}
+      const [program, ...args] = fillCommandTemplate(parseCommandTemplate(input.commandTemplate, LAUNCHER_PLACEHOLDERS), values)
+      await exec(program, args, {...env, ...templateEnv(values)})
     } else if (input.surface === 'warp') {
       const platform = input.platform ?? process.platform
       const dir = warpConfigDir(env, platform, env.HOME ?? '')
