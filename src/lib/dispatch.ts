@@ -1,4 +1,4 @@
-import {mkdir, open} from 'node:fs/promises'
+import {open} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -17,7 +17,7 @@ import {cascadeBudget, isOwnerAllowed, type DispatchMode} from './policy.js'
 import {renderPrompt} from './prompt.js'
 import {reap} from './reap.js'
 import {Registry, SCHEMA_VERSION, findConflicts, type SidequestRecord} from './registry.js'
-import {ensureStateDir} from './state.js'
+import {ensurePrivateDirs, ensureStateDir} from './state.js'
 import {findCheckout, type Checkout} from './workspace.js'
 import {decideWorktree, defaultBranch, ensureWorktree, fetchOrigin, planWorktree, readBranchFacts, type BranchFacts, type WorktreePlan} from './worktree.js'
 import {launchWorker, type HealthVerdict} from './worker/spawn.js'
@@ -322,7 +322,7 @@ export interface HeadlessResult {
 /** Create the log file exclusively, 0600; a clash (same second) gets a suffix. */
 async function createLog(stateDir: string, plan: DispatchPlan, started: Date): Promise<string> {
   const base = logPath(stateDir, plan.issue.owner, plan.issue.repo, plan.issue.number, started)
-  await mkdir(path.dirname(base), {recursive: true, mode: 0o700})
+  await ensurePrivateDirs(stateDir, path.relative(stateDir, path.dirname(base)))
   for (let i = 0; i < 100; i++) {
     const file = i === 0 ? base : base.replace(/\.log$/, `-${i}.log`)
     try {

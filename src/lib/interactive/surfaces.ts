@@ -10,6 +10,7 @@ import {helperScript} from '../dev-loader.js'
 import {errorMessage} from '../errors.js'
 import {Registry, type SidequestRecord} from '../registry.js'
 import {shellJoin, shellQuote} from '../shell.js'
+import {ensurePrivateDirs} from '../state.js'
 import {inertLine} from '../terminal.js'
 import {runSession, type SessionSpec} from './session.js'
 
@@ -114,8 +115,7 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
 
   // The other surfaces start the session runner in another terminal; it writes the record.
   const launchId = randomUUID()
-  const sessions = path.join(spec.stateDir, 'sessions')
-  await mkdir(sessions, {recursive: true, mode: 0o700})
+  const sessions = await ensurePrivateDirs(spec.stateDir, 'sessions')
   const specFile = path.join(sessions, `${launchId}.json`)
   await writeFile(specFile, JSON.stringify({...spec, record: {...spec.record, launch_id: launchId}}), {mode: 0o600})
   const argv = runnerArgv(specFile)

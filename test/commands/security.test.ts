@@ -1,0 +1,113 @@
+// Issue #12's security promises through the real binary (SECURITY.md names these tests).
+import {expect} from 'chai'
+import {execFileSync} from 'node:child_process'
+import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {startFakeForge} from '../support/fake-forge.mjs'
+import {isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+
+type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
+
+describe('security (through the binary)', function () {
+  this.timeout(60_000)
+  let forge: FakeForge
+  let sb: Sandbox
+  let env: NodeJS.ProcessEnv
+  let release: string
+  let checkout: string
+
+  // Regular files only: some tests plant FIFOs and links among the records.
+  const records = (): Array<Record<string, any>> => {
+    const dir = path.join(sb.stateDir, 'sidequests')
+    if (!existsSync(dir) || !lstatSync(dir).isDirectory()) return []
+    return readdirSync(dir)
+      .filter((f) => /^\d+\.json$/.test(f) && lstatSync(path.join(dir, f)).isFile())
+      .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')))
+  }
+
+  beforeEach(async () => {
+    forge = await startFakeForge()
+    sb = makeSandbox()
+    checkout = makeRepo(sb, 'acme', 'api')
+    forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'})
+    writeConfig(sb, {github: forge.github})
+    release = path.join(sb.dir, 'release')
+    env = {...sb.env, STANDIN_HOLD_FILE: release}
+  })
+  afterEach(async () => {
+    writeFileSync(release, '')
+    const pids = records().flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
+    await waitFor('workers to exit', () => pids.every((p: number) => !isAlive(p)), 15_000).catch(() => killQuietly(pids))
+    await forge.close()
+    sb.cleanup()
+  })
+
+  describe('config trust', () => {
+    it('refuses a .dispatchrc.mjs in the checkout without running it, for every command run from the checkout', async () => {
+      const ran = path.join(sb.dir, 'ran')
+      const plant = (dir: string) =>
+        writeFileSync(path.join(dir, '.dispatchrc.mjs'), `import {writeFileSync} from 'node:fs'\nwriteFileSync(${JSON.stringify(ran)}, 'x')\nexport default {allowedOwners: ['mallory']}\n`)
+      plant(checkout)
+      const noEnvConfig = {...env, DISPATCH_CONFIG: ''}
+      for (const args of [['sidequests', 'list'], ['sidequests', 'conflicts', 'src'], ['status'], ['headless', 'acme/api#12', '--dry-run']]) {
+        const res = await runCli(args, {env: noEnvConfig, cwd: checkout})
+        expect(res.code, `${args.join(' ')}: ${res.stderr}`).to.equal(2)
+        expect(res.stderr).to.include(path.join(checkout, '.dispatchrc.mjs')).and.match(/JavaScript/).and.include('--config')
+      }
+      expect(existsSync(ran), 'the planted config ran').to.equal(false)
+    })
+
+    it('refuses an untrusted .dispatchrc in a repository and names how to trust it; a trusted one loads', async () => {
+      writeFileSync(path.join(checkout, '.dispatchrc'), JSON.stringify({allowedOwners: ['mallory']}))
+      const noEnvConfig = {...env, DISPATCH_CONFIG: ''}
+      const refused = await runCli(['sidequests', 'list', '--json'], {env: noEnvConfig, cwd: path.join(checkout)})
+      expect(refused.code).to.equal(2)
+      expect(JSON.parse(refused.stdout).error.message).to.include(path.join(checkout, '.dispatchrc')).and.match(/not trusted it/)
+      mkdirSync(path.join(sb.dir, 'xdg-config', 'dispatch'), {recursive: true})
+      writeFileSync(path.join(sb.dir, 'xdg-config', 'dispatch', 'config.yaml'), `allowedOwners: [acme]\ntrustedConfigs: [${path.join(checkout, '.dispatchrc')}]\n`)
+      const trusted = await runCli(['sidequests', 'list', '--json'], {env: noEnvConfig, cwd: checkout})
+      expect(trusted.code, trusted.stderr).to.equal(0)
+    })
+  })
+
+  describe('state directory', () => {
+    it('lists, checks conflicts and dispatches past a FIFO and a /dev/zero link among the records, with warnings', async () => {
+      mkdirSync(path.join(sb.stateDir, 'sidequests'), {recursive: true, mode: 0o700})
+      chmodSync(sb.stateDir, 0o700)
+      execFileSync('mkfifo', [path.join(sb.stateDir, 'sidequests', '1.json')])
+      symlinkSync('/dev/zero', path.join(sb.stateDir, 'sidequests', '2.json'))
+      for (const args of [['sidequests', 'list'], ['sidequests', 'list', '--all'], ['sidequests', 'conflicts', 'src'], ['status', '--all']]) {
+        const res = await runCli(args, {env, cwd: checkout, timeoutMs: 10_000})
+        expect(res.code, `${args.join(' ')}: ${res.stderr}`).to.equal(0)
+        expect(res.stderr, args.join(' ')).to.match(/1\.json: not a regular file/).and.match(/2\.json: a symbolic link/)
+      }
+      const res = await runCli(['headless', 'acme/api#12', '--json'], {env, timeoutMs: 15_000})
+      expect(res.code, res.stderr).to.equal(0)
+    })
+
+    it('refuses to dispatch when sidequests/ is a symlink to a world-writable directory', async () => {
+      const open = path.join(sb.dir, 'open')
+      mkdirSync(open)
+      chmodSync(open, 0o777)
+      mkdirSync(sb.stateDir, {mode: 0o700})
+      symlinkSync(open, path.join(sb.stateDir, 'sidequests'))
+      const res = await runCli(['headless', 'acme/api#12'], {env})
+      expect(res.code).to.equal(3)
+      expect(res.stderr).to.include(`${path.join(sb.stateDir, 'sidequests')} is a symbolic link`)
+      expect(readdirSync(open)).to.deep.equal([])
+      expect(existsSync(sb.worktreeRoot)).to.equal(false)
+    })
+
+    it('does not count a record naming pid 1 as an active worker', async () => {
+      mkdirSync(path.join(sb.stateDir, 'sidequests'), {recursive: true, mode: 0o700})
+      chmodSync(sb.stateDir, 0o700)
+      const planted = {pid: 1, pid_start_time: null, ref: 'acme/api#12', started_at: new Date().toISOString(), cwd: '/', paths_claimed: ['/']}
+      writeFileSync(path.join(sb.stateDir, 'sidequests', '1.json'), JSON.stringify(planted), {mode: 0o600})
+      const list = await runCli(['sidequests', 'list', '--json'], {env})
+      expect(JSON.parse(list.stdout)).to.deep.equal([])
+      const conflicts = await runCli(['sidequests', 'conflicts', '/etc', '--json'], {env})
+      expect(conflicts.code).to.equal(0)
+    })
+  })
+})
