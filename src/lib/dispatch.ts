@@ -378,7 +378,7 @@ export async function runInteractive(ctx: DispatchContext, plan: DispatchPlan, f
     // The lock can't be held for the whole session; the record is written as soon as claude has a pid.
     await prepareWorkspace(ctx, plan, force, async () => undefined)
     spec.record.started_at = ctx.now().toISOString()
-    const result = await launchSurface({surface, spec, env: ctx.env, startTimeoutMs: 0, commandTemplate: ctx.config.interactive.command})
+    const result = await launchSurface({surface, spec, env: ctx.env, startTimeoutMs: 0, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN']})
     const record = result.pid ? await new Registry({stateDir: ctx.config.stateDir}).get(result.pid) : undefined
     return {record, surface: result}
   }
@@ -386,7 +386,7 @@ export async function runInteractive(ctx: DispatchContext, plan: DispatchPlan, f
     spec.cwd = p.cwd
     spec.record = {...baseRecord(ctx, p, null)}
     // tmux starts the session at once; another terminal may take its time, so wait less and say so.
-    return launchSurface({surface, spec, env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command})
+    return launchSurface({surface, spec, env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN']})
   })
   const record = result.pid ? await new Registry({stateDir: ctx.config.stateDir}).get(result.pid) : undefined
   if (record) await notify(ctx.config.notify, {event: 'dispatched', mode: 'interactive', ref: record.ref, title: record.title, url: record.url, cwd: record.cwd, pid: record.pid}, ctx.env, ctx.warn)

@@ -1,11 +1,11 @@
 // Issue #12's security promises through the real binary (SECURITY.md names these tests).
 import {expect} from 'chai'
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {ROOT, git, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
@@ -68,6 +68,61 @@ describe('security (through the binary)', function () {
       writeFileSync(path.join(sb.dir, 'xdg-config', 'dispatch', 'config.yaml'), `allowedOwners: [acme]\ntrustedConfigs: [${path.join(checkout, '.dispatchrc')}]\n`)
       const trusted = await runCli(['sidequests', 'list', '--json'], {env: noEnvConfig, cwd: checkout})
       expect(trusted.code, trusted.stderr).to.equal(0)
+    })
+  })
+
+  describe('tokens', () => {
+    const TOKEN = 'ghp_SECRETTOKEN0123456789abcdef'
+    const standIns = () => (existsSync(sb.recordDir) ? readdirSync(sb.recordDir).map((f) => JSON.parse(readFileSync(path.join(sb.recordDir, f), 'utf8'))) : [])
+
+    it('hands an interactive session its tokens without writing them to the 0600 handoff file', async () => {
+      const copy = path.join(sb.dir, 'handoff-copy.json')
+      const mode = path.join(sb.dir, 'handoff-mode')
+      // A launcher that keeps a copy of the handoff file (the last word of {argv}) before the runner deletes it.
+      const script = `for last; do :; done; cp "$last" ${copy}; stat -c %a "$last" > ${mode}; "$@" >/dev/null 2>&1 &`
+      writeConfig(sb, {github: forge.github}, {interactive: {command: `sh -c '${script}' sh {argv}`}})
+      const res = await runCli(['interactive', 'acme/api#12', '--surface', 'command', '--json'], {env: {...env, GH_TOKEN: TOKEN, MY_SERVICE_API_KEY: 'sk-other-secret-value'}})
+      expect(res.code, res.stderr).to.equal(0)
+      const [standIn] = await waitFor('stand-in', () => standIns().length > 0 && standIns())
+      expect(standIn.env.GH_TOKEN).to.equal(TOKEN)
+      const text = readFileSync(copy, 'utf8')
+      expect(text).not.to.include(TOKEN).and.not.to.include('sk-other-secret-value')
+      expect(JSON.parse(text).secret_names).to.include('GH_TOKEN')
+      expect(readFileSync(mode, 'utf8').trim()).to.equal('600')
+      expect(readdirSync(path.join(sb.stateDir, 'sessions'))).to.deep.equal([])
+    })
+
+    it('the session runner refuses an expired handoff file and removes it', async () => {
+      mkdirSync(path.join(sb.stateDir, 'sessions'), {recursive: true, mode: 0o700})
+      const file = path.join(sb.stateDir, 'sessions', 'old.json')
+      writeFileSync(file, JSON.stringify({claudeBin: '/bin/touch', args: [path.join(sb.dir, 'ran')], cwd: sb.dir, env: {}, stateDir: sb.stateDir, record: {}, secret_names: [], expires_at: Date.now() - 1000}), {mode: 0o600})
+      const res = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'lib', 'interactive', 'runner.js'), file], {encoding: 'utf8'})
+      expect(res.status).to.equal(1)
+      expect(res.stderr).to.match(/has expired/)
+      expect(existsSync(file)).to.equal(false)
+      expect(existsSync(path.join(sb.dir, 'ran'))).to.equal(false)
+    })
+
+    it('with landing: none, neither the worker nor its supervisor holds a forge token', async () => {
+      writeConfig(sb, {github: forge.github}, {landing: 'none'})
+      const res = await runCli(['headless', 'acme/api#12', '--json'], {env: {...env, GH_TOKEN: TOKEN, GITHUB_TOKEN: TOKEN, FORGEJO_TOKEN: TOKEN}})
+      expect(res.code, res.stderr).to.equal(0)
+      const record = JSON.parse(res.stdout)
+      const environ = readFileSync(`/proc/${record.supervisor_pid}/environ`, 'latin1')
+      expect(environ).to.include('DISPATCH_CASCADE_DEPTH=')
+      expect(environ).not.to.include(TOKEN)
+      expect(readFileSync(`/proc/${record.pid}/environ`, 'latin1')).not.to.include(TOKEN)
+    })
+
+    it('never prints a token embedded in a checkout origin URL, on the terminal or in --json', async () => {
+      git(checkout, 'remote', 'set-url', 'origin', `https://someone:${TOKEN}@example.invalid/acme/elsewhere.git`)
+      for (const args of [['headless', 'acme/api#12'], ['headless', 'acme/api#12', '--json']]) {
+        const res = await runCli(args, {env})
+        expect(res.code, res.stderr).to.equal(4)
+        expect(res.stdout + res.stderr).to.include('https://***@example.invalid/acme/elsewhere.git').and.not.include(TOKEN)
+      }
+      const audit = path.join(sb.stateDir, 'audit.jsonl')
+      if (existsSync(audit)) expect(readFileSync(audit, 'utf8')).not.to.include(TOKEN)
     })
   })
 
