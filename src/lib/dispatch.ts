@@ -304,7 +304,9 @@ export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPl
     }
     await faultPoint('after-worktree', stateDir)
     const trust = await preTrust(claudeConfigFile(ctx.env), plan.cwd)
-    if (trust === 'corrupt') ctx.warn(`warning: ${claudeConfigFile(ctx.env)} is not valid JSON; left it alone, so Claude may ask to trust ${plan.cwd}`)
+    if (trust === 'corrupt' || trust === 'unexpected') {
+      ctx.warn(`warning: ${claudeConfigFile(ctx.env)} is ${trust === 'corrupt' ? 'not valid JSON' : 'not in the shape dispatch expects (projects is not an object)'}; left it alone, so Claude may ask to trust ${plan.cwd}`)
+    }
     return start(plan)
   }, {onLapse: lapse})
 }
