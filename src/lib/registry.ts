@@ -241,8 +241,14 @@ export class Registry {
     await mkdir(this.dir, {recursive: true, mode: 0o700})
     const file = this.fileFor(record.pid)
     const tmp = path.join(this.dir, `.${record.pid}.${process.pid}.${Date.now()}.tmp`)
-    await writeFile(tmp, JSON.stringify(record, null, 2) + '\n', {mode: 0o600})
-    await rename(tmp, file)
+    try {
+      await writeFile(tmp, JSON.stringify(record, null, 2) + '\n', {mode: 0o600, flag: 'wx'})
+      await rename(tmp, file)
+    } catch (error) {
+      // A full disk must not leave half-written temp files behind; the old record stays whole.
+      await unlink(tmp).catch(() => {})
+      throw new Error(`could not write the registry record ${file}: ${(error as Error).message}`)
+    }
   }
 
   /** Merge fields into an existing record, atomically. Returns the new record, or undefined when it is gone. */

@@ -1,11 +1,12 @@
 // Issue #12's security promises through the real binary (SECURITY.md names these tests).
 import {expect} from 'chai'
 import {execFileSync, spawnSync} from 'node:child_process'
-import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, lstatSync, mkdirSync, rmSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
+import {Registry} from '../../src/lib/registry.js'
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {ROOT, git, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {ROOT, fillDisk, git, isAlive, killQuietly, makeRepo, mountTiny, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
@@ -163,6 +164,52 @@ describe('security (through the binary)', function () {
       expect(JSON.parse(list.stdout)).to.deep.equal([])
       const conflicts = await runCli(['sidequests', 'conflicts', '/etc', '--json'], {env})
       expect(conflicts.code).to.equal(0)
+    })
+  })
+
+  describe('full disk', () => {
+    let disk: string
+    let mounted = false
+    beforeEach(function () {
+      disk = path.join(sb.dir, 'tiny')
+      mounted = mountTiny(disk)
+      if (!mounted) this.skip()
+    })
+    afterEach(async () => {
+      if (!mounted) return
+      // Workers must let go of the mount before it goes.
+      writeFileSync(release, '')
+      const pids = records().flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
+      await waitFor('workers to exit', () => pids.every((p: number) => !isAlive(p)), 40_000).catch(() => killQuietly(pids))
+      execFileSync('umount', ['-l', disk])
+    })
+
+    it('a record write on a full disk fails naming the file and leaves no temp file', async () => {
+      const registry = new Registry({stateDir: disk})
+      mkdirSync(path.join(disk, 'sidequests'), {mode: 0o700})
+      fillDisk(disk)
+      const error = await registry.write({pid: 4242, ref: 'acme/api#1', paths_claimed: [], cwd: '/', started_at: 'x', title: 'y'.repeat(9000)} as never).catch((e) => e)
+      expect(error.message).to.include(path.join(disk, 'sidequests', '4242.json')).and.match(/ENOSPC/)
+      expect(readdirSync(path.join(disk, 'sidequests'))).to.deep.equal([])
+    })
+
+    it('the supervisor retries the end-of-run record on a full disk, then reports the failure in the log', async function () {
+      this.timeout(90_000)
+      // Only the records sit on the tiny disk; the log stays writable.
+      execFileSync('umount', [disk])
+      disk = path.join(sb.stateDir, 'sidequests')
+      mkdirSync(sb.stateDir, {recursive: true, mode: 0o700})
+      mounted = mountTiny(disk)
+      const res = await runCli(['headless', 'acme/api#12', '--json'], {env})
+      expect(res.code, res.stderr).to.equal(0)
+      const {pid, log_path: log} = JSON.parse(res.stdout)
+      fillDisk(disk)
+      writeFileSync(release, '')
+      const line = await waitFor('the failure in the log', () => readFileSync(log, 'utf8').split('\n').find((l) => l.startsWith('dispatch: could not record')), 60_000)
+      expect(line).to.include('exit code 0').and.include(path.join(disk, `${pid}.json`)).and.match(/ENOSPC/)
+      expect(readdirSync(disk).filter((f) => f.endsWith('.tmp'))).to.deep.equal([])
+      const status = await runCli(['status', 'acme/api#12'], {env})
+      expect(status.stdout).to.include('dispatch: could not record the end of this run')
     })
   })
 })
