@@ -11,7 +11,7 @@ import {readFileSync} from 'node:fs'
 
 import {loadConfig} from './lib/config.js'
 import {refsToComplete} from './lib/completion.js'
-import {DispatchError, FailureError, toJsonError} from './lib/errors.js'
+import {DispatchError, FailureError, redactUrlCredentials, toJsonError} from './lib/errors.js'
 import {findSidequestConflicts, listSidequests, renderConflicts, renderSidequests} from './lib/sidequests-view.js'
 import {inertText} from './lib/terminal.js'
 
@@ -61,7 +61,7 @@ function version(): string {
   return `${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`
 }
 
-const warn = (message: string) => process.stderr.write(inertText(message) + '\n')
+const warn = (message: string) => process.stderr.write(inertText(redactUrlCredentials(message)) + '\n')
 
 function fail(error: unknown, json: boolean, exitCode?: number): number {
   const e = error instanceof DispatchError ? error : new FailureError(`Unexpected error: ${(error as Error)?.message ?? error}`)

@@ -4,7 +4,7 @@ import {writeAudit, secretValues} from '../lib/audit.js'
 import {loadConfig, type Config} from '../lib/config.js'
 import type {DispatchContext} from '../lib/dispatch.js'
 import {createContext} from '../lib/context.js'
-import {DispatchError, EXIT, FailureError, InterruptedError, UsageError, isDispatchError, toJsonError} from '../lib/errors.js'
+import {DispatchError, EXIT, FailureError, InterruptedError, UsageError, isDispatchError, redactUrlCredentials, toJsonError} from '../lib/errors.js'
 import {inertText} from '../lib/terminal.js'
 
 /**
@@ -29,7 +29,7 @@ export abstract class BaseCommand extends Command {
 
   /** Warnings and progress go to stderr, made inert: they can carry forge text. */
   warnLine = (message: string): void => {
-    process.stderr.write(inertText(message) + '\n')
+    process.stderr.write(inertText(redactUrlCredentials(message)) + '\n')
   }
 
   async context(configPath: string | undefined): Promise<DispatchContext> {

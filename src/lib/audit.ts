@@ -1,6 +1,8 @@
 import {chmod, mkdir, open, rename, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 
+import {redactUrlCredentials} from './errors.js'
+
 /** One audit line per dispatching command (SPEC §5). */
 export interface AuditEntry {
   command: string
@@ -19,7 +21,7 @@ export const SECRET_ENV = ['GH_TOKEN', 'GITHUB_TOKEN', 'FORGEJO_TOKEN', 'ANTHROP
 
 /** Replace every known secret value in a string. Pure. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text
+  let out = redactUrlCredentials(text)
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[REDACTED]')
   return out
 }

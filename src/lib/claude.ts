@@ -1,5 +1,5 @@
-import {existsSync} from 'node:fs'
-import {mkdir, readFile, rename, writeFile, unlink} from 'node:fs/promises'
+import {existsSync, realpathSync} from 'node:fs'
+import {mkdir, readFile, rename, stat, writeFile, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
 import {FailureError, errorMessage} from './errors.js'
@@ -77,7 +77,8 @@ export function claudeConfigFile(env: NodeJS.ProcessEnv): string {
   return env.CLAUDE_CONFIG_DIR ? path.join(env.CLAUDE_CONFIG_DIR, '.claude.json') : path.join(homeDir(env), '.claude.json')
 }
 
-export type TrustOutcome = 'trusted' | 'already-trusted' | 'missing' | 'corrupt'
+/** corrupt: not JSON or not an object; unexpected: valid JSON in a shape we do not know. Both are left alone. */
+export type TrustOutcome = 'trusted' | 'already-trusted' | 'missing' | 'corrupt' | 'unexpected'
 
 /**
  * Mark a worktree as trusted in Claude's config so the folder-trust dialog
@@ -92,7 +93,17 @@ export type TrustOutcome = 'trusted' | 'already-trusted' | 'missing' | 'corrupt'
  */
 export async function preTrust(file: string, worktree: string): Promise<TrustOutcome> {
   if (!existsSync(file)) return 'missing'
-  return withLock(file, () => mergeTrust(file, worktree))
+  // NOTE: a symlinked config (dotfile managers do this) is edited where it lives:
+  // replacing the link with a regular file would cut it off from its target.
+  let target: string
+  try {
+    target = realpathSync(file)
+  } catch {
+    return 'missing'
+  }
+  if (target === file) return withLock(file, () => mergeTrust(target, worktree))
+  // Hold the lock on the name Claude opens and on the real file, whichever one it locks.
+  return withLock(file, () => withLock(target, () => mergeTrust(target, worktree)))
 }
 
 async function mergeTrust(file: string, worktree: string): Promise<TrustOutcome> {
@@ -112,14 +123,23 @@ async function mergeTrust(file: string, worktree: string): Promise<TrustOutcome>
     }
     if (data === null || typeof data !== 'object' || Array.isArray(data)) return 'corrupt'
     const obj = data as Record<string, unknown>
-    const projects = (obj.projects && typeof obj.projects === 'object' && !Array.isArray(obj.projects) ? obj.projects : {}) as Record<string, unknown>
+    // Anything but a missing key or a plain object is a shape we do not know: leave it to Claude.
+    if (obj.projects !== undefined && (obj.projects === null || typeof obj.projects !== 'object' || Array.isArray(obj.projects))) return 'unexpected'
+    const projects = (obj.projects ?? {}) as Record<string, unknown>
     const current = projects[worktree]
-    const entry = current && typeof current === 'object' && !Array.isArray(current) ? (current as Record<string, unknown>) : {}
+    if (current !== undefined && (current === null || typeof current !== 'object' || Array.isArray(current))) return 'unexpected'
+    const entry = (current ?? {}) as Record<string, unknown>
     if (entry.hasTrustDialogAccepted === true) return 'already-trusted'
     projects[worktree] = {...entry, hasTrustDialogAccepted: true}
     obj.projects = projects
-    const tmp = `${file}.dispatch-${process.pid}-${attempt}.tmp`
-    await writeFile(tmp, JSON.stringify(obj, null, 2) + '\n', {mode: 0o600})
+    // Beside the real file, so the rename stays on its filesystem.
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.dispatch-${process.pid}-${attempt}.tmp`)
+    try {
+      await writeFile(tmp, JSON.stringify(obj, null, 2) + '\n', {mode: (await stat(file)).mode & 0o777, flag: 'wx'})
+    } catch (error) {
+      await unlink(tmp).catch(() => {})
+      throw new FailureError(`Could not update ${file}: ${errorMessage(error)}; it is unchanged.`, 'Free some space (or fix its permissions) and try again.')
+    }
     const now = await readFile(file, 'utf8').catch(() => undefined)
     if (now !== before) {
       await unlink(tmp).catch(() => {})

@@ -1,9 +1,10 @@
-import {existsSync} from 'node:fs'
+import {existsSync, realpathSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {z} from 'zod/v3'
 
+import {LAUNCHER_PLACEHOLDERS, TemplateError, notifyCommandProblem, parseCommandTemplate} from './command-template.js'
 import {UsageError, errorMessage} from './errors.js'
 import {isValidName} from './issue-ref.js'
 import {examplePath} from './package-files.js'
@@ -87,6 +88,8 @@ const schema = z.object({
       timeoutMs: z.number().int().positive().max(60_000).default(5000),
     })
     .default({}),
+  /** Only read from the operator's XDG config: repository configs the search may load (SPEC §10). */
+  trustedConfigs: z.array(z.string().min(1)).optional(),
   prompts: z
     .object({
       headless: z.string().min(1).optional(),
@@ -170,8 +173,91 @@ export function xdgDir(kind: 'config' | 'data' | 'state' | 'cache', env: NodeJS.
   return fromEnv && path.isAbsolute(fromEnv) ? fromEnv : path.join(homeDir(env), fallbacks[kind])
 }
 
-/** Find the config file path, or undefined when none exists anywhere (SPEC §3 order). */
-export async function findConfigFile(opts: LoadOptions): Promise<{file: string; raw: unknown} | undefined> {
+const JS_EXTENSIONS = ['.js', '.mjs', '.cjs']
+const XDG_NAMES = ['config.json', 'config.yaml', 'config.yml', 'config.mjs', 'config.js', 'config.cjs']
+
+/** Where a config came from; decides what it may be (SPEC §3, §10). */
+export type ConfigOrigin = '--config' | 'DISPATCH_CONFIG' | 'search' | 'xdg'
+
+/**
+ * May a config found at `file` be loaded? Pure over its inputs. The operator's
+ * own choices (`--config`, `DISPATCH_CONFIG`, the XDG location) may be any
+ * format. A file found by the search may be a repository's file, written by
+ * anyone who can push, or by a worker in its worktree: it is never JavaScript
+ * (loading it would run their code as the operator), and inside a git working
+ * tree it is data the operator must have trusted by path (`trustedConfigs` in
+ * the XDG config). Returns undefined when allowed, else why not.
+ */
+export function configTrustProblem(
+  origin: ConfigOrigin,
+  file: string,
+  facts: {insideGitTree: boolean; trusted: boolean},
+): 'javascript' | 'untrusted' | undefined {
+  if (origin !== 'search') return undefined
+  if (JS_EXTENSIONS.includes(path.extname(file))) return 'javascript'
+  if (facts.insideGitTree && !facts.trusted) return 'untrusted'
+  return undefined
+}
+
+/** Is `dir` inside a git working tree (a `.git` file or directory in it or above it)? A few stats. */
+export function insideGitWorkTree(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, '.git'))) return true
+    if (path.dirname(d) === d) return false
+  }
+}
+
+function realOrSelf(file: string): string {
+  try {
+    return realpathSync(file)
+  } catch {
+    return path.resolve(file)
+  }
+}
+
+function xdgConfigFile(env: NodeJS.ProcessEnv): string | undefined {
+  const dir = path.join(xdgDir('config', env), 'dispatch')
+  for (const name of XDG_NAMES) {
+    const file = path.join(dir, name)
+    if (existsSync(file)) return file
+  }
+  return undefined
+}
+
+/** `trustedConfigs` from the operator's XDG config, as real paths; read only when a search hit needs it. */
+async function trustedConfigs(env: NodeJS.ProcessEnv): Promise<{list: string[]; from?: string}> {
+  const file = xdgConfigFile(env)
+  if (!file) return {list: []}
+  const raw = (await loadFile(file)).config as {trustedConfigs?: unknown} | undefined
+  const list = raw && Array.isArray(raw.trustedConfigs) ? raw.trustedConfigs.filter((p): p is string => typeof p === 'string') : []
+  return {list: list.map((p) => realOrSelf(path.resolve(path.dirname(file), expandHome(p, env)))), from: file}
+}
+
+async function refuseUnlessTrusted(file: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const inTree = insideGitWorkTree(path.dirname(file))
+  const needsList = inTree && !JS_EXTENSIONS.includes(path.extname(file))
+  const trusted = needsList ? (await trustedConfigs(env)).list.includes(realOrSelf(file)) : false
+  const problem = configTrustProblem('search', file, {insideGitTree: inTree, trusted})
+  const userConfig = path.join(xdgDir('config', env), 'dispatch', 'config.yaml')
+  if (problem === 'javascript') {
+    throw new UsageError(
+      `Config file ${file} was found by searching from the current directory, and it is JavaScript: dispatch loads JavaScript configs only from --config, DISPATCH_CONFIG or ${path.dirname(userConfig)}/, because loading one runs its code as you.`,
+      `If you wrote it, pass it explicitly: --config ${file} (or DISPATCH_CONFIG=${file}); otherwise remove it or run dispatch from elsewhere.`,
+    )
+  }
+  if (problem === 'untrusted') {
+    throw new UsageError(
+      `Config file ${file} was found by searching from the current directory, inside a git working tree, and you have not trusted it: a repository's config could replace allowedOwners.`,
+      `If you trust it, pass it explicitly (--config ${file}) or list it under trustedConfigs in ${userConfig}, e.g. trustedConfigs: [${file}].`,
+    )
+  }
+}
+
+/**
+ * Find the config file path, or undefined when none exists anywhere (SPEC §3
+ * order). A file found by the search must pass configTrustProblem.
+ */
+export async function findConfigFile(opts: LoadOptions): Promise<{file: string; raw: unknown; origin: ConfigOrigin} | undefined> {
   const explicit = opts.configPath ?? (opts.env.DISPATCH_CONFIG || undefined)
   if (explicit) {
     const file = path.resolve(opts.cwd, expandHome(explicit, opts.env))
@@ -179,7 +265,7 @@ export async function findConfigFile(opts: LoadOptions): Promise<{file: string; 
     if (!existsSync(file)) {
       throw new UsageError(`Config file ${file} (from ${origin}) does not exist.`, `Check the path, run dispatch init --config ${file}, or copy ${examplePath()} there.`)
     }
-    return {file, raw: (await loadFile(file)).config}
+    return {file, raw: (await loadFile(file)).config, origin}
   }
 
   // Walk from cwd to the filesystem root, then the XDG config dir.
@@ -188,21 +274,23 @@ export async function findConfigFile(opts: LoadOptions): Promise<{file: string; 
     for (const place of SEARCH_PLACES) {
       const file = path.join(dir, place)
       if (!existsSync(file)) continue
-      const result = await loadFile(file)
-      // A package.json without a "dispatch" key is not a config: keep looking.
-      if (place === 'package.json' && result.config === undefined) continue
-      return {file, raw: result.config}
+      if (place === 'package.json') {
+        // A package.json without a "dispatch" key is not a config: keep looking.
+        const result = await loadFile(file)
+        if (result.config === undefined) continue
+        await refuseUnlessTrusted(file, opts.env)
+        return {file, raw: result.config, origin: 'search'}
+      }
+      // NOTE: judge before loading: loading a JavaScript file runs it.
+      await refuseUnlessTrusted(file, opts.env)
+      return {file, raw: (await loadFile(file)).config, origin: 'search'}
     }
     const parent = path.dirname(dir)
     if (parent === dir) break
     dir = parent
   }
-  const xdg = path.join(xdgDir('config', opts.env), 'dispatch')
-  for (const name of ['config.json', 'config.yaml', 'config.yml']) {
-    const file = path.join(xdg, name)
-    if (existsSync(file)) return {file, raw: (await loadFile(file)).config}
-  }
-  return undefined
+  const file = xdgConfigFile(opts.env)
+  return file ? {file, raw: (await loadFile(file)).config, origin: 'xdg'} : undefined
 }
 
 /**
@@ -323,6 +411,25 @@ function withoutNulls(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]))
 }
 
+/** Command templates are checked when the config loads, not when an issue's title reaches them. */
+function checkTemplates(c: RawConfig, file: string): void {
+  if (c.interactive.command) {
+    try {
+      parseCommandTemplate(c.interactive.command, LAUNCHER_PLACEHOLDERS)
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error
+      throw new UsageError(
+        `Config file ${file} is invalid: interactive.command: ${error.message}.`,
+        'The template is split into words and run without a shell; a safe form is: wezterm cli spawn --cwd {cwd} -- {argv}',
+      )
+    }
+  }
+  const problem = c.notify.command ? notifyCommandProblem(c.notify.command) : undefined
+  if (problem) {
+    throw new UsageError(`Config file ${file} is invalid: notify.command: ${problem}.`, 'A safe form is: notify-send "$DISPATCH_REF" "$DISPATCH_TITLE"')
+  }
+}
+
 /** Validate a raw config object and resolve its paths. Pure apart from reading env. */
 export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv, warn?: (m: string) => void): Config {
   if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -351,6 +458,7 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
   for (const u of unknown) warn?.(`warning: ${file}: unknown key "${u.key}" ignored${u.near ? ` (did you mean "${u.near}"?)` : ''}`)
 
   const c = parsed.data
+  checkTemplates(c, file)
   const baseDir = path.dirname(file)
   const pinnedToForgejo = c.allowedOwners.findIndex((e) => parseOwnerEntry(e)?.forge === 'forgejo')
   if (pinnedToForgejo !== -1 && !c.forgejo) {
@@ -415,6 +523,10 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
       'No dispatch configuration found: dispatching needs allowedOwners, the owners dispatch may work for.',
       `Run: dispatch init --owner <your-org> (writes ${path.join(xdgDir('config', opts.env), 'dispatch', 'config.yaml')}), or pass --config <file>. Every key is explained in ${examplePath()}.`,
     )
+  }
+  const raw = found.raw as {trustedConfigs?: unknown} | undefined
+  if (raw?.trustedConfigs !== undefined && found.origin !== 'xdg' && found.file !== xdgConfigFile(opts.env)) {
+    opts.warn?.(`warning: ${found.file}: trustedConfigs is read only from ${path.join(xdgDir('config', opts.env), 'dispatch')}/; ignored here`)
   }
   return validateConfig(found.raw, found.file, opts.env, opts.warn)
 }

@@ -1,5 +1,5 @@
 import {rmSync} from 'node:fs'
-import {mkdir, open} from 'node:fs/promises'
+import {open} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -19,7 +19,7 @@ import {cascadeBudget, isOwnerAllowed, type DispatchMode} from './policy.js'
 import {renderPrompt} from './prompt.js'
 import {reap} from './reap.js'
 import {Registry, SCHEMA_VERSION, findConflicts, recordRoots, type SidequestRecord} from './registry.js'
-import {ensureStateDir} from './state.js'
+import {ensurePrivateDirs, ensureStateDir} from './state.js'
 import {assertOriginOnForge, findCheckout, type Checkout} from './workspace.js'
 import {decideWorktree, defaultBranch, ensureWorktree, fetchOrigin, planWorktree, readBranchFacts, type BranchFacts, type WorktreePlan} from './worktree.js'
 import {launchWorker, type HealthVerdict} from './worker/spawn.js'
@@ -344,7 +344,9 @@ export async function prepareWorkspace<T>(ctx: DispatchContext, plan: DispatchPl
     }
     await faultPoint('after-worktree', stateDir)
     const trust = await preTrust(claudeConfigFile(ctx.env), plan.cwd)
-    if (trust === 'corrupt') ctx.warn(`warning: ${claudeConfigFile(ctx.env)} is not valid JSON; left it alone, so Claude may ask to trust ${plan.cwd}`)
+    if (trust === 'corrupt' || trust === 'unexpected') {
+      ctx.warn(`warning: ${claudeConfigFile(ctx.env)} is ${trust === 'corrupt' ? 'not valid JSON' : 'not in the shape dispatch expects (projects is not an object)'}; left it alone, so Claude may ask to trust ${plan.cwd}`)
+    }
     return start(plan)
   }, {onLapse: lapse})
 }
@@ -367,7 +369,7 @@ export interface HeadlessResult {
 /** Create the log file exclusively, 0600; a clash (same second) gets a suffix. */
 async function createLog(stateDir: string, plan: DispatchPlan, started: Date, guard?: StartGuard): Promise<string> {
   const base = logPath(stateDir, plan.issue.owner, plan.issue.repo, plan.issue.number, started)
-  await mkdir(path.dirname(base), {recursive: true, mode: 0o700})
+  await ensurePrivateDirs(stateDir, path.relative(stateDir, path.dirname(base)))
   for (let i = 0; i < 100; i++) {
     const file = i === 0 ? base : base.replace(/\.log$/, `-${i}.log`)
     try {
@@ -426,7 +428,7 @@ export async function runInteractive(ctx: DispatchContext, plan: DispatchPlan, f
     // The lock can't be held for the whole session; the record is written as soon as claude has a pid.
     await prepareWorkspace(ctx, plan, force, async () => undefined)
     spec.record.started_at = ctx.now().toISOString()
-    const result = await launchSurface({surface, spec, env: ctx.env, startTimeoutMs: 0, commandTemplate: ctx.config.interactive.command})
+    const result = await launchSurface({surface, spec, env: ctx.env, startTimeoutMs: 0, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN']})
     const record = result.pid ? await new Registry({stateDir: ctx.config.stateDir}).get(result.pid) : undefined
     return {record, surface: result}
   }
@@ -434,7 +436,7 @@ export async function runInteractive(ctx: DispatchContext, plan: DispatchPlan, f
     spec.cwd = p.cwd
     spec.record = {...baseRecord(ctx, p, null)}
     // tmux starts the session at once; another terminal may take its time, so wait less and say so.
-    return launchSurface({surface, spec, env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command})
+    return launchSurface({surface, spec, env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN']})
   })
   const record = result.pid ? await new Registry({stateDir: ctx.config.stateDir}).get(result.pid) : undefined
   if (record) await notify(ctx.config.notify, {event: 'dispatched', mode: 'interactive', ref: record.ref, title: record.title, url: record.url, cwd: record.cwd, pid: record.pid}, ctx.env, ctx.warn)

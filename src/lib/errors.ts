@@ -17,15 +17,24 @@ export const EXIT = {
   unknownCommand: 127,
 } as const
 
+/**
+ * Hide the user-info part of every URL in a text (https://user:token@host/… →
+ * https://***@host/…): a checkout's origin may carry a token. Pure.
+ */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@')
+}
+
 export abstract class DispatchError extends Error {
   abstract readonly exitCode: number
   abstract readonly code: ErrorCode
   readonly suggestion?: string
 
   constructor(message: string, suggestion?: string) {
-    super(message)
+    // Messages quote git's output and remote URLs; a token in one must not reach a terminal or --json.
+    super(redactUrlCredentials(message))
     this.name = new.target.name
-    this.suggestion = suggestion
+    this.suggestion = suggestion === undefined ? undefined : redactUrlCredentials(suggestion)
   }
 
   /** Message plus the next step, as shown to a person. */

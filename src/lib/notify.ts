@@ -1,5 +1,6 @@
 import {spawn} from 'node:child_process'
 
+import {NOTIFY_FIELDS} from './command-template.js'
 import type {Config} from './config.js'
 import {errorMessage} from './errors.js'
 import {which} from './which.js'
@@ -22,6 +23,16 @@ export type NotifyConfig = Config['notify']
 export function notifyLine(e: NotifyEvent): string {
   const what = e.event === 'dispatched' ? `started (${e.mode}, pid ${e.pid})` : `finished with exit code ${e.exit_code ?? 'unknown'}`
   return `${e.ref} ${what}: ${e.title}`.replace(/[\r\n]+/g, ' ')
+}
+
+/** DISPATCH_EVENT, DISPATCH_TITLE, … for notify.command. Pure. */
+export function notifyEnv(e: NotifyEvent): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of NOTIFY_FIELDS) {
+    const value = e[name]
+    if (value !== undefined && value !== null) out[`DISPATCH_${name.toUpperCase()}`] = String(value)
+  }
+  return out
 }
 
 function runBounded(cmd: string, args: string[], input: string | undefined, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<void> {
@@ -61,7 +72,8 @@ export async function notify(config: NotifyConfig, event: NotifyEvent, env: Node
   const timeoutMs = config.timeoutMs ?? 5000
   if (config.command) {
     jobs.push(
-      runBounded('/bin/sh', ['-c', config.command], JSON.stringify(event) + '\n', timeoutMs, env).catch((error) =>
+      // NOTE: the command is the operator's shell text; event values reach it only as data (stdin, variables).
+      runBounded('/bin/sh', ['-c', config.command], JSON.stringify(event) + '\n', timeoutMs, {...env, ...notifyEnv(event)}).catch((error) =>
         warn(`warning: notify.command failed: ${errorMessage(error)}`),
       ),
     )

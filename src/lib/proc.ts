@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {closeSync, openSync, readSync, readdirSync} from 'node:fs'
+import {closeSync, fstatSync, openSync, readSync, readdirSync} from 'node:fs'
 
 interface ProcStat {
   /** One-letter state: R, S, D, Z (zombie), X (dead), … */
@@ -8,6 +8,8 @@ interface ProcStat {
   startTime: string
   /** Field 5: process group id. */
   pgrp: number
+  /** Owner of the process (the owner of its /proc entry). */
+  uid: number
 }
 
 // A stat line is a few hundred bytes (the command name in it is at most 15).
@@ -16,11 +18,13 @@ const statBuffer = Buffer.alloc(4096)
 /** Parse `/proc/<pid>/stat`; undefined when there is no such process. Linux only. */
 function readProcStat(pid: number): ProcStat | undefined {
   let stat: string
+  let uid: number
   let fd: number | undefined
   try {
     // NOTE: /proc files report size 0, so readFileSync allocates 64 KiB per call;
     // a registry check reads thousands of them. One line fits in this buffer.
     fd = openSync(`/proc/${pid}/stat`, 'r')
+    uid = fstatSync(fd).uid
     stat = statBuffer.toString('latin1', 0, readSync(fd, statBuffer, 0, statBuffer.length, 0))
   } catch {
     return undefined
@@ -29,7 +33,7 @@ function readProcStat(pid: number): ProcStat | undefined {
   }
   // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return {state: fields[0], startTime: fields[19], pgrp: Number(fields[2])}
+  return {state: fields[0], startTime: fields[19], pgrp: Number(fields[2]), uid}
 }
 
 /** As readProcStat, but a zombie (exited, not yet reaped) counts as gone. */
@@ -70,15 +74,20 @@ export function pidExists(pid: number): boolean {
   }
 }
 
-/** Alive and the same process we recorded (start time matches when we know it). One /proc read on Linux. */
+/**
+ * Alive, ours, and the same process we recorded. One /proc read on Linux.
+ * NOTE: a record without a start time proves nothing (pid 1 is always alive),
+ * and a process of another user is never one of our workers: both are not alive here.
+ */
 export function isSameProcessAlive(pid: number, startTime: string | null | undefined): boolean {
-  if (!isPid(pid)) return false
+  if (!isPid(pid) || !startTime) return false
   if (process.platform === 'linux') {
     const stat = liveProcStat(pid)
-    return stat !== undefined && (!startTime || stat.startTime === startTime)
+    const uid = typeof process.getuid === 'function' ? process.getuid() : undefined
+    return stat !== undefined && stat.startTime === startTime && (uid === undefined || stat.uid === uid)
   }
   if (!pidExists(pid)) return false
-  return !startTime || processStartTime(pid) === startTime
+  return processStartTime(pid) === startTime
 }
 
 /**

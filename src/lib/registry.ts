@@ -1,5 +1,5 @@
-import {closeSync, fstatSync, lstatSync, openSync, readFileSync} from 'node:fs'
-import {mkdir, readFile, readdir, rename, unlink, writeFile} from 'node:fs/promises'
+import {closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readFileSync} from 'node:fs'
+import {mkdir, readdir, rename, unlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {RootIndex, canonicalDir, claimOverlap, locateTargets, relativeOverlap, repoOfRef, sameRepo, type ClaimTarget, type ConflictReason, type RepoRoot} from './claims.js'
@@ -12,6 +12,12 @@ import {isSameProcessAlive, livePidFilter} from './proc.js'
  * Records of version 1 and older hold absolute paths; both are read.
  */
 export const SCHEMA_VERSION = 2
+
+/** A record is a few hundred bytes; anything past this is not one (and must not be read whole). */
+export const MAX_RECORD_BYTES = 1024 * 1024
+const RECORD_OPEN_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK
+
+const currentUid = () => (typeof process.getuid === 'function' ? process.getuid() : undefined)
 
 export type SidequestMode = 'headless' | 'cascade' | 'interactive'
 
@@ -278,7 +284,7 @@ export class Registry {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
       throw error
     }
-    const uid = typeof process.getuid === 'function' ? process.getuid() : undefined
+    const uid = currentUid()
     const records: SidequestRecord[] = []
     // NOTE: synchronous on purpose: records are small and in the page cache, and a
     // promise per file costs more than the read itself at 10,000 records
@@ -292,25 +298,35 @@ export class Registry {
   }
 
   /** One record file, or undefined (with a warning unless it vanished) when it can't be used. */
-  private readOne(file: string, uid: number | undefined): SidequestRecord | undefined {
+  private readOne(file: string, uid: number | undefined, warn = this.warn): SidequestRecord | undefined {
     let fd: number | undefined
     try {
-      fd = openSync(file, 'r')
-      if (uid !== undefined) {
-        const owner = fstatSync(fd).uid
-        if (owner !== uid) {
-          this.warn(`warning: skipping ${file}: owned by uid ${owner}, not you; remove it if you did not put it there`)
-          return undefined
-        }
+      // NOTE: O_NOFOLLOW and O_NONBLOCK: a symlink (to /dev/zero, say) is refused and a
+      // FIFO opens without waiting for a writer; fstat then says what it really is.
+      fd = openSync(file, RECORD_OPEN_FLAGS)
+      const st = fstatSync(fd)
+      if (!st.isFile()) {
+        warn(`warning: skipping ${file}: not a regular file; remove it if you did not put it there`)
+        return undefined
+      }
+      if (st.size > MAX_RECORD_BYTES) {
+        warn(`warning: skipping ${file}: ${st.size} bytes is far more than a record; remove it if you did not put it there`)
+        return undefined
+      }
+      if (uid !== undefined && st.uid !== uid) {
+        warn(`warning: skipping ${file}: owned by uid ${st.uid}, not you; remove it if you did not put it there`)
+        return undefined
       }
       const parsed: unknown = JSON.parse(readFileSync(fd, 'utf8'))
       if (!isRecord(parsed)) {
-        this.warn(`warning: skipping ${file}: not a sidequest record`)
+        warn(`warning: skipping ${file}: not a sidequest record`)
         return undefined
       }
       return normalise(parsed)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.warn(`warning: skipping corrupt record ${file}: ${(error as Error).message}`)
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ELOOP') warn(`warning: skipping ${file}: a symbolic link, not a record; remove it if you did not put it there`)
+      else if (code !== 'ENOENT') warn(`warning: skipping corrupt record ${file}: ${(error as Error).message}`)
       return undefined
     } finally {
       if (fd !== undefined) closeSync(fd)
@@ -325,12 +341,8 @@ export class Registry {
   }
 
   async get(pid: number): Promise<SidequestRecord | undefined> {
-    try {
-      const parsed: unknown = JSON.parse(await readFile(this.fileFor(pid), 'utf8'))
-      return isRecord(parsed) ? normalise(parsed) : undefined
-    } catch {
-      return undefined
-    }
+    if (!Number.isInteger(pid) || pid <= 0) return undefined
+    return this.readOne(this.fileFor(pid), currentUid())
   }
 
   /**
@@ -348,8 +360,14 @@ export class Registry {
     await mkdir(this.dir, {recursive: true, mode: 0o700})
     const file = this.fileFor(record.pid)
     const tmp = path.join(this.dir, `.${record.pid}.${process.pid}.${Date.now()}.tmp`)
-    await writeFile(tmp, JSON.stringify(record, null, 2) + '\n', {mode: 0o600})
-    await rename(tmp, file)
+    try {
+      await writeFile(tmp, JSON.stringify(record, null, 2) + '\n', {mode: 0o600, flag: 'wx'})
+      await rename(tmp, file)
+    } catch (error) {
+      // A full disk must not leave half-written temp files behind; the old record stays whole.
+      await unlink(tmp).catch(() => {})
+      throw new Error(`could not write the registry record ${file}: ${(error as Error).message}`)
+    }
   }
 
   /**

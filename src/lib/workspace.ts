@@ -2,7 +2,7 @@ import {existsSync, realpathSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import type {Config} from './config.js'
-import {NotFoundError, errorMessage} from './errors.js'
+import {NotFoundError, errorMessage, redactUrlCredentials} from './errors.js'
 import type {ForgeKind} from './issue-ref.js'
 import {gitFailure, gitQuery} from './git.js'
 import {shellQuote as q} from './shell.js'
@@ -82,7 +82,8 @@ export async function findCheckout(config: Config, owner: string, repo: string, 
       )
     }
   }
-  return {dir, via, origin}
+  // Kept without credentials: the checkout reaches --json and records.
+  return {dir, via, origin: origin && redactUrlCredentials(origin)}
 }
 
 /** The configured forges' web bases, to tell which one an origin URL is on. */

@@ -377,6 +377,27 @@ describe('dispatch headless / cascade (through the binary)', function () {
       }
     })
 
+    it('gives notify.command the event as DISPATCH_* variables, byte for byte, and runs nothing from the title', async () => {
+      const pwned = path.join(sb.dir, 'pwned')
+      const title = `$(touch ${pwned}) \`touch ${pwned}\` "double" 'single' \\ $HOME`
+      forge.addIssue({owner: 'acme', repo: 'api', number: 40, title, body: 'b'})
+      const out = path.join(sb.dir, 'titles')
+      writeConfig(sb, {github: forge.github}, {notify: {command: `printf '%s|%s\\n' "$DISPATCH_EVENT" "$DISPATCH_TITLE" >> ${out}`}})
+      const res = await runCli(['headless', 'acme/api#40'], {env})
+      expect(res.code, res.stderr).to.equal(0)
+      const lines = await waitFor('two notify events', () => (existsSync(out) && readFileSync(out, 'utf8').split('\n').length >= 3 ? readFileSync(out, 'utf8') : undefined))
+      expect(lines.split('\n').filter(Boolean).sort()).to.deep.equal([`dispatched|${title}`, `finished|${title}`])
+      expect(existsSync(pwned)).to.equal(false)
+    })
+
+    it('refuses a placeholder in notify.command when the config loads: it would splice the title into shell text', async () => {
+      writeConfig(sb, {github: forge.github}, {notify: {command: 'notify-send "{title}"'}})
+      const res = await runCli(['headless', 'acme/api#12'], {env})
+      expect(res.code).to.equal(2)
+      expect(res.stderr).to.include(sb.configFile).and.include('notify.command').and.include('"$DISPATCH_TITLE"')
+      expect(records(sb)).to.have.length(0)
+    })
+
     it('never fails the dispatch when a notifier fails or hangs', async () => {
       writeConfig(sb, {github: forge.github}, {notify: {command: 'sleep 30', timeoutMs: 500, ntfy: 'http://127.0.0.1:9/nothing-listens'}})
       const res = await runCli(['headless', 'acme/api#12'], {env})

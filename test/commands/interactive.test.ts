@@ -146,9 +146,10 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     expect(records()[0]).to.include({exit_code: 5})
   })
 
-  it('command: runs the configured launcher with quoted {cwd} {title} {ref} {argv}', async () => {
+  it('command: runs the configured launcher with {cwd} {title} {ref} {argv} as separate arguments', async () => {
     const argsFile = path.join(sb.dir, 'launcher-args.txt')
-    writeConfig(sb, {github: forge.github}, {interactive: {command: `printf '%s\\n' {cwd} {title} {ref} > ${argsFile}; ( {argv} ) >/dev/null 2>&1 &`}})
+    const script = `printf "%s\\n" "$2" "$3" "$4" > "$1"; shift 4; "$@" >/dev/null 2>&1 &`
+    writeConfig(sb, {github: forge.github}, {interactive: {command: `sh -c '${script}' sh ${argsFile} {cwd} {title} {ref} {argv}`}})
     const res = await runCli(['interactive', 'acme/api#100', '--surface', 'command', '--json'], {env})
     expect(res.code, res.stderr).to.equal(0)
     const lines = readFileSync(argsFile, 'utf8')
@@ -158,8 +159,41 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     expect(JSON.parse(res.stdout).record.pid).to.equal(standIn.pid)
   })
 
+  const PWNED = '/tmp/pwned-xyz'
+  const NASTY = `$(touch ${PWNED}) \`touch ${PWNED}\` "double" 'single' \\ $HOME`
+
+  it('command: a title full of shell syntax reaches the launcher byte for byte, as an argument and as DISPATCH_TITLE, and runs nothing', async () => {
+    rmSync(PWNED, {force: true})
+    forge.addIssue({owner: 'acme', repo: 'api', number: 130, title: NASTY, body: 'b'})
+    const argsFile = path.join(sb.dir, 'launcher-args.bin')
+    const envFile = path.join(sb.dir, 'launcher-env.bin')
+    const script = `printf "%s" "$2" > "$1"; printf "%s" "$DISPATCH_TITLE" > "$0"; shift 2; "$@" >/dev/null 2>&1 &`
+    writeConfig(sb, {github: forge.github}, {interactive: {command: `sh -c '${script}' ${envFile} ${argsFile} --title={title} {argv}`}})
+    const res = await runCli(['interactive', 'acme/api#130', '--surface', 'command', '--json'], {env})
+    expect(res.code, res.stderr).to.equal(0)
+    expect(readFileSync(argsFile, 'utf8')).to.equal(`--title=acme/api#130: ${NASTY}`)
+    expect(readFileSync(envFile, 'utf8')).to.equal(`acme/api#130: ${NASTY}`)
+    await waitFor('stand-in', () => standIns().length > 0)
+    expect(existsSync(PWNED), 'something ran the title').to.equal(false)
+  })
+
+  for (const command of [`wezterm cli spawn --title "{title}" -- {argv}`, `sh -c 'notify {title}'`, `term --cwd {cwd} -- {argv} | tee log`]) {
+    it(`command: refuses the template ${command} when the config loads, saying why and showing the safe form`, async () => {
+      rmSync(PWNED, {force: true})
+      forge.addIssue({owner: 'acme', repo: 'api', number: 130, title: NASTY, body: 'b'})
+      writeConfig(sb, {github: forge.github}, {interactive: {command}})
+      const res = await runCli(['interactive', 'acme/api#130', '--surface', 'command'], {env})
+      expect(res.code, res.stderr).to.equal(2)
+      expect(res.stderr).to.include(sb.configFile).and.include('interactive.command')
+      expect(res.stderr).to.match(/inside (double|single) quotes|shell syntax "\|"/)
+      expect(res.stderr).to.include('wezterm cli spawn --cwd {cwd} -- {argv}')
+      expect(existsSync(PWNED)).to.equal(false)
+      expect(records()).to.have.length(0)
+    })
+  }
+
   it('a launcher that fails falls back to print, says why, leaves nothing running, and exits 1 (asked for by name)', async () => {
-    writeConfig(sb, {github: forge.github}, {interactive: {command: 'echo "no terminal here" >&2; exit 7'}})
+    writeConfig(sb, {github: forge.github}, {interactive: {command: `sh -c 'echo "no terminal here" >&2; exit 7'`}})
     const res = await runCli(['interactive', 'acme/api#12', '--surface', 'command'], {env})
     expect(res.code, res.stderr).to.equal(1)
     expect(res.stderr).to.match(/Could not open the session on command \(command: no terminal here\); nothing is running\.\nStart it yourself with the line printed above/)

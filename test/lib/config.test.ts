@@ -1,5 +1,6 @@
 import {expect} from 'chai'
-import {mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -32,14 +33,86 @@ describe('config', () => {
     ['package.json', JSON.stringify({name: 'x', dispatch: {allowedOwners: ['acme']}})],
   ]
   for (const [name, text] of places) {
-    it(`finds ${name} searching upward from cwd`, async () => {
+    const js = /\.(m|c)?js$/.test(name)
+    it(js ? `refuses ${name} found by the search, without running it` : `finds ${name} searching upward from cwd (outside any git tree)`, async () => {
       const file = path.join(dir, 'project', name)
+      const ran = path.join(dir, 'ran')
+      if (js) {
+        // Code that leaves a trace when it runs.
+        const trace = name.endsWith('.mjs')
+          ? `import {writeFileSync} from 'node:fs'\nwriteFileSync(${JSON.stringify(ran)}, 'x')\nexport default {allowedOwners: ['evil']}\n`
+          : `require('node:fs').writeFileSync(${JSON.stringify(ran)}, 'x')\nmodule.exports = {allowedOwners: ['evil']}\n`
+        writeFileSync(file, trace)
+        const error = await loadConfig({cwd: project, env}).catch((e) => e)
+        expect(error).to.be.instanceOf(UsageError)
+        expect(error.message).to.include(file).and.match(/JavaScript/)
+        expect(error.suggestion).to.include(`--config ${file}`)
+        expect(existsSync(ran), 'the file ran').to.equal(false)
+        return
+      }
       writeFileSync(file, text)
       const config = await loadConfig({cwd: project, env})
       expect(config.file).to.equal(file)
       expect(config.allowedOwners).to.deep.equal(['acme'])
     })
   }
+
+  it('still loads a JavaScript config given explicitly or in the XDG location', async () => {
+    writeFileSync(path.join(dir, 'mine.mjs'), 'export default {allowedOwners: ["explicit"]}\n')
+    expect((await loadConfig({cwd: project, env, configPath: path.join(dir, 'mine.mjs')})).allowedOwners).to.deep.equal(['explicit'])
+    expect((await loadConfig({cwd: project, env: {...env, DISPATCH_CONFIG: path.join(dir, 'mine.mjs')}})).allowedOwners).to.deep.equal(['explicit'])
+    mkdirSync(path.join(dir, 'xdg', 'dispatch'), {recursive: true})
+    writeFileSync(path.join(dir, 'xdg', 'dispatch', 'config.mjs'), 'export default {allowedOwners: ["xdg"]}\n')
+    expect((await loadConfig({cwd: project, env})).allowedOwners).to.deep.equal(['xdg'])
+  })
+
+  describe('inside a git working tree', () => {
+    let repo: string
+    let worktree: string
+    beforeEach(() => {
+      repo = path.join(dir, 'project')
+      execFileSync('git', ['init', '-q', repo])
+      // A linked worktree has a .git file, not a directory: the same rule applies.
+      worktree = path.join(dir, 'wt')
+      execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'x'])
+      execFileSync('git', ['-C', repo, 'worktree', 'add', '-q', worktree])
+      mkdirSync(path.join(dir, 'xdg', 'dispatch'), {recursive: true})
+      writeFileSync(path.join(dir, 'xdg', 'dispatch', 'config.yaml'), 'allowedOwners: [operator]\n')
+    })
+
+    for (const [name, text] of places.filter(([n]) => !/js$/.test(n))) {
+      it(`refuses an untrusted ${name} in the repository and in a worktree, naming the file and how to trust it`, async () => {
+        for (const root of [repo, worktree]) {
+          const file = path.join(root, name)
+          writeFileSync(file, text.replace('acme', 'attacker'))
+          const error = await loadConfig({cwd: root, env}).catch((e) => e)
+          expect(error, root).to.be.instanceOf(UsageError)
+          expect(error.message).to.include(file).and.match(/not trusted it/)
+          expect(error.suggestion).to.include(`--config ${file}`).and.include('trustedConfigs').and.include(path.join(dir, 'xdg', 'dispatch', 'config.yaml'))
+        }
+      })
+    }
+
+    it('loads a searched config the operator listed under trustedConfigs, and only that one', async () => {
+      writeFileSync(path.join(repo, '.dispatchrc'), 'allowedOwners: [trusted]\n')
+      writeFileSync(path.join(worktree, '.dispatchrc'), 'allowedOwners: [other]\n')
+      writeFileSync(path.join(dir, 'xdg', 'dispatch', 'config.yaml'), `allowedOwners: [operator]\ntrustedConfigs: [${path.join(repo, '.dispatchrc')}]\n`)
+      expect((await loadConfig({cwd: path.join(repo), env})).allowedOwners).to.deep.equal(['trusted'])
+      expect(await loadConfig({cwd: worktree, env}).catch((e) => e)).to.be.instanceOf(UsageError)
+    })
+
+    it('ignores trustedConfigs anywhere but the XDG config, with a warning', async () => {
+      writeFileSync(path.join(repo, '.dispatchrc'), `allowedOwners: [attacker]\ntrustedConfigs: [${path.join(repo, '.dispatchrc')}]\n`)
+      expect(await loadConfig({cwd: repo, env}).catch((e) => e)).to.be.instanceOf(UsageError)
+      const warnings: string[] = []
+      await loadConfig({cwd: repo, env, configPath: path.join(repo, '.dispatchrc'), warn: (m) => warnings.push(m)})
+      expect(warnings.join('\n')).to.match(/trustedConfigs is read only from/)
+    })
+
+    it('uses the XDG config from inside a repository that has no config of its own', async () => {
+      expect((await loadConfig({cwd: worktree, env})).allowedOwners).to.deep.equal(['operator'])
+    })
+  })
 
   it('skips a package.json without a dispatch key and keeps searching', async () => {
     writeFileSync(path.join(dir, 'project', 'sub', 'package.json'), JSON.stringify({name: 'x'}))

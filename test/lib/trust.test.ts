@@ -1,12 +1,14 @@
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawn} from 'node:child_process'
+import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
 import {createRequire} from 'node:module'
 
 import lockfile from 'proper-lockfile'
 
 import {claudeConfigFile, preTrust} from '../../src/lib/claude.js'
-import {makeSandbox, type Sandbox} from '../support/helpers.js'
+import {FailureError} from '../../src/lib/errors.js'
+import {fillDisk, makeSandbox, mountTiny, type Sandbox} from '../support/helpers.js'
 
 const require = createRequire(import.meta.url)
 
@@ -43,6 +45,51 @@ describe('trust pre-seeding', function () {
     writeFileSync(file, '{"projects": {oops')
     expect(await preTrust(file, '/wt/x')).to.equal('corrupt')
     expect(readFileSync(file, 'utf8')).to.equal('{"projects": {oops')
+  })
+
+  it('writes through a symlinked config to its target, keeping the link', async () => {
+    const target = path.join(sb.dir, 'dotfiles', 'claude.json')
+    mkdirSync(path.dirname(target))
+    writeFileSync(target, JSON.stringify({numStartups: 2}), {mode: 0o600})
+    symlinkSync(target, file)
+    expect(await preTrust(file, '/wt/x')).to.equal('trusted')
+    expect(lstatSync(file).isSymbolicLink(), 'the link was replaced').to.equal(true)
+    expect(JSON.parse(readFileSync(target, 'utf8'))).to.deep.equal({numStartups: 2, projects: {'/wt/x': {hasTrustDialogAccepted: true}}})
+    expect(statSync(target).mode & 0o777).to.equal(0o600)
+    expect(readdirSync(path.dirname(target))).to.deep.equal(['claude.json'])
+    expect(readdirSync(path.dirname(file)).filter((f) => f.includes('tmp'))).to.deep.equal([])
+  })
+
+  for (const [what, data] of [
+    ['projects is a list', {projects: ['/wt/x']}],
+    ['projects is a string', {projects: 'none'}],
+    ['projects is null', {projects: null}],
+    ["the worktree's entry is a string", {projects: {'/wt/x': 'trusted'}}],
+  ] as const) {
+    it(`leaves a file of unexpected shape untouched (${what})`, async () => {
+      const text = JSON.stringify(data)
+      writeFileSync(file, text)
+      expect(await preTrust(file, '/wt/x')).to.equal('unexpected')
+      expect(readFileSync(file, 'utf8')).to.equal(text)
+    })
+  }
+
+  it('on a full disk fails naming the file, leaves it unchanged and no temp file behind', async function () {
+    const disk = path.join(sb.dir, 'tiny')
+    if (!mountTiny(disk)) this.skip()
+    try {
+      const target = path.join(disk, '.claude.json')
+      const text = JSON.stringify({numStartups: 1, projects: {}, pad: 'x'.repeat(2000)})
+      writeFileSync(target, text)
+      fillDisk(disk)
+      const error = await preTrust(target, '/wt/x').catch((e) => e)
+      expect(error).to.be.instanceOf(FailureError)
+      expect(error.message).to.include(target).and.match(/ENOSPC/)
+      expect(readFileSync(target, 'utf8')).to.equal(text)
+      expect(readdirSync(disk).sort()).to.deep.equal(['.claude.json', 'filler'])
+    } finally {
+      execFileSync('umount', [disk])
+    }
   })
 
   it('takes the lock Claude Code itself holds while it saves the file', async () => {

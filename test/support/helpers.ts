@@ -273,3 +273,26 @@ export function filesUnder(dir: string): string[] {
     .filter((d) => !d.isDirectory())
     .map((d) => path.relative(dir, path.join(d.parentPath ?? (d as {path?: string}).path ?? dir, d.name)))
 }
+
+/**
+ * Mount a 64 KiB tmpfs at `dir` (needs root; false when it can't), so tests
+ * can see what a full disk does. The caller unmounts it.
+ */
+export function mountTiny(dir: string): boolean {
+  mkdirSync(dir, {recursive: true})
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', dir], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Fill a (tiny) filesystem to the last byte with a file named `filler`. */
+export function fillDisk(dir: string): void {
+  try {
+    execFileSync('dd', ['if=/dev/zero', `of=${path.join(dir, 'filler')}`, 'bs=1024'], {stdio: 'ignore'})
+  } catch {
+    // dd stops with ENOSPC: that is the point.
+  }
+}

@@ -18,6 +18,41 @@ export interface SessionSpec {
 }
 
 /**
+ * The spec as written to a handoff file: without secret values (SPEC §5: no
+ * token in any file). The runner gets those over a socket dispatch serves
+ * while it waits, and refuses a file past `expires_at`.
+ */
+export interface SessionHandoff extends SessionSpec {
+  /** Names whose values the runner asks for over `secrets_socket` (else takes from its own environment). */
+  secret_names: string[]
+  secrets_socket?: string
+  /** ms since the epoch. */
+  expires_at: number
+}
+
+/** How long a handoff file is good for: a terminal that starts later than this gets nothing. */
+export const HANDOFF_TTL_MS = 60_000
+
+const SECRET_NAME = /TOKEN|SECRET|PASSW|API_?KEY|CREDENTIAL|AUTH/i
+
+/** Is this environment variable one whose value must never reach a file? Pure. */
+export function isSecretName(name: string, extra: readonly string[] = []): boolean {
+  return SECRET_NAME.test(name) || extra.includes(name)
+}
+
+/** Split an environment into what may be written down and the secret values. Pure. */
+export function splitSecrets(env: NodeJS.ProcessEnv, extra: readonly string[] = []): {plain: NodeJS.ProcessEnv; secrets: Record<string, string>} {
+  const plain: NodeJS.ProcessEnv = {}
+  const secrets: Record<string, string> = {}
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue
+    if (isSecretName(k, extra)) secrets[k] = v
+    else plain[k] = v
+  }
+  return {plain, secrets}
+}
+
+/**
  * Run claude in this terminal (stdio inherited), with a registry record whose
  * pid is the claude process; mark it ended with claude's exit code. Resolves
  * with that code. Used by the foreground surface and, inside a new terminal,

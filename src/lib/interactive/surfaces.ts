@@ -1,16 +1,20 @@
 import {execFile} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {mkdir, rm, writeFile} from 'node:fs/promises'
+import {rmSync} from 'node:fs'
+import {lstat, mkdir, readdir, rm, writeFile} from 'node:fs/promises'
+import {createServer, type Server} from 'node:net'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import type {Surface} from '../config.js'
+import {LAUNCHER_PLACEHOLDERS, fillCommandTemplate, parseCommandTemplate, templateEnv} from '../command-template.js'
 import {helperScript} from '../dev-loader.js'
-import {errorMessage, FailureError} from '../errors.js'
+import {FailureError, errorMessage} from '../errors.js'
 import {Registry, type SidequestRecord} from '../registry.js'
 import {shellJoin, shellQuote} from '../shell.js'
+import {ensurePrivateDirs} from '../state.js'
 import {inertLine, truncate} from '../terminal.js'
-import {runSession, type SessionSpec} from './session.js'
+import {HANDOFF_TTL_MS, runSession, splitSecrets, type SessionHandoff, type SessionSpec} from './session.js'
 
 export type ConcreteSurface = Exclude<Surface, 'auto'>
 
@@ -63,6 +67,8 @@ export interface LaunchInput {
   /** How long to wait for a launched terminal's session to write its record. */
   startTimeoutMs: number
   platform?: NodeJS.Platform
+  /** Variables besides the usual *TOKEN*, *SECRET*, … that hold secrets (forgejo.tokenEnv). */
+  secretNames?: string[]
 }
 
 /** The line an operator can paste to start the same session by hand, reading the prompt from `promptFile` on stdin. Pure. */
@@ -89,14 +95,6 @@ async function writePromptFile(spec: Pick<SessionSpec, 'stateDir' | 'prompt' | '
 async function printResult(spec: SessionSpec, fallbackReason?: string): Promise<SurfaceResult> {
   const command = printLine(spec, await writePromptFile(spec))
   return {surface: 'print', launched: false, command, ...(fallbackReason ? {fallback_reason: fallbackReason} : {})}
-}
-
-/** Substitute `{cwd}`, `{argv}`, `{title}`, `{ref}` in a launcher template, each shell-quoted. Pure. */
-export function fillCommandTemplate(template: string, values: {cwd: string; argv: string[]; title: string; ref: string}): string {
-  return template.replace(/\{(cwd|argv|title|ref)\}/g, (_, key: string) => {
-    if (key === 'argv') return shellJoin(values.argv)
-    return shellQuote(values[key as 'cwd' | 'title' | 'ref'])
-  })
 }
 
 function runnerArgv(specFile: string): string[] {
@@ -170,15 +168,15 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
 
   // The other surfaces start the session runner in another terminal; it writes the record.
   const launchId = randomUUID()
-  const sessions = path.join(spec.stateDir, 'sessions')
-  await mkdir(sessions, {recursive: true, mode: 0o700})
+  const sessions = await ensurePrivateDirs(spec.stateDir, 'sessions')
+  await sweepExpiredHandoffs(sessions)
   const specFile = path.join(sessions, `${launchId}.json`)
-  await writeFile(specFile, JSON.stringify({...spec, record: {...spec.record, launch_id: launchId}}), {mode: 0o600})
+  const handoff = await startHandoff(spec, specFile, launchId, input.secretNames ?? [])
   const argv = runnerArgv(specFile)
   const registry = new Registry({stateDir: spec.stateDir})
   const title = sessionTitle(spec.record.ref, spec.record.title)
   const fail = async (surface: ConcreteSurface, error: unknown): Promise<SurfaceResult> => {
-    await rm(specFile, {force: true})
+    await handoff.discard()
     return printResult(spec, `${surface}: ${errorMessage(error)}`)
   }
 
@@ -199,8 +197,10 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
       extra.tmux_target = pane
     } else if (input.surface === 'command') {
       if (!input.commandTemplate) throw new Error('interactive.command is not set in the config')
-      const line = fillCommandTemplate(input.commandTemplate, {cwd: spec.cwd, argv, title, ref: spec.record.ref})
-      await exec('/bin/sh', ['-c', line], env)
+      // No shell: each value is one argument (and a DISPATCH_* variable), byte for byte.
+      const values = {cwd: spec.cwd, argv, title, ref: spec.record.ref}
+      const [program, ...args] = fillCommandTemplate(parseCommandTemplate(input.commandTemplate, LAUNCHER_PLACEHOLDERS), values)
+      await exec(program, args, {...env, ...templateEnv(values)})
     } else if (input.surface === 'warp') {
       const platform = input.platform ?? process.platform
       const dir = warpConfigDir(env, platform, env.HOME ?? '')
@@ -220,6 +220,69 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
     return fail(input.surface, error)
   }
 
-  const record = await waitForRecord(registry, launchId, input.startTimeoutMs)
-  return {surface: input.surface, launched: true, command, pid: record?.pid, ...extra}
+  try {
+    const record = await waitForRecord(registry, launchId, input.startTimeoutMs)
+    return {surface: input.surface, launched: true, command, pid: record?.pid, ...extra}
+  } finally {
+    // A terminal that starts later still finds the file (until it expires), but no secrets.
+    handoff.closeSocket()
+  }
+}
+
+/**
+ * Write the handoff file (0600, exclusive, no secret values) and serve the
+ * secrets once on a unix socket beside it while dispatch waits for the
+ * session. NOTE: only this user can reach the socket (the directory is 0700).
+ */
+async function startHandoff(spec: SessionSpec, specFile: string, launchId: string, extraSecretNames: readonly string[]) {
+  const {plain, secrets} = splitSecrets(spec.env, extraSecretNames)
+  const socketPath = specFile.replace(/\.json$/, '.sock')
+  let server: Server | undefined
+  // Unix socket paths are short (108 bytes); past that the runner takes secrets from its own environment.
+  if (Object.keys(secrets).length > 0 && Buffer.byteLength(socketPath) < 100) {
+    server = createServer((socket) => {
+      socket.end(JSON.stringify(secrets))
+      server?.close()
+    })
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject)
+      server!.listen(socketPath, () => resolve())
+    }).catch(() => {
+      server = undefined
+    })
+  }
+  const handoff: SessionHandoff = {
+    ...spec,
+    env: plain,
+    record: {...spec.record, launch_id: launchId},
+    secret_names: Object.keys(secrets),
+    secrets_socket: server ? socketPath : undefined,
+    expires_at: Date.now() + HANDOFF_TTL_MS,
+  }
+  const closeSocket = () => {
+    server?.close()
+    server = undefined
+    rmSync(socketPath, {force: true})
+  }
+  try {
+    await writeFile(specFile, JSON.stringify(handoff), {mode: 0o600, flag: 'wx'})
+  } catch (error) {
+    closeSocket()
+    await rm(specFile, {force: true})
+    throw new FailureError(`Cannot write the session handoff ${specFile}: ${errorMessage(error)}.`, 'Check free space and permissions of the state directory.')
+  }
+  return {closeSocket, discard: async () => {
+    closeSocket()
+    await rm(specFile, {force: true})
+  }}
+}
+
+/** Handoff files nobody picked up are removed once they expire. */
+async function sweepExpiredHandoffs(dir: string): Promise<void> {
+  const now = Date.now()
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const file = path.join(dir, name)
+    const st = await lstat(file).catch(() => undefined)
+    if (st && now - st.mtimeMs > HANDOFF_TTL_MS) await rm(file, {force: true}).catch(() => {})
+  }
 }

@@ -96,7 +96,9 @@ export async function launchWorker(spec: WorkerSpec, guard?: StartGuard): Promis
     cwd: spec.cwd,
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-    env: process.env,
+    // The worker's own environment: with landing: none it holds no forge token, and
+    // the worker can read its parent's through /proc.
+    env: spec.env,
   })
   const messages: SupervisorMessage[] = []
   child.on('message', (m: SupervisorMessage) => messages.push(m))

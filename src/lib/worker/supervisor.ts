@@ -6,11 +6,12 @@
  * run (exit code, cost, turns, session id) when claude exits.
  */
 import {spawn} from 'node:child_process'
-import {closeSync, openSync, readFileSync} from 'node:fs'
+import {appendFileSync, closeSync, openSync, readFileSync} from 'node:fs'
+import {setTimeout as delay} from 'node:timers/promises'
 
 import {notify} from '../notify.js'
 import {processStartTime} from '../proc.js'
-import {Registry} from '../registry.js'
+import {Registry, type SidequestRecord} from '../registry.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import {exitCodeOf, exitSignalOf} from './exit.js'
 import {summarise} from './stream.js'
@@ -33,6 +34,28 @@ function send(message: SupervisorMessage): void {
 function writePrompt(stdin: NodeJS.WritableStream, prompt: string): void {
   stdin.on('error', () => {})
   stdin.end(prompt)
+}
+
+/**
+ * Write the end of the run into the record, retrying for about half a minute
+ * (a disk that filled up may be freed); when it never works, say so at the
+ * end of the worker's log, where status and the operator look.
+ */
+async function recordEnd(registry: Registry, pid: number, patch: Partial<SidequestRecord>, logPath: string): Promise<SidequestRecord | undefined> {
+  let lastError: unknown
+  for (const wait of [0, 250, 500, 1000, 2000, 4000, 8000, 15_000]) {
+    if (wait) await delay(wait)
+    try {
+      return await registry.update(pid, patch)
+    } catch (error) {
+      lastError = error
+    }
+  }
+  try {
+    // Plain text: status shows lines that are not stream events as they are.
+    appendFileSync(logPath, `dispatch: could not record the end of this run (exit code ${patch.exit_code}): ${(lastError as Error)?.message}\n`)
+  } catch {}
+  return undefined
 }
 
 async function run(spec: WorkerSpec): Promise<void> {
@@ -108,7 +131,7 @@ async function run(spec: WorkerSpec): Promise<void> {
       claude_session_id: summary.sessionId,
       ...(abortReason ? {crashed: true, error: abortReason} : {}),
     }
-    const updated = child.pid ? await registry.update(child.pid, patch).catch(() => undefined) : undefined
+    const updated = child.pid ? await recordEnd(registry, child.pid, patch, spec.logPath) : undefined
     send({type: 'exited', exitCode, record: updated})
     if (spec.notify && updated && !abortReason) {
       await notify(
