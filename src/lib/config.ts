@@ -8,6 +8,7 @@ import {LAUNCHER_PLACEHOLDERS, TemplateError, notifyCommandProblem, parseCommand
 import {UsageError, errorMessage} from './errors.js'
 import {isValidName} from './issue-ref.js'
 import {examplePath} from './package-files.js'
+import {editDistance} from './similar.js'
 import {parseOwnerEntry} from './policy.js'
 
 export const DEFAULT_ALLOWED_TOOLS = ['Bash', 'Read', 'Edit', 'Write', 'Glob', 'Grep', 'TodoWrite']
@@ -374,16 +375,6 @@ const SAFETY_KEYS = new Set([
   'interactive.command',
   'notify.command',
 ])
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i]
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    prev = cur
-  }
-  return prev[b.length]
-}
 
 /**
  * The known key an unknown one most likely meant: the closest by the last

@@ -6,6 +6,7 @@
  * like a shell, with the closest command to try). Pure, so both are tested
  * without a process; src/hooks/command-not-found.ts prints the result.
  */
+import {editDistance} from './similar.js'
 
 /** `owner/repo#N` in shape, or an http(s) URL: anything that reads as an issue reference, valid or not. */
 export function looksLikeRef(word: string): boolean {
@@ -26,17 +27,6 @@ export interface KnownCommands {
   /** Command ids as oclif has them (`sidequests:list`). */
   ids: readonly string[]
   isTopic(id: string): boolean
-}
-
-/** Edit distance (insertions, deletions, substitutions). Small inputs only. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({length: b.length + 1}, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    prev = row
-  }
-  return prev[b.length]
 }
 
 /**

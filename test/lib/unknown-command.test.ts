@@ -2,7 +2,8 @@ import {expect} from 'chai'
 
 import {parseErrorMessage} from '../../src/cli/base.js'
 import {splitPassThrough} from '../../src/cli/dispatching.js'
-import {classifyUnknownCommand, closestCommand, editDistance} from '../../src/lib/unknown-command.js'
+import {editDistance} from '../../src/lib/similar.js'
+import {classifyUnknownCommand, closestCommand} from '../../src/lib/unknown-command.js'
 
 const IDS = ['attach', 'cascade', 'doctor', 'headless', 'interactive', 'reap', 'status', 'sidequests:conflicts', 'sidequests:list', 'sidequests:prune', 'help', 'autocomplete']
 const known = {ids: IDS, isTopic: (id: string) => id === 'sidequests'}
