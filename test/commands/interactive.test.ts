@@ -160,7 +160,8 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
   })
 
   const PWNED = '/tmp/pwned-xyz'
-  const NASTY = `$(touch ${PWNED}) \`touch ${PWNED}\` "double" 'single' \\ $HOME`
+  // Short enough that the session title (at most 80 characters) carries it whole.
+  const NASTY = `$(touch ${PWNED}) \`touch ${PWNED}\` "d" 's' \\ $HOME`
 
   it('command: a title full of shell syntax reaches the launcher byte for byte, as an argument and as DISPATCH_TITLE, and runs nothing', async () => {
     rmSync(PWNED, {force: true})
@@ -260,7 +261,7 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     const messy = `  \t Fix the\r\n  login   bug ${'and more words '.repeat(30)}\n`
     forge.addIssue({owner: 'acme', repo: 'api', number: 30, title: messy})
     const argsFile = path.join(sb.dir, 'launcher-title.txt')
-    writeConfig(sb, {github: forge.github}, {interactive: {command: `printf '%s\\n' {title} > ${argsFile}; ( {argv} ) >/dev/null 2>&1 &`}})
+    writeConfig(sb, {github: forge.github}, {interactive: {command: `sh -c 'printf "%s\\n" "$1" > "$0"; shift; ( "$@" ) >/dev/null 2>&1 &' ${argsFile} {title} {argv}`}})
     const viaCommand = await runCli(['interactive', 'acme/api#30', '--surface', 'command'], {env})
     expect(viaCommand.code, viaCommand.stderr).to.equal(0)
     const title = readFileSync(argsFile, 'utf8').replace(/\n$/, '')

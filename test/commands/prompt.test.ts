@@ -104,7 +104,7 @@ describe('the prompt (through the binary)', function () {
   it('interactive: the session spec is 0600 and gone once read; neither the runner nor claude has the prompt in argv', async () => {
     const modeFile = path.join(sb.dir, 'spec-mode')
     // The launcher looks at the spec file (the runner's last argument) before starting the runner.
-    writeConfig(sb, {github: forge.github}, {interactive: {command: `for a in {argv}; do f=$a; done; stat -c %a "$f" > ${modeFile}; ( {argv} ) >/dev/null 2>&1 &`}})
+    writeConfig(sb, {github: forge.github}, {interactive: {command: `sh -c 'for a in "$@"; do f=$a; done; stat -c %a "$f" > "$0"; ( "$@" ) >/dev/null 2>&1 &' ${modeFile} {argv}`}})
     const res = await runCli(['interactive', 'acme/api#12', '--surface', 'command', '--json'], {env})
     expect(res.code, res.stderr).to.equal(0)
     const record = await waitFor('the session record', () => records()[0])

@@ -3,6 +3,7 @@ import {expect} from 'chai'
 import {NotFoundError, UsageError} from '../../src/lib/errors.js'
 import {InterruptedError} from '../../src/lib/errors.js'
 import {interruptedError, StartGuard} from '../../src/lib/interrupt.js'
+import {processStartTime} from '../../src/lib/proc.js'
 import {workerState, type SidequestRecord} from '../../src/lib/registry.js'
 import {stateLabel} from '../../src/lib/views/workers.js'
 import {parseStopTimeout, selectStopTargets} from '../../src/lib/stop.js'
@@ -103,7 +104,8 @@ describe('StartGuard', () => {
     void guard.interrupted.catch(() => (settled = true))
     await Promise.resolve()
     expect(settled).to.equal(false)
-    guard.started(rec(process.pid, 'acme/api#1'))
+    // A live worker is one whose pid and recorded start time both match.
+    guard.started(rec(process.pid, 'acme/api#1', {pid_start_time: processStartTime(process.pid) ?? null}))
     const error = await guard.interrupted.catch((e: InterruptedError) => e)
     expect(undone).to.equal(false)
     expect(error).to.include({exitCode: 143, pid: process.pid, message: `Interrupted; worker pid ${process.pid} keeps running (dispatch status acme/api#1).`})
