@@ -115,6 +115,7 @@ describe('--json shapes (against test/fixtures/json-shapes/)', function () {
     writeRecord(sb, record(sleeper.pid!, {cwd: path.join(sb.worktreeRoot, 'acme', 'api', 'issue-99-old')}))
     writeRecord(sb, record(999_012, {ref: 'acme/api#13', ended_at: new Date(Date.now() - 30 * 86_400_000).toISOString(), started_at: new Date(Date.now() - 31 * 86_400_000).toISOString(), exit_code: 0, exit_signal: null, cost_usd: 0.12, num_turns: 3}))
   })
+  afterEach(() => forge.verify())
   after(async () => {
     sleeper.kill('SIGKILL')
     await forge.close()
