@@ -1,11 +1,11 @@
 import {expect} from 'chai'
 import http from 'node:http'
 
-import type {Config} from '../../src/lib/config.js'
-import {FailureError, NotFoundError, PolicyError} from '../../src/lib/errors.js'
-import {createForges, resolveIssue} from '../../src/lib/forges/index.js'
-import {MAX_BODY_BYTES} from '../../src/lib/forges/body.js'
-import {startFakeForge} from '../support/fake-forge.mjs'
+import type {Config} from '../../../src/lib/config.js'
+import {FailureError, NotFoundError, PolicyError} from '../../../src/lib/errors.js'
+import {createForges, resolveIssue} from '../../../src/lib/forges/index.js'
+import {MAX_BODY_BYTES} from '../../../src/lib/forges/body.js'
+import {startFakeForge} from '../../support/fake-forge.mjs'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
