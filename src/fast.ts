@@ -11,7 +11,8 @@ import {readFileSync} from 'node:fs'
 
 import {loadConfig} from './lib/config.js'
 import {refsToComplete} from './lib/completion.js'
-import {DispatchError, FailureError, redactUrlCredentials, toJsonError} from './lib/errors.js'
+import {redactUrlCredentials} from './lib/errors.js'
+import {processSink, reportError} from './lib/report.js'
 import {findSidequestConflicts, listSidequests, renderConflicts, renderSidequests} from './lib/sidequests-view.js'
 import {inertText} from './lib/terminal.js'
 
@@ -64,11 +65,7 @@ function version(): string {
 const warn = (message: string) => process.stderr.write(inertText(redactUrlCredentials(message)) + '\n')
 
 function fail(error: unknown, json: boolean, exitCode?: number): number {
-  const e = error instanceof DispatchError ? error : new FailureError(`Unexpected error: ${(error as Error)?.message ?? error}`)
-  const code = exitCode ?? e.exitCode
-  if (json) process.stdout.write(JSON.stringify({error: {...toJsonError(e).error, exit_code: code}}, null, 2) + '\n')
-  else process.stderr.write(`Error: ${inertText(e.message)}\n${e.suggestion ? inertText(e.suggestion) + '\n' : ''}`)
-  return code
+  return reportError(error, processSink(json, process, Boolean(process.env.DEBUG)), {exitCode})
 }
 
 /** Run a fast command; resolves to its exit code, or undefined when oclif should handle it. */

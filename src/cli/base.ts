@@ -4,7 +4,8 @@ import {writeAudit, secretValues} from '../lib/audit.js'
 import {loadConfig, type Config} from '../lib/config.js'
 import type {DispatchContext} from '../lib/dispatch.js'
 import {createContext} from '../lib/context.js'
-import {DispatchError, EXIT, FailureError, InterruptedError, UsageError, isDispatchError, redactUrlCredentials, toJsonError} from '../lib/errors.js'
+import {DispatchError, EXIT, InterruptedError, UsageError, isDispatchError, redactUrlCredentials} from '../lib/errors.js'
+import {asDispatchError, reportError, type ErrorSink} from '../lib/report.js'
 import {inertText} from '../lib/terminal.js'
 
 /**
@@ -46,28 +47,21 @@ export abstract class BaseCommand extends Command {
     return loadConfig({configPath, cwd: process.cwd(), env: process.env, warn: this.warnLine, readOnly: opts.readOnly})
   }
 
-  /** Map any error to SPEC §9 exit codes, print it (JSON or human), never a stack for an expected failure. */
-  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+  /** Map any error to SPEC §9 exit codes and print it (JSON or human) through the one reporter. */
+  protected override async catch(err: Error): Promise<void> {
     if (err instanceof Errors.ExitError) throw err
-    let error: DispatchError
-    if (isDispatchError(err)) error = err
-    else if (err.oclif?.exit === 2 || err.name === 'CLIParseError' || /Nonexistent flag|Unexpected argument|Missing required|Expected .* to be one of|Parsing --|Expected an integer|Missing \d+ required arg/i.test(err.message)) {
-      const stray = /Nonexistent flag|Unexpected argument/i.test(err.message)
-      const hint = (this.constructor as typeof BaseCommand).strayHint
-      error = new UsageError(parseErrorMessage(err.message), stray && hint ? hint : `See: ${this.config.bin} ${this.id ?? ''} --help`.trimEnd())
-    } else {
-      error = new FailureError(`Unexpected error: ${err.message}`, 'Run again with DEBUG=* for details, and report it if it persists.')
-      if (process.env.DEBUG) process.stderr.write(String(err.stack) + '\n')
-    }
-    process.exitCode = error.exitCode
+    const error = this.classify(err)
+    process.exitCode = reportError(error, this.errorSink(err))
     await this.audit(error.exitCode, error.code)
-    if (this.jsonEnabled()) {
-      this.logJson(toJsonError(error))
-    } else {
-      process.stderr.write(`Error: ${inertText(error.message)}\n${error.suggestion ? inertText(error.suggestion) + '\n' : ''}`)
-      const extra = (error as {tail?: string[]}).tail
-      if (extra && extra.length > 0) process.stderr.write(`Last lines of the worker's log:\n${extra.map((l) => `  ${l}`).join('\n')}\n`)
-    }
+  }
+
+  /** oclif's parse errors as usage errors, by their class; ours as they are. */
+  protected classify(err: Error): DispatchError {
+    return classifyCommandError(err, {help: `See: ${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')} --help`.trimEnd(), strayHint: (this.constructor as typeof BaseCommand).strayHint})
+  }
+
+  protected errorSink(err: Error): ErrorSink {
+    return {json: this.jsonEnabled(), printJson: (value) => this.logJson(value), stderr: (text) => process.stderr.write(text), debug: Boolean(process.env.DEBUG) && !isDispatchError(err)}
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {
@@ -94,6 +88,34 @@ export abstract class BaseCommand extends Command {
       // The audit trail is best-effort: a full disk must not turn a success into a failure.
     }
   }
+}
+
+/** oclif's parse errors about words that do not belong (an unknown flag, a stray argument). */
+const STRAY = new Set(['NonExistentFlagsError', 'UnexpectedArgsError'])
+
+/** The class names of an error and its ancestors: oclif does not export its parse error classes, only their names are stable. */
+function classNames(err: object): string[] {
+  const names: string[] = []
+  for (let proto = Object.getPrototypeOf(err); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) names.push(proto.constructor.name)
+  return names
+}
+
+/**
+ * Any error a command throws, as one of SPEC §9's: ours as they are; oclif's
+ * parse errors (CLIParseError and its subclasses: RequiredArgsError,
+ * NonExistentFlagsError, UnexpectedArgsError, FlagInvalidOptionError...) and
+ * its flag-value errors (a CLIError with oclif's usage exit code, 2, as
+ * `Flags.integer` throws) as usage errors; anything else unexpected. By type
+ * and exit code, never by the wording of a message. Pure.
+ */
+export function classifyCommandError(err: Error & {oclif?: {exit?: number}}, hints: {help: string; strayHint?: string}): DispatchError {
+  if (isDispatchError(err)) return err
+  const names = classNames(err)
+  if (names.includes('CLIParseError') || (err instanceof Errors.CLIError && err.oclif?.exit === EXIT.usage)) {
+    const stray = names.some((n) => STRAY.has(n))
+    return new UsageError(parseErrorMessage(err.message), stray && hints.strayHint ? hints.strayHint : hints.help)
+  }
+  return asDispatchError(err)
 }
 
 /**

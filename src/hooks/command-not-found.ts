@@ -1,6 +1,7 @@
 import type {Hook} from '@oclif/core'
 
-import {EXIT, type ErrorCode} from '../lib/errors.js'
+import {UnknownCommandError, UsageError, type DispatchError} from '../lib/errors.js'
+import {processSink, reportError} from '../lib/report.js'
 import {classifyUnknownCommand} from '../lib/unknown-command.js'
 
 const MODES = ['headless', 'cascade', 'interactive']
@@ -20,35 +21,28 @@ const hook: Hook<'command_not_found'> = async function (opts) {
     isTopic: (id) => Boolean(opts.config.findTopic(id)),
   })
   const bin = opts.config.bin
-  let message: string
-  let next: string
-  let exitCode: number
+  let error: DispatchError
   if (verdict.kind === 'ref') {
     const ref = printable(verdict.ref)
-    message = `"${ref}" needs a mode: dispatch never guesses between background and live work.`
-    next = `Run one of: ${MODES.map((m) => `${bin} ${m} ${ref}`).join(' | ')}`
-    exitCode = EXIT.usage
+    error = new UsageError(`"${ref}" needs a mode: dispatch never guesses between background and live work.`, `Run one of: ${MODES.map((m) => `${bin} ${m} ${ref}`).join(' | ')}`)
   } else {
     const typed = printable(verdict.typed)
-    exitCode = EXIT.unknownCommand
     if (verdict.flagsFirst) {
-      message = `"${typed}" comes before the command; dispatch reads the command first.`
-      next = `Put the command first: ${bin} ${printable(verdict.suggestion ?? '')}`
+      error = new UnknownCommandError(`"${typed}" comes before the command; dispatch reads the command first.`, `Put the command first: ${bin} ${printable(verdict.suggestion ?? '')}`)
     } else {
-      message = `"${typed}" is not a ${bin} command.`
-      next = verdict.suggestion ? `Did you mean: ${bin} ${printable(verdict.suggestion)}? See: ${bin} help` : `See the commands: ${bin} help`
+      error = new UnknownCommandError(
+        `"${typed}" is not a ${bin} command.`,
+        verdict.suggestion ? `Did you mean: ${bin} ${printable(verdict.suggestion)}? See: ${bin} help` : `See the commands: ${bin} help`,
+      )
     }
   }
   // --json counts only before `--`, as for every command.
   const dashdash = argv.indexOf('--')
   const json = argv.slice(0, dashdash === -1 ? undefined : dashdash).includes('--json') || opts.id === '--json'
-  if (json) {
-    const code: ErrorCode = exitCode === EXIT.usage ? 'usage' : 'unknown_command'
-    process.stdout.write(JSON.stringify({error: {code, exit_code: exitCode, message, suggestion: next}}, null, 2) + '\n')
-  } else {
-    process.stderr.write(`Error: ${message}\n${next}\n`)
-  }
-  this.exit(exitCode)
+  // NOTE: no this.exit(): oclif turns it into process.exit() right after the write,
+  // which can cut off output still queued for a pipe. Node exits with this code once
+  // the streams are flushed.
+  process.exitCode = reportError(error, processSink(json))
 }
 
 export default hook

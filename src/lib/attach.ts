@@ -4,6 +4,7 @@ import {existsSync} from 'node:fs'
 import {FailureError, NotFoundError, PolicyError, UsageError} from './errors.js'
 import {isActive, type SidequestRecord} from './registry.js'
 import {shellQuote} from './shell.js'
+import {exitCodeOf} from './worker/exit.js'
 import {backTo} from './views/workers.js'
 
 /** Why a worker cannot be taken over, or undefined when it can. Pure apart from the liveness check. */
@@ -47,6 +48,7 @@ export function resumeInForeground(claudeBin: string, args: string[], r: Sideque
   return new Promise((resolve, reject) => {
     const child = spawn(claudeBin, args, {cwd: r.cwd, stdio: 'inherit', env})
     child.once('error', (error) => reject(new FailureError(`Could not start ${claudeBin}: ${error.message}.`, 'Check --claude-bin / claude.bin.')))
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)))
+    // The same reading of an end as the supervisor's and the interactive session's: 130 for Ctrl-C, 143 for a TERM.
+    child.once('exit', (code, signal) => resolve(exitCodeOf(code, signal)))
   })
 }

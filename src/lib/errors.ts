@@ -29,6 +29,11 @@ export abstract class DispatchError extends Error {
   abstract readonly exitCode: number
   abstract readonly code: ErrorCode
   readonly suggestion?: string
+  /**
+   * The last lines of a worker's log, when the failure is a worker's (a crash
+   * at start, src/lib/worker/spawn.ts): the error reporter prints them under the message.
+   */
+  readonly tail?: readonly string[]
 
   constructor(message: string, suggestion?: string) {
     // Messages quote git's output and remote URLs; a token in one must not reach a terminal or --json.
@@ -83,6 +88,12 @@ export class InterruptedError extends DispatchError {
     super(message)
     this.exitCode = 128 + (osConstants.signals[signal] ?? 0)
   }
+}
+
+/** Not a command (what a shell answers: 127); see src/hooks/command-not-found.ts. */
+export class UnknownCommandError extends DispatchError {
+  readonly exitCode = EXIT.unknownCommand
+  readonly code = 'unknown_command' as const
 }
 
 export function isDispatchError(err: unknown): err is DispatchError {

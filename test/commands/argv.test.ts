@@ -56,6 +56,7 @@ describe('argv: flags anywhere, -- pass-through, unknown commands (through the b
       writeConfig(sb, {github: forge.github})
       env = {...sb.env, GH_TOKEN: 'ghp_test'}
     })
+    afterEach(() => forge.verify())
     after(async () => {
       await forge.close()
       sb.cleanup()

@@ -54,6 +54,7 @@ describe('repository-scoped claims (through the binary)', function () {
     started.clear()
     await forge.close()
     sb.cleanup()
+    forge.verify()
   })
 
   async function dispatch(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}) {

@@ -37,6 +37,7 @@ describe('dispatch doctor (through the binary)', function () {
     await forge.close()
     await model.close()
     sb.cleanup()
+    forge.verify()
   })
 
   it('passes every check against reachable forges, shows where tokens come from but never the tokens', async () => {

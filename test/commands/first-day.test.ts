@@ -66,6 +66,7 @@ describe('first-day details (through the binary)', function () {
     } finally {
       await forge.close()
     }
+    forge.verify()
   })
 
   it('rotates the audit log by size, keeping the old lines', async () => {
@@ -91,6 +92,7 @@ describe('first-day details (through the binary)', function () {
     } finally {
       await forge.close()
     }
+    forge.verify()
   })
 
   it('with no config at all, read-only commands run on the default state directory; dispatching names dispatch init', async () => {

@@ -88,6 +88,22 @@ describe('sidequests list / conflicts / prune (through the binary)', function ()
     expect(all.stdout.split('\n').find((l) => l.includes(`\t${process.pid}\t`))).to.match(/\tUNKNOWN\t/)
   })
 
+  it('agrees with status on a crashed record whose pid is still alive', async () => {
+    const a = sleeper()
+    procs.push(a)
+    await waitFor('sleeper', () => processStartTime(a.pid!))
+    writeRecord(sb, record(a.pid!, {crashed: true, error: 'the worker reported an error'}))
+    const all = await runCli(['sidequests', 'list', '--all'], {env: sb.env})
+    const status = await runCli(['status', '--all'], {env: sb.env})
+    const [entry] = JSON.parse((await runCli(['status', '--all', '--json'], {env: sb.env})).stdout)
+    expect(entry).to.include({pid: a.pid, state: 'crashed'})
+    expect(all.stdout.split('\t')).to.include('CRASHED')
+    expect(status.stdout.split('\t')[0]).to.equal('CRASHED')
+    // Still alive, so still active in both: its claims keep counting until the process is gone.
+    const active = JSON.parse((await runCli(['sidequests', 'list', '--json'], {env: sb.env})).stdout)
+    expect(active.map((r: {pid: number}) => r.pid)).to.deep.equal(entry.active ? [a.pid] : [])
+  })
+
   it('skips a corrupt record with a warning and reads an old-schema one', async () => {
     const a = sleeper()
     procs.push(a)

@@ -35,6 +35,7 @@ describe('status, attach and reap (through the binary)', function () {
     await waitFor('workers to exit', () => pids.every((p) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
     await forge.close()
     sb.cleanup()
+    forge.verify()
   })
 
   async function dispatch(n: number, extra: string[] = [], e = env): Promise<Record<string, any>> {

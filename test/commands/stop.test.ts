@@ -43,6 +43,7 @@ describe('dispatch stop (through the binary)', function () {
     killTmux(env)
     await forge.close()
     sb.cleanup()
+    forge.verify()
   })
 
   /** A running worker that holds after its first reply. */

@@ -70,3 +70,25 @@ describe('argv helpers', () => {
     expect(parseErrorMessage('Nonexistent flag: --max-turns\nSee more help with --help')).to.equal('Nonexistent flag: --max-turns')
   })
 })
+
+describe('the command_not_found hook', () => {
+  it('prints through the reporter and leaves exiting to node (no process.exit after a write)', async () => {
+    const {default: hook} = await import('../../src/hooks/command-not-found.js')
+    const exits: number[] = []
+    const written: string[] = []
+    const write = process.stdout.write
+    const saved = process.exitCode
+    process.stdout.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stdout.write
+    try {
+      const ctx = {exit: (code: number) => exits.push(code), error: () => {}, log: () => {}, warn: () => {}, debug: () => {}, config: {}}
+      const config = {bin: 'dispatch', commands: IDS.map((id) => ({id, hidden: false})), findTopic: (id: string) => (id === 'sidequests' ? {} : undefined)}
+      await (hook as unknown as (this: unknown, opts: unknown) => Promise<void>).call(ctx, {id: 'stauts', argv: ['--json'], config})
+      expect(exits, 'this.exit ends in process.exit, which can cut off a pipe').to.deep.equal([])
+      expect(process.exitCode).to.equal(127)
+      expect(JSON.parse(written.join(''))).to.deep.equal({error: {code: 'unknown_command', exit_code: 127, message: '"stauts" is not a dispatch command.', suggestion: 'Did you mean: dispatch status? See: dispatch help'}})
+    } finally {
+      process.stdout.write = write
+      process.exitCode = saved
+    }
+  })
+})

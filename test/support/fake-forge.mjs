@@ -9,6 +9,11 @@
 // [{status: 500}, {status: 200}]) answers the next requests in order. A step
 // {flood: {bytes, gzip}} answers 200 with `bytes` of JSON-ish filler, streamed
 // (gzip: as a small gzip body that inflates to `bytes`, a "gzip bomb").
+//
+// Like gh's HTTP registry, it refuses what nobody set up: a request for an issue
+// nobody added (nor declared missing with addMissing), or for a path it does not
+// serve, is answered 404 and recorded, and forge.verify() (every test file's
+// afterEach) then throws, naming it, as it does for scripted answers nobody asked for.
 import http from 'node:http'
 import zlib from 'node:zlib'
 
@@ -21,8 +26,11 @@ function key(owner, repo, number) {
 export async function startFakeForge() {
   const issues = {github: new Map(), forgejo: new Map()}
   const moved = {github: new Map(), forgejo: new Map()}
+  const missing = {github: new Set(), forgejo: new Set()}
   const scripts = new Map()
   const requests = []
+  /** Requests nobody set up an answer for. */
+  const unexpected = []
   const sockets = new Set()
   let base = ''
 
@@ -162,6 +170,7 @@ export async function startFakeForge() {
         return send(res, 301, {message: 'Moved Permanently', url: to}, {location: to})
       }
       const issue = issues.github.get(k)
+      if (!issue && !missing.github.has(k)) unexpected.push(line)
       return issue ? send(res, 200, githubShape(issue), {'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999'}) : notFound(res, 'github')
     }
     if ((m = /^\/fj\/api\/v1\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(url.pathname))) {
@@ -171,12 +180,14 @@ export async function startFakeForge() {
         return send(res, 301, '', {location: `${fjApi()}/repos/${encodeURIComponent(t.owner)}/${encodeURIComponent(t.repo)}/issues/${t.number}`})
       }
       const issue = issues.forgejo.get(k)
+      if (!issue && !missing.forgejo.has(k)) unexpected.push(line)
       return issue ? send(res, 200, forgejoShape(issue)) : notFound(res, 'forgejo')
     }
     if (url.pathname === '/gh-api/rate_limit') {
       return send(res, 200, {resources: {core: {limit: 5000, remaining: 4999, reset: 1_900_000_000, used: 1}}, rate: {limit: 5000, remaining: 4999, reset: 1_900_000_000, used: 1}})
     }
     if (url.pathname === '/fj/api/v1/version') return send(res, 200, {version: '13.0.2+gitea-1.22.0'})
+    unexpected.push(line)
     notFound(res, url.pathname.startsWith('/fj') ? 'forgejo' : 'github')
   })
   server.on('connection', (s) => {
@@ -197,6 +208,10 @@ export async function startFakeForge() {
     addIssue({forge = 'github', owner, repo, number, title = `Issue ${number}`, body = '', state = 'open', pull = false, omitState = false, extra}) {
       issues[forge].set(key(owner, repo, number), {owner, repo, number, title, body, state, pull, omitState, extra})
     },
+    /** Declare an issue that does not exist: asking for it is expected, and answered 404. */
+    addMissing({forge = 'github', owner, repo, number}) {
+      missing[forge].add(key(owner, repo, number))
+    },
     /** Make the old location answer 301 to the new one (GitHub's transferred-issue behaviour). */
     transfer({forge = 'github', from, to}) {
       moved[forge].set(key(from.owner, from.repo, from.number), to)
@@ -204,6 +219,20 @@ export async function startFakeForge() {
     /** Queue scripted answers for `METHOD /path`, used in order before the normal answer. */
     script(line, steps) {
       scripts.set(line, [...steps])
+    },
+    /**
+     * Throw, naming them, when a scripted answer went unused or a request came
+     * that nobody set up (an issue neither added nor declared missing, a path
+     * the forge does not serve). Call it in afterEach; it forgets what it reported.
+     */
+    verify() {
+      const unused = [...scripts.entries()].filter(([, steps]) => steps.length > 0).map(([line, steps]) => `${line} (${steps.length} scripted answer(s) unused)`)
+      const unasked = unexpected.splice(0)
+      scripts.clear()
+      if (unused.length === 0 && unasked.length === 0) return
+      throw new Error(
+        `fake forge: ${[...unused.map((u) => `never asked: ${u}`), ...unasked.map((u) => `nobody set up an answer for: ${u} (addIssue, addMissing or script it)`)].join('; ')}`,
+      )
     },
     requestsTo(path) {
       return requests.filter((r) => r.path === path)

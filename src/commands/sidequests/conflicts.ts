@@ -1,10 +1,9 @@
-import {Args} from '@oclif/core'
+import {Args, Errors} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base.js'
-import {FailureError, UsageError, isDispatchError, toJsonError} from '../../lib/errors.js'
 import type {Conflict} from '../../lib/registry.js'
+import {reportError} from '../../lib/report.js'
 import {findSidequestConflicts, renderConflicts} from '../../lib/sidequests-view.js'
-import {inertLine} from '../../lib/terminal.js'
 
 export default class SidequestsConflicts extends BaseCommand {
   static override summary = 'Show active workers whose claimed paths overlap the given paths.'
@@ -30,10 +29,8 @@ export default class SidequestsConflicts extends BaseCommand {
   }
 
   /** Any trouble is exit 2 here, so scripts can tell "conflict" (1) from "could not tell" (2). */
-  protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
-    const error = isDispatchError(err) ? err : /flag|argument/i.test(err.message) ? new UsageError(err.message.split('\n')[0]) : new FailureError(err.message)
-    if (this.jsonEnabled()) this.logJson({error: {...toJsonError(error).error, exit_code: 2}})
-    else process.stderr.write(`Error: ${inertLine(error.message)}\n${error.suggestion ? inertLine(error.suggestion) + '\n' : ''}`)
-    process.exitCode = 2
+  protected override async catch(err: Error): Promise<void> {
+    if (err instanceof Errors.ExitError) throw err
+    process.exitCode = reportError(this.classify(err), this.errorSink(err), {exitCode: 2})
   }
 }

@@ -24,7 +24,7 @@ export interface StartedWorker {
 export class WorkerStartError extends FailureError {
   constructor(
     message: string,
-    readonly tail: string[],
+    override readonly tail: string[],
     readonly record?: SidequestRecord,
   ) {
     super(message, record?.log_path ? `The full log is ${record.log_path}.` : undefined)

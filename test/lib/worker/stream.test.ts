@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {healthSignal, parseLine, renderLine, renderTail, summarise} from '../../src/lib/worker/stream.js'
+import {healthSignal, parseLine, renderLine, renderTail, summarise} from '../../../src/lib/worker/stream.js'
 
 const line = (ev: object) => JSON.stringify(ev)
 
@@ -98,7 +98,7 @@ describe('stream-json', () => {
 describe('stream-json from the real Claude Code CLI (2.1.328 fixture)', () => {
   it('renders the tool call and the final text, and summarises the run', async () => {
     const {readFileSync} = await import('node:fs')
-    const text = readFileSync(new URL('../fixtures/stream-real-claude-2.1.328.jsonl', import.meta.url), 'utf8')
+    const text = readFileSync(new URL('../../fixtures/stream-real-claude-2.1.328.jsonl', import.meta.url), 'utf8')
     const rendered = renderTail(text, 50)
     expect(rendered[0]).to.match(/^• session started \(claude-opus-5-5\) [0-9a-f-]{36}$/)
     expect(rendered).to.include('◆ Committed the E2E note on the branch.')

@@ -2,8 +2,8 @@ import {expect} from 'chai'
 import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {forgejoToken, githubToken} from '../../src/lib/forges/tokens.js'
-import {makeSandbox, type Sandbox} from '../support/helpers.js'
+import {forgejoToken, githubToken} from '../../../src/lib/forges/tokens.js'
+import {makeSandbox, type Sandbox} from '../../support/helpers.js'
 
 describe('token chain', () => {
   let sb: Sandbox

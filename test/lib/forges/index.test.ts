@@ -1,11 +1,11 @@
 import {expect} from 'chai'
 import http from 'node:http'
 
-import type {Config} from '../../src/lib/config.js'
-import {FailureError, NotFoundError, PolicyError} from '../../src/lib/errors.js'
-import {createForges, resolveIssue} from '../../src/lib/forges/index.js'
-import {MAX_BODY_BYTES} from '../../src/lib/forges/body.js'
-import {startFakeForge} from '../support/fake-forge.mjs'
+import type {Config} from '../../../src/lib/config.js'
+import {FailureError, NotFoundError, PolicyError} from '../../../src/lib/errors.js'
+import {createForges, resolveIssue} from '../../../src/lib/forges/index.js'
+import {MAX_BODY_BYTES} from '../../../src/lib/forges/body.js'
+import {startFakeForge} from '../../support/fake-forge.mjs'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
@@ -45,7 +45,10 @@ describe('issue resolution against a loopback forge', function () {
     forge = await startFakeForge()
     warnings.length = 0
   })
-  afterEach(() => forge.close())
+  afterEach(async () => {
+    await forge.close()
+    forge.verify()
+  })
 
   it('fetches a GitHub issue with the token and uses the canonical names', async () => {
     forge.addIssue({owner: 'Acme', repo: 'API', number: 12, title: 'Fix it', body: 'details'})
@@ -101,6 +104,7 @@ describe('issue resolution against a loopback forge', function () {
 
   it('reports 404 and 410 as not found, naming the host', async () => {
     forge.script('GET /gh-api/repos/acme/api/issues/9', [{status: 410, body: {message: 'This issue was deleted'}}])
+    forge.addMissing({owner: 'acme', repo: 'api', number: 8})
     const missing = await resolve('acme/api#8').catch((e) => e)
     expect(missing).to.be.instanceOf(NotFoundError)
     expect(missing.message).to.match(/not found on 127\.0\.0\.1:\d+ \(404\)/)
@@ -128,9 +132,11 @@ describe('issue resolution against a loopback forge', function () {
   })
 
   it('gives up on persistent server errors with a message naming the host', async () => {
-    forge.script('GET /gh-api/repos/acme/api/issues/13', [{status: 502}, {status: 502}, {status: 502}, {status: 502}])
+    // The first try and two retries: three answers, every one of them used.
+    forge.script('GET /gh-api/repos/acme/api/issues/13', [{status: 502}, {status: 502}, {status: 502}])
     const error = await resolve('acme/api#13').catch((e) => e)
     expect(error).to.be.instanceOf(FailureError)
+    expect(forge.requestsTo('/gh-api/repos/acme/api/issues/13')).to.have.length(3)
     expect(error.message).to.match(/127\.0\.0\.1:\d+ failed with 502/)
   })
 
@@ -167,6 +173,7 @@ describe('issue resolution against a loopback forge', function () {
 
     it('routes a short ref to GitHub only when Forgejo answers 404', async () => {
       forge.addIssue({owner: 'acme', repo: 'api', number: 20})
+      forge.addMissing({forge: 'forgejo', owner: 'acme', repo: 'api', number: 20})
       const issue = await resolve('acme/api#20', true)
       expect(issue.forge).to.equal('github')
       expect(forge.requests.map((r) => r.path)).to.deep.equal(['/fj/api/v1/repos/acme/api/issues/20', '/gh-api/repos/acme/api/issues/20'])
@@ -262,6 +269,7 @@ describe('issue resolution against a loopback forge', function () {
   describe('one forge per owner', () => {
     it('falls back from a Forgejo 404 to GitHub for a bare owner, with a warning and a mark', async () => {
       forge.addIssue({owner: 'acme', repo: 'api', number: 40})
+      forge.addMissing({forge: 'forgejo', owner: 'acme', repo: 'api', number: 40})
       const issue = await resolve('acme/api#40', true)
       expect(issue).to.include({forge: 'github', forgeFallback: true})
       expect(warnings.join('\n')).to.match(/acme\/api#40 is not on Forgejo \(127\.0\.0\.1:\d+\); looking it up on GitHub .*forgejo:acme or github:acme/)
@@ -276,6 +284,7 @@ describe('issue resolution against a loopback forge', function () {
 
     it('never falls back to GitHub for an owner allowed as forgejo: only', async () => {
       forge.addIssue({owner: 'acme', repo: 'api', number: 42})
+      forge.addMissing({forge: 'forgejo', owner: 'acme', repo: 'api', number: 42})
       const error = await resolve('acme/api#42', true, 2000, ['forgejo:acme']).catch((e) => e)
       expect(error).to.be.instanceOf(NotFoundError)
       expect(error.suggestion).to.match(/GitHub was not asked: allowedOwners admits "acme" on Forgejo only/)
