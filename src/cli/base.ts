@@ -2,8 +2,7 @@ import {Command, Flags, Errors} from '@oclif/core'
 
 import {writeAudit, secretValues} from '../lib/audit.js'
 import {loadConfig, type Config} from '../lib/config.js'
-import type {DispatchContext} from '../lib/dispatch.js'
-import {createContext} from '../lib/context.js'
+import {createContext, type DispatchContext} from '../lib/context.js'
 import {DispatchError, EXIT, FailureError, InterruptedError, UsageError, isDispatchError, toJsonError} from '../lib/errors.js'
 import {inertText} from '../lib/terminal.js'
 

@@ -180,14 +180,25 @@ export async function fetchOrigin(checkout: string, timeoutMs = 15_000): Promise
  * callers serialise per repo and every step retries on a lock error.
  */
 export async function ensureWorktree(req: WorktreeRequest, opts: {fetch?: boolean; fetchTimeoutMs?: number; busy?: readonly string[]} = {}): Promise<WorktreePlan> {
-  const git = await gitAt(req.checkout)
   try {
     if (opts.fetch !== false) await fetchOrigin(req.checkout, opts.fetchTimeoutMs)
-    await retryOnLock(() => git.raw(['worktree', 'prune']))
     const plan = await planWorktree(req, opts.busy)
-    if (plan.action === 'reuse') return plan
+    await applyWorktree(req.checkout, plan)
+    return plan
+  } catch (error) {
+    if (error instanceof FailureError) throw error
+    throw gitFailure('prepare the worktree', req.checkout, error)
+  }
+}
+
+/** Make the worktree a plan decided on: nothing for reuse and in-place, else `git worktree add` (after pruning stale entries). */
+export async function applyWorktree(checkout: string, plan: WorktreePlan): Promise<void> {
+  if (plan.action === 'reuse' || plan.action === 'in-place') return
+  const git = await gitAt(checkout)
+  try {
+    await retryOnLock(() => git.raw(['worktree', 'prune']))
     if (existsSync(plan.path)) {
-      throw new FailureError(`${plan.path} already exists but is not a worktree of ${req.checkout}.`, `Move it away (or run git worktree repair there) and dispatch again.`)
+      throw new FailureError(`${plan.path} already exists but is not a worktree of ${checkout}.`, `Move it away (or run git worktree repair there) and dispatch again.`)
     }
     mkdirSync(path.dirname(plan.path), {recursive: true, mode: 0o755})
     if (plan.action === 'checkout') {
@@ -195,9 +206,8 @@ export async function ensureWorktree(req: WorktreeRequest, opts: {fetch?: boolea
     } else {
       await retryOnLock(() => git.raw(['worktree', 'add', '--no-track', '-b', plan.branch, plan.path, plan.startPoint]))
     }
-    return plan
   } catch (error) {
     if (error instanceof FailureError) throw error
-    throw gitFailure('prepare the worktree', req.checkout, error)
+    throw gitFailure('prepare the worktree', checkout, error)
   }
 }

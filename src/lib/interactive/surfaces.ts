@@ -9,8 +9,11 @@ import {helperScript} from '../dev-loader.js'
 import {errorMessage, FailureError} from '../errors.js'
 import {Registry, type SidequestRecord} from '../registry.js'
 import {shellJoin, shellQuote} from '../shell.js'
-import {inertLine, truncate} from '../terminal.js'
-import {runSession, type SessionSpec} from './session.js'
+import {inertLine} from '../terminal.js'
+import {fillCommandTemplate, printLine, sessionTitle, tmuxSessionName, warpConfigDir} from './lines.js'
+import {startSession, type SessionSpec} from './session.js'
+
+export {TITLE_MAX, fillCommandTemplate, printLine, sessionTitle, tmuxSessionName, warpConfigDir} from './lines.js'
 
 export type ConcreteSurface = Exclude<Surface, 'auto'>
 
@@ -65,11 +68,6 @@ export interface LaunchInput {
   platform?: NodeJS.Platform
 }
 
-/** The line an operator can paste to start the same session by hand, reading the prompt from `promptFile` on stdin. Pure. */
-export function printLine(spec: Pick<SessionSpec, 'cwd' | 'claudeBin' | 'args'>, promptFile?: string): string {
-  const line = `cd ${shellQuote(spec.cwd)} && ${shellJoin([spec.claudeBin, ...spec.args])}`
-  return promptFile ? `${line} < ${shellQuote(promptFile)}` : line
-}
 
 /**
  * The prompt for a session the operator starts by hand: a 0600 file under the
@@ -91,13 +89,6 @@ async function printResult(spec: SessionSpec, fallbackReason?: string): Promise<
   return {surface: 'print', launched: false, command, ...(fallbackReason ? {fallback_reason: fallbackReason} : {})}
 }
 
-/** Substitute `{cwd}`, `{argv}`, `{title}`, `{ref}` in a launcher template, each shell-quoted. Pure. */
-export function fillCommandTemplate(template: string, values: {cwd: string; argv: string[]; title: string; ref: string}): string {
-  return template.replace(/\{(cwd|argv|title|ref)\}/g, (_, key: string) => {
-    if (key === 'argv') return shellJoin(values.argv)
-    return shellQuote(values[key as 'cwd' | 'title' | 'ref'])
-  })
-}
 
 function runnerArgv(specFile: string): string[] {
   const runner = helperScript(import.meta.url, 'runner')
@@ -123,28 +114,25 @@ async function waitForRecord(registry: Registry, launchId: string, timeoutMs: nu
   }
 }
 
-/** Longest session title: a tab or pane title, not a place for the whole issue title. */
-export const TITLE_MAX = 80
 
-/**
- * The title a terminal shows for a session (tmux pane, Warp tab, `{title}`):
- * `ref: issue title` on one line, runs of whitespace (newlines included) as one
- * space, trimmed, controls made visible, at most TITLE_MAX characters. Pure.
- */
-export function sessionTitle(ref: string, title: string): string {
-  const text = title.replace(/\s+/g, ' ').trim()
-  return truncate(inertLine(text ? `${ref}: ${text}` : ref), TITLE_MAX).replace(/ …$/, '…')
+/** A foreground session: `started` once claude runs and its record is written (undefined if it never did), `result` when it ends. */
+export interface ForegroundSession {
+  started: Promise<SidequestRecord | undefined>
+  result: Promise<SurfaceResult>
 }
 
-/** tmux session names may not contain `.` or `:`. */
-export function tmuxSessionName(ref: string): string {
-  return `dispatch-${ref.replace('#', '-').replace('/', '-')}`.replace(/[.:\s]/g, '_')
-}
-
-export function warpConfigDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string {
-  if (platform === 'darwin') return path.join(home, '.warp', 'launch_configurations')
-  const data = env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(home, '.local', 'share')
-  return path.join(data, 'warp-terminal', 'launch_configurations')
+/** Run claude in this terminal; a spawn failure falls back to print. */
+export function openForeground(spec: SessionSpec): ForegroundSession {
+  const session = startSession(spec)
+  const started = session.started.then(
+    (r) => r,
+    () => undefined,
+  )
+  const result = session.exited.then(
+    async (code): Promise<SurfaceResult> => ({surface: 'foreground', launched: true, command: printLine(spec), pid: (await started)?.pid, exit_code: code}),
+    (error: unknown) => printResult(spec, `foreground: ${errorMessage(error)}`),
+  )
+  return {started, result}
 }
 
 /**
@@ -156,17 +144,7 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
   const command = printLine(spec)
   if (input.surface === 'print') return printResult(spec)
 
-  if (input.surface === 'foreground') {
-    try {
-      let pid: number | undefined
-      const code = await runSession(spec, (r) => {
-        pid = r.pid
-      })
-      return {surface: 'foreground', launched: true, command, pid, exit_code: code}
-    } catch (error) {
-      return printResult(spec, `foreground: ${errorMessage(error)}`)
-    }
-  }
+  if (input.surface === 'foreground') return openForeground(spec).result
 
   // The other surfaces start the session runner in another terminal; it writes the record.
   const launchId = randomUUID()
