@@ -65,15 +65,18 @@ function nextMessage(child: ChildProcess, types: Array<SupervisorMessage['type']
       if (types.includes(m?.type)) finish(m)
     }
     const onExit = () => finish('gone')
+    const onError = (error: Error) => finish({type: 'spawn-error', message: `could not start the supervisor: ${error.message}`})
     const timer = setTimeout(() => finish('timeout'), timeoutMs)
     function finish(value: SupervisorMessage | 'gone' | 'timeout') {
       clearTimeout(timer)
       child.off('message', onMessage)
       child.off('exit', onExit)
+      child.off('error', onError)
       resolve(value)
     }
     child.on('message', onMessage)
     child.once('exit', onExit)
+    child.once('error', onError)
   })
 }
 
@@ -100,6 +103,9 @@ export async function launchWorker(spec: WorkerSpec, guard?: StartGuard): Promis
   })
   const messages: SupervisorMessage[] = []
   child.on('message', (m: SupervisorMessage) => messages.push(m))
+  // NOTE: a failed spawn (missing cwd, EAGAIN) is an 'error' event; unheard, it would crash dispatch.
+  let spawnError: Error | undefined
+  child.on('error', (error) => (spawnError ??= error))
   const release = () => {
     if (child.connected) child.disconnect()
     child.unref()
@@ -108,6 +114,11 @@ export async function launchWorker(spec: WorkerSpec, guard?: StartGuard): Promis
   const forget = guard?.undo(() => child.kill('SIGKILL'))
   await faultPoint('after-spawn', spec.stateDir)
   forget?.()
+  if (spawnError || child.pid === undefined) {
+    guard?.notStarted()
+    const why = spawnError?.message ?? 'no process'
+    throw new WorkerStartError(`The worker did not start: could not start its supervisor in ${spec.cwd} (${why}).`, [])
+  }
   guard?.hold()
   child.send({type: 'start', spec} satisfies SupervisorMessage)
 
