@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {runHeadless, planDispatch, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../lib/dispatch.js'
+import {dispatchHeadless, dryRun, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../lib/dispatch/index.js'
 import {InterruptedError, UsageError} from '../lib/errors.js'
 import {StartGuard} from '../lib/interrupt.js'
 import type {DispatchMode} from '../lib/policy.js'
@@ -9,6 +9,7 @@ import {shellJoin, shellQuote} from '../lib/shell.js'
 import {inertLine, inertText} from '../lib/terminal.js'
 import {BaseCommand} from './base.js'
 import {parseBudget} from './flags.js'
+import {terminalProgress} from './progress.js'
 
 export const refArg = {
   ref: Args.string({description: 'Issue reference: owner/repo#N or an issue URL.', required: true}),
@@ -52,9 +53,9 @@ export function dryRunResult(plan: DispatchPlan): DryRunResult {
     default_branch: plan.worktree.defaultBranch,
     worktree_action: plan.worktree.action,
     worktree_slot: plan.worktree.slot,
-    claims: plan.claims,
+    claims: [...plan.claims],
     cascade_depth: plan.cascadeDepth,
-    claude: {bin: plan.claudeBin, args: plan.args, stdin: 'prompt'},
+    claude: {bin: plan.claudeBin, args: [...plan.args], stdin: 'prompt'},
     prompt: plan.prompt,
   }
 }
@@ -127,31 +128,34 @@ export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'c
   const opts = dispatchOptions(mode, args.ref, flags, claudeArgs)
   // Ctrl-C and SIGTERM become an InterruptedError that says what was (not) started.
   const guard = new StartGuard()
-  return guard.race(() => dispatchHeadless(cmd, mode, opts, flags, guard)).catch((error: unknown) => {
+  return guard.race(() => headlessCommand(cmd, opts, flags, guard)).catch((error: unknown) => {
     if (error instanceof InterruptedError && error.pid) cmd.auditPid = error.pid
     throw error
   })
 }
 
-async function dispatchHeadless(cmd: BaseCommand, mode: 'headless' | 'cascade', opts: DispatchOptions, flags: Record<string, unknown>, guard: StartGuard): Promise<HeadlessOutput> {
+async function headlessCommand(cmd: BaseCommand, opts: DispatchOptions, flags: Record<string, unknown>, guard: StartGuard): Promise<HeadlessOutput> {
   const ctx = await cmd.context(flags.config as string | undefined)
   cmd.audited = !opts.dryRun
   cmd.auditRef = opts.ref.trim()
-  const plan = await planDispatch(ctx, opts)
-  cmd.auditRef = plan.issue.ref
-  cmd.auditForgeFallback = plan.issue.forgeFallback
+  const progress = terminalProgress(Boolean(process.stderr.isTTY), Boolean(flags.json))
   if (opts.dryRun) {
+    const plan = await dryRun(ctx, opts, progress)
+    cmd.auditRef = plan.issue.ref
+    cmd.auditForgeFallback = plan.issue.forgeFallback
     const result = dryRunResult(plan)
     if (!flags.json) process.stdout.write(renderDryRun(result) + '\n')
     return result
   }
-  const {record, health, warnings} = await runHeadless(ctx, plan, opts.force, guard)
+  const {plan, record, health, warnings} = await dispatchHeadless(ctx, opts, {progress, guard})
+  cmd.auditRef = plan.issue.ref
+  cmd.auditForgeFallback = plan.issue.forgeFallback
   cmd.auditPid = record.pid
   // Warnings go to stderr with or without --json; the JSON carries them too.
   for (const w of warnings) cmd.warnLine(`warning: ${w.message}`)
   if (!flags.json) {
     const how = health === 'replied' ? 'the model replied' : health === 'finished' ? 'it already finished successfully' : warnings.length > 0 ? `alive after ${ctx.config.healthWindowMs} ms, claude still retrying the API` : `alive and error-free after ${ctx.config.healthWindowMs} ms`
-    process.stderr.write(`✓ Started ${mode} worker for ${inertLine(record.ref)} (${how})\n`)
+    process.stderr.write(`✓ Started ${opts.mode} worker for ${inertLine(record.ref)} (${how})\n`)
     process.stdout.write(
       [
         `ref     ${inertLine(record.ref)}: ${inertLine(record.title)}`,

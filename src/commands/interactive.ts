@@ -4,7 +4,8 @@ import {BaseCommand} from '../cli/base.js'
 import {DISPATCH_USAGE, PASS_THROUGH_HINT, dispatchOptions, dryRunResult, refArg, renderDryRun, splitPassThrough, type DryRunResult} from '../cli/dispatching.js'
 import {dispatchFlags} from '../cli/flags.js'
 import {SURFACES} from '../lib/config.js'
-import {planDispatch, runInteractive} from '../lib/dispatch.js'
+import {dispatchInteractive, dryRun} from '../lib/dispatch/index.js'
+import {terminalProgress} from '../cli/progress.js'
 import {chooseSurface, fallbackFailure, type SurfaceResult} from '../lib/interactive/surfaces.js'
 import type {SidequestRecord} from '../lib/registry.js'
 import {inertLine} from '../lib/terminal.js'
@@ -38,15 +39,18 @@ export default class Interactive extends BaseCommand {
     this.auditRef = args.ref.trim()
     const requested = (flags.surface as typeof SURFACES[number] | undefined) ?? ctx.config.interactive.surface
     const surface = chooseSurface(requested, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY))
-    const plan = await planDispatch(ctx, opts)
-    this.auditRef = plan.issue.ref
-    this.auditForgeFallback = plan.issue.forgeFallback
+    const progress = terminalProgress(Boolean(process.stderr.isTTY), this.jsonEnabled())
     if (opts.dryRun) {
+      const plan = await dryRun(ctx, opts, progress)
+      this.auditRef = plan.issue.ref
+      this.auditForgeFallback = plan.issue.forgeFallback
       const result = {...dryRunResult(plan), surface}
       if (!this.jsonEnabled()) process.stdout.write(`Surface:  ${surface}\n${renderDryRun(result)}\n`)
       return result
     }
-    const {record, surface: outcome} = await runInteractive(ctx, plan, opts.force, surface)
+    const {plan, record, surface: outcome} = await dispatchInteractive(ctx, opts, surface, progress)
+    this.auditRef = plan.issue.ref
+    this.auditForgeFallback = plan.issue.forgeFallback
     this.auditPid = outcome.pid
     const failed = fallbackFailure(requested, outcome, !this.jsonEnabled())
     if (failed) {

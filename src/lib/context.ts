@@ -1,6 +1,15 @@
 import {loadConfig, type Config} from './config.js'
-import type {DispatchContext} from './dispatch.js'
-import {createForges} from './forges/index.js'
+import {createForges, type Forges} from './forges/index.js'
+
+/** Everything a dispatching command needs from the outside world, wired in one place. */
+export interface DispatchContext {
+  config: Config
+  env: NodeJS.ProcessEnv
+  cwd: string
+  forges: Forges
+  warn: (message: string) => void
+  now: () => Date
+}
 
 export interface ContextInput {
   configPath?: string

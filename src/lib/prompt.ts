@@ -222,5 +222,10 @@ export async function loadTemplate(kind: PromptKind, config: Pick<Config, 'promp
 }
 
 export async function renderPrompt(input: PromptInput, config: Pick<Config, 'prompts'>): Promise<string> {
-  return fillTemplate(await loadTemplate(input.kind, config), promptVars(input)).trimEnd() + '\n'
+  return renderTemplate(await loadTemplate(input.kind, config), input)
+}
+
+/** The prompt from a loaded template. Pure. */
+export function renderTemplate(template: string, input: PromptInput): string {
+  return fillTemplate(template, promptVars(input)).trimEnd() + '\n'
 }

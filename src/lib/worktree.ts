@@ -3,8 +3,6 @@ import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {FailureError} from './errors.js'
-import type {SimpleGit} from 'simple-git'
-
 import {gitAt, gitFailure, gitQuery, isLockError} from './git.js'
 import {withLock} from './lock.js'
 import {branchName, isIssueBranch, worktreePath} from './naming.js'
@@ -183,13 +181,37 @@ export async function fetchOrigin(checkout: string, timeoutMs = 15_000): Promise
  * callers serialise per repo and every step retries on a lock error.
  */
 export async function ensureWorktree(req: WorktreeRequest, opts: {fetch?: boolean; fetchTimeoutMs?: number; busy?: readonly string[]} = {}): Promise<WorktreePlan> {
-  const git = await gitAt(req.checkout)
   try {
     if (opts.fetch !== false) await fetchOrigin(req.checkout, opts.fetchTimeoutMs)
-    return await withWorktreeLock(req.checkout, () => addWorktree(req, git, opts.busy))
+    const plan = await planWorktree(req, opts.busy)
+    await applyWorktree(req.checkout, plan)
+    return plan
   } catch (error) {
     if (error instanceof FailureError) throw error
     throw gitFailure('prepare the worktree', req.checkout, error)
+  }
+}
+
+/** Make the worktree a plan decided on: nothing for reuse and in-place, else `git worktree add` (after pruning stale entries). */
+export async function applyWorktree(checkout: string, plan: WorktreePlan): Promise<void> {
+  if (plan.action === 'reuse' || plan.action === 'in-place') return
+  const git = await gitAt(checkout)
+  try {
+    await withWorktreeLock(checkout, async () => {
+      await retryOnLock(() => git.raw(['worktree', 'prune']))
+      if (existsSync(plan.path)) {
+        throw new FailureError(`${plan.path} already exists but is not a worktree of ${checkout}.`, `Move it away (or run git worktree repair there) and dispatch again.`)
+      }
+      mkdirSync(path.dirname(plan.path), {recursive: true, mode: 0o755})
+      if (plan.action === 'checkout') {
+        await retryOnLock(() => git.raw(['worktree', 'add', plan.path, plan.branch]))
+      } else {
+        await retryOnLock(() => git.raw(['worktree', 'add', '--no-track', '-b', plan.branch, plan.path, plan.startPoint]))
+      }
+    })
+  } catch (error) {
+    if (error instanceof FailureError) throw error
+    throw gitFailure('prepare the worktree', checkout, error)
   }
 }
 
@@ -203,20 +225,4 @@ export async function ensureWorktree(req: WorktreeRequest, opts: {fetch?: boolea
 export async function withWorktreeLock<T>(checkout: string, fn: () => Promise<T>): Promise<T> {
   const common = path.resolve(checkout, await gitQuery(checkout, ['rev-parse', '--git-common-dir']))
   return withLock(path.join(common, 'dispatch-worktrees'), fn)
-}
-
-async function addWorktree(req: WorktreeRequest, git: SimpleGit, busy: readonly string[] | undefined): Promise<WorktreePlan> {
-  await retryOnLock(() => git.raw(['worktree', 'prune']))
-  const plan = await planWorktree(req, busy)
-  if (plan.action === 'reuse') return plan
-  if (existsSync(plan.path)) {
-    throw new FailureError(`${plan.path} already exists but is not a worktree of ${req.checkout}.`, `Move it away (or run git worktree repair there) and dispatch again.`)
-  }
-  mkdirSync(path.dirname(plan.path), {recursive: true, mode: 0o755})
-  if (plan.action === 'checkout') {
-    await retryOnLock(() => git.raw(['worktree', 'add', plan.path, plan.branch]))
-  } else {
-    await retryOnLock(() => git.raw(['worktree', 'add', '--no-track', '-b', plan.branch, plan.path, plan.startPoint]))
-  }
-  return plan
 }

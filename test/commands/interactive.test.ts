@@ -6,7 +6,7 @@ import path from 'node:path'
 import {load as parseYaml} from 'js-yaml'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {BIN, git, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {BIN, git, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
@@ -144,6 +144,26 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     await waitFor('dispatch to exit', () => existsSync(done) && readFileSync(done, 'utf8').includes('code='))
     expect(readFileSync(done, 'utf8').trim()).to.equal('code=5')
     expect(records()[0]).to.include({exit_code: 5})
+  })
+
+  it('foreground: two dispatches of one ref at once start one session, and it is announced as dispatched', async () => {
+    const events = path.join(sb.dir, 'events.jsonl')
+    writeConfig(sb, {github: forge.github}, {notify: {command: `cat >> ${events}`}})
+    const argv = ['interactive', 'acme/api#12', '--surface', 'foreground']
+    const runs = [startCli(argv, {env}), startCli(argv, {env})]
+    const ended: Array<{code: number | null; out: string}> = []
+    for (const r of runs) void r.done.then((res) => ended.push({code: res.code, out: res.stdout + res.stderr}))
+    // The record is written before the lock is released, so the second one is refused while the first runs.
+    const [refused] = await waitFor('one dispatch to be refused', () => ended.length > 0 && ended, 30_000)
+    expect(refused.code, refused.out).to.equal(3)
+    expect(refused.out).to.match(/already has an active worker/)
+    const event = await waitFor('the dispatched event', () => existsSync(events) && readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'dispatched'))
+    expect(event).to.include({mode: 'interactive', ref: 'acme/api#12'})
+    expect(standIns()).to.have.length(1)
+    expect(event.pid).to.equal(standIns()[0].pid)
+    writeFileSync(release, '')
+    await Promise.all(runs.map((r) => r.done))
+    expect(ended.map((e) => e.code).sort()).to.deep.equal([0, 3])
   })
 
   it('command: runs the configured launcher with {cwd} {title} {ref} {argv} as separate arguments', async () => {

@@ -65,8 +65,14 @@ export interface ResolvedIssue extends ForgeIssue {
  * names the forge reports → re-check the canonical owner on the forge that
  * answered → refuse pull requests and anything not open.
  */
-export async function resolveIssue(input: string, config: Config, forges: Forges, warn: (message: string) => void = () => {}): Promise<ResolvedIssue> {
-  const parsed: IssueRef = parseIssueRef(input, {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl})
+export async function resolveIssue(
+  input: string,
+  config: Config,
+  forges: Forges,
+  warn: (message: string) => void = () => {},
+  // A caller that parsed `input` already passes the result: the ref is parsed once.
+  parsed: IssueRef = parseIssueRef(input, {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}),
+): Promise<ResolvedIssue> {
   assertOwnerAllowed(parsed.owner, config.allowedOwners, '', parsed.forge)
   const typed = formatRef(parsed)
 

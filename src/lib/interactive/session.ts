@@ -17,6 +17,14 @@ export interface SessionSpec {
   record: Omit<SidequestRecord, 'pid' | 'pid_start_time'>
 }
 
+/** A session whose claude was spawned: `started` once its record is on disk, `exited` with claude's exit code. */
+export interface RunningSession {
+  /** Rejects when claude could not be spawned or its record could not be written. */
+  started: Promise<SidequestRecord>
+  /** Rejects when claude could not be spawned. */
+  exited: Promise<number>
+}
+
 /**
  * The spec as written to a handoff file: without secret values (SPEC §5: no
  * token in any file). The runner gets those over a socket dispatch serves
@@ -54,13 +62,20 @@ export function splitSecrets(env: NodeJS.ProcessEnv, extra: readonly string[] = 
 
 /**
  * Run claude in this terminal (stdio inherited), with a registry record whose
- * pid is the claude process; mark it ended with claude's exit code. Resolves
- * with that code. Used by the foreground surface and, inside a new terminal,
- * by the session runner the other surfaces start.
+ * pid is the claude process; mark it ended with claude's exit code. Used by
+ * the foreground surface (which holds the registry lock until `started`) and,
+ * inside a new terminal, by the session runner the other surfaces start.
  */
-export function runSession(spec: SessionSpec, onStarted?: (record: SidequestRecord) => void): Promise<number> {
+export function startSession(spec: SessionSpec): RunningSession {
   const registry = new Registry({stateDir: spec.stateDir})
-  return new Promise((resolve, reject) => {
+  let onStarted!: (record: SidequestRecord) => void
+  let notStarted!: (error: Error) => void
+  const started = new Promise<SidequestRecord>((resolve, reject) => {
+    onStarted = resolve
+    notStarted = reject
+  })
+  started.catch(() => {})
+  const exited = new Promise<number>((resolve, reject) => {
     // The prompt goes on stdin (never argv); claude then reads the keyboard from /dev/tty.
     const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['pipe', 'inherit', 'inherit']})
     child.stdin!.on('error', () => {})
@@ -81,11 +96,12 @@ export function runSession(spec: SessionSpec, onStarted?: (record: SidequestReco
     }
     child.once('error', (error) => {
       cleanup()
+      notStarted(error)
       reject(error)
     })
     child.once('spawn', () => {
       const record: SidequestRecord = {...spec.record, pid: child.pid!, pid_start_time: processStartTime(child.pid!) ?? null, supervisor_pid: process.pid}
-      written = registry.write(record).then(() => onStarted?.(record))
+      written = registry.write(record).then(() => onStarted(record), notStarted)
     })
     child.once('exit', async (code, signal) => {
       cleanup()
@@ -95,4 +111,10 @@ export function runSession(spec: SessionSpec, onStarted?: (record: SidequestReco
       resolve(exitCode)
     })
   })
+  return {started, exited}
+}
+
+/** Run a session to its end; resolves with claude's exit code. */
+export function runSession(spec: SessionSpec): Promise<number> {
+  return startSession(spec).exited
 }

@@ -13,8 +13,11 @@ import {FailureError, errorMessage} from '../errors.js'
 import {Registry, type SidequestRecord} from '../registry.js'
 import {shellJoin, shellQuote} from '../shell.js'
 import {ensurePrivateDirs} from '../state.js'
-import {inertLine, truncate} from '../terminal.js'
-import {HANDOFF_TTL_MS, runSession, splitSecrets, type SessionHandoff, type SessionSpec} from './session.js'
+import {inertLine} from '../terminal.js'
+import {printLine, sessionTitle, tmuxSessionName, warpConfigDir} from './lines.js'
+import {HANDOFF_TTL_MS, splitSecrets, startSession, type SessionHandoff, type SessionSpec} from './session.js'
+
+export {TITLE_MAX, printLine, sessionTitle, tmuxSessionName, warpConfigDir} from './lines.js'
 
 export type ConcreteSurface = Exclude<Surface, 'auto'>
 
@@ -71,11 +74,6 @@ export interface LaunchInput {
   secretNames?: string[]
 }
 
-/** The line an operator can paste to start the same session by hand, reading the prompt from `promptFile` on stdin. Pure. */
-export function printLine(spec: Pick<SessionSpec, 'cwd' | 'claudeBin' | 'args'>, promptFile?: string): string {
-  const line = `cd ${shellQuote(spec.cwd)} && ${shellJoin([spec.claudeBin, ...spec.args])}`
-  return promptFile ? `${line} < ${shellQuote(promptFile)}` : line
-}
 
 /**
  * The prompt for a session the operator starts by hand: a 0600 file under the
@@ -121,28 +119,25 @@ async function waitForRecord(registry: Registry, launchId: string, timeoutMs: nu
   }
 }
 
-/** Longest session title: a tab or pane title, not a place for the whole issue title. */
-export const TITLE_MAX = 80
 
-/**
- * The title a terminal shows for a session (tmux pane, Warp tab, `{title}`):
- * `ref: issue title` on one line, runs of whitespace (newlines included) as one
- * space, trimmed, controls made visible, at most TITLE_MAX characters. Pure.
- */
-export function sessionTitle(ref: string, title: string): string {
-  const text = title.replace(/\s+/g, ' ').trim()
-  return truncate(inertLine(text ? `${ref}: ${text}` : ref), TITLE_MAX).replace(/ …$/, '…')
+/** A foreground session: `started` once claude runs and its record is written (undefined if it never did), `result` when it ends. */
+export interface ForegroundSession {
+  started: Promise<SidequestRecord | undefined>
+  result: Promise<SurfaceResult>
 }
 
-/** tmux session names may not contain `.` or `:`. */
-export function tmuxSessionName(ref: string): string {
-  return `dispatch-${ref.replace('#', '-').replace('/', '-')}`.replace(/[.:\s]/g, '_')
-}
-
-export function warpConfigDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string {
-  if (platform === 'darwin') return path.join(home, '.warp', 'launch_configurations')
-  const data = env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(home, '.local', 'share')
-  return path.join(data, 'warp-terminal', 'launch_configurations')
+/** Run claude in this terminal; a spawn failure falls back to print. */
+export function openForeground(spec: SessionSpec): ForegroundSession {
+  const session = startSession(spec)
+  const started = session.started.then(
+    (r) => r,
+    () => undefined,
+  )
+  const result = session.exited.then(
+    async (code): Promise<SurfaceResult> => ({surface: 'foreground', launched: true, command: printLine(spec), pid: (await started)?.pid, exit_code: code}),
+    (error: unknown) => printResult(spec, `foreground: ${errorMessage(error)}`),
+  )
+  return {started, result}
 }
 
 /**
@@ -154,17 +149,7 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
   const command = printLine(spec)
   if (input.surface === 'print') return printResult(spec)
 
-  if (input.surface === 'foreground') {
-    try {
-      let pid: number | undefined
-      const code = await runSession(spec, (r) => {
-        pid = r.pid
-      })
-      return {surface: 'foreground', launched: true, command, pid, exit_code: code}
-    } catch (error) {
-      return printResult(spec, `foreground: ${errorMessage(error)}`)
-    }
-  }
+  if (input.surface === 'foreground') return openForeground(spec).result
 
   // The other surfaces start the session runner in another terminal; it writes the record.
   const launchId = randomUUID()

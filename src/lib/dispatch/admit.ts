@@ -1,0 +1,40 @@
+import path from 'node:path'
+
+import {PolicyError} from '../errors.js'
+import {findConflicts, recordRoots, type SidequestRecord} from '../registry.js'
+import type {DispatchPlan} from './types.js'
+
+/**
+ * The policy checks against active workers (SPEC §7): one worker per ref
+ * (unless --force), claims that overlap no active worker's (unless --force),
+ * and maxActive (always). Claims compare within their repository; the plan's
+ * roots and the records' own place old absolute claims. Pure over the given records.
+ */
+export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPlan, 'issue' | 'repo' | 'claims' | 'claimRoots' | 'checkout'>, maxActive: number, force: boolean): void {
+  const ref = plan.issue.ref
+  if (!force) {
+    const dup = active.find((r) => r.ref.toLowerCase() === ref.toLowerCase())
+    if (dup) {
+      throw new PolicyError(
+        `${ref} already has an active worker (pid ${dup.pid}, ${dup.mode}, started ${dup.started_at}).`,
+        `Follow it with: dispatch status ${ref}. Use --force to start another anyway.`,
+      )
+    }
+    const main = plan.claimRoots[0]?.dir ?? plan.checkout.dir
+    const roots = recordRoots(active)
+    for (const root of plan.claimRoots) roots.add(root)
+    for (const rel of plan.claims) {
+      const hits = findConflicts(active, {repo: plan.repo, rel, abs: path.join(main, rel)}, roots)
+      if (hits.length > 0) {
+        const h = hits[0]
+        throw new PolicyError(
+          `Claim ${rel} in ${plan.repo} overlaps ${h.claim} (${h.reason}), claimed by pid ${h.pid} working on ${h.ref}.`,
+          'Wait for that worker, narrow --claims, or use --force.',
+        )
+      }
+    }
+  }
+  if (active.length >= maxActive) {
+    throw new PolicyError(`${active.length} workers are active; maxActive is ${maxActive}.`, 'Wait for one to finish (dispatch sidequests list), or raise maxActive in the config.')
+  }
+}

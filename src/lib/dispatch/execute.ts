@@ -1,0 +1,111 @@
+import {rmSync} from 'node:fs'
+import {open} from 'node:fs/promises'
+import path from 'node:path'
+
+import {claudeConfigFile, preTrust} from '../claude.js'
+import type {DispatchContext} from '../context.js'
+import {FailureError, errorMessage} from '../errors.js'
+import {faultPoint} from '../faults.js'
+import type {StartGuard} from '../interrupt.js'
+import {withLock} from '../lock.js'
+import {logPath} from '../naming.js'
+import {notify} from '../notify.js'
+import {timedStep, type Progress} from '../progress.js'
+import {reap} from '../reap.js'
+import {Registry, type SidequestRecord} from '../registry.js'
+import {runnerFor} from '../runners/index.js'
+import {ensurePrivateDirs, ensureStateDir} from '../state.js'
+import type {LaunchedWorker} from '../worker/spawn.js'
+import {applyWorktree, fetchOrigin} from '../worktree.js'
+import {admit} from './admit.js'
+import {gatherLocal} from './gather.js'
+import {planDispatch} from './plan.js'
+import {baseRecord} from './record.js'
+import type {DispatchOptions, DispatchPlan, RemoteFacts} from './types.js'
+import {workerEnv} from './worker-env.js'
+
+/**
+ * Before the lock: sweep this repository's worktrees that hold no work (by
+ * the same rule as `dispatch reap`, quietly, never failing a dispatch) and
+ * fetch origin when a worktree may be created from it. Network and sweeping
+ * happen here so concurrent dispatches queue only for the short part.
+ */
+export async function prepare(ctx: DispatchContext, first: DispatchPlan, progress: Progress): Promise<void> {
+  await ensureStateDir(ctx.config.stateDir)
+  if (first.worktree.action === 'in-place') return
+  const fresh = first.worktree.action === 'create' || first.worktree.action === 'checkout'
+  const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, stateDir: ctx.config.stateDir, dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true}).catch(() => [])
+  await timedStep(progress, 'Fetching origin', Promise.all([sweep, fresh ? fetchOrigin(first.checkout.dir) : undefined]))
+}
+
+/** Run `fn` under the registry lock every dispatch takes, so the checks against active workers stay honest. */
+export async function underDispatchLock<T>(ctx: DispatchContext, fn: () => Promise<T>): Promise<T> {
+  const lapse = () => ctx.warn('warning: this machine is so busy that dispatch could not keep its registry lock fresh; another dispatch may have checked for duplicates at the same moment (dispatch sidequests list shows every worker)')
+  return withLock(path.join(ctx.config.stateDir, 'locks', 'dispatch'), fn, {onLapse: lapse})
+}
+
+/**
+ * Under the lock: read the repository and the active workers again (the sweep
+ * may have removed a worktree, another worker may have taken one), plan from
+ * those facts, admit, and make the workspace: worktree and trust. Returns the
+ * plan that runs; nothing planned earlier is used.
+ */
+export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: DispatchOptions): Promise<DispatchPlan> {
+  const active = await new Registry({stateDir: ctx.config.stateDir, warn: ctx.warn}).active()
+  const plan = planDispatch(remote, await gatherLocal(remote, opts, active), opts)
+  admit(active, plan, ctx.config.maxActive, opts.force)
+  if (plan.note) ctx.warn(plan.note)
+  await applyWorktree(plan.checkout.dir, plan.worktree)
+  await faultPoint('after-worktree', ctx.config.stateDir)
+  const trust = await preTrust(claudeConfigFile(ctx.env), plan.cwd)
+  if (trust === 'corrupt' || trust === 'unexpected') {
+    ctx.warn(`warning: ${claudeConfigFile(ctx.env)} is ${trust === 'corrupt' ? 'not valid JSON' : 'not in the shape dispatch expects (projects is not an object)'}; left it alone, so Claude may ask to trust ${plan.cwd}`)
+  }
+  return plan
+}
+
+/** Create the worker's log exclusively, 0600; a clash (same second) gets a suffix. */
+async function createLog(stateDir: string, plan: DispatchPlan, started: Date, guard?: StartGuard): Promise<string> {
+  const base = logPath(stateDir, plan.issue.owner, plan.issue.repo, plan.issue.number, started)
+  await ensurePrivateDirs(stateDir, path.relative(stateDir, path.dirname(base)))
+  for (let i = 0; i < 100; i++) {
+    const file = i === 0 ? base : base.replace(/\.log$/, `-${i}.log`)
+    try {
+      const handle = await open(file, 'wx', 0o600)
+      // An interrupted dispatch leaves no log of a worker that never ran.
+      guard?.undo(() => rmSync(file, {force: true}))
+      await handle.close()
+      return file
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new FailureError(`Cannot create the log ${file}: ${errorMessage(error)}.`, 'Check free space and permissions of the state directory.')
+      }
+    }
+  }
+  throw new FailureError(`Too many logs for ${plan.issue.ref} in one second.`, 'Try again.')
+}
+
+/** Start a headless or cascade worker through the plan's runner; resolves once its record is written. */
+export async function startWorker(ctx: DispatchContext, plan: DispatchPlan, guard?: StartGuard): Promise<LaunchedWorker> {
+  const started = ctx.now()
+  const log = await createLog(ctx.config.stateDir, plan, started, guard)
+  return runnerFor(plan.runner).start(
+    {
+      claudeBin: plan.claudeBin,
+      args: [...plan.args],
+      prompt: plan.prompt,
+      cwd: plan.cwd,
+      env: workerEnv(ctx.env, ctx.config, plan),
+      logPath: log,
+      stateDir: ctx.config.stateDir,
+      record: baseRecord(plan, started, log),
+      notify: ctx.config.notify,
+    },
+    guard,
+  )
+}
+
+/** Tell the notifiers a worker started (SPEC §7). */
+export async function notifyDispatched(ctx: DispatchContext, r: SidequestRecord): Promise<void> {
+  await notify(ctx.config.notify, {event: 'dispatched', mode: r.mode, ref: r.ref, title: r.title, url: r.url, cwd: r.cwd, pid: r.pid}, ctx.env, ctx.warn)
+}

@@ -1,0 +1,104 @@
+/**
+ * The path of one ref from the command line to a running worker:
+ *
+ *   gather  every read (forge, git, registry, prompt template), concurrently where it can
+ *   plan    a pure decision over those facts: worktree, claims, prompt, argv
+ *   admit   the checks against active workers (duplicate, claims, maxActive)
+ *   execute apply the plan: sweep and fetch, then under the registry lock read
+ *           again, plan, admit, make the worktree, trust it, write the log and
+ *           start the worker through its runner
+ *
+ * --dry-run stops after plan.
+ */
+import type {DispatchContext} from '../context.js'
+import {faultPoint} from '../faults.js'
+import type {StartGuard} from '../interrupt.js'
+import {launchSurface, openForeground, type ConcreteSurface, type SurfaceResult} from '../interactive/surfaces.js'
+import {silentProgress, timedStep, type Progress} from '../progress.js'
+import {Registry, type SidequestRecord} from '../registry.js'
+import type {HealthVerdict} from '../worker/spawn.js'
+import type {RetryWarning} from '../worker/stream.js'
+import {notifyDispatched, prepare, settle, startWorker, underDispatchLock} from './execute.js'
+import {gather} from './gather.js'
+import {planDispatch} from './plan.js'
+import {baseRecord} from './record.js'
+import type {DispatchOptions, DispatchPlan} from './types.js'
+import {workerEnv} from './worker-env.js'
+
+export type {DispatchOptions, DispatchPlan, Posture} from './types.js'
+
+/** What a dispatch would do, reading only. */
+export async function dryRun(ctx: DispatchContext, opts: DispatchOptions, progress: Progress = silentProgress): Promise<DispatchPlan> {
+  const {remote, local} = await gather(ctx, opts, progress)
+  const plan = planDispatch(remote, local, opts)
+  if (plan.note) ctx.warn(plan.note)
+  return plan
+}
+
+export interface HeadlessResult {
+  plan: DispatchPlan
+  record: SidequestRecord
+  health: HealthVerdict
+  warnings: RetryWarning[]
+}
+
+/** `dispatch headless` / `dispatch cascade`: everything up to a healthy, detached worker. */
+export async function dispatchHeadless(ctx: DispatchContext, opts: DispatchOptions, io: {progress?: Progress; guard?: StartGuard} = {}): Promise<HeadlessResult> {
+  const progress = io.progress ?? silentProgress
+  const {remote, local} = await gather(ctx, opts, progress)
+  await prepare(ctx, planDispatch(remote, local, opts), progress)
+  const {plan, launched} = await underDispatchLock(ctx, async () => {
+    const plan = await settle(ctx, remote, opts)
+    return {plan, launched: await startWorker(ctx, plan, io.guard)}
+  })
+  await faultPoint('after-record', ctx.config.stateDir)
+  const result = await timedStep(progress, "Waiting for the worker's first reply…", launched.waitHealthy(ctx.config.healthWindowMs))
+  await notifyDispatched(ctx, result.record)
+  return {plan, ...result}
+}
+
+export interface InteractiveResult {
+  plan: DispatchPlan
+  record?: SidequestRecord
+  surface: SurfaceResult
+}
+
+/**
+ * `dispatch interactive`: the same checks, worktree and trust as headless, then
+ * a live session on a surface (SPEC §6). The registry lock is held until the
+ * session's record exists, so duplicate and claim checks stay honest; a
+ * foreground session then runs on with the lock released.
+ */
+export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOptions, surface: ConcreteSurface, progress: Progress = silentProgress): Promise<InteractiveResult> {
+  const {remote, local} = await gather(ctx, opts, progress)
+  await prepare(ctx, planDispatch(remote, local, opts), progress)
+  const registry = new Registry({stateDir: ctx.config.stateDir})
+  const sessionSpec = (plan: DispatchPlan) => ({
+    claudeBin: plan.claudeBin,
+    args: [...plan.args],
+    prompt: plan.prompt,
+    cwd: plan.cwd,
+    env: workerEnv(ctx.env, ctx.config, plan),
+    stateDir: ctx.config.stateDir,
+    record: baseRecord(plan, ctx.now(), null),
+  })
+  if (surface === 'foreground') {
+    const {plan, session, record} = await underDispatchLock(ctx, async () => {
+      const plan = await settle(ctx, remote, opts)
+      const session = openForeground(sessionSpec(plan))
+      return {plan, session, record: await session.started}
+    })
+    if (record) await notifyDispatched(ctx, record)
+    const outcome = await session.result
+    return {plan, record: outcome.pid ? await registry.get(outcome.pid) : undefined, surface: outcome}
+  }
+  const {plan, outcome} = await underDispatchLock(ctx, async () => {
+    const plan = await settle(ctx, remote, opts)
+    // tmux starts the session at once; another terminal may take its time, so wait less and say so.
+    const outcome = await launchSurface({surface, spec: sessionSpec(plan), env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN']})
+    return {plan, outcome}
+  })
+  const record = outcome.pid ? await registry.get(outcome.pid) : undefined
+  if (record) await notifyDispatched(ctx, record)
+  return {plan, record, surface: outcome}
+}

@@ -1,0 +1,25 @@
+import {SCHEMA_VERSION, type SidequestRecord} from '../registry.js'
+import type {DispatchPlan} from './types.js'
+
+/** The registry record of a planned worker, minus what only the started process knows (pid, start time). Pure. */
+export function baseRecord(plan: DispatchPlan, startedAt: Date, log: string | null): Omit<SidequestRecord, 'pid' | 'pid_start_time'> {
+  return {
+    schema_version: SCHEMA_VERSION,
+    mode: plan.mode,
+    ref: plan.issue.ref,
+    forge: plan.issue.forge,
+    url: plan.issue.url,
+    title: plan.issue.title,
+    started_at: startedAt.toISOString(),
+    parent_session: plan.parentSession,
+    paths_claimed: [...plan.claims],
+    repo: plan.repo,
+    cwd: plan.cwd,
+    branch: plan.branch,
+    log_path: log,
+    cascade_depth: plan.cascadeDepth,
+    claude_session_id: null,
+    checkout: plan.checkout.dir,
+    ...(plan.issue.forgeFallback ? {forge_fallback: true} : {}),
+  }
+}

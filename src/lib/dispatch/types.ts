@@ -1,0 +1,85 @@
+import type {RepoRoot} from '../claims.js'
+import type {Config, PromptKind} from '../config.js'
+import type {ResolvedIssue} from '../forges/index.js'
+import type {DispatchMode} from '../policy.js'
+import type {SidequestRecord} from '../registry.js'
+import type {RunnerKind} from '../runners/index.js'
+import type {Checkout} from '../workspace.js'
+import type {BranchFacts, WorktreePlan} from '../worktree.js'
+
+export type Posture = 'watch' | 'consult'
+
+/** What the operator asked for: a command's flags, parsed. */
+export interface DispatchOptions {
+  mode: DispatchMode
+  ref: string
+  dryRun: boolean
+  claudeBin?: string
+  permissionMode?: string
+  allowedTools?: string
+  claims: string[]
+  worktree: boolean
+  force: boolean
+  model?: string
+  maxBudgetUsd?: number
+  depth?: number
+  extraArgs: string[]
+  posture?: Posture
+  /** How the worker is started (headless and cascade); default `local`. */
+  runner?: RunnerKind
+}
+
+/** What the forge and the filesystem say before anything is locked; read once per dispatch. */
+export interface RemoteFacts {
+  config: Config
+  /** DISPATCH_CASCADE_DEPTH as inherited, CLAUDE_CODE_SESSION_ID, the directory dispatch runs in. */
+  inheritedDepth: string | undefined
+  parentSession: string | null
+  cwd: string
+  issue: ResolvedIssue
+  checkout: Checkout
+  claudeBin: string
+  /** The prompt template for this mode and posture. */
+  template: string
+  /** The shell command that runs this very dispatch, for cascade workers' prompts. */
+  dispatchCommand: string
+}
+
+/** What the repository and the registry say; read again under the lock for a real dispatch. */
+export interface LocalFacts {
+  /** With a worktree: the issue's branches and worktrees. */
+  branches?: BranchFacts
+  /** Without one (--no-worktree): the checkout's branch and default branch. */
+  inPlace?: {branch: string; defaultBranch: string; startPoint: string}
+  /** The repository's checkout and worktrees, for --claims (read only when there are claims). */
+  roots: RepoRoot[]
+  /** Active workers: their worktrees are busy (and admit checks against them). */
+  active: SidequestRecord[]
+}
+
+/** What a dispatch will do, decided by `planDispatch` from the facts alone; never changed afterwards. */
+export interface DispatchPlan {
+  readonly mode: DispatchMode
+  readonly runner: RunnerKind
+  readonly issue: ResolvedIssue
+  readonly checkout: Checkout
+  readonly worktree: WorktreePlan
+  readonly cwd: string
+  readonly branch: string
+  /** `owner/repo` of the issue, which its claims belong to. */
+  readonly repo: string
+  /** Relative to the repository root. */
+  readonly claims: readonly string[]
+  /** The repository's checkout and worktrees, as the claims were resolved against. */
+  readonly claimRoots: readonly RepoRoot[]
+  readonly cascadeDepth: number
+  readonly claudeBin: string
+  /** argv after the binary; never the prompt. */
+  readonly args: readonly string[]
+  /** What claude reads on stdin. */
+  readonly prompt: string
+  readonly promptKind: PromptKind
+  readonly parentSession: string | null
+  /** Said on stderr when the plan is made: a --force dispatch moved to a worktree of its own. */
+  readonly note?: string
+}

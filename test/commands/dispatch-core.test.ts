@@ -1,0 +1,92 @@
+// Issue #13: the core as read → decide → apply. Through the binary, with real git
+// repositories, the stand-in claude and (for progress) a real tmux pane.
+import {expect} from 'chai'
+import {execFileSync} from 'node:child_process'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {startFakeForge} from '../support/fake-forge.mjs'
+import {BIN, git, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+
+type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
+
+describe('dispatch core: plan from what is there (through the binary)', function () {
+  this.timeout(60_000)
+  let forge: FakeForge
+  let sb: Sandbox
+  let env: NodeJS.ProcessEnv
+  let checkout: string
+  const records = () => {
+    const dir = path.join(sb.stateDir, 'sidequests')
+    return existsSync(dir) ? readdirSync(dir).filter((f) => /^\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
+  }
+  const standIns = () => (existsSync(sb.recordDir) ? readdirSync(sb.recordDir).map((f) => JSON.parse(readFileSync(path.join(sb.recordDir, f), 'utf8'))) : [])
+
+  beforeEach(async () => {
+    forge = await startFakeForge()
+    sb = makeSandbox()
+    checkout = makeRepo(sb, 'acme', 'api')
+    forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug', body: 'It breaks.'})
+    writeConfig(sb, {github: forge.github})
+    env = {...sb.env, TMUX_TMPDIR: sb.dir}
+    delete env.TMUX
+  })
+  afterEach(async () => {
+    writeFileSync(path.join(sb.dir, 'release'), '')
+    const pids = records().flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
+    await waitFor('workers to exit', () => pids.every((p: number) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
+    killTmux(env)
+    await forge.close()
+    sb.cleanup()
+  })
+
+  it('starts in the worktree that exists once the sweep removed the one a reuse plan chose, with a prompt naming its branch', async () => {
+    // A finished worktree from when the issue had another title: merged, clean, so the quiet reap removes it.
+    const old = path.join(sb.worktreeRoot, 'acme', 'api', 'issue-12-old-title')
+    git(checkout, 'worktree', 'add', '-q', '-b', 'dispatch/issue-12-old-title', old, 'main')
+    writeFileSync(path.join(old, 'fix.txt'), 'fixed\n')
+    git(old, 'add', 'fix.txt')
+    git(old, 'commit', '-q', '-m', 'Fix')
+    git(checkout, 'merge', '-q', '--ff-only', 'dispatch/issue-12-old-title')
+    git(checkout, 'push', '-q', 'origin', 'main')
+    const dry = JSON.parse((await runCli(['headless', 'acme/api#12', '--dry-run', '--json'], {env})).stdout)
+    expect(dry).to.include({cwd: old, worktree_action: 'reuse'})
+
+    const res = await runCli(['headless', 'acme/api#12', '--json'], {env})
+    expect(res.code, res.stderr).to.equal(0)
+    const fresh = path.join(sb.worktreeRoot, 'acme', 'api', 'issue-12-fix-the-login-bug')
+    expect(existsSync(old)).to.equal(false)
+    const [record] = records()
+    expect(record).to.include({cwd: fresh, branch: 'dispatch/issue-12-fix-the-login-bug'})
+    const [standIn] = await waitFor('the stand-in', () => standIns().length > 0 && standIns())
+    expect(standIn.cwd).to.equal(fresh)
+    expect(standIn.stdin).to.include('dispatch/issue-12-fix-the-login-bug')
+    expect(standIn.stdin).not.to.include('issue-12-old-title')
+  })
+
+  describe('progress on slow steps', () => {
+    it('shows one status line on a terminal while the health window runs, and nothing on a piped stderr', async () => {
+      writeConfig(sb, {github: forge.github}, {healthWindowMs: 2500})
+      const first = path.join(sb.dir, 'release-first')
+      const silent = {...env, STANDIN_MODE: 'silent', STANDIN_HOLD_FILE: first}
+      // Piped: stderr carries the result line and nothing else.
+      const piped = await runCli(['headless', 'acme/api#12'], {env: silent})
+      expect(piped.code, piped.stderr).to.equal(0)
+      expect(piped.stderr).not.to.match(/Reading|Fetching|Waiting/)
+      writeFileSync(first, '')
+      await waitFor('first worker to end', () => records().every((r) => r.ended_at))
+
+      const tmux = (...args: string[]) => execFileSync('tmux', args, {env, encoding: 'utf8'}).trim()
+      tmux('new-session', '-d', '-s', 'progress', '-x', '200', '-y', '50')
+      const done = path.join(sb.dir, 'done')
+      tmux('send-keys', '-t', 'progress', `STANDIN_MODE=silent STANDIN_HOLD_FILE=${path.join(sb.dir, 'release')} ${process.execPath} ${BIN} headless acme/api#12 --force >/dev/null; echo "code=$?" > ${done}`, 'Enter')
+      const seen = await waitFor('the health window status line', () => {
+        const pane = tmux('capture-pane', '-p', '-t', 'progress')
+        return /Waiting for the worker's first reply…\.\.\. \S* ?\d+s/.test(pane) && pane
+      })
+      expect(seen).to.match(/Reading acme\/api#12 from the forge\.\.\. done/)
+      await waitFor('dispatch to exit', () => existsSync(done) && readFileSync(done, 'utf8').includes('code='))
+      expect(readFileSync(done, 'utf8').trim()).to.equal('code=0')
+    })
+  })
+})
