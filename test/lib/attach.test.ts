@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {resumeInForeground, terminalRefusal} from '../../src/lib/attach.js'
-import {runSession} from '../../src/lib/interactive/session.js'
+import {startSession} from '../../src/lib/interactive/session.js'
 import {Registry} from '../../src/lib/registry.js'
 import {exitCodeOf} from '../../src/lib/worker/exit.js'
 import {resumeArgs} from '../../src/lib/claude.js'
@@ -65,9 +65,10 @@ describe('one reading of how a process ended (attach, interactive session, super
         env: {PATH: process.env.PATH},
         stateDir: path.join(dir, 'state'),
         record: {schema_version: 2, mode: 'interactive', ref: 'acme/api#2', forge: 'github', url: '', title: 't', started_at: new Date().toISOString(), parent_session: null, paths_claimed: [], cwd: dir, branch: 'b', log_path: null, cascade_depth: 0, claude_session_id: null},
-      } as Parameters<typeof runSession>[0]
-      let pid = 0
-      expect(await runSession(spec, (r) => (pid = r.pid))).to.equal(want)
+      } as Parameters<typeof startSession>[0]
+      const session = startSession(spec)
+      const {pid} = await session.started
+      expect(await session.exited).to.equal(want)
       expect((await new Registry({stateDir: spec.stateDir}).get(pid))?.exit_code).to.equal(want)
       const signal = script.startsWith('kill') ? (`SIG${script.split(' ')[1].slice(1)}` as NodeJS.Signals) : null
       expect(exitCodeOf(signal ? null : 3, signal)).to.equal(want)
