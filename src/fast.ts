@@ -5,12 +5,14 @@
  * alone costs about as much as starting node; these commands need none of it.
  * They share their logic with the oclif commands (src/lib/sidequests-view.ts);
  * anything the fast path does not fully understand (help, unknown flags,
- * missing arguments) returns false and goes through oclif as usual.
+ * missing arguments) returns false and goes through oclif as usual. Their
+ * dependencies come from the same composition root as the oclif commands'
+ * (src/lib/context.ts).
  */
 import {readFileSync} from 'node:fs'
 
-import {loadConfig} from './lib/config.js'
 import {refsToComplete} from './lib/completion.js'
+import {createDeps, processFacts} from './lib/context.js'
 import {redactUrlCredentials} from './lib/errors.js'
 import {processSink, reportError} from './lib/report.js'
 import {findSidequestConflicts, listSidequests, renderConflicts, renderSidequests} from './lib/sidequests-view.js'
@@ -65,7 +67,7 @@ function version(): string {
 const warn = (message: string) => process.stderr.write(inertText(redactUrlCredentials(message)) + '\n')
 
 function fail(error: unknown, json: boolean, exitCode?: number): number {
-  return reportError(error, processSink(json, process, Boolean(process.env.DEBUG)), {exitCode})
+  return reportError(error, processSink(json, process, Boolean(processFacts().env.DEBUG)), {exitCode})
 }
 
 /** Run a fast command; resolves to its exit code, or undefined when oclif should handle it. */
@@ -78,19 +80,18 @@ export async function runFast(argv: string[]): Promise<number | undefined> {
   if (argv[0] === 'autocomplete' && argv[1] === 'refs') {
     const parsed = parseFastArgs(argv.slice(2), [])
     if (!parsed || parsed.positional.length > 0) return undefined
-    const refs = await refsToComplete({configPath: parsed.config, cwd: process.cwd(), env: process.env})
+    const refs = await refsToComplete({configPath: parsed.config, ...processFacts()})
     process.stdout.write(parsed.json ? JSON.stringify(refs, null, 2) + '\n' : refs.map((r) => r + '\n').join(''))
     return 0
   }
   if (argv[0] !== 'sidequests' || (argv[1] !== 'conflicts' && argv[1] !== 'list')) return undefined
   const parsed = parseFastArgs(argv.slice(2), argv[1] === 'list' ? ['all'] : [])
   if (!parsed) return undefined
-  const env = process.env
   if (argv[1] === 'conflicts') {
     if (parsed.positional.length === 0) return undefined
     try {
-      const config = await loadConfig({configPath: parsed.config, cwd: process.cwd(), env, warn, readOnly: true})
-      const {conflicts, activeCount} = await findSidequestConflicts(config.stateDir, parsed.positional, process.cwd(), warn)
+      const deps = await createDeps({configPath: parsed.config, readOnly: true, warn})
+      const {conflicts, activeCount} = await findSidequestConflicts(deps.registry(), parsed.positional, deps.cwd, warn)
       if (parsed.json) process.stdout.write(JSON.stringify(conflicts, null, 2) + '\n')
       else {
         const out = renderConflicts(conflicts, activeCount)
@@ -104,11 +105,11 @@ export async function runFast(argv: string[]): Promise<number | undefined> {
   }
   if (parsed.positional.length > 0) return undefined
   try {
-    const config = await loadConfig({configPath: parsed.config, cwd: process.cwd(), env, warn, readOnly: true})
-    const records = await listSidequests(config.stateDir, parsed.all, warn)
+    const deps = await createDeps({configPath: parsed.config, readOnly: true, warn})
+    const records = await listSidequests(deps.registry(), parsed.all)
     if (parsed.json) process.stdout.write(JSON.stringify(records, null, 2) + '\n')
     else {
-      const out = renderSidequests(records, parsed.all, Boolean(process.stdout.isTTY), process.stdout.columns, new Date())
+      const out = renderSidequests(records, parsed.all, deps.streams.stdoutTTY, deps.streams.stdout.columns, deps.now())
       process.stdout.write(out.stdout)
       process.stderr.write(out.stderr)
     }

@@ -1,8 +1,8 @@
 import {Command, Flags, Errors} from '@oclif/core'
 
 import {writeAudit, secretValues} from '../lib/audit.js'
-import {loadConfig, type Config} from '../lib/config.js'
-import {createContext, type DispatchContext} from '../lib/context.js'
+import type {Config} from '../lib/config.js'
+import {createDeps, dispatchContext, processFacts, type Deps, type DispatchContext} from '../lib/context.js'
 import {DispatchError, EXIT, InterruptedError, UsageError, isDispatchError, redactUrlCredentials} from '../lib/errors.js'
 import {asDispatchError, reportError, type ErrorSink} from '../lib/report.js'
 import {inertText} from '../lib/terminal.js'
@@ -25,6 +25,8 @@ export abstract class BaseCommand extends Command {
   auditForgeFallback?: boolean
   /** Dispatching commands write one audit line per run (SPEC §5). */
   audited = false
+  private depsCache?: Deps
+  private depsReadOnly = false
   private contextCache?: DispatchContext
 
   /** Warnings and progress go to stderr, made inert: they can carry forge text. */
@@ -32,18 +34,30 @@ export abstract class BaseCommand extends Command {
     process.stderr.write(inertText(redactUrlCredentials(message)) + '\n')
   }
 
+  /**
+   * The run's dependencies from the composition root (src/lib/context.ts),
+   * made once. `readOnly` commands run on the defaults when no config exists
+   * at all; a later call that needs a
+   * full config checks it again.
+   */
+  async deps(configPath: string | undefined, opts: {readOnly?: boolean} = {}): Promise<Deps> {
+    // NOTE: a read-only look does not vouch for a config a dispatch needs: wire again, checked.
+    if (!this.depsCache || (this.depsReadOnly && !opts.readOnly)) {
+      this.depsCache = await createDeps({configPath, readOnly: opts.readOnly, warn: this.warnLine})
+      this.depsReadOnly = Boolean(opts.readOnly)
+    }
+    return this.depsCache
+  }
+
+  /** Deps for a dispatching command: a config with allowedOwners, and the forges. */
   async context(configPath: string | undefined): Promise<DispatchContext> {
-    this.contextCache ??= await createContext({configPath, warn: this.warnLine})
+    this.contextCache ??= dispatchContext(await this.deps(configPath))
     return this.contextCache
   }
 
-  /**
-   * Just the config, for commands that never talk to a forge. `readOnly`
-   * commands run on the defaults when no config exists at all.
-   */
+  /** Just the config, for commands that never talk to a forge. */
   async loadConfig(configPath: string | undefined, opts: {readOnly?: boolean} = {}): Promise<Config> {
-    if (this.contextCache) return this.contextCache.config
-    return loadConfig({configPath, cwd: process.cwd(), env: process.env, warn: this.warnLine, readOnly: opts.readOnly})
+    return (await this.deps(configPath, opts)).config
   }
 
   /** Map any error to SPEC §9 exit codes and print it (JSON or human) through the one reporter. */
@@ -60,7 +74,7 @@ export abstract class BaseCommand extends Command {
   }
 
   protected errorSink(err: Error): ErrorSink {
-    return {json: this.jsonEnabled(), printJson: (value) => this.logJson(value), stderr: (text) => process.stderr.write(text), debug: Boolean(process.env.DEBUG) && !isDispatchError(err)}
+    return {json: this.jsonEnabled(), printJson: (value) => this.logJson(value), stderr: (text) => process.stderr.write(text), debug: Boolean((this.depsCache?.env ?? processFacts().env).DEBUG) && !isDispatchError(err)}
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {
@@ -76,12 +90,12 @@ export abstract class BaseCommand extends Command {
     if (!this.audited) return
     this.audited = false
     try {
-      const ctx = this.contextCache
+      const ctx = this.depsCache
       if (!ctx) return
       await writeAudit(
         ctx.config.stateDir,
-        {command: this.id ?? '', args: this.argv, ref: this.auditRef, cwd: process.cwd(), outcome, exit_code: exitCode, pid: this.auditPid, ...(this.auditForgeFallback ? {forge_fallback: true} : {})},
-        secretValues(process.env, ctx.config.forgejo ? [ctx.config.forgejo.tokenEnv] : []),
+        {command: this.id ?? '', args: this.argv, ref: this.auditRef, cwd: ctx.cwd, outcome, exit_code: exitCode, pid: this.auditPid, ...(this.auditForgeFallback ? {forge_fallback: true} : {})},
+        secretValues(ctx.env, ctx.config.forgejo ? [ctx.config.forgejo.tokenEnv] : []),
       )
     } catch {
       // The audit trail is best-effort: a full disk must not turn a success into a failure.

@@ -136,9 +136,10 @@ export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'c
 
 async function headlessCommand(cmd: BaseCommand, opts: DispatchOptions, flags: Record<string, unknown>, guard: StartGuard): Promise<HeadlessOutput> {
   const ctx = await cmd.context(flags.config as string | undefined)
+  const {streams} = await cmd.deps(flags.config as string | undefined)
   cmd.audited = !opts.dryRun
   cmd.auditRef = opts.ref.trim()
-  const progress = terminalProgress(Boolean(process.stderr.isTTY), Boolean(flags.json))
+  const progress = terminalProgress(streams.stderrTTY, Boolean(flags.json))
   if (opts.dryRun) {
     const plan = await dryRun(ctx, opts, progress)
     cmd.auditRef = plan.issue.ref

@@ -4,7 +4,6 @@ import {BaseCommand} from '../cli/base.js'
 import {attachRefusal, resumeInForeground, terminalRefusal} from '../lib/attach.js'
 import {claudeConfigFile, findClaudeBinary, preTrust, resumeArgs} from '../lib/claude.js'
 import {UsageError} from '../lib/errors.js'
-import {Registry} from '../lib/registry.js'
 import {selectByPid, selectByRef, toEntry} from '../lib/status.js'
 
 export interface AttachResult {
@@ -29,19 +28,20 @@ export default class Attach extends BaseCommand {
     const {args, flags} = await this.parse(Attach)
     if (!args.ref && flags.pid === undefined) throw new UsageError('Name the worker: a ref or --pid.', 'See: dispatch status --all')
     if (args.ref && flags.pid !== undefined) throw new UsageError('Give either a ref or --pid, not both.')
-    const config = await this.loadConfig(flags.config, {readOnly: true})
-    const now = new Date()
-    const entries = (await new Registry({stateDir: config.stateDir, warn: this.warnLine}).all()).map((r) => toEntry(r, now))
+    const deps = await this.deps(flags.config, {readOnly: true})
+    const {config, env, streams} = deps
+    const now = deps.now()
+    const entries = (await deps.registry().all()).map((r) => toEntry(r, now))
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
     const record = args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!)
-    const refusal = attachRefusal(record, record.active) ?? terminalRefusal(record, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY))
+    const refusal = attachRefusal(record, record.active) ?? terminalRefusal(record, streams.stdinTTY, streams.stdoutTTY)
     if (refusal) throw refusal
-    const bin = findClaudeBinary(flags['claude-bin'] ?? config.claude.bin, process.env, process.cwd())
+    const bin = findClaudeBinary(flags['claude-bin'] ?? config.claude.bin, env, deps.cwd)
     // The worktree may predate Claude's config file (headless runs need no trust): trust it now.
-    const trust = await preTrust(claudeConfigFile(process.env), record.cwd)
-    if (trust === 'corrupt') this.warnLine(`warning: ${claudeConfigFile(process.env)} is not valid JSON; left it alone, so Claude may ask to trust ${record.cwd}`)
+    const trust = await preTrust(claudeConfigFile(env), record.cwd)
+    if (trust === 'corrupt') this.warnLine(`warning: ${claudeConfigFile(env)} is not valid JSON; left it alone, so Claude may ask to trust ${record.cwd}`)
     process.stderr.write(`Resuming ${record.ref} (session ${record.claude_session_id}) in ${record.cwd}\n`)
-    const code = await resumeInForeground(bin, resumeArgs(record.claude_session_id!, config.claude), record, process.env)
+    const code = await resumeInForeground(bin, resumeArgs(record.claude_session_id!, config.claude), record, env)
     process.exitCode = code
     return {ref: record.ref, pid: record.pid, cwd: record.cwd, claude_session_id: record.claude_session_id!, exit_code: code}
   }

@@ -1,6 +1,7 @@
 import {BaseCommand} from '../cli/base.js'
 import {runDoctor, type DoctorReport} from '../lib/doctor.js'
-import {inertLine, paint, useColor} from '../lib/terminal.js'
+import {processFacts} from '../lib/context.js'
+import {inertLine, paint} from '../lib/terminal.js'
 
 export default class Doctor extends BaseCommand {
   static override summary = 'Check config, tokens, forge reachability, git, claude and state dirs, and say what to fix.'
@@ -8,9 +9,10 @@ export default class Doctor extends BaseCommand {
 
   async run(): Promise<DoctorReport> {
     const {flags} = await this.parse(Doctor)
-    const report = await runDoctor({configPath: flags.config, cwd: process.cwd(), env: process.env})
+    const {cwd, env, streams} = processFacts()
+    const report = await runDoctor({configPath: flags.config, cwd, env})
     if (!this.jsonEnabled()) {
-      const colour = useColor(process.stdout, process.env)
+      const colour = streams.color
       const mark = {ok: paint('✓', 'green', colour), warn: paint('!', 'yellow', colour), fail: paint('✗', 'red', colour)}
       for (const c of report.checks) {
         process.stdout.write(`${mark[c.status]} ${c.name}: ${inertLine(c.detail)}\n`)

@@ -4,6 +4,7 @@ import {BaseCommand} from '../cli/base.js'
 import {askOwners} from '../cli/ask.js'
 import {defaultInitPath, splitOwners, writeStarterConfig, type InitResult} from '../lib/init.js'
 import {examplePath} from '../lib/package-files.js'
+import {processFacts} from '../lib/context.js'
 
 export default class Init extends BaseCommand {
   static override summary = 'Write a starter config in the XDG location (never overwrites one).'
@@ -22,16 +23,18 @@ export default class Init extends BaseCommand {
 
   async run(): Promise<InitResult> {
     const {flags} = await this.parse(Init)
+    // No Deps here: init writes the config that Deps would load.
+    const {cwd, env, streams} = processFacts()
     let owners = splitOwners(flags.owner ?? [])
-    if (owners.length === 0 && process.stdin.isTTY && process.stderr.isTTY && !this.jsonEnabled()) owners = splitOwners([await askOwners(process.cwd())])
-    const file = flags.config ?? (process.env.DISPATCH_CONFIG || defaultInitPath(process.env))
+    if (owners.length === 0 && streams.stdinTTY && streams.stderrTTY && !this.jsonEnabled()) owners = splitOwners([await askOwners(cwd)])
+    const file = flags.config ?? (env.DISPATCH_CONFIG || defaultInitPath(env))
     const result = await writeStarterConfig({
       file,
       owners,
       workspaceRoot: flags['workspace-root'],
       layout: flags.layout,
-      cwd: process.cwd(),
-      env: process.env,
+      cwd,
+      env,
       example: examplePath(),
     })
     if (!this.jsonEnabled()) {

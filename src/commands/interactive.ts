@@ -34,12 +34,13 @@ export default class Interactive extends BaseCommand {
     const {own, claude} = splitPassThrough(this.argv)
     const {args, flags} = await this.parse(Interactive, own)
     const opts = dispatchOptions('interactive', args.ref, flags, claude)
+    const deps = await this.deps(flags.config)
     const ctx = await this.context(flags.config)
     this.audited = !opts.dryRun
     this.auditRef = args.ref.trim()
     const requested = (flags.surface as typeof SURFACES[number] | undefined) ?? ctx.config.interactive.surface
-    const surface = chooseSurface(requested, process.env, Boolean(process.stdin.isTTY), Boolean(process.stdout.isTTY))
-    const progress = terminalProgress(Boolean(process.stderr.isTTY), this.jsonEnabled())
+    const surface = chooseSurface(requested, deps.env, deps.streams.stdinTTY, deps.streams.stdoutTTY)
+    const progress = terminalProgress(deps.streams.stderrTTY, this.jsonEnabled())
     if (opts.dryRun) {
       const plan = await dryRun(ctx, opts, progress)
       this.auditRef = plan.issue.ref

@@ -3,9 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/format.js'
-import {Registry} from '../lib/registry.js'
 import {follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
-import {useColor} from '../lib/terminal.js'
 import {renderStatusList, renderWorkerBlock, stateLabel, type WorkerRow} from '../lib/views/workers.js'
 
 export type StatusResult = WorkerRow[] | WorkerRow
@@ -36,13 +34,14 @@ export default class Status extends BaseCommand {
     const sinceMs = parseDuration(flags.since)
     if (sinceMs === undefined) throw new UsageError(`--since must look like 30m, 2h or 1d, got ${JSON.stringify(flags.since)}.`)
     if (args.ref && flags.pid !== undefined) throw new UsageError('Give either a ref or --pid, not both.')
-    const config = await this.loadConfig(flags.config, {readOnly: true})
-    const registry = new Registry({stateDir: config.stateDir, warn: this.warnLine})
-    const now = new Date()
+    const deps = await this.deps(flags.config, {readOnly: true})
+    const {config, streams} = deps
+    const registry = deps.registry()
+    const now = deps.now()
     const entries = (await registry.all()).map((r) => toEntry(r, now))
-    const width = process.stdout.isTTY ? process.stdout.columns : 200
+    const width = streams.width ?? 200
 
-    const facts = {tty: Boolean(process.stdout.isTTY), width: process.stdout.columns, now}
+    const facts = {tty: streams.stdoutTTY, width: streams.stdout.columns, now}
     if (!args.ref && flags.pid === undefined) {
       if (flags.follow) throw new UsageError('--follow needs a ref or --pid.')
       const recent = await withActivity(selectRecent(entries, now, sinceMs, flags.all))
@@ -58,10 +57,10 @@ export default class Status extends BaseCommand {
     const [withLog] = await withActivity([chosen])
     const {entry: one, offset} = await withTail(withLog, flags.tail, width - 2)
     if (this.jsonEnabled() && !flags.follow) return one
-    if (!this.jsonEnabled()) process.stdout.write(renderWorkerBlock(one, {...facts, color: useColor(process.stdout, process.env), following: flags.follow}))
+    if (!this.jsonEnabled()) process.stdout.write(renderWorkerBlock(one, {...facts, color: streams.color, following: flags.follow}))
     if (!flags.follow) return one
     const end = await follow(one, () => registry.get(one.pid), (line) => !this.jsonEnabled() && process.stdout.write(`  ${line}\n`), {fromOffset: offset, width: width - 2})
-    const final = toEntry(end, new Date())
+    const final = toEntry(end, deps.now())
     if (!this.jsonEnabled()) process.stdout.write(`${final.ref} ${stateLabel(final)}${final.exit_code !== undefined && final.exit_code !== null ? ` (exit code ${final.exit_code})` : ''}\n`)
     return {...final, tail: one.tail}
   }

@@ -29,11 +29,12 @@ export default class Stop extends BaseCommand {
     if (given !== 1) throw new UsageError('Name the workers to stop: a ref, --pid N, or --all (exactly one).', 'See the active workers with: dispatch sidequests list')
     const waitMs = parseStopTimeout(flags.timeout)
     const target: StopTarget = args.ref !== undefined ? {ref: args.ref} : flags.pid !== undefined ? {pid: flags.pid} : {all: true}
-    const ctx = await this.context(flags.config)
+    // Read-only like status: with no config at all there is nothing running to stop, and saying so is no error.
+    const deps = await this.deps(flags.config, {readOnly: true})
     this.audited = true
     this.auditRef = args.ref?.trim()
-    const hosts = {githubWebUrl: ctx.config.github.webUrl, forgejoBaseUrl: ctx.config.forgejo?.baseUrl}
-    const stopped = await stopWorkers({stateDir: ctx.config.stateDir, target, hosts, waitMs, warn: this.warnLine})
+    const hosts = {githubWebUrl: deps.config.github.webUrl, forgejoBaseUrl: deps.config.forgejo?.baseUrl}
+    const stopped = await stopWorkers({registry: deps.registry(), target, hosts, waitMs})
     if (!this.jsonEnabled()) {
       if (stopped.length === 0) process.stderr.write('no active workers\n')
       for (const s of stopped) {

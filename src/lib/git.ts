@@ -7,13 +7,31 @@ import {FailureError, errorMessage} from './errors.js'
 /** Interactive helpers git must never start from dispatch: no editor, no pager, no password prompt. */
 const INTERACTIVE_ENV = new Set(['editor', 'visual', 'git_editor', 'git_sequence_editor', 'pager', 'git_pager', 'git_askpass', 'ssh_askpass'])
 
-function gitEnv(): NodeJS.ProcessEnv {
+/**
+ * The environment git children start from. The composition root
+ * (src/lib/context.ts) hands it the run's env; library use without a root
+ * (the library API, the worker supervisor's own process, library tests)
+ * starts from the process's.
+ */
+let baseEnv: NodeJS.ProcessEnv | undefined
+
+/** Set the env git children start from: called once by the composition root (or a separate process's entry point). */
+export function useGitEnv(env: NodeJS.ProcessEnv): void {
+  baseEnv = env
+}
+
+function runEnv(): NodeJS.ProcessEnv {
+  return baseEnv ?? process.env // root-exception: the library's default when no composition root ran
+}
+
+/** `base` without the interactive helpers, with prompts off and BatchMode ssh. Pure. */
+export function gitEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!INTERACTIVE_ENV.has(k.toLowerCase())) env[k] = v
+  for (const [k, v] of Object.entries(base)) if (!INTERACTIVE_ENV.has(k.toLowerCase())) env[k] = v
   return {
     ...env,
     GIT_TERMINAL_PROMPT: '0',
-    GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes -o ConnectTimeout=10',
+    GIT_SSH_COMMAND: base.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes -o ConnectTimeout=10',
     LC_ALL: 'C',
   }
 }
@@ -29,7 +47,7 @@ function gitEnv(): NodeJS.ProcessEnv {
  */
 export function gitQuery(dir: string, args: string[], timeoutMs = 15_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, {cwd: dir, env: gitEnv(), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8'}, (error, stdout, stderr) => {
+    execFile('git', args, {cwd: dir, env: gitEnv(runEnv()), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8'}, (error, stdout, stderr) => {
       if (error) reject(new Error((stderr || stdout).trim() || error.message))
       else resolve(stdout.trim())
     })
@@ -66,7 +84,7 @@ export async function gitAt(dir: string, opts: {timeoutMs?: number} = {}): Promi
       return Buffer.from(text || `git exited with code ${result.exitCode}`)
     },
     ...(opts.timeoutMs ? {timeout: {block: opts.timeoutMs}} : {}),
-  }).env(gitEnv())
+  }).env(gitEnv(runEnv()))
 }
 
 export function gitFailure(action: string, where: string, error: unknown): FailureError {

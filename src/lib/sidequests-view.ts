@@ -3,13 +3,12 @@
  * by the oclif commands and the start-up fast path (src/fast.ts), so both
  * give the same answer byte for byte.
  */
-import {Registry, conflictsWith, type Conflict, type SidequestRecord} from './registry.js'
+import {conflictsWith, type Registry, type Conflict, type SidequestRecord} from './registry.js'
 import {toEntry} from './status.js'
 import {renderSidequestList, type Rendered} from './views/workers.js'
 import {inertLine} from './terminal.js'
 
-export async function listSidequests(stateDir: string, all: boolean, warn: (m: string) => void): Promise<SidequestRecord[]> {
-  const registry = new Registry({stateDir, warn})
+export async function listSidequests(registry: Registry, all: boolean): Promise<SidequestRecord[]> {
   return all ? registry.all() : registry.active()
 }
 
@@ -23,8 +22,8 @@ export function renderSidequests(records: SidequestRecord[], all: boolean, tty: 
  * nothing; otherwise a path inside a worker's worktree or checkout needs no
  * git call either, and any other path one `git rev-parse` per repository.
  */
-export async function findSidequestConflicts(stateDir: string, paths: string[], cwd: string, warn: (m: string) => void): Promise<{conflicts: Conflict[]; activeCount: number}> {
-  const active = await new Registry({stateDir, warn}).active()
+export async function findSidequestConflicts(registry: Registry, paths: string[], cwd: string, warn: (m: string) => void): Promise<{conflicts: Conflict[]; activeCount: number}> {
+  const active = await registry.active()
   if (active.length === 0) return {conflicts: [], activeCount: 0}
   const {conflicts, targets} = await conflictsWith(active, paths, cwd)
   const guessed = targets.filter((t) => t.anyRepo).map((t) => t.rel)

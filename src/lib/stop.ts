@@ -11,7 +11,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {FailureError, NotFoundError, UsageError} from './errors.js'
 import {formatRef, parseIssueRef, type RefHosts} from './issue-ref.js'
 import {isSameProcessAlive, pidExists, processGroupOf} from './proc.js'
-import {Registry, type SidequestMode, type SidequestRecord} from './registry.js'
+import {type Registry, type SidequestMode, type SidequestRecord} from './registry.js'
 
 export type StopTarget = {ref: string} | {pid: number} | {all: true}
 
@@ -63,12 +63,12 @@ export function selectStopTargets(active: readonly SidequestRecord[], target: St
 }
 
 export interface StopOptions {
-  stateDir: string
+  /** The run's Registry (from the composition root). */
+  registry: Registry
   target: StopTarget
   hosts: RefHosts
   /** How long to wait after each signal before the next. */
   waitMs: number
-  warn?: (message: string) => void
 }
 
 async function waitUntil(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
@@ -158,7 +158,7 @@ async function stopOne(registry: Registry, r: SidequestRecord, waitMs: number): 
  * ref or pid matches no active worker, FailureError when one survives SIGKILL.
  */
 export async function stopWorkers(opts: StopOptions): Promise<StoppedWorker[]> {
-  const registry = new Registry({stateDir: opts.stateDir, warn: opts.warn})
+  const {registry} = opts
   const targets = selectStopTargets(await registry.active(), opts.target, opts.hosts)
   const results = await Promise.all(targets.map((r) => stopOne(registry, r, opts.waitMs)))
   const survivors = results.filter((s) => s.outcome === 'survived')

@@ -105,6 +105,13 @@ describe('first-day details (through the binary)', function () {
     }
     // Nothing is created by looking.
     expect(existsSync(path.join(sb.dir, 'xdg-state', 'dispatch', 'sidequests'))).to.equal(false)
+    // Stopping is read-only too: with no config nothing runs, and an empty answer is no error.
+    const stopJson = await runCli(['stop', '--all', '--json'], {env, cwd: sb.home})
+    expect(stopJson.code, stopJson.stderr).to.equal(0)
+    expect(JSON.parse(stopJson.stdout)).to.deep.equal([])
+    const stop = await runCli(['stop', '--all'], {env, cwd: sb.home})
+    expect(stop.code, stop.stderr).to.equal(0)
+    expect(stop.stderr).to.include('no active workers')
     for (const args of [['headless', 'acme/api#1'], ['interactive', 'acme/api#1', '--dry-run'], ['reap']]) {
       const res = await runCli(args, {env, cwd: sb.home})
       expect(res.code, args.join(' ')).to.equal(2)

@@ -1,5 +1,6 @@
 import {BaseCommand} from '../../cli/base.js'
 import {refsToComplete} from '../../lib/completion.js'
+import {processFacts} from '../../lib/context.js'
 
 /**
  * What shell completion offers where a command takes an issue ref. Normally
@@ -12,7 +13,7 @@ export default class AutocompleteRefs extends BaseCommand {
 
   async run(): Promise<string[]> {
     const {flags} = await this.parse(AutocompleteRefs)
-    const refs = await refsToComplete({configPath: flags.config, cwd: process.cwd(), env: process.env})
+    const refs = await refsToComplete({configPath: flags.config, ...processFacts()})
     if (!this.jsonEnabled()) process.stdout.write(refs.map((r) => r + '\n').join(''))
     return refs
   }

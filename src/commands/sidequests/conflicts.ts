@@ -17,8 +17,8 @@ export default class SidequestsConflicts extends BaseCommand {
 
   async run(): Promise<Conflict[]> {
     const {argv, flags} = await this.parse(SidequestsConflicts)
-    const config = await this.loadConfig(flags.config, {readOnly: true})
-    const {conflicts, activeCount} = await findSidequestConflicts(config.stateDir, argv as string[], process.cwd(), this.warnLine)
+    const deps = await this.deps(flags.config, {readOnly: true})
+    const {conflicts, activeCount} = await findSidequestConflicts(deps.registry(), argv as string[], deps.cwd, this.warnLine)
     if (!this.jsonEnabled()) {
       const out = renderConflicts(conflicts, activeCount)
       process.stdout.write(out.stdout)

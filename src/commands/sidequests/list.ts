@@ -14,10 +14,10 @@ export default class SidequestsList extends BaseCommand {
 
   async run(): Promise<SidequestRecord[]> {
     const {flags} = await this.parse(SidequestsList)
-    const config = await this.loadConfig(flags.config, {readOnly: true})
-    const records = await listSidequests(config.stateDir, flags.all, this.warnLine)
+    const deps = await this.deps(flags.config, {readOnly: true})
+    const records = await listSidequests(deps.registry(), flags.all)
     if (!this.jsonEnabled()) {
-      const out = renderSidequests(records, flags.all, Boolean(process.stdout.isTTY), process.stdout.columns, new Date())
+      const out = renderSidequests(records, flags.all, deps.streams.stdoutTTY, deps.streams.stdout.columns, deps.now())
       process.stdout.write(out.stdout)
       process.stderr.write(out.stderr)
     }

@@ -4,7 +4,7 @@ import {rm} from 'node:fs/promises'
 import {BaseCommand} from '../../cli/base.js'
 import {UsageError} from '../../lib/errors.js'
 import {parseDuration} from '../../lib/format.js'
-import {Registry, isActive} from '../../lib/registry.js'
+import {isActive} from '../../lib/registry.js'
 
 export interface PruneResult {
   removed: Array<{pid: number; ref: string; ended_at: string | null; log_removed: boolean}>
@@ -33,9 +33,9 @@ export default class SidequestsPrune extends BaseCommand {
     const {flags} = await this.parse(SidequestsPrune)
     const age = parseDuration(flags['older-than'])
     if (age === undefined) throw new UsageError(`--older-than must look like 12h, 7d, 2w or 0, got ${JSON.stringify(flags['older-than'])}.`, 'For example: dispatch sidequests prune --older-than 1d')
-    const config = await this.loadConfig(flags.config, {readOnly: true})
-    const registry = new Registry({stateDir: config.stateDir, warn: this.warnLine})
-    const cutoff = Date.now() - age
+    const deps = await this.deps(flags.config, {readOnly: true})
+    const registry = deps.registry()
+    const cutoff = deps.now().getTime() - age
     const result: PruneResult = {removed: [], kept: 0}
     for (const r of await registry.all()) {
       const endedAt = r.ended_at ?? null

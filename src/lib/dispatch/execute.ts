@@ -12,7 +12,7 @@ import {logPath} from '../naming.js'
 import {notify} from '../notify.js'
 import {timedStep, type Progress} from '../progress.js'
 import {reap} from '../reap.js'
-import {Registry, type SidequestRecord} from '../registry.js'
+import type {SidequestRecord} from '../registry.js'
 import {runnerFor} from '../runners/index.js'
 import {ensurePrivateDirs, ensureStateDir} from '../state.js'
 import type {LaunchedWorker} from '../worker/spawn.js'
@@ -51,7 +51,7 @@ export async function underDispatchLock<T>(ctx: DispatchContext, fn: () => Promi
  * plan that runs; nothing planned earlier is used.
  */
 export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: DispatchOptions): Promise<DispatchPlan> {
-  const active = await new Registry({stateDir: ctx.config.stateDir, warn: ctx.warn}).active()
+  const active = await ctx.registry().active()
   const plan = planDispatch(remote, await gatherLocal(remote, opts, active), opts)
   admit(active, plan, ctx.config.maxActive, opts.force)
   if (plan.note) ctx.warn(plan.note)

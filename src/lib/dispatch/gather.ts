@@ -11,7 +11,7 @@ import {parseIssueRef, type IssueRef} from '../issue-ref.js'
 import {cascadeBudget, isOwnerAllowed} from '../policy.js'
 import type {Progress} from '../progress.js'
 import {loadTemplate} from '../prompt.js'
-import {Registry, type SidequestRecord} from '../registry.js'
+import type {SidequestRecord} from '../registry.js'
 import {shellQuote as q} from '../shell.js'
 import {assertOriginOnForge, findCheckout, type Checkout} from '../workspace.js'
 import {defaultBranch, readBranchFacts, type BranchFacts} from '../worktree.js'
@@ -85,7 +85,7 @@ export async function gather(ctx: DispatchContext, opts: DispatchOptions, progre
   }
   const branches = same ? await early.branches : undefined
   // A dry run reads active workers only when --force may meet one; a real dispatch reads them under the lock.
-  const active = opts.force ? await new Registry({stateDir: ctx.config.stateDir, warn: ctx.warn}).active().catch((): SidequestRecord[] => []) : []
+  const active = opts.force ? await ctx.registry().active().catch((): SidequestRecord[] => []) : []
   return {remote, local: await gatherLocal(remote, opts, active, branches)}
 }
 

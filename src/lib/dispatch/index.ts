@@ -15,7 +15,7 @@ import {faultPoint} from '../faults.js'
 import type {StartGuard} from '../interrupt.js'
 import {launchSurface, openForeground, type ConcreteSurface, type SurfaceResult} from '../interactive/surfaces.js'
 import {silentProgress, timedStep, type Progress} from '../progress.js'
-import {Registry, type SidequestRecord} from '../registry.js'
+import type {SidequestRecord} from '../registry.js'
 import type {HealthVerdict} from '../worker/spawn.js'
 import type {RetryWarning} from '../worker/stream.js'
 import {notifyDispatched, prepare, settle, startWorker, underDispatchLock} from './execute.js'
@@ -72,7 +72,7 @@ export interface InteractiveResult {
 export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOptions, surface: ConcreteSurface, progress: Progress = silentProgress): Promise<InteractiveResult> {
   const {remote, local} = await gather(ctx, opts, progress)
   await prepare(ctx, planDispatch(remote, local, opts), progress)
-  const registry = new Registry({stateDir: ctx.config.stateDir})
+  const registry = ctx.registry()
   const sessionSpec = (plan: DispatchPlan) => ({
     claudeBin: plan.claudeBin,
     args: [...plan.args],

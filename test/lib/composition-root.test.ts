@@ -1,0 +1,113 @@
+import {expect} from 'chai'
+import {mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {PassThrough} from 'node:stream'
+
+import {createDeps, dispatchContext, type ProcessLike} from '../../src/lib/context.js'
+import {gitEnv, gitQuery, useGitEnv} from '../../src/lib/git.js'
+import {ROOT, git} from '../support/helpers.js'
+
+/**
+ * The files that may read the process's env and cwd, and why. Everything else
+ * in src/ takes them from the composition root (src/lib/context.ts).
+ */
+const ROOTS: Record<string, string> = {
+  'src/lib/context.ts': 'the composition root',
+  'src/lib/worker/supervisor.ts': "the worker supervisor's own process",
+  'src/lib/interactive/runner.ts': "the interactive runner's own process",
+  'src/lib/faults.ts': 'a test hook read before anything is wired',
+}
+/** Single lines elsewhere that are a library boundary's default, by file and the text they hold. */
+const BOUNDARY_DEFAULTS: Array<[string, string]> = [
+  ['src/lib/git.ts', 'root-exception:'],
+  // Registry.conflicts is public library API (src/index.ts); every caller in src/ passes cwd.
+  ['src/lib/registry.ts', 'cwd = process.cwd()'],
+]
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const file = path.join(dir, name)
+    if (statSync(file).isDirectory()) return sources(file)
+    return /\.(ts|mts|js|mjs)$/.test(name) ? [file] : []
+  })
+}
+
+/** Lines of code (not comments) that read process.env or process.cwd(). */
+function offenders(): string[] {
+  const found: string[] = []
+  for (const file of sources(path.join(ROOT, 'src'))) {
+    const rel = path.relative(ROOT, file).split(path.sep).join('/')
+    if (ROOTS[rel]) continue
+    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+      const code = line.trim()
+      if (code.startsWith('*') || code.startsWith('//') || code.startsWith('/*')) return
+      if (!/\bprocess\.(env\b|cwd\s*\()/.test(code.replace(/\s\/\/.*$/, ''))) return
+      if (BOUNDARY_DEFAULTS.some(([f, text]) => f === rel && line.includes(text))) return
+      found.push(`${rel}:${i + 1}: ${code}`)
+    })
+  }
+  return found
+}
+
+describe('one composition root', () => {
+  it('process.env and process.cwd() are read only by the composition root and the separate entry points', () => {
+    const found = offenders()
+    expect(found, `take env/cwd from the composition root (src/lib/context.ts) instead:\n${found.join('\n')}`).to.deep.equal([])
+  })
+
+  describe('createDeps', () => {
+    let dir: string
+    beforeEach(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'dispatch-deps-'))
+    })
+    afterEach(() => {
+      useGitEnv(process.env)
+      rmSync(dir, {recursive: true, force: true})
+    })
+
+    /** A stand-in process: its own env and cwd, streams that are no terminal. */
+    function standIn(env: NodeJS.ProcessEnv): ProcessLike {
+      const out = Object.assign(new PassThrough(), {isTTY: false}) as unknown as NodeJS.WriteStream
+      return {env, cwd: () => dir, stdout: out, stderr: out, stdin: new PassThrough() as unknown as NodeJS.ReadStream}
+    }
+
+    it('wires env, cwd and stream facts from the process it is given, and runs read-only on the defaults with no config', async () => {
+      const env = {HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'cfg'), XDG_STATE_HOME: path.join(dir, 'state'), PATH: process.env.PATH}
+      const deps = await createDeps({readOnly: true, warn: () => {}}, standIn(env))
+      expect(deps.env).to.equal(env)
+      expect(deps.cwd).to.equal(dir)
+      expect(deps.streams).to.include({stdoutTTY: false, stderrTTY: false, stdinTTY: false, color: false, width: undefined})
+      expect(deps.config.stateDir).to.equal(path.join(dir, 'state', 'dispatch'))
+    })
+
+    it('makes one Registry per run, shared with the dispatching context', async () => {
+      const env = {HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'cfg'), XDG_STATE_HOME: path.join(dir, 'state')}
+      const deps = await createDeps({readOnly: true, warn: () => {}}, standIn(env))
+      expect(deps.registry()).to.equal(deps.registry())
+      expect(dispatchContext(deps).registry()).to.equal(deps.registry())
+    })
+
+    it("hands git children the run's env", async () => {
+      git(dir, 'init', '-q')
+      const env = {...process.env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'cfg'), GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'dispatch.probe', GIT_CONFIG_VALUE_0: 'from-the-root'}
+      await createDeps({readOnly: true, warn: () => {}}, standIn(env))
+      expect(await gitQuery(dir, ['config', '--get', 'dispatch.probe'])).to.equal('from-the-root')
+    })
+  })
+
+  describe('gitEnv', () => {
+    const table: Array<[string, NodeJS.ProcessEnv, Record<string, string | undefined>]> = [
+      ['drops editors, pagers and askpass helpers', {EDITOR: 'vim', GIT_PAGER: 'less', SSH_ASKPASS: 'x', Visual: 'y', PATH: '/bin'}, {EDITOR: undefined, GIT_PAGER: undefined, SSH_ASKPASS: undefined, Visual: undefined, PATH: '/bin'}],
+      ['never prompts, in the C locale', {LC_ALL: 'de_DE.UTF-8'}, {GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C'}],
+      ['BatchMode ssh unless the caller set its own', {}, {GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o ConnectTimeout=10'}],
+      ["keeps the caller's ssh command", {GIT_SSH_COMMAND: 'ssh -i key'}, {GIT_SSH_COMMAND: 'ssh -i key'}],
+    ]
+    for (const [title, base, expected] of table) {
+      it(title, () => {
+        const env = gitEnv(base)
+        for (const [k, v] of Object.entries(expected)) expect(env[k], k).to.equal(v)
+      })
+    }
+  })
+})
