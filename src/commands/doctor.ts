@@ -1,6 +1,8 @@
 import {BaseCommand} from '../cli/base.js'
 import {runDoctor, type DoctorReport} from '../lib/doctor.js'
-import {inertLine, paint, useColor} from '../lib/terminal.js'
+import {print} from '../cli/print.js'
+import {useColor} from '../lib/terminal.js'
+import {renderDoctor} from '../lib/views/doctor.js'
 
 export default class Doctor extends BaseCommand {
   static override summary = 'Check config, tokens, forge reachability, git, claude and state dirs, and say what to fix.'
@@ -9,15 +11,7 @@ export default class Doctor extends BaseCommand {
   async run(): Promise<DoctorReport> {
     const {flags} = await this.parse(Doctor)
     const report = await runDoctor({configPath: flags.config, cwd: process.cwd(), env: process.env})
-    if (!this.jsonEnabled()) {
-      const colour = useColor(process.stdout, process.env)
-      const mark = {ok: paint('✓', 'green', colour), warn: paint('!', 'yellow', colour), fail: paint('✗', 'red', colour)}
-      for (const c of report.checks) {
-        process.stdout.write(`${mark[c.status]} ${c.name}: ${inertLine(c.detail)}\n`)
-        if (c.fix && c.status !== 'ok') process.stdout.write(`    fix: ${inertLine(c.fix)}\n`)
-      }
-      process.stdout.write(report.ok ? '\nReady to dispatch.\n' : '\nSome checks failed; fix them before dispatching.\n')
-    }
+    print(this, renderDoctor(report, {color: useColor(process.stdout, process.env)}))
     if (!report.ok) process.exitCode = 1
     return report
   }
