@@ -1,6 +1,7 @@
+// src/cli/print.ts lives beside the views it prints; kept here so npm test's globs (test/lib, test/commands) run it.
 import {expect} from 'chai'
 
-import {print} from '../../src/cli/print.js'
+import {print} from '../../../src/cli/print.js'
 
 /** Records what oclif's log and logToStderr would have been given. */
 function recorder() {
