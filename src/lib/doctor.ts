@@ -29,7 +29,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 50
 }
 
 /** Can we create or write `dir`? Checks the nearest existing ancestor; creates nothing. */
-export function writableDir(dir: string): {ok: boolean; detail: string} {
+function writableDir(dir: string): {ok: boolean; detail: string} {
   let probe = dir
   while (!existsSync(probe)) {
     const parent = path.dirname(probe)

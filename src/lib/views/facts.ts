@@ -15,5 +15,3 @@ export interface Rendered {
   stdout: string
   stderr: string
 }
-
-export const EMPTY: Rendered = {stdout: '', stderr: ''}

@@ -11,7 +11,7 @@ function records(n: number): string {
 }
 
 /** "would remove 2 records, keep 1" / "removed 1 record, kept 0". */
-export function pruneSummary(result: PruneResult, dryRun: boolean): string {
+function pruneSummary(result: PruneResult, dryRun: boolean): string {
   return dryRun ? `would remove ${records(result.removed.length)}, keep ${result.kept}` : `removed ${records(result.removed.length)}, kept ${result.kept}`
 }
 

@@ -67,7 +67,7 @@ export function renderStatusList(rows: readonly WorkerRow[], all: boolean, f: Te
 }
 
 /** `sidequests list`: oldest first, who claims what. */
-export function renderSidequestList(rows: readonly WorkerRow[], all: boolean, f: TerminalFacts): Rendered {
+function renderSidequestList(rows: readonly WorkerRow[], all: boolean, f: TerminalFacts): Rendered {
   if (rows.length === 0) return {stdout: '', stderr: all ? 'no sidequests recorded\n' : 'no active sidequests\n'}
   const c = COLUMNS
   return {stdout: render(rows, [c.ref, c.mode, c.pid, ...(all ? [c.state] : []), c.started, c.branch, c.claims, c.title], f), stderr: ''}
