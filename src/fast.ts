@@ -15,7 +15,8 @@ import {refsToComplete} from './lib/completion.js'
 import {createDeps, processFacts} from './lib/context.js'
 import {redactUrlCredentials} from './lib/errors.js'
 import {processSink, reportError} from './lib/report.js'
-import {findSidequestConflicts, listSidequests, renderConflicts, renderSidequests} from './lib/sidequests-view.js'
+import {findSidequestConflicts, listSidequests, renderSidequests} from './lib/sidequests-view.js'
+import {renderConflicts} from './lib/views/conflicts.js'
 import {inertText} from './lib/terminal.js'
 
 interface Parsed {

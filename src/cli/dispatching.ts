@@ -5,9 +5,9 @@ import {InterruptedError, UsageError} from '../lib/errors.js'
 import {StartGuard} from '../lib/interrupt.js'
 import type {DispatchMode} from '../lib/policy.js'
 import type {SidequestRecord} from '../lib/registry.js'
-import {shellJoin, shellQuote} from '../lib/shell.js'
-import {inertLine, inertText} from '../lib/terminal.js'
+import {renderDryRun, renderStarted, type DryRunResult} from '../lib/views/dispatch.js'
 import {BaseCommand} from './base.js'
+import {print} from './print.js'
 import {parseBudget} from './flags.js'
 import {terminalProgress} from './progress.js'
 
@@ -15,28 +15,7 @@ export const refArg = {
   ref: Args.string({description: 'Issue reference: owner/repo#N or an issue URL.', required: true}),
 }
 
-/** `--dry-run` output, also the JSON shape. */
-export interface DryRunResult {
-  dry_run: true
-  mode: DispatchMode
-  ref: string
-  forge: string
-  url: string
-  title: string
-  state: string
-  checkout: string
-  cwd: string
-  branch: string
-  default_branch: string
-  worktree_action: string
-  /** 1: the issue's own worktree; 2, 3, …: its own one, because --force met an active worker in the first. */
-  worktree_slot: number
-  claims: string[]
-  cascade_depth: number
-  /** argv never carries the prompt: claude reads it on stdin. */
-  claude: {bin: string; args: string[]; stdin: 'prompt'}
-  prompt: string
-}
+export type {DryRunResult} from '../lib/views/dispatch.js'
 
 export function dryRunResult(plan: DispatchPlan): DryRunResult {
   return {
@@ -58,30 +37,6 @@ export function dryRunResult(plan: DispatchPlan): DryRunResult {
     claude: {bin: plan.claudeBin, args: [...plan.args], stdin: 'prompt'},
     prompt: plan.prompt,
   }
-}
-
-const ACTIONS: Record<string, string> = {
-  reuse: 'reuse the existing worktree',
-  checkout: 'new worktree on the existing branch',
-  create: 'new worktree and branch',
-  'in-place': 'run in the checkout itself (--no-worktree)',
-}
-
-export function renderDryRun(r: DryRunResult): string {
-  return [
-    `Issue:    ${inertLine(r.ref)} (${r.forge}, ${r.state})`,
-    `Title:    ${inertLine(r.title)}`,
-    `URL:      ${inertLine(r.url)}`,
-    `Checkout: ${r.checkout}`,
-    `Worktree: ${r.cwd} (${ACTIONS[r.worktree_action] ?? r.worktree_action}${r.worktree_slot > 1 ? `; slot ${r.worktree_slot}, as an active worker has the issue's first` : ''})`,
-    `Branch:   ${r.branch} (default branch ${r.default_branch})`,
-    `Claims:   ${r.claims.length > 0 ? r.claims.join(', ') : '(none)'}`,
-    `Cascade:  depth ${r.cascade_depth}`,
-    `Command:  ${inertLine(shellJoin([r.claude.bin, ...r.claude.args]))} <prompt on stdin>`,
-    '',
-    'Prompt:',
-    inertText(r.prompt),
-  ].join('\n')
 }
 
 /**
@@ -145,7 +100,7 @@ async function headlessCommand(cmd: BaseCommand, opts: DispatchOptions, flags: R
     cmd.auditRef = plan.issue.ref
     cmd.auditForgeFallback = plan.issue.forgeFallback
     const result = dryRunResult(plan)
-    if (!flags.json) process.stdout.write(renderDryRun(result) + '\n')
+    print(cmd, renderDryRun(result))
     return result
   }
   const {plan, record, health, warnings} = await dispatchHeadless(ctx, opts, {progress, guard})
@@ -154,19 +109,6 @@ async function headlessCommand(cmd: BaseCommand, opts: DispatchOptions, flags: R
   cmd.auditPid = record.pid
   // Warnings go to stderr with or without --json; the JSON carries them too.
   for (const w of warnings) cmd.warnLine(`warning: ${w.message}`)
-  if (!flags.json) {
-    const how = health === 'replied' ? 'the model replied' : health === 'finished' ? 'it already finished successfully' : warnings.length > 0 ? `alive after ${ctx.config.healthWindowMs} ms, claude still retrying the API` : `alive and error-free after ${ctx.config.healthWindowMs} ms`
-    process.stderr.write(`✓ Started ${opts.mode} worker for ${inertLine(record.ref)} (${how})\n`)
-    process.stdout.write(
-      [
-        `ref     ${inertLine(record.ref)}: ${inertLine(record.title)}`,
-        `pid     ${record.pid}`,
-        `cwd     ${record.cwd}`,
-        `branch  ${record.branch}`,
-        `log     ${record.log_path}`,
-        `follow  dispatch status ${shellQuote(record.ref)} --follow`,
-      ].join('\n') + '\n',
-    )
-  }
+  print(cmd, renderStarted(record, {mode: opts.mode, health, retrying: warnings.length > 0, healthWindowMs: ctx.config.healthWindowMs}), {statusFirst: true})
   return {...record, health, warnings, worktree_slot: plan.worktree.slot}
 }

@@ -1,10 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
+import {print} from '../cli/print.js'
 import {attachRefusal, resumeInForeground, terminalRefusal} from '../lib/attach.js'
 import {claudeConfigFile, findClaudeBinary, preTrust, resumeArgs} from '../lib/claude.js'
 import {UsageError} from '../lib/errors.js'
 import {selectByPid, selectByRef, toEntry} from '../lib/status.js'
+import {renderResuming} from '../lib/views/attach.js'
 
 export interface AttachResult {
   ref: string
@@ -40,7 +42,7 @@ export default class Attach extends BaseCommand {
     // The worktree may predate Claude's config file (headless runs need no trust): trust it now.
     const trust = await preTrust(claudeConfigFile(env), record.cwd)
     if (trust === 'corrupt') this.warnLine(`warning: ${claudeConfigFile(env)} is not valid JSON; left it alone, so Claude may ask to trust ${record.cwd}`)
-    process.stderr.write(`Resuming ${record.ref} (session ${record.claude_session_id}) in ${record.cwd}\n`)
+    print(this, renderResuming(record))
     const code = await resumeInForeground(bin, resumeArgs(record.claude_session_id!, config.claude), record, env)
     process.exitCode = code
     return {ref: record.ref, pid: record.pid, cwd: record.cwd, claude_session_id: record.claude_session_id!, exit_code: code}

@@ -2,9 +2,11 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
 import {askOwners} from '../cli/ask.js'
+import {print} from '../cli/print.js'
 import {defaultInitPath, splitOwners, writeStarterConfig, type InitResult} from '../lib/init.js'
 import {examplePath} from '../lib/package-files.js'
 import {processFacts} from '../lib/context.js'
+import {renderInit} from '../lib/views/init.js'
 
 export default class Init extends BaseCommand {
   static override summary = 'Write a starter config in the XDG location (never overwrites one).'
@@ -37,13 +39,7 @@ export default class Init extends BaseCommand {
       env,
       example: examplePath(),
     })
-    if (!this.jsonEnabled()) {
-      this.logToStderr(`✓ Wrote ${result.file}`)
-      this.log(`allowedOwners  ${result.allowedOwners.join(', ')}`)
-      this.log(`workspace      ${result.workspace.root}/${result.workspace.layout}${result.workspace_from === 'default' ? ' (a guess: edit workspace.root if your checkouts live elsewhere)' : ''}`)
-      this.log(`every key      ${examplePath()}`)
-      this.log('next           dispatch doctor')
-    }
+    print(this, renderInit(result, examplePath()), {statusFirst: true})
     return result
   }
 }

@@ -1,14 +1,15 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
-import {DISPATCH_USAGE, PASS_THROUGH_HINT, dispatchOptions, dryRunResult, refArg, renderDryRun, splitPassThrough, type DryRunResult} from '../cli/dispatching.js'
+import {DISPATCH_USAGE, PASS_THROUGH_HINT, dispatchOptions, dryRunResult, refArg, splitPassThrough, type DryRunResult} from '../cli/dispatching.js'
+import {print} from '../cli/print.js'
 import {dispatchFlags} from '../cli/flags.js'
 import {SURFACES} from '../lib/config.js'
 import {dispatchInteractive, dryRun} from '../lib/dispatch/index.js'
 import {terminalProgress} from '../cli/progress.js'
 import {chooseSurface, fallbackFailure, type SurfaceResult} from '../lib/interactive/surfaces.js'
 import type {SidequestRecord} from '../lib/registry.js'
-import {inertLine} from '../lib/terminal.js'
+import {renderDryRun, renderOpened} from '../lib/views/dispatch.js'
 
 export type InteractiveOutput = (DryRunResult & {surface: string}) | {surface: SurfaceResult; record: SidequestRecord | null; worktree_slot: number}
 
@@ -46,7 +47,7 @@ export default class Interactive extends BaseCommand {
       this.auditRef = plan.issue.ref
       this.auditForgeFallback = plan.issue.forgeFallback
       const result = {...dryRunResult(plan), surface}
-      if (!this.jsonEnabled()) process.stdout.write(`Surface:  ${surface}\n${renderDryRun(result)}\n`)
+      print(this, renderDryRun(result, surface))
       return result
     }
     const {plan, record, surface: outcome} = await dispatchInteractive(ctx, opts, surface, progress)
@@ -55,20 +56,10 @@ export default class Interactive extends BaseCommand {
     this.auditPid = outcome.pid
     const failed = fallbackFailure(requested, outcome, !this.jsonEnabled())
     if (failed) {
-      if (!this.jsonEnabled()) process.stdout.write(outcome.command + '\n')
+      print(this, {stdout: outcome.command + '\n'})
       throw failed
     }
-    if (!this.jsonEnabled()) {
-      if (outcome.fallback_reason) process.stderr.write(`warning: could not open the session (${inertLine(outcome.fallback_reason)}); nothing is running. Start it yourself:\n`)
-      if (outcome.surface === 'print') process.stdout.write(outcome.command + '\n')
-      else if (outcome.surface === 'foreground') process.stderr.write(`claude exited with code ${outcome.exit_code}\n`)
-      else {
-        process.stderr.write(`✓ Opened ${inertLine(plan.issue.ref)} on ${outcome.surface}${outcome.pid ? ` (pid ${outcome.pid})` : ''} in ${plan.cwd}\n`)
-        if (!outcome.pid) process.stderr.write('  The session has not started yet; it appears in dispatch sidequests list once it does.\n')
-        if (outcome.attach) process.stdout.write(`attach  ${outcome.attach}\n`)
-        if (outcome.launch_config) process.stdout.write(`launch  ${outcome.launch_config}\n`)
-      }
-    }
+    print(this, renderOpened(outcome, {ref: plan.issue.ref, cwd: plan.cwd}), {statusFirst: true})
     if (outcome.surface === 'foreground' && outcome.exit_code !== undefined) process.exitCode = outcome.exit_code
     return {surface: outcome, record: record ?? null, worktree_slot: plan.worktree.slot}
   }

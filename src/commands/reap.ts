@@ -1,7 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
+import {print} from '../cli/print.js'
 import {reap, type ReapEntry} from '../lib/reap.js'
+import {renderReap} from '../lib/views/reap.js'
 
 export default class Reap extends BaseCommand {
   static override summary = 'Remove dispatch worktrees that hold no work.'
@@ -16,13 +18,7 @@ export default class Reap extends BaseCommand {
     const {flags} = await this.parse(Reap)
     const config = await this.loadConfig(flags.config, {readOnly: flags['dry-run']})
     const entries = await reap({worktreeRoot: config.worktreeRoot, stateDir: config.stateDir, dryRun: flags['dry-run'], fetch: true})
-    if (!this.jsonEnabled()) {
-      if (entries.length === 0) process.stderr.write(`no dispatch worktrees under ${config.worktreeRoot}\n`)
-      for (const e of entries) {
-        const verb = e.action === 'removed' ? 'removed     ' : e.action === 'would-remove' ? 'would remove' : 'kept        '
-        process.stdout.write(`${verb} ${e.path}${e.branch ? ` (${e.branch})` : ''}: ${e.reason}\n`)
-      }
-    }
+    print(this, renderReap(entries, config.worktreeRoot))
     return entries
   }
 }

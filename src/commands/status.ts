@@ -1,10 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
+import {print} from '../cli/print.js'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/format.js'
 import {follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
-import {renderStatusList, renderWorkerBlock, stateLabel, type WorkerRow} from '../lib/views/workers.js'
+import {renderFollowEnd, renderFollowLine, renderStatusList, renderWorkerBlock, type WorkerRow} from '../lib/views/workers.js'
 
 export type StatusResult = WorkerRow[] | WorkerRow
 
@@ -45,11 +46,7 @@ export default class Status extends BaseCommand {
     if (!args.ref && flags.pid === undefined) {
       if (flags.follow) throw new UsageError('--follow needs a ref or --pid.')
       const recent = await withActivity(selectRecent(entries, now, sinceMs, flags.all))
-      if (!this.jsonEnabled()) {
-        const out = renderStatusList(recent, flags.all, facts)
-        process.stdout.write(out.stdout)
-        process.stderr.write(out.stderr)
-      }
+      print(this, renderStatusList(recent, flags.all, facts))
       return recent
     }
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
@@ -57,11 +54,11 @@ export default class Status extends BaseCommand {
     const [withLog] = await withActivity([chosen])
     const {entry: one, offset} = await withTail(withLog, flags.tail, width - 2)
     if (this.jsonEnabled() && !flags.follow) return one
-    if (!this.jsonEnabled()) process.stdout.write(renderWorkerBlock(one, {...facts, color: streams.color, following: flags.follow}))
+    print(this, {stdout: renderWorkerBlock(one, {...facts, color: streams.color, following: flags.follow})})
     if (!flags.follow) return one
-    const end = await follow(one, () => registry.get(one.pid), (line) => !this.jsonEnabled() && process.stdout.write(`  ${line}\n`), {fromOffset: offset, width: width - 2})
+    const end = await follow(one, () => registry.get(one.pid), (line) => print(this, {stdout: renderFollowLine(line)}), {fromOffset: offset, width: width - 2})
     const final = toEntry(end, deps.now())
-    if (!this.jsonEnabled()) process.stdout.write(`${final.ref} ${stateLabel(final)}${final.exit_code !== undefined && final.exit_code !== null ? ` (exit code ${final.exit_code})` : ''}\n`)
+    print(this, {stdout: renderFollowEnd(final)})
     return {...final, tail: one.tail}
   }
 }

@@ -1,11 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
+import {print} from '../cli/print.js'
 import {UsageError} from '../lib/errors.js'
 import {parseStopTimeout, stopWorkers, type StopTarget, type StoppedWorker} from '../lib/stop.js'
-import {inertLine} from '../lib/terminal.js'
-
-const VERB: Record<StoppedWorker['outcome'], string> = {stopped: 'stopped', terminated: 'terminated', killed: 'killed', survived: 'still running'}
+import {renderStop} from '../lib/views/stop.js'
 
 export default class Stop extends BaseCommand {
   static override summary = 'Stop running workers: SIGINT, then SIGTERM, then SIGKILL.'
@@ -35,13 +34,7 @@ export default class Stop extends BaseCommand {
     this.auditRef = args.ref?.trim()
     const hosts = {githubWebUrl: deps.config.github.webUrl, forgejoBaseUrl: deps.config.forgejo?.baseUrl}
     const stopped = await stopWorkers({registry: deps.registry(), target, hosts, waitMs})
-    if (!this.jsonEnabled()) {
-      if (stopped.length === 0) process.stderr.write('no active workers\n')
-      for (const s of stopped) {
-        process.stdout.write(`${VERB[s.outcome]}\t${s.pid}\t${inertLine(s.ref)}\t(${s.signal}${s.tmux_pane ? `, tmux pane ${s.tmux_pane} closed` : ''})\n`)
-      }
-      if (stopped.length > 0) process.stderr.write(`✓ Stopped ${stopped.length} worker(s)\n`)
-    }
+    print(this, renderStop(stopped))
     return stopped
   }
 }

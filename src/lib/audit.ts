@@ -17,10 +17,10 @@ export interface AuditEntry {
 }
 
 /** Environment variables whose values are secrets and must never reach a file. */
-export const SECRET_ENV = ['GH_TOKEN', 'GITHUB_TOKEN', 'FORGEJO_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'CLAUDE_CODE_MESSAGING_TOKEN']
+const SECRET_ENV = ['GH_TOKEN', 'GITHUB_TOKEN', 'FORGEJO_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'CLAUDE_CODE_MESSAGING_TOKEN']
 
 /** Replace every known secret value in a string. Pure. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
+function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = redactUrlCredentials(text)
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[REDACTED]')
   return out
@@ -38,14 +38,14 @@ export interface AuditLimits {
 }
 
 /** 10 MiB is about 40,000 dispatches; three old files keep months of history. */
-export const AUDIT_LIMITS: AuditLimits = {maxBytes: 10 * 1024 * 1024, keep: 3}
+const AUDIT_LIMITS: AuditLimits = {maxBytes: 10 * 1024 * 1024, keep: 3}
 
 /**
  * Rotate by size: audit.jsonl → .1 → .2 …, the oldest dropped. Renames only,
  * so a concurrent writer appends either to the old file (now .1) or to a new
  * one, and no line is lost. Best-effort: the audit line matters more.
  */
-export async function rotateAudit(file: string, limits: AuditLimits): Promise<void> {
+async function rotateAudit(file: string, limits: AuditLimits): Promise<void> {
   const size = await stat(file).then((s) => s.size, () => 0)
   if (size < limits.maxBytes) return
   await rm(`${file}.${limits.keep}`, {force: true}).catch(() => {})

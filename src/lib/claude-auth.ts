@@ -45,7 +45,7 @@ export function claudeAuth(env: NodeJS.ProcessEnv): ClaudeAuth {
 }
 
 /** The Messages API base a worker will talk to. */
-export function modelBaseUrl(env: NodeJS.ProcessEnv): string {
+function modelBaseUrl(env: NodeJS.ProcessEnv): string {
   return (env.ANTHROPIC_BASE_URL || 'https://api.anthropic.com').replace(/\/+$/, '')
 }
 

@@ -1,5 +1,5 @@
 import {existsSync, realpathSync} from 'node:fs'
-import {mkdir, readFile, rename, stat, writeFile, unlink} from 'node:fs/promises'
+import {readFile, rename, stat, writeFile, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
 import {FailureError, errorMessage} from './errors.js'
@@ -151,6 +151,3 @@ async function mergeTrust(file: string, worktree: string): Promise<TrustOutcome>
   throw new FailureError(`${file} kept changing while dispatch tried to mark the worktree trusted.`, 'Try again.')
 }
 
-export async function ensureDir(dir: string): Promise<void> {
-  await mkdir(dir, {recursive: true, mode: 0o700})
-}

@@ -1,4 +1,3 @@
-import {execFile} from 'node:child_process'
 import {constants, accessSync, existsSync, statSync} from 'node:fs'
 import path from 'node:path'
 
@@ -10,6 +9,7 @@ import {createForges} from './forges/index.js'
 import {which} from './which.js'
 import {forgejoToken, githubToken} from './forges/tokens.js'
 import {parseOwnerEntry} from './policy.js'
+import {runForOutput} from './subprocess.js'
 
 export interface Check {
   name: string
@@ -25,13 +25,11 @@ export interface DoctorReport {
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, {env, timeout: timeoutMs, encoding: 'utf8'}, (error, stdout, stderr) => (error ? reject(new Error(stderr.trim() || error.message)) : resolve(stdout.trim())))
-  })
+  return runForOutput(cmd, args, {env, timeoutMs})
 }
 
 /** Can we create or write `dir`? Checks the nearest existing ancestor; creates nothing. */
-export function writableDir(dir: string): {ok: boolean; detail: string} {
+function writableDir(dir: string): {ok: boolean; detail: string} {
   let probe = dir
   while (!existsSync(probe)) {
     const parent = path.dirname(probe)

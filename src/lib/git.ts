@@ -1,8 +1,8 @@
-import {execFile} from 'node:child_process'
 
 import type {SimpleGit} from 'simple-git'
 
 import {FailureError, errorMessage} from './errors.js'
+import {runForOutput} from './subprocess.js'
 
 /** Interactive helpers git must never start from dispatch: no editor, no pager, no password prompt. */
 const INTERACTIVE_ENV = new Set(['editor', 'visual', 'git_editor', 'git_sequence_editor', 'pager', 'git_pager', 'git_askpass', 'ssh_askpass'])
@@ -46,12 +46,7 @@ export function gitEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * branch -D, fetch) goes through gitAt.
  */
 export function gitQuery(dir: string, args: string[], timeoutMs = 15_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('git', args, {cwd: dir, env: gitEnv(runEnv()), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8'}, (error, stdout, stderr) => {
-      if (error) reject(new Error((stderr || stdout).trim() || error.message))
-      else resolve(stdout.trim())
-    })
-  })
+  return runForOutput('git', args, {cwd: dir, env: gitEnv(runEnv()), timeoutMs, failure: (o) => (o.stderr || o.stdout).trim()})
 }
 
 /**

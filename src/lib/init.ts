@@ -66,7 +66,7 @@ export function tildePath(p: string, home: string): string {
 }
 
 /** The starter config: the keys a new user sets, each explained, the rest pointed at. Pure. */
-export function renderStarterConfig(owners: readonly string[], root: string, layout: string, example: string): string {
+function renderStarterConfig(owners: readonly string[], root: string, layout: string, example: string): string {
   const list = owners.map((o) => JSON.stringify(o)).join(', ')
   return `# dispatch configuration, written by \`dispatch init\`.
 # Every other key, with its default, is explained in ${example}

@@ -13,7 +13,7 @@ import {InterruptedError} from './errors.js'
 import {isSameProcessAlive} from './proc.js'
 import type {SidequestRecord} from './registry.js'
 
-export const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
+const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
 
 /** The message for an interruption at a given stage. Pure. */
 export function interruptedError(signal: NodeJS.Signals, worker?: {pid: number; ref: string; alive: boolean}): InterruptedError {

@@ -19,7 +19,7 @@ export interface RefHosts {
   forgejoBaseUrl?: string
 }
 
-export const ACCEPTED_FORMS = [
+const ACCEPTED_FORMS = [
   'owner/repo#N',
   'https://github.com/owner/repo/issues/N',
   '<forgejo.baseUrl>/owner/repo/issues/N',

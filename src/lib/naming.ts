@@ -2,7 +2,7 @@ import path from 'node:path'
 
 import {isInside} from './workspace.js'
 
-export const SLUG_MAX = 40
+const SLUG_MAX = 40
 
 /**
  * Branch slug from an issue title (SPEC §4): lowercase ASCII words joined by

@@ -20,13 +20,13 @@ export interface NotifyEvent {
 export type NotifyConfig = Config['notify']
 
 /** One line for ntfy and desktop notifications. Pure. */
-export function notifyLine(e: NotifyEvent): string {
+function notifyLine(e: NotifyEvent): string {
   const what = e.event === 'dispatched' ? `started (${e.mode}, pid ${e.pid})` : `finished with exit code ${e.exit_code ?? 'unknown'}`
   return `${e.ref} ${what}: ${e.title}`.replace(/[\r\n]+/g, ' ')
 }
 
 /** DISPATCH_EVENT, DISPATCH_TITLE, … for notify.command. Pure. */
-export function notifyEnv(e: NotifyEvent): Record<string, string> {
+function notifyEnv(e: NotifyEvent): Record<string, string> {
   const out: Record<string, string> = {}
   for (const name of NOTIFY_FIELDS) {
     const value = e[name]

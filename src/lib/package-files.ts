@@ -2,7 +2,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 /** The installed package's root (the folder holding package.json), from dist/lib or src/lib alike. */
-export function packageRoot(): string {
+function packageRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 }
 

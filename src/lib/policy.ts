@@ -1,7 +1,7 @@
 import {PolicyError, UsageError} from './errors.js'
 import {isValidName, type ForgeKind} from './issue-ref.js'
 
-export const FORGE_KINDS: readonly ForgeKind[] = ['github', 'forgejo']
+const FORGE_KINDS: readonly ForgeKind[] = ['github', 'forgejo']
 
 /** One `allowedOwners` entry: `acme` (any configured forge), `github:acme` or `forgejo:acme`. */
 export interface OwnerEntry {
@@ -85,9 +85,9 @@ export function routeShortRef(owner: string, allowedOwners: readonly string[], f
   )
 }
 
-export const CASCADE_MIN = 1
-export const CASCADE_MAX = 5
-export const CASCADE_DEFAULT = 3
+const CASCADE_MIN = 1
+const CASCADE_MAX = 5
+const CASCADE_DEFAULT = 3
 
 export type DispatchMode = 'headless' | 'cascade' | 'interactive'
 

@@ -1,20 +1,19 @@
 /**
- * What `sidequests list` and `sidequests conflicts` compute and print. Shared
- * by the oclif commands and the start-up fast path (src/fast.ts), so both
- * give the same answer byte for byte.
+ * What `sidequests list` and `sidequests conflicts` compute. Shared by the
+ * oclif commands and the start-up fast path (src/fast.ts), so both give the
+ * same answer byte for byte; their views are in ./views/.
  */
 import {conflictsWith, type Registry, type Conflict, type SidequestRecord} from './registry.js'
-import {toEntry} from './status.js'
-import {renderSidequestList, type Rendered} from './views/workers.js'
-import {inertLine} from './terminal.js'
+import type {Rendered} from './views/facts.js'
+import {renderSidequests as renderList} from './views/workers.js'
 
 export async function listSidequests(registry: Registry, all: boolean): Promise<SidequestRecord[]> {
   return all ? registry.all() : registry.active()
 }
 
-/** `sidequests list`: the machine-friendly view of the rows `status` shows (src/lib/views/workers.ts). */
+/** The fast path's spelling of views/workers.ts renderSidequests (src/fast.ts is not ours to reshape here). */
 export function renderSidequests(records: SidequestRecord[], all: boolean, tty: boolean, width: number | undefined, now: Date): Rendered {
-  return renderSidequestList(records.map((r) => toEntry(r, now)), all, {tty, width, now})
+  return renderList(records, all, {tty, width, now})
 }
 
 /**
@@ -29,13 +28,4 @@ export async function findSidequestConflicts(registry: Registry, paths: string[]
   const guessed = targets.filter((t) => t.anyRepo).map((t) => t.rel)
   if (guessed.length > 0) warn(`note: ${cwd} is in no git repository, so ${guessed.join(', ')} ${guessed.length === 1 ? 'was' : 'were'} checked as relative to the root of every repository with active claims`)
   return {conflicts, activeCount: active.length}
-}
-
-export function renderConflicts(conflicts: Conflict[], activeCount: number): {stdout: string; stderr: string} {
-  if (conflicts.length === 0) return {stdout: '', stderr: `no conflicts with ${activeCount} active worker(s)\n`}
-  const lines = conflicts.map((c) => {
-    const how = c.reason === 'exact' ? 'claims exactly' : c.reason === 'ancestor' ? 'claims a parent of' : 'claims something inside'
-    return `${inertLine(c.ref)} (pid ${c.pid}) ${how} ${c.path}${c.repo ? ` in ${inertLine(c.repo)}` : ''}: ${c.claim}\n`
-  })
-  return {stdout: lines.join(''), stderr: ''}
 }

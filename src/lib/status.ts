@@ -1,10 +1,11 @@
-import {open, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {NotFoundError, UsageError} from './errors.js'
 import {formatRef, parseIssueRef, type RefHosts} from './issue-ref.js'
 import {pidExists} from './proc.js'
 import {isActive, workerState, type SidequestRecord, type WorkerState} from './registry.js'
+import {readFrom, readLogTail} from './worker/log.js'
 import {renderLine, renderTail} from './worker/stream.js'
 
 /** One worker as `status` reports it: the record plus what was worked out about it. */
@@ -48,26 +49,6 @@ export async function withActivity<T extends SidequestRecord>(records: readonly 
   return Promise.all(records.map(async (r) => ({...r, last_activity: r.log_path ? await stat(r.log_path).then((s) => s.mtime.toISOString(), () => null) : null})))
 }
 
-/** Read at most the last `maxBytes` of a log, and the size it had then (where following starts). */
-export async function readLogTail(file: string | null, maxBytes = 512 * 1024): Promise<{text: string; size: number}> {
-  if (!file) return {text: '', size: 0}
-  try {
-    const handle = await open(file, 'r')
-    try {
-      const {size} = await handle.stat()
-      const start = Math.max(0, size - maxBytes)
-      const buf = Buffer.alloc(size - start)
-      await handle.read(buf, 0, buf.length, start)
-      const text = buf.toString('utf8')
-      return {text: start > 0 ? text.slice(text.indexOf('\n') + 1) : text, size}
-    } finally {
-      await handle.close()
-    }
-  } catch {
-    return {text: '', size: 0}
-  }
-}
-
 /** The entry with its rendered tail, and the log offset the tail ends at. */
 export async function withTail(e: StatusEntry, n: number, width?: number): Promise<{entry: StatusEntry; offset: number}> {
   const {text, size} = await readLogTail(e.log_path)
@@ -91,21 +72,12 @@ export async function follow(
   let record: SidequestRecord = entry
   const drain = async () => {
     if (!record.log_path) return
-    const handle = await open(record.log_path, 'r').catch(() => undefined)
-    if (!handle) return
-    try {
-      const {size} = await handle.stat()
-      if (size > offset) {
-        const buf = Buffer.alloc(size - offset)
-        const {bytesRead} = await handle.read(buf, 0, buf.length, offset)
-        offset += bytesRead
-        const lines = (pending + buf.subarray(0, bytesRead).toString('utf8')).split('\n')
-        pending = lines.pop() ?? ''
-        for (const l of lines) for (const out of renderLine(l, opts.width)) write(out)
-      }
-    } finally {
-      await handle.close()
-    }
+    const chunk = await readFrom(record.log_path, offset)
+    if (!chunk.text) return
+    offset = chunk.offset
+    const lines = (pending + chunk.text).split('\n')
+    pending = lines.pop() ?? ''
+    for (const l of lines) for (const out of renderLine(l, opts.width)) write(out)
   }
   let graceUntil = 0
   for (;;) {

@@ -32,7 +32,7 @@ export interface StoppedWorker {
   tmux_pane?: string
 }
 
-export const STOP_STEPS: ReadonlyArray<{signal: NodeJS.Signals; outcome: StopOutcome}> = [
+const STOP_STEPS: ReadonlyArray<{signal: NodeJS.Signals; outcome: StopOutcome}> = [
   {signal: 'SIGINT', outcome: 'stopped'},
   {signal: 'SIGTERM', outcome: 'terminated'},
   {signal: 'SIGKILL', outcome: 'killed'},

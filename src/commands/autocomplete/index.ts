@@ -2,6 +2,7 @@ import {Args, Flags, ux} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base.js'
 import {rebuildCompletion} from '../../cli/completion.js'
+import {print} from '../../cli/print.js'
 import {SHELLS, autocompleteSetup, renderSetup, type AutocompleteSetup, type Shell} from '../../lib/completion.js'
 import {UsageError} from '../../lib/errors.js'
 
@@ -34,7 +35,7 @@ export default class Autocomplete extends BaseCommand {
     if (!this.jsonEnabled()) ux.action.stop()
     if (!known) return {cache_dir: this.config.cacheDir}
     const setup = autocompleteSetup(shell, this.config.bin, this.config.cacheDir)
-    if (!this.jsonEnabled() && !flags['refresh-cache']) process.stdout.write(renderSetup(setup, this.config.bin))
+    if (!flags['refresh-cache']) print(this, {stdout: renderSetup(setup, this.config.bin)})
     return setup
   }
 }

@@ -1,4 +1,5 @@
 import {BaseCommand} from '../../cli/base.js'
+import {print} from '../../cli/print.js'
 import {refsToComplete} from '../../lib/completion.js'
 import {processFacts} from '../../lib/context.js'
 
@@ -14,7 +15,7 @@ export default class AutocompleteRefs extends BaseCommand {
   async run(): Promise<string[]> {
     const {flags} = await this.parse(AutocompleteRefs)
     const refs = await refsToComplete({configPath: flags.config, ...processFacts()})
-    if (!this.jsonEnabled()) process.stdout.write(refs.map((r) => r + '\n').join(''))
+    print(this, {stdout: refs.map((r) => r + '\n').join('')})
     return refs
   }
 }

@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base.js'
+import {print} from '../../cli/print.js'
 import {SHELLS, autocompleteSetup, type AutocompleteSetup, type Shell} from '../../lib/completion.js'
 import {UsageError} from '../../lib/errors.js'
 
@@ -17,7 +18,7 @@ export default class AutocompleteScript extends BaseCommand {
     const shell = (args.shell ?? this.config.shell) as Shell
     if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`Can't tell which shell to set up (SHELL says ${JSON.stringify(this.config.shell)}).`, `Name it: ${this.config.bin} autocomplete script ${SHELLS.join('|')}`)
     const setup = autocompleteSetup(shell, this.config.bin, this.config.cacheDir)
-    if (!this.jsonEnabled()) process.stdout.write(setup.setup + '\n')
+    print(this, {stdout: setup.setup + '\n'})
     return setup
   }
 }

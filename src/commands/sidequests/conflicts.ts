@@ -1,9 +1,11 @@
 import {Args, Errors} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base.js'
+import {print} from '../../cli/print.js'
 import type {Conflict} from '../../lib/registry.js'
 import {reportError} from '../../lib/report.js'
-import {findSidequestConflicts, renderConflicts} from '../../lib/sidequests-view.js'
+import {findSidequestConflicts} from '../../lib/sidequests-view.js'
+import {renderConflicts} from '../../lib/views/conflicts.js'
 
 export default class SidequestsConflicts extends BaseCommand {
   static override summary = 'Show active workers whose claimed paths overlap the given paths.'
@@ -19,11 +21,7 @@ export default class SidequestsConflicts extends BaseCommand {
     const {argv, flags} = await this.parse(SidequestsConflicts)
     const deps = await this.deps(flags.config, {readOnly: true})
     const {conflicts, activeCount} = await findSidequestConflicts(deps.registry(), argv as string[], deps.cwd, this.warnLine)
-    if (!this.jsonEnabled()) {
-      const out = renderConflicts(conflicts, activeCount)
-      process.stdout.write(out.stdout)
-      process.stderr.write(out.stderr)
-    }
+    print(this, renderConflicts(conflicts, activeCount))
     process.exitCode = conflicts.length > 0 ? 1 : 0
     return conflicts
   }

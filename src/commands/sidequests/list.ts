@@ -1,8 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base.js'
+import {print} from '../../cli/print.js'
 import type {SidequestRecord} from '../../lib/registry.js'
-import {listSidequests, renderSidequests} from '../../lib/sidequests-view.js'
+import {listSidequests} from '../../lib/sidequests-view.js'
+import {renderSidequests} from '../../lib/views/workers.js'
 
 export default class SidequestsList extends BaseCommand {
   static override summary = 'List active workers, oldest first, with what they claim.'
@@ -16,11 +18,7 @@ export default class SidequestsList extends BaseCommand {
     const {flags} = await this.parse(SidequestsList)
     const deps = await this.deps(flags.config, {readOnly: true})
     const records = await listSidequests(deps.registry(), flags.all)
-    if (!this.jsonEnabled()) {
-      const out = renderSidequests(records, flags.all, deps.streams.stdoutTTY, deps.streams.stdout.columns, deps.now())
-      process.stdout.write(out.stdout)
-      process.stderr.write(out.stderr)
-    }
+    print(this, renderSidequests(records, flags.all, {tty: deps.streams.stdoutTTY, width: deps.streams.stdout.columns, now: deps.now()}))
     return records
   }
 }

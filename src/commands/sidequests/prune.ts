@@ -2,23 +2,13 @@ import {Flags} from '@oclif/core'
 import {rm} from 'node:fs/promises'
 
 import {BaseCommand} from '../../cli/base.js'
+import {print} from '../../cli/print.js'
 import {UsageError} from '../../lib/errors.js'
 import {parseDuration} from '../../lib/format.js'
 import {isActive} from '../../lib/registry.js'
+import {renderPrune, type PruneResult} from '../../lib/views/prune.js'
 
-export interface PruneResult {
-  removed: Array<{pid: number; ref: string; ended_at: string | null; log_removed: boolean}>
-  kept: number
-}
-
-function records(n: number): string {
-  return `${n} ${n === 1 ? 'record' : 'records'}`
-}
-
-/** "would remove 2 records, keep 1" / "removed 1 record, kept 0". Pure. */
-export function pruneSummary(result: PruneResult, dryRun: boolean): string {
-  return dryRun ? `would remove ${records(result.removed.length)}, keep ${result.kept}` : `removed ${records(result.removed.length)}, kept ${result.kept}`
-}
+export type {PruneResult} from '../../lib/views/prune.js'
 
 export default class SidequestsPrune extends BaseCommand {
   static override summary = 'Remove records of workers that ended (and their logs with --logs).'
@@ -52,11 +42,7 @@ export default class SidequestsPrune extends BaseCommand {
       }
       result.removed.push({pid: r.pid, ref: r.ref, ended_at: endedAt, log_removed: Boolean(flags.logs && r.log_path)})
     }
-    if (!this.jsonEnabled()) {
-      const verb = flags['dry-run'] ? 'would remove' : 'removed'
-      for (const r of result.removed) process.stdout.write(`${verb} ${r.pid} ${r.ref}${r.log_removed ? ' (and its log)' : ''}\n`)
-      process.stderr.write(`${pruneSummary(result, Boolean(flags['dry-run']))}\n`)
-    }
+    print(this, renderPrune(result, Boolean(flags['dry-run'])))
     return result
   }
 }

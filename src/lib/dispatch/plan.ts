@@ -13,7 +13,7 @@ export function promptKindFor(mode: DispatchMode, posture: Posture | undefined):
 }
 
 /** Flags over config. Pure. */
-export function claudeOptions(config: Config, opts: DispatchOptions): ClaudeOptions {
+function claudeOptions(config: Config, opts: DispatchOptions): ClaudeOptions {
   const tools = opts.allowedTools
     ? opts.allowedTools
         .split(',')
@@ -30,7 +30,7 @@ export function claudeOptions(config: Config, opts: DispatchOptions): ClaudeOpti
 }
 
 /** The stderr line for a --force dispatch that gets a worktree of its own. */
-export function slotNote(ref: string, worktree: WorktreePlan, active: readonly SidequestRecord[]): string {
+function slotNote(ref: string, worktree: WorktreePlan, active: readonly SidequestRecord[]): string {
   const holders = active.filter((r) => r.ref.toLowerCase() === ref.toLowerCase()).map((r) => `pid ${r.pid} in ${r.cwd}`)
   return `note: ${ref} already has an active worker (${holders.join(', ') || 'its worktree is busy'}); --force starts this one in its own worktree ${worktree.path} on ${worktree.branch}`
 }

@@ -2,7 +2,7 @@ import type {Config} from '../config.js'
 import type {DispatchMode} from '../policy.js'
 
 /** Variables a running Claude session sets for its child processes (seen in Claude Code 2.1). */
-export const CLAUDE_SESSION_ENV = [
+const CLAUDE_SESSION_ENV = [
   'CLAUDECODE',
   'CLAUDE_CODE_SESSION_ID',
   'CLAUDE_CODE_ENTRYPOINT',

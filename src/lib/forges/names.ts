@@ -37,7 +37,7 @@ function decode(segment: string): string {
 }
 
 /** The path segments of `url` after `prefix` (compared case-insensitively on the raw text), query and fragment dropped. */
-export function segmentsAfter(url: string, prefix: string): string[] | undefined {
+function segmentsAfter(url: string, prefix: string): string[] | undefined {
   const p = prefix.endsWith('/') ? prefix : prefix + '/'
   if (url.length <= p.length || url.slice(0, p.length).toLowerCase() !== p.toLowerCase()) return undefined
   return url.slice(p.length).replace(/[?#].*$/s, '').replace(/\/$/, '').split('/').map(decode)

@@ -1,5 +1,5 @@
-import {execFile} from 'node:child_process'
 
+import {runForOutput} from '../subprocess.js'
 import {which} from '../which.js'
 
 export interface TokenResult {
@@ -16,16 +16,11 @@ export async function githubToken(env: NodeJS.ProcessEnv, hostname: string): Pro
   if (env.GH_TOKEN) return {token: env.GH_TOKEN, source: 'GH_TOKEN'}
   if (env.GITHUB_TOKEN) return {token: env.GITHUB_TOKEN, source: 'GITHUB_TOKEN'}
   if (!which('gh', env)) return {source: 'none'}
-  const fromGh = await new Promise<string | undefined>((resolve) => {
-    const args = ['auth', 'token', ...(hostname === 'github.com' ? [] : ['--hostname', hostname])]
-    try {
-      execFile('gh', args, {env, timeout: 3000, windowsHide: true}, (error, stdout) => {
-        resolve(error ? undefined : stdout.trim() || undefined)
-      }).on('error', () => resolve(undefined))
-    } catch {
-      resolve(undefined)
-    }
-  })
+  const args = ['auth', 'token', ...(hostname === 'github.com' ? [] : ['--hostname', hostname])]
+  const fromGh = await runForOutput('gh', args, {env, timeoutMs: 3000}).then(
+    (out) => out || undefined,
+    () => undefined,
+  )
   if (fromGh) return {token: fromGh, source: 'gh auth token'}
   return {source: 'none'}
 }

@@ -44,7 +44,7 @@ export const HANDOFF_TTL_MS = 60_000
 const SECRET_NAME = /TOKEN|SECRET|PASSW|API_?KEY|CREDENTIAL|AUTH/i
 
 /** Is this environment variable one whose value must never reach a file? Pure. */
-export function isSecretName(name: string, extra: readonly string[] = []): boolean {
+function isSecretName(name: string, extra: readonly string[] = []): boolean {
   return SECRET_NAME.test(name) || extra.includes(name)
 }
 

@@ -5,22 +5,14 @@
  * facts in, text out.
  */
 import {duration, relativeTime, table} from '../format.js'
-import type {WorkerState} from '../registry.js'
+import type {SidequestRecord, WorkerState} from '../registry.js'
 import {shellQuote} from '../shell.js'
-import type {StatusEntry} from '../status.js'
+import {toEntry, type StatusEntry} from '../status.js'
 import {inertLine, paint} from '../terminal.js'
 
-/** What a view needs to know about where its text goes. */
-export interface TerminalFacts {
-  tty: boolean
-  width?: number
-  now: Date
-}
+import type {Rendered, TerminalFacts} from './facts.js'
 
-export interface Rendered {
-  stdout: string
-  stderr: string
-}
+export type {Rendered, TerminalFacts} from './facts.js'
 
 /** A row: the entry, plus when its log last grew (ISO), when that was looked up. */
 export type WorkerRow = StatusEntry & {last_activity?: string | null}
@@ -75,7 +67,7 @@ export function renderStatusList(rows: readonly WorkerRow[], all: boolean, f: Te
 }
 
 /** `sidequests list`: oldest first, who claims what. */
-export function renderSidequestList(rows: readonly WorkerRow[], all: boolean, f: TerminalFacts): Rendered {
+function renderSidequestList(rows: readonly WorkerRow[], all: boolean, f: TerminalFacts): Rendered {
   if (rows.length === 0) return {stdout: '', stderr: all ? 'no sidequests recorded\n' : 'no active sidequests\n'}
   const c = COLUMNS
   return {stdout: render(rows, [c.ref, c.mode, c.pid, ...(all ? [c.state] : []), c.started, c.branch, c.claims, c.title], f), stderr: ''}
@@ -124,4 +116,19 @@ export function renderWorkerBlock(e: WorkerRow, f: TerminalFacts & {color: boole
   if (f.following) lines.push('', tail.length > 0 ? `last ${tail.length} event(s), then following until it exits (Ctrl-C stops following, not the worker):` : 'following until it exits (Ctrl-C stops following, not the worker):')
   else if (tail.length > 0) lines.push('', `last ${tail.length} event(s):`)
   return [...lines, ...tail.map((l) => `  ${l}`)].join('\n') + '\n'
+}
+
+/** `status REF --follow`: one event as it arrives. */
+export function renderFollowLine(line: string): string {
+  return `  ${line}\n`
+}
+
+/** `status REF --follow`: how the worker ended, once it has. */
+export function renderFollowEnd(e: Pick<WorkerRow, 'ref' | 'state' | 'exit_code' | 'exit_signal'>): string {
+  return `${e.ref} ${stateLabel(e)}${e.exit_code !== undefined && e.exit_code !== null ? ` (exit code ${e.exit_code})` : ''}\n`
+}
+
+/** `sidequests list`, from records as the registry holds them. */
+export function renderSidequests(records: readonly SidequestRecord[], all: boolean, f: TerminalFacts): Rendered {
+  return renderSidequestList(records.map((r) => toEntry(r, f.now)), all, f)
 }

@@ -1,0 +1,16 @@
+/** `init`: what was written and what to do next. Pure. */
+import type {InitResult} from '../init.js'
+
+import type {Rendered} from './facts.js'
+
+export function renderInit(result: InitResult, examplePath: string): Rendered {
+  return {
+    stdout: [
+      `allowedOwners  ${result.allowedOwners.join(', ')}`,
+      `workspace      ${result.workspace.root}/${result.workspace.layout}${result.workspace_from === 'default' ? ' (a guess: edit workspace.root if your checkouts live elsewhere)' : ''}`,
+      `every key      ${examplePath}`,
+      'next           dispatch doctor',
+    ].join('\n') + '\n',
+    stderr: `✓ Wrote ${result.file}\n`,
+  }
+}

@@ -1,0 +1,38 @@
+import {expect} from 'chai'
+
+import type {SidequestRecord} from '../../../src/lib/registry.js'
+import {toEntry} from '../../../src/lib/status.js'
+import {renderSidequests, renderStatusList, renderWorkerBlock} from '../../../src/lib/views/workers.js'
+
+const now = new Date('2026-03-01T12:00:00Z')
+const rec = {
+  schema_version: 1, pid: 4242, pid_start_time: null, mode: 'headless', ref: 'acme/api#12', forge: 'github', url: '', title: 'Fix the login',
+  started_at: '2026-03-01T11:00:00Z', ended_at: '2026-03-01T11:30:00Z', exit_code: 0, parent_session: null, paths_claimed: ['src/auth'],
+  cwd: '/wt/api-12', branch: 'issue-12-fix', log_path: null, cascade_depth: 0, claude_session_id: null, cost_usd: 0.5,
+} as unknown as SidequestRecord
+const row = {...toEntry(rec, now), last_activity: '2026-03-01T11:29:00Z'}
+
+describe('views: worker lists on a terminal and in a pipe', () => {
+  const cases: Array<[string, boolean, () => {stdout: string; stderr: string}, string]> = [
+    ['sidequests list on a terminal: headers, relative times, cut to the width', true, () => renderSidequests([rec], true, {tty: true, now, width: 80}),
+      'REF          MODE      PID   STATE     STARTED  BRANCH        CLAIMS    TITLE\nacme/api#12  headless  4242  EXITED 0  1h ago   issue-12-fix  src/auth  Fix the l…\n'],
+    ['sidequests list piped: tab-separated, ISO times, whole', false, () => renderSidequests([rec], true, {tty: false, now, width: 80}),
+      'acme/api#12\theadless\t4242\tEXITED 0\t2026-03-01T11:00:00Z\tissue-12-fix\tsrc/auth\tFix the login\n'],
+    ['status on a terminal', true, () => renderStatusList([row], true, {tty: true, now, width: 80}),
+      'STATE     PID   REF          MODE      STARTED  LAST ACTIVITY  COST   TITLE\nEXITED 0  4242  acme/api#12  headless  1h ago   31m ago        $0.50  Fix the l…\n'],
+    ['status piped', false, () => renderStatusList([row], true, {tty: false, now, width: 80}),
+      'EXITED 0\t4242\tacme/api#12\theadless\t2026-03-01T11:00:00Z\t2026-03-01T11:29:00Z\t$0.50\tFix the login\n'],
+  ]
+  for (const [title, , render, want] of cases) it(title, () => expect(render()).to.deep.equal({stdout: want, stderr: ''}))
+
+  it('nothing to list: said on stderr', () => {
+    expect(renderSidequests([], false, {tty: true, now})).to.deep.equal({stdout: '', stderr: 'no active sidequests\n'})
+    expect(renderStatusList([], false, {tty: false, now})).to.deep.equal({stdout: '', stderr: 'no workers running or started in that time (try --all)\n'})
+  })
+
+  for (const color of [true, false])
+    it(`one worker's state ${color ? 'painted' : 'plain'}`, () => {
+      const block = renderWorkerBlock(row, {tty: true, now, color, following: false})
+      expect(block.split('\n')[2]).to.equal(color ? 'state     \u001b[32mEXITED 0\u001b[0m' : 'state     EXITED 0')
+    })
+})
