@@ -78,7 +78,9 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {
-    if (!err) await this.audit(EXIT.ok, 'ok')
+    // A command that ends with another program's code (foreground sessions, attach) sets process.exitCode.
+    const code = typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok
+    if (!err) await this.audit(code, code === EXIT.ok ? 'ok' : 'exited')
     await super.finally(err)
     // NOTE: an interrupted dispatch may still have work in flight (a forge request, a git
     // child, the health wait); it has said what it must, so go now. Exiting also runs

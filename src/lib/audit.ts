@@ -2,6 +2,7 @@ import {chmod, mkdir, open, rename, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {redactUrlCredentials} from './errors.js'
+import {withLock} from './lock.js'
 
 /** One audit line per dispatching command (SPEC §5). */
 export interface AuditEntry {
@@ -42,15 +43,21 @@ const AUDIT_LIMITS: AuditLimits = {maxBytes: 10 * 1024 * 1024, keep: 3}
 
 /**
  * Rotate by size: audit.jsonl → .1 → .2 …, the oldest dropped. Renames only,
- * so a concurrent writer appends either to the old file (now .1) or to a new
- * one, and no line is lost. Best-effort: the audit line matters more.
+ * so a writer that opened the file before appends to what is now .1 and no
+ * line is lost. NOTE: two dispatches that both saw a full file would each
+ * shift the generations and drop one; the rotation therefore runs under a
+ * lock and looks at the size again once it holds it. Best-effort: the audit
+ * line matters more than the rotation.
  */
-async function rotateAudit(file: string, limits: AuditLimits): Promise<void> {
-  const size = await stat(file).then((s) => s.size, () => 0)
-  if (size < limits.maxBytes) return
-  await rm(`${file}.${limits.keep}`, {force: true}).catch(() => {})
-  for (let i = limits.keep - 1; i >= 1; i--) await rename(`${file}.${i}`, `${file}.${i + 1}`).catch(() => {})
-  await rename(file, `${file}.1`).catch(() => {})
+async function rotateAudit(stateDir: string, file: string, limits: AuditLimits): Promise<void> {
+  const full = async () => (await stat(file).then((s) => s.size, () => 0)) >= limits.maxBytes
+  if (!(await full())) return
+  await withLock(path.join(stateDir, 'locks', 'audit'), async () => {
+    if (!(await full())) return
+    await rm(`${file}.${limits.keep}`, {force: true}).catch(() => {})
+    for (let i = limits.keep - 1; i >= 1; i--) await rename(`${file}.${i}`, `${file}.${i + 1}`).catch(() => {})
+    await rename(file, `${file}.1`).catch(() => {})
+  }).catch(() => {})
 }
 
 /**
@@ -61,7 +68,7 @@ export async function writeAudit(stateDir: string, entry: AuditEntry, secrets: r
   const {default: pino} = await import('pino')
   await mkdir(stateDir, {recursive: true, mode: 0o700})
   const file = path.join(stateDir, 'audit.jsonl')
-  await rotateAudit(file, limits)
+  await rotateAudit(stateDir, file, limits)
   // Create it 0600 first: pino's destination would use the umask.
   const handle = await open(file, 'a', 0o600)
   await handle.close()

@@ -144,6 +144,9 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     await waitFor('dispatch to exit', () => existsSync(done) && readFileSync(done, 'utf8').includes('code='))
     expect(readFileSync(done, 'utf8').trim()).to.equal('code=5')
     expect(records()[0]).to.include({exit_code: 5})
+    // The audit line carries the code dispatch exited with, not 0.
+    const audit = readFileSync(path.join(sb.stateDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    expect(audit.at(-1)).to.include({command: 'interactive', exit_code: 5, outcome: 'exited'})
   })
 
   it('foreground: two dispatches of one ref at once start one session, and it is announced as dispatched', async () => {

@@ -101,7 +101,8 @@ describe('sidequests list / conflicts / prune (through the binary)', function ()
     expect(status.stdout.split('\t')[0]).to.equal('CRASHED')
     // Still alive, so still active in both: its claims keep counting until the process is gone.
     const active = JSON.parse((await runCli(['sidequests', 'list', '--json'], {env: sb.env})).stdout)
-    expect(active.map((r: {pid: number}) => r.pid)).to.deep.equal(entry.active ? [a.pid] : [])
+    expect(entry.active).to.equal(true)
+    expect(active.map((r: {pid: number}) => r.pid)).to.deep.equal([a.pid])
   })
 
   it('skips a corrupt record with a warning and reads an old-schema one', async () => {
