@@ -9,7 +9,7 @@
  */
 import {readFileSync} from 'node:fs'
 
-import {loadConfig} from './lib/config.js'
+import {loadConfig} from './lib/config/index.js'
 import {refsToComplete} from './lib/completion.js'
 import {redactUrlCredentials} from './lib/errors.js'
 import {processSink, reportError} from './lib/report.js'

@@ -10,7 +10,7 @@
 import {readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {loadConfig} from './config.js'
+import {loadConfig} from './config/index.js'
 import {FailureError} from './errors.js'
 import {formatRef, parseIssueRef} from './issue-ref.js'
 import {Registry, isActive, type SidequestRecord} from './registry.js'

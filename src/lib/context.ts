@@ -1,4 +1,4 @@
-import {loadConfig, type Config} from './config.js'
+import {loadConfig, type Config} from './config/index.js'
 import {createForges, type Forges} from './forges/index.js'
 
 /** Everything a dispatching command needs from the outside world, wired in one place. */

@@ -3,7 +3,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import {validateConfig} from '../../src/lib/config.js'
+import {validateConfig} from '../../src/lib/config/index.js'
 import {admit} from '../../src/lib/dispatch/admit.js'
 import {planDispatch, promptKindFor} from '../../src/lib/dispatch/plan.js'
 import type {DispatchOptions, DispatchPlan, LocalFacts, RemoteFacts} from '../../src/lib/dispatch/types.js'

@@ -1,6 +1,6 @@
 import {canonicalDir, resolveClaims, type RepoRoot} from '../claims.js'
 import {type ClaudeOptions, headlessArgs, interactiveArgs} from '../claude.js'
-import type {Config, PromptKind} from '../config.js'
+import type {Config, PromptKind} from '../config/index.js'
 import {cascadeBudget, type DispatchMode} from '../policy.js'
 import {renderTemplate} from '../prompt.js'
 import type {SidequestRecord} from '../registry.js'

@@ -1,5 +1,5 @@
 import type {RepoRoot} from '../claims.js'
-import type {Config, PromptKind} from '../config.js'
+import type {Config, PromptKind} from '../config/index.js'
 import type {ResolvedIssue} from '../forges/index.js'
 import type {DispatchMode} from '../policy.js'
 import type {SidequestRecord} from '../registry.js'

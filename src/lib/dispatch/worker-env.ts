@@ -1,4 +1,4 @@
-import type {Config} from '../config.js'
+import type {Config} from '../config/index.js'
 import type {DispatchMode} from '../policy.js'
 
 /** Variables a running Claude session sets for its child processes (seen in Claude Code 2.1). */

@@ -6,7 +6,7 @@ import {createServer, type Server} from 'node:net'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
-import type {Surface} from '../config.js'
+import type {Surface} from '../config/index.js'
 import {LAUNCHER_PLACEHOLDERS, fillCommandTemplate, parseCommandTemplate, templateEnv} from '../command-template.js'
 import {helperScript} from '../dev-loader.js'
 import {FailureError, errorMessage} from '../errors.js'
