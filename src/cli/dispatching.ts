@@ -4,7 +4,7 @@ import {dispatchHeadless, dryRun, type DispatchOptions, type DispatchPlan, type 
 import {InterruptedError, UsageError} from '../lib/errors.js'
 import {StartGuard} from '../lib/interrupt.js'
 import type {DispatchMode} from '../lib/policy.js'
-import type {SidequestRecord} from '../lib/registry.js'
+import type {SidequestRecord} from '../lib/registry/index.js'
 import {shellJoin, shellQuote} from '../lib/shell.js'
 import {inertLine, inertText} from '../lib/terminal.js'
 import {BaseCommand} from './base.js'

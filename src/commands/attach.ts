@@ -4,7 +4,7 @@ import {BaseCommand} from '../cli/base.js'
 import {attachRefusal, resumeInForeground, terminalRefusal} from '../lib/attach.js'
 import {claudeConfigFile, findClaudeBinary, preTrust, resumeArgs} from '../lib/claude.js'
 import {UsageError} from '../lib/errors.js'
-import {Registry} from '../lib/registry.js'
+import {Registry} from '../lib/registry/index.js'
 import {selectByPid, selectByRef, toEntry} from '../lib/status.js'
 
 export interface AttachResult {

@@ -7,7 +7,7 @@ import {SURFACES} from '../lib/config/index.js'
 import {dispatchInteractive, dryRun} from '../lib/dispatch/index.js'
 import {terminalProgress} from '../cli/progress.js'
 import {chooseSurface, fallbackFailure, type SurfaceResult} from '../lib/interactive/surfaces.js'
-import type {SidequestRecord} from '../lib/registry.js'
+import type {SidequestRecord} from '../lib/registry/index.js'
 import {inertLine} from '../lib/terminal.js'
 
 export type InteractiveOutput = (DryRunResult & {surface: string}) | {surface: SurfaceResult; record: SidequestRecord | null; worktree_slot: number}

@@ -3,7 +3,7 @@
  * by the oclif commands and the start-up fast path (src/fast.ts), so both
  * give the same answer byte for byte.
  */
-import {Registry, conflictsWith, type Conflict, type SidequestRecord} from './registry.js'
+import {Registry, conflictsWith, type Conflict, type SidequestRecord} from './registry/index.js'
 import {toEntry} from './status.js'
 import {renderSidequestList, type Rendered} from './views/workers.js'
 import {inertLine} from './terminal.js'

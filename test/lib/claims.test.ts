@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {RootIndex, canonicalPath, claimOverlap, locate, locateTargets, relativeOverlap, repoOfRef, resolveClaims, splitClaims, type ClaimTarget, type RepoRoot} from '../../src/lib/claims.js'
 import {UsageError} from '../../src/lib/errors.js'
-import {findConflicts, recordRoots, type SidequestRecord} from '../../src/lib/registry.js'
+import {findConflicts, recordRoots, type SidequestRecord} from '../../src/lib/registry/index.js'
 
 describe('claims', () => {
   describe('claimOverlap (absolute paths)', () => {

@@ -1,7 +1,7 @@
 import {Args, Errors} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base.js'
-import type {Conflict} from '../../lib/registry.js'
+import type {Conflict} from '../../lib/registry/index.js'
 import {reportError} from '../../lib/report.js'
 import {findSidequestConflicts, renderConflicts} from '../../lib/sidequests-view.js'
 

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base.js'
-import type {SidequestRecord} from '../../lib/registry.js'
+import type {SidequestRecord} from '../../lib/registry/index.js'
 import {listSidequests, renderSidequests} from '../../lib/sidequests-view.js'
 
 export default class SidequestsList extends BaseCommand {

@@ -4,7 +4,7 @@ import {rm} from 'node:fs/promises'
 import {BaseCommand} from '../../cli/base.js'
 import {UsageError} from '../../lib/errors.js'
 import {parseDuration} from '../../lib/format.js'
-import {Registry, isActive} from '../../lib/registry.js'
+import {Registry, isActive} from '../../lib/registry/index.js'
 
 export interface PruneResult {
   removed: Array<{pid: number; ref: string; ended_at: string | null; log_removed: boolean}>

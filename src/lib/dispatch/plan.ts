@@ -3,7 +3,7 @@ import {type ClaudeOptions, headlessArgs, interactiveArgs} from '../claude.js'
 import type {Config, PromptKind} from '../config/index.js'
 import {cascadeBudget, type DispatchMode} from '../policy.js'
 import {renderTemplate} from '../prompt.js'
-import type {SidequestRecord} from '../registry.js'
+import type {SidequestRecord} from '../registry/index.js'
 import {decideWorktree, type WorktreePlan} from '../worktree.js'
 import type {DispatchOptions, DispatchPlan, LocalFacts, Posture, RemoteFacts} from './types.js'
 
