@@ -8,7 +8,7 @@
  * const overlapping = await registry.conflicts('src/auth')
  */
 export {Registry, findConflicts, isActive, recordRepo, workerState, SCHEMA_VERSION} from './lib/registry/index.js'
-export type {Conflict, RegistryOptions, SidequestMode, SidequestRecord, WorkerState} from './lib/registry/index.js'
+export type {Conflict, Mode, RegistryOptions, SidequestMode, SidequestRecord, WorkerState} from './lib/registry/index.js'
 export type {ClaimTarget, ConflictReason, RepoRoot} from './lib/claims.js'
 export {RootIndex, claimOverlap, canonicalPath, relativeOverlap} from './lib/claims.js'
 export {parseIssueRef, formatRef} from './lib/issue-ref.js'

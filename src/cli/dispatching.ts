@@ -3,8 +3,7 @@ import {Args} from '@oclif/core'
 import {dispatchHeadless, dryRun, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../lib/dispatch/index.js'
 import {InterruptedError, UsageError} from '../lib/errors.js'
 import {StartGuard} from '../lib/interrupt.js'
-import type {DispatchMode} from '../lib/policy.js'
-import type {SidequestRecord} from '../lib/registry/index.js'
+import type {Mode, SidequestRecord} from '../lib/registry/index.js'
 import {shellJoin, shellQuote} from '../lib/shell.js'
 import {inertLine, inertText} from '../lib/terminal.js'
 import {BaseCommand} from './base.js'
@@ -18,7 +17,7 @@ export const refArg = {
 /** `--dry-run` output, also the JSON shape. */
 export interface DryRunResult {
   dry_run: true
-  mode: DispatchMode
+  mode: Mode
   ref: string
   forge: string
   url: string
@@ -100,7 +99,7 @@ export const PASS_THROUGH_HINT = 'Put arguments meant for claude after --, e.g. 
 /** The usage line of the dispatching commands (oclif would show `REF...`). */
 export const DISPATCH_USAGE = '<%= command.id %> REF [flags] [-- CLAUDE_ARGS...]'
 
-export function dispatchOptions(mode: DispatchMode, ref: string, flags: Record<string, unknown>, claudeArgs: readonly string[]): DispatchOptions {
+export function dispatchOptions(mode: Mode, ref: string, flags: Record<string, unknown>, claudeArgs: readonly string[]): DispatchOptions {
   const budget = parseBudget(flags['max-budget-usd'] as string | undefined)
   if (Number.isNaN(budget)) throw new UsageError(`--max-budget-usd must be a positive number of dollars, got ${JSON.stringify(flags['max-budget-usd'])}.`, 'For example: --max-budget-usd 2.50')
   return {

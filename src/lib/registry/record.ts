@@ -9,7 +9,10 @@ export const SCHEMA_VERSION = 2
 /** A record is a few hundred bytes; anything past this is not one (and must not be read whole). */
 export const MAX_RECORD_BYTES = 1024 * 1024
 
-export type SidequestMode = 'headless' | 'cascade' | 'interactive'
+/** How a worker runs: one word for it everywhere (dispatch options, records, prompts). */
+export type Mode = 'headless' | 'cascade' | 'interactive'
+/** @deprecated Use Mode; kept because the library API exported it. */
+export type SidequestMode = Mode
 
 /**
  * One registry record: `<stateDir>/sidequests/<pid>.json` (SPEC §5).
@@ -21,7 +24,7 @@ export interface SidequestRecord {
   pid: number
   /** Opaque OS start time of `pid`, to tell a live worker from a reused pid. */
   pid_start_time: string | null
-  mode: SidequestMode
+  mode: Mode
   /** Canonical `owner/repo#N`. */
   ref: string
   forge: ForgeKind
