@@ -9,8 +9,8 @@
  */
 export {Registry, findConflicts, isActive, recordRepo, workerState, SCHEMA_VERSION} from './lib/registry/index.js'
 export type {Conflict, Mode, RegistryOptions, SidequestMode, SidequestRecord, WorkerState} from './lib/registry/index.js'
-export type {ClaimTarget, ConflictReason, RepoRoot} from './lib/claims.js'
-export {RootIndex, claimOverlap, canonicalPath, relativeOverlap} from './lib/claims.js'
+export type {ClaimTarget, ConflictReason, RepoRoot} from './lib/claims/index.js'
+export {RootIndex, claimOverlap, canonicalPath, relativeOverlap} from './lib/claims/index.js'
 export {parseIssueRef, formatRef} from './lib/issue-ref.js'
 export type {IssueRef, ForgeKind} from './lib/issue-ref.js'
 export type {StatusEntry} from './lib/status.js'

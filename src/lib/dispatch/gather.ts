@@ -1,7 +1,7 @@
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {repoRoots} from '../claims.js'
+import {repoRoots} from '../claims/index.js'
 import {findClaudeBinary} from '../claude.js'
 import type {DispatchContext} from '../context.js'
 import {errorMessage} from '../errors.js'

@@ -1,4 +1,4 @@
-import {canonicalDir, resolveClaims, type RepoRoot} from '../claims.js'
+import {canonicalDir, resolveClaims, type RepoRoot} from '../claims/index.js'
 import {type ClaudeOptions, headlessArgs, interactiveArgs} from '../claude.js'
 import type {Config, PromptKind} from '../config/index.js'
 import {cascadeBudget} from '../policy.js'

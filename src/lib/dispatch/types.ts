@@ -1,4 +1,4 @@
-import type {RepoRoot} from '../claims.js'
+import type {RepoRoot} from '../claims/index.js'
 import type {Config, PromptKind} from '../config/index.js'
 import type {ResolvedIssue} from '../forges/index.js'
 import type {Mode, SidequestRecord} from '../registry/index.js'

@@ -1,6 +1,6 @@
 import path from 'node:path'
 
-import {RootIndex, canonicalDir, claimOverlap, locateTargets, relativeOverlap, repoOfRef, sameRepo, type ClaimTarget, type ConflictReason, type RepoRoot} from '../claims.js'
+import {RootIndex, canonicalDir, claimOverlap, locateTargets, relativeOverlap, repoOfRef, sameRepo, type ClaimTarget, type ConflictReason, type RepoRoot} from '../claims/index.js'
 import type {SidequestRecord} from './record.js'
 
 /** One (active worker, claim) overlap with a queried path. */
