@@ -1,7 +1,7 @@
 import {Command, Flags, Errors} from '@oclif/core'
 
 import {writeAudit, secretValues} from '../lib/audit.js'
-import type {Config} from '../lib/config.js'
+import type {Config} from '../lib/config/index.js'
 import {createDeps, dispatchContext, processFacts, type Deps, type DispatchContext} from '../lib/context.js'
 import {DispatchError, EXIT, InterruptedError, UsageError, isDispatchError, redactUrlCredentials} from '../lib/errors.js'
 import {asDispatchError, reportError, type ErrorSink} from '../lib/report.js'

@@ -3,8 +3,7 @@ import {Args} from '@oclif/core'
 import {dispatchHeadless, dryRun, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../lib/dispatch/index.js'
 import {InterruptedError, UsageError} from '../lib/errors.js'
 import {StartGuard} from '../lib/interrupt.js'
-import type {DispatchMode} from '../lib/policy.js'
-import type {SidequestRecord} from '../lib/registry.js'
+import type {Mode, SidequestRecord} from '../lib/registry/index.js'
 import {renderDryRun, renderStarted, type DryRunResult} from '../lib/views/dispatch.js'
 import {BaseCommand} from './base.js'
 import {print} from './print.js'
@@ -55,7 +54,7 @@ export const PASS_THROUGH_HINT = 'Put arguments meant for claude after --, e.g. 
 /** The usage line of the dispatching commands (oclif would show `REF...`). */
 export const DISPATCH_USAGE = '<%= command.id %> REF [flags] [-- CLAUDE_ARGS...]'
 
-export function dispatchOptions(mode: DispatchMode, ref: string, flags: Record<string, unknown>, claudeArgs: readonly string[]): DispatchOptions {
+export function dispatchOptions(mode: Mode, ref: string, flags: Record<string, unknown>, claudeArgs: readonly string[]): DispatchOptions {
   const budget = parseBudget(flags['max-budget-usd'] as string | undefined)
   if (Number.isNaN(budget)) throw new UsageError(`--max-budget-usd must be a positive number of dollars, got ${JSON.stringify(flags['max-budget-usd'])}.`, 'For example: --max-budget-usd 2.50')
   return {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {PERMISSION_MODES} from '../lib/config.js'
+import {PERMISSION_MODES} from '../lib/config/index.js'
 
 /** Flags shared by headless, cascade and interactive (SPEC §1). */
 export const dispatchFlags = {

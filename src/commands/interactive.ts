@@ -4,11 +4,11 @@ import {BaseCommand} from '../cli/base.js'
 import {DISPATCH_USAGE, PASS_THROUGH_HINT, dispatchOptions, dryRunResult, refArg, splitPassThrough, type DryRunResult} from '../cli/dispatching.js'
 import {print} from '../cli/print.js'
 import {dispatchFlags} from '../cli/flags.js'
-import {SURFACES} from '../lib/config.js'
+import {SURFACES} from '../lib/config/index.js'
 import {dispatchInteractive, dryRun} from '../lib/dispatch/index.js'
 import {terminalProgress} from '../cli/progress.js'
 import {chooseSurface, fallbackFailure, type SurfaceResult} from '../lib/interactive/surfaces.js'
-import type {SidequestRecord} from '../lib/registry.js'
+import type {SidequestRecord} from '../lib/registry/index.js'
 import {renderDryRun, renderOpened} from '../lib/views/dispatch.js'
 
 export type InteractiveOutput = (DryRunResult & {surface: string}) | {surface: SurfaceResult; record: SidequestRecord | null; worktree_slot: number}

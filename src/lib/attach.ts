@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 
 import {FailureError, NotFoundError, PolicyError, UsageError} from './errors.js'
-import {isActive, type SidequestRecord} from './registry.js'
+import {isActive, type SidequestRecord} from './registry/index.js'
 import {shellQuote} from './shell.js'
 import {exitCodeOf} from './worker/exit.js'
 import {backTo} from './views/workers.js'

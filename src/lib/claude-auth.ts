@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {claudeConfigFile} from './claude.js'
-import {homeDir} from './config.js'
+import {homeDir} from './config/index.js'
 import {describeCause} from './errors.js'
 
 /** How Claude Code will authenticate, named by source; never the secret itself. */

@@ -3,7 +3,7 @@ import {readFile, rename, stat, writeFile, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
 import {FailureError, errorMessage} from './errors.js'
-import {homeDir} from './config.js'
+import {homeDir} from './config/index.js'
 import {withLock} from './lock.js'
 import {isExecutableFile, which} from './which.js'
 

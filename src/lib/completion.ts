@@ -10,10 +10,10 @@
 import {readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {loadConfig} from './config.js'
+import {loadConfig} from './config/index.js'
 import {FailureError} from './errors.js'
 import {formatRef, parseIssueRef} from './issue-ref.js'
-import {Registry, isActive, type SidequestRecord} from './registry.js'
+import {Registry, isActive, type SidequestRecord} from './registry/index.js'
 
 /** Workers started this recently are offered even when they have ended. */
 export const RECENT_REF_WINDOW_MS = 7 * 24 * 60 * 60 * 1000

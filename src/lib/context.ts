@@ -12,10 +12,10 @@
  * entry points of separate processes, and src/lib/faults.ts is a test hook
  * read before anything is wired.
  */
-import {loadConfig, type Config} from './config.js'
+import {loadConfig, type Config} from './config/index.js'
 import {createForges, type Forges} from './forges/index.js'
 import {useGitEnv} from './git.js'
-import {Registry} from './registry.js'
+import {Registry} from './registry/index.js'
 import {useColor} from './terminal.js'
 
 /** The standard streams and the facts about them commands decide on. */

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {claudeAuth, pingModelApi} from './claude-auth.js'
 import {findClaudeBinary} from './claude.js'
-import {loadConfig, type Config} from './config.js'
+import {loadConfig, type Config} from './config/index.js'
 import {describeCause, errorMessage} from './errors.js'
 import {createForges} from './forges/index.js'
 import {which} from './which.js'

@@ -2,7 +2,7 @@ import {existsSync, realpathSync} from 'node:fs'
 import {mkdir, open, rm} from 'node:fs/promises'
 import path from 'node:path'
 
-import {homeDir, validateConfig, xdgDir} from './config.js'
+import {homeDir, validateConfig, xdgDir} from './config/index.js'
 import {FailureError, UsageError, errorMessage} from './errors.js'
 import {gitQuery} from './git.js'
 import {originRepo} from './workspace.js'

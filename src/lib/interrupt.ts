@@ -11,7 +11,7 @@
  */
 import {InterruptedError} from './errors.js'
 import {isSameProcessAlive} from './proc.js'
-import type {SidequestRecord} from './registry.js'
+import type {SidequestRecord} from './registry/index.js'
 
 const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
 

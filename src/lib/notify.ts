@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
 
 import {NOTIFY_FIELDS} from './command-template.js'
-import type {Config} from './config.js'
+import type {Config} from './config/index.js'
 import {errorMessage} from './errors.js'
 import {which} from './which.js'
 

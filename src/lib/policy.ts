@@ -1,5 +1,6 @@
 import {PolicyError, UsageError} from './errors.js'
 import {isValidName, type ForgeKind} from './issue-ref.js'
+import type {Mode} from './registry/index.js'
 
 const FORGE_KINDS: readonly ForgeKind[] = ['github', 'forgejo']
 
@@ -89,14 +90,12 @@ const CASCADE_MIN = 1
 const CASCADE_MAX = 5
 const CASCADE_DEFAULT = 3
 
-export type DispatchMode = 'headless' | 'cascade' | 'interactive'
-
 /**
  * The cascade depth budget (SPEC §8). `inherited` is DISPATCH_CASCADE_DEPTH
  * from the environment (undefined at top level). Returns the depth the new
  * worker runs with: cascade → its budget, headless/interactive → 0.
  */
-export function cascadeBudget(mode: DispatchMode, requestedDepth: number | undefined, inherited: string | undefined): number {
+export function cascadeBudget(mode: Mode, requestedDepth: number | undefined, inherited: string | undefined): number {
   if (requestedDepth !== undefined && (!Number.isInteger(requestedDepth) || requestedDepth < CASCADE_MIN || requestedDepth > CASCADE_MAX)) {
     throw new UsageError(`--depth must be an integer from ${CASCADE_MIN} to ${CASCADE_MAX}, got ${requestedDepth}.`, 'Pick a smaller depth.')
   }

@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
-import type {Config, Landing, PromptKind} from './config.js'
+import type {Config, Landing, PromptKind} from './config/index.js'
 import {UsageError, errorMessage} from './errors.js'
 import type {ForgeIssue} from './forges/types.js'
 import {shellQuote} from './shell.js'

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {errorMessage} from './errors.js'
 import {gitAt, gitQuery} from './git.js'
-import {Registry, type SidequestRecord} from './registry.js'
+import {Registry, type SidequestRecord} from './registry/index.js'
 import {defaultBranch, hasOrigin, listWorktrees, retryOnLock, withWorktreeLock} from './worktree.js'
 
 export interface ReapEntry {

@@ -3,7 +3,7 @@
  * oclif commands and the start-up fast path (src/fast.ts), so both give the
  * same answer byte for byte; their views are in ./views/.
  */
-import {conflictsWith, type Registry, type Conflict, type SidequestRecord} from './registry.js'
+import {conflictsWith, type Registry, type Conflict, type SidequestRecord} from './registry/index.js'
 import type {Rendered} from './views/facts.js'
 import {renderSidequests as renderList} from './views/workers.js'
 

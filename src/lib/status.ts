@@ -4,7 +4,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {NotFoundError, UsageError} from './errors.js'
 import {formatRef, parseIssueRef, type RefHosts} from './issue-ref.js'
 import {pidExists} from './proc.js'
-import {isActive, workerState, type SidequestRecord, type WorkerState} from './registry.js'
+import {isActive, workerState, type SidequestRecord, type WorkerState} from './registry/index.js'
 import {readFrom, readLogTail} from './worker/log.js'
 import {renderLine, renderTail} from './worker/stream.js'
 

@@ -11,7 +11,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {FailureError, NotFoundError, UsageError} from './errors.js'
 import {formatRef, parseIssueRef, type RefHosts} from './issue-ref.js'
 import {isSameProcessAlive, pidExists, processGroupOf} from './proc.js'
-import {type Registry, type SidequestMode, type SidequestRecord} from './registry.js'
+import {type Registry, type Mode, type SidequestRecord} from './registry/index.js'
 
 export type StopTarget = {ref: string} | {pid: number} | {all: true}
 
@@ -22,7 +22,7 @@ export type StopOutcome = 'stopped' | 'terminated' | 'killed' | 'survived'
 export interface StoppedWorker {
   pid: number
   ref: string
-  mode: SidequestMode
+  mode: Mode
   outcome: StopOutcome
   /** The last signal sent. */
   signal: NodeJS.Signals

@@ -1,7 +1,7 @@
 import {existsSync, realpathSync, statSync} from 'node:fs'
 import path from 'node:path'
 
-import type {Config} from './config.js'
+import type {Config} from './config/index.js'
 import {NotFoundError, errorMessage, redactUrlCredentials} from './errors.js'
 import type {ForgeKind} from './issue-ref.js'
 import {gitFailure, gitQuery} from './git.js'

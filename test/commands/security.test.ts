@@ -4,7 +4,7 @@ import {execFileSync, spawnSync} from 'node:child_process'
 import {chmodSync, existsSync, lstatSync, mkdirSync, rmSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {Registry} from '../../src/lib/registry.js'
+import {Registry} from '../../src/lib/registry/index.js'
 import {startFakeForge} from '../support/fake-forge.mjs'
 import {ROOT, fillDisk, git, isAlive, killQuietly, makeRepo, mountTiny, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 

@@ -6,11 +6,11 @@ import path from 'node:path'
 
 import {resumeInForeground, terminalRefusal} from '../../src/lib/attach.js'
 import {startSession} from '../../src/lib/interactive/session.js'
-import {Registry} from '../../src/lib/registry.js'
+import {Registry} from '../../src/lib/registry/index.js'
 import {exitCodeOf} from '../../src/lib/worker/exit.js'
 import {resumeArgs} from '../../src/lib/claude.js'
 import {UsageError} from '../../src/lib/errors.js'
-import type {SidequestRecord} from '../../src/lib/registry.js'
+import type {SidequestRecord} from '../../src/lib/registry/index.js'
 
 describe('attach decisions', () => {
   const record = {ref: 'acme/api#2', cwd: '/w/issue 2', claude_session_id: 'sess-1'} as SidequestRecord

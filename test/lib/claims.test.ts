@@ -3,9 +3,9 @@ import {mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync} from 'node:fs
 import os from 'node:os'
 import path from 'node:path'
 
-import {RootIndex, canonicalPath, claimOverlap, locate, locateTargets, relativeOverlap, repoOfRef, resolveClaims, splitClaims, type ClaimTarget, type RepoRoot} from '../../src/lib/claims.js'
+import {RootIndex, canonicalPath, claimOverlap, locate, locateTargets, relativeOverlap, repoOfRef, resolveClaims, splitClaims, type ClaimTarget, type RepoRoot} from '../../src/lib/claims/index.js'
 import {UsageError} from '../../src/lib/errors.js'
-import {findConflicts, recordRoots, type SidequestRecord} from '../../src/lib/registry.js'
+import {findConflicts, recordRoots, type SidequestRecord} from '../../src/lib/registry/index.js'
 
 describe('claims', () => {
   describe('claimOverlap (absolute paths)', () => {

@@ -4,7 +4,7 @@ import {existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync}
 import os from 'node:os'
 import path from 'node:path'
 
-import {loadConfig} from '../../src/lib/config.js'
+import {loadConfig} from '../../src/lib/config/index.js'
 import {UsageError} from '../../src/lib/errors.js'
 
 describe('config', () => {

@@ -3,14 +3,14 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import {validateConfig} from '../../src/lib/config.js'
+import {validateConfig} from '../../src/lib/config/index.js'
 import {admit} from '../../src/lib/dispatch/admit.js'
 import {planDispatch, promptKindFor} from '../../src/lib/dispatch/plan.js'
 import type {DispatchOptions, DispatchPlan, LocalFacts, RemoteFacts} from '../../src/lib/dispatch/types.js'
 import {workerEnv} from '../../src/lib/dispatch/worker-env.js'
 import {PolicyError} from '../../src/lib/errors.js'
 import {loadTemplate} from '../../src/lib/prompt.js'
-import {SCHEMA_VERSION, type SidequestRecord} from '../../src/lib/registry.js'
+import {SCHEMA_VERSION, type SidequestRecord} from '../../src/lib/registry/index.js'
 
 const config = validateConfig({allowedOwners: ['acme'], worktreeRoot: '/wt', forgejo: {baseUrl: 'https://fj.example', tokenEnv: 'CODEBERG_PAT'}}, 'test', {HOME: '/home/me'})
 const issue = {forge: 'github' as const, owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug', body: 'It breaks.', state: 'open', url: 'https://github.com/acme/api/issues/12', apiUrl: 'https://api.github.com/repos/acme/api/issues/12', isPullRequest: false, webBase: 'https://github.com', input: 'acme/api#12', ref: 'acme/api#12'}

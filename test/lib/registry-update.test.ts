@@ -4,12 +4,12 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import {Registry, SCHEMA_VERSION, type SidequestRecord} from '../../src/lib/registry.js'
+import {Registry, SCHEMA_VERSION, type SidequestRecord} from '../../src/lib/registry/index.js'
 import {ROOT} from '../support/helpers.js'
 
 /** Run `registry.update(pid, {[key]: true})` in a process of its own, as the supervisor and `dispatch stop` do. */
 function updateFromAnotherProcess(stateDir: string, pid: number, key: string): Promise<void> {
-  const script = `import {Registry} from ${JSON.stringify(path.join(ROOT, 'src', 'lib', 'registry.ts'))}; await new Registry({stateDir: process.argv[1]}).update(${pid}, {[${JSON.stringify(key)}]: true})`
+  const script = `import {Registry} from ${JSON.stringify(path.join(ROOT, 'src', 'lib', 'registry', 'index.ts'))}; await new Registry({stateDir: process.argv[1]}).update(${pid}, {[${JSON.stringify(key)}]: true})`
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, stateDir], {cwd: ROOT}, (error, _out, stderr) => (error ? reject(new Error(stderr || error.message)) : resolve()))
   })

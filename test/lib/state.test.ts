@@ -6,7 +6,7 @@ import path from 'node:path'
 
 import {PolicyError} from '../../src/lib/errors.js'
 import {processStartTime} from '../../src/lib/proc.js'
-import {Registry, isActive, type SidequestRecord} from '../../src/lib/registry.js'
+import {Registry, isActive, type SidequestRecord} from '../../src/lib/registry/index.js'
 import {ensurePrivateDirs, ensureStateDir} from '../../src/lib/state.js'
 import {waitFor} from '../support/helpers.js'
 

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import type {Config} from '../../src/lib/config.js'
+import type {Config} from '../../src/lib/config/index.js'
 import {NotFoundError} from '../../src/lib/errors.js'
 import {checkoutPath, cloneCommand, isInside, originForge, originRepo} from '../../src/lib/workspace.js'
 

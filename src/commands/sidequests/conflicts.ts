@@ -2,7 +2,7 @@ import {Args, Errors} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base.js'
 import {print} from '../../cli/print.js'
-import type {Conflict} from '../../lib/registry.js'
+import type {Conflict} from '../../lib/registry/index.js'
 import {reportError} from '../../lib/report.js'
 import {findSidequestConflicts} from '../../lib/sidequests-view.js'
 import {renderConflicts} from '../../lib/views/conflicts.js'

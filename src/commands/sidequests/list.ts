@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base.js'
 import {print} from '../../cli/print.js'
-import type {SidequestRecord} from '../../lib/registry.js'
+import type {SidequestRecord} from '../../lib/registry/index.js'
 import {listSidequests} from '../../lib/sidequests-view.js'
 import {renderSidequests} from '../../lib/views/workers.js'
 

@@ -5,7 +5,7 @@ import {BaseCommand} from '../../cli/base.js'
 import {print} from '../../cli/print.js'
 import {UsageError} from '../../lib/errors.js'
 import {parseDuration} from '../../lib/format.js'
-import {isActive} from '../../lib/registry.js'
+import {isActive} from '../../lib/registry/index.js'
 import {renderPrune, type PruneResult} from '../../lib/views/prune.js'
 
 export type {PruneResult} from '../../lib/views/prune.js'

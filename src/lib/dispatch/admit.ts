@@ -1,7 +1,7 @@
 import path from 'node:path'
 
 import {PolicyError} from '../errors.js'
-import {findConflicts, recordRoots, type SidequestRecord} from '../registry.js'
+import {findConflicts, recordRoots, type SidequestRecord} from '../registry/index.js'
 import type {DispatchPlan} from './types.js'
 
 /**

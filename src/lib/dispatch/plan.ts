@@ -1,13 +1,13 @@
-import {canonicalDir, resolveClaims, type RepoRoot} from '../claims.js'
+import {canonicalDir, resolveClaims, type RepoRoot} from '../claims/index.js'
 import {type ClaudeOptions, headlessArgs, interactiveArgs} from '../claude.js'
-import type {Config, PromptKind} from '../config.js'
-import {cascadeBudget, type DispatchMode} from '../policy.js'
+import type {Config, PromptKind} from '../config/index.js'
+import {cascadeBudget} from '../policy.js'
 import {renderTemplate} from '../prompt.js'
-import type {SidequestRecord} from '../registry.js'
+import type {Mode, SidequestRecord} from '../registry/index.js'
 import {decideWorktree, type WorktreePlan} from '../worktree.js'
 import type {DispatchOptions, DispatchPlan, LocalFacts, Posture, RemoteFacts} from './types.js'
 
-export function promptKindFor(mode: DispatchMode, posture: Posture | undefined): PromptKind {
+export function promptKindFor(mode: Mode, posture: Posture | undefined): PromptKind {
   if (mode === 'interactive') return posture === 'consult' ? 'interactive-consult' : 'interactive-watch'
   return mode
 }

@@ -1,4 +1,4 @@
-import {SCHEMA_VERSION, type SidequestRecord} from '../registry.js'
+import {SCHEMA_VERSION, type SidequestRecord} from '../registry/index.js'
 import type {DispatchPlan} from './types.js'
 
 /** The registry record of a planned worker, minus what only the started process knows (pid, start time). Pure. */

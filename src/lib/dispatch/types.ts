@@ -1,8 +1,7 @@
-import type {RepoRoot} from '../claims.js'
-import type {Config, PromptKind} from '../config.js'
+import type {RepoRoot} from '../claims/index.js'
+import type {Config, PromptKind} from '../config/index.js'
 import type {ResolvedIssue} from '../forges/index.js'
-import type {DispatchMode} from '../policy.js'
-import type {SidequestRecord} from '../registry.js'
+import type {Mode, SidequestRecord} from '../registry/index.js'
 import type {RunnerKind} from '../runners/index.js'
 import type {Checkout} from '../workspace.js'
 import type {BranchFacts, WorktreePlan} from '../worktree.js'
@@ -11,7 +10,7 @@ export type Posture = 'watch' | 'consult'
 
 /** What the operator asked for: a command's flags, parsed. */
 export interface DispatchOptions {
-  mode: DispatchMode
+  mode: Mode
   ref: string
   dryRun: boolean
   claudeBin?: string
@@ -59,7 +58,7 @@ export interface LocalFacts {
 
 /** What a dispatch will do, decided by `planDispatch` from the facts alone; never changed afterwards. */
 export interface DispatchPlan {
-  readonly mode: DispatchMode
+  readonly mode: Mode
   readonly runner: RunnerKind
   readonly issue: ResolvedIssue
   readonly checkout: Checkout

@@ -1,5 +1,5 @@
-import type {Config} from '../config.js'
-import type {DispatchMode} from '../policy.js'
+import type {Config} from '../config/index.js'
+import type {Mode} from '../registry/index.js'
 
 /** Variables a running Claude session sets for its child processes (seen in Claude Code 2.1). */
 const CLAUDE_SESSION_ENV = [
@@ -17,7 +17,7 @@ const CLAUDE_SESSION_ENV = [
 ]
 
 /** The environment a worker runs with, from dispatch's own. Pure. */
-export function workerEnv(env: NodeJS.ProcessEnv, config: Pick<Config, 'landing' | 'forgejo' | 'file'>, plan: {mode: DispatchMode; cascadeDepth: number}): NodeJS.ProcessEnv {
+export function workerEnv(env: NodeJS.ProcessEnv, config: Pick<Config, 'landing' | 'forgejo' | 'file'>, plan: {mode: Mode; cascadeDepth: number}): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {...env}
   // Claude sets these for the commands it runs; a worker must start a session of its own
   // and must not talk to its parent's messaging socket.

@@ -1,6 +1,6 @@
 import path from 'node:path'
 
-import {xdgDir, type Config} from '../config.js'
+import {xdgDir, type Config} from '../config/index.js'
 import {PolicyError} from '../errors.js'
 import {formatRef, isValidName, parseIssueRef, type ForgeKind, type IssueRef} from '../issue-ref.js'
 import {remindOnce} from '../once.js'

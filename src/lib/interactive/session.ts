@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
 
 import {processStartTime} from '../proc.js'
-import {Registry, type SidequestRecord} from '../registry.js'
+import {Registry, type SidequestRecord} from '../registry/index.js'
 import {exitCodeOf, exitSignalOf} from '../worker/exit.js'
 
 /** What a terminal needs to run one interactive Claude session and keep its record. */

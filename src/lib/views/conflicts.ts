@@ -3,7 +3,7 @@
  * by the oclif command and the start-up fast path (src/fast.ts), so both give
  * the same answer byte for byte. Pure.
  */
-import type {Conflict} from '../registry.js'
+import type {Conflict} from '../registry/index.js'
 import {inertLine} from '../terminal.js'
 
 import type {Rendered} from './facts.js'

@@ -3,8 +3,8 @@
  * "Started" block of a headless worker, and where an interactive session
  * opened. Pure: data in, text per stream out.
  */
-import type {DispatchMode} from '../policy.js'
-import type {SidequestRecord} from '../registry.js'
+import type {Mode} from '../registry/index.js'
+import type {SidequestRecord} from '../registry/index.js'
 import type {SurfaceResult} from '../interactive/surfaces.js'
 import {shellJoin, shellQuote} from '../shell.js'
 import {inertLine, inertText} from '../terminal.js'
@@ -14,7 +14,7 @@ import type {Rendered} from './facts.js'
 /** `--dry-run` output, also the JSON shape. */
 export interface DryRunResult {
   dry_run: true
-  mode: DispatchMode
+  mode: Mode
   ref: string
   forge: string
   url: string

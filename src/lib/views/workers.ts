@@ -5,7 +5,7 @@
  * facts in, text out.
  */
 import {duration, relativeTime, table} from '../format.js'
-import type {SidequestRecord, WorkerState} from '../registry.js'
+import type {SidequestRecord, WorkerState} from '../registry/index.js'
 import {shellQuote} from '../shell.js'
 import {toEntry, type StatusEntry} from '../status.js'
 import {inertLine, paint} from '../terminal.js'

@@ -1,7 +1,7 @@
 import type {ChildProcess} from 'node:child_process'
 import {setTimeout as delay} from 'node:timers/promises'
 
-import type {Registry, SidequestRecord} from '../registry.js'
+import type {Registry, SidequestRecord} from '../registry/index.js'
 import {readFrom, tailOf} from './log.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import {nextMessage, WorkerStartError, type HealthVerdict, type StartedWorker} from './spawn.js'

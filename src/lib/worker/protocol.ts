@@ -1,5 +1,5 @@
 import type {NotifyConfig} from '../notify.js'
-import type {SidequestRecord} from '../registry.js'
+import type {SidequestRecord} from '../registry/index.js'
 
 /** Everything the supervisor needs to run one worker. */
 export interface WorkerSpec {

@@ -11,7 +11,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import {notify} from '../notify.js'
 import {processStartTime} from '../proc.js'
-import {Registry, type SidequestRecord} from '../registry.js'
+import {Registry, type SidequestRecord} from '../registry/index.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import {exitCodeOf, exitSignalOf} from './exit.js'
 import {summarise} from './stream.js'

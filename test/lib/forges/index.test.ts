@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import http from 'node:http'
 
-import type {Config} from '../../../src/lib/config.js'
+import type {Config} from '../../../src/lib/config/index.js'
 import {FailureError, NotFoundError, PolicyError} from '../../../src/lib/errors.js'
 import {createForges, resolveIssue} from '../../../src/lib/forges/index.js'
 import {MAX_BODY_BYTES} from '../../../src/lib/forges/body.js'

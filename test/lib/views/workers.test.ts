@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import type {SidequestRecord} from '../../../src/lib/registry.js'
+import type {SidequestRecord} from '../../../src/lib/registry/index.js'
 import {toEntry} from '../../../src/lib/status.js'
 import {renderSidequests, renderStatusList, renderWorkerBlock} from '../../../src/lib/views/workers.js'
 

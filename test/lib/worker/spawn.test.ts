@@ -3,7 +3,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import {SCHEMA_VERSION} from '../../../src/lib/registry.js'
+import {SCHEMA_VERSION} from '../../../src/lib/registry/index.js'
 import {launchWorker, WorkerStartError} from '../../../src/lib/worker/spawn.js'
 import {STAND_IN} from '../../support/helpers.js'
 

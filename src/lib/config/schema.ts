@@ -1,0 +1,117 @@
+import {z} from 'zod/v3'
+
+import {parseOwnerEntry} from '../policy.js'
+
+export const DEFAULT_ALLOWED_TOOLS = ['Bash', 'Read', 'Edit', 'Write', 'Glob', 'Grep', 'TodoWrite']
+export const SURFACES = ['auto', 'foreground', 'tmux', 'warp', 'command', 'print'] as const
+export const LANDINGS = ['pr', 'merge', 'none'] as const
+/**
+ * The values Claude Code 2.1 takes for --permission-mode (`claude --help`
+ * lists all but `default`, the older name of `manual`, which it still takes).
+ * Checked here so a typo is a usage error now, not a worker that dies at start.
+ */
+export const PERMISSION_MODES = ['acceptEdits', 'auto', 'bypassPermissions', 'default', 'dontAsk', 'manual', 'plan'] as const
+export const PROMPT_KINDS = ['headless', 'cascade', 'interactive-watch', 'interactive-consult'] as const
+
+export type Surface = (typeof SURFACES)[number]
+export type Landing = (typeof LANDINGS)[number]
+export type PermissionMode = (typeof PERMISSION_MODES)[number]
+export type PromptKind = (typeof PROMPT_KINDS)[number]
+
+const ownerEntry = z.string().refine((e) => parseOwnerEntry(e) !== undefined, {message: 'a GitHub-style owner name, bare or as github:name / forgejo:name'})
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), {message: 'an http(s) URL'})
+
+export const schema = z.object({
+  allowedOwners: z.array(ownerEntry).min(1, {message: 'at least one owner'}),
+  workspace: z
+    .object({
+      root: z.string().min(1).default('~/src'),
+      layout: z
+        .string()
+        .min(1)
+        .refine((l) => l.includes('{repo}'), {message: 'a template containing {repo}'})
+        .default('{owner}/{repo}'),
+    })
+    .default({}),
+  repos: z.record(z.string().min(1)).default({}),
+  worktreeRoot: z.string().min(1).optional(),
+  stateDir: z.string().min(1).optional(),
+  maxActive: z.number().int().positive().default(8),
+  healthWindowMs: z.number().int().min(0).max(120_000).default(4000),
+  timeoutMs: z.number().int().positive().max(600_000).default(15_000),
+  github: z
+    .object({
+      webUrl: httpUrl.default('https://github.com'),
+      apiUrl: httpUrl.default('https://api.github.com'),
+    })
+    .default({}),
+  forgejo: z
+    .object({
+      baseUrl: httpUrl,
+      apiUrl: httpUrl.optional(),
+      tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('FORGEJO_TOKEN'),
+    })
+    .optional(),
+  claude: z
+    .object({
+      bin: z.string().min(1).default('claude'),
+      permissionMode: z.enum(PERMISSION_MODES).default('auto'),
+      allowedTools: z.array(z.string().min(1)).default(DEFAULT_ALLOWED_TOOLS),
+      maxBudgetUsd: z.number().positive().optional(),
+      model: z.string().min(1).optional(),
+      extraArgs: z.array(z.string()).default([]),
+    })
+    .default({}),
+  landing: z.enum(LANDINGS).default('pr'),
+  interactive: z
+    .object({
+      surface: z.enum(SURFACES).default('auto'),
+      command: z.string().min(1).optional(),
+    })
+    .default({}),
+  notify: z
+    .object({
+      command: z.string().min(1).optional(),
+      ntfy: httpUrl.optional(),
+      desktop: z.boolean().default(false),
+      timeoutMs: z.number().int().positive().max(60_000).default(5000),
+    })
+    .default({}),
+  /** Only read from the operator's XDG config: repository configs the search may load (SPEC §10). */
+  trustedConfigs: z.array(z.string().min(1)).optional(),
+  prompts: z
+    .object({
+      headless: z.string().min(1).optional(),
+      cascade: z.string().min(1).optional(),
+      'interactive-watch': z.string().min(1).optional(),
+      'interactive-consult': z.string().min(1).optional(),
+    })
+    .default({}),
+})
+
+export type RawConfig = z.infer<typeof schema>
+
+/** Configuration after validation, with every path absolute and `~` expanded. */
+export interface Config {
+  /** The file the config came from. */
+  file: string
+  allowedOwners: string[]
+  workspace: {root: string; layout: string}
+  /** Lower-cased `owner/repo` → absolute checkout path. */
+  repos: Record<string, string>
+  worktreeRoot: string
+  stateDir: string
+  maxActive: number
+  healthWindowMs: number
+  timeoutMs: number
+  github: {webUrl: string; apiUrl: string}
+  forgejo?: {baseUrl: string; apiUrl: string; tokenEnv: string}
+  claude: RawConfig['claude']
+  landing: Landing
+  interactive: RawConfig['interactive']
+  notify: RawConfig['notify']
+  prompts: Partial<Record<PromptKind, string>>
+}

@@ -1,0 +1,106 @@
+import type {ForgeKind} from '../issue-ref.js'
+
+/**
+ * 2: `paths_claimed` holds paths relative to the root of `repo` (SPEC §10).
+ * Records of version 1 and older hold absolute paths; both are read.
+ */
+export const SCHEMA_VERSION = 2
+
+/** A record is a few hundred bytes; anything past this is not one (and must not be read whole). */
+export const MAX_RECORD_BYTES = 1024 * 1024
+
+/** How a worker runs: one word for it everywhere (dispatch options, records, prompts). */
+export type Mode = 'headless' | 'cascade' | 'interactive'
+/** @deprecated Use Mode; kept because the library API exported it. */
+export type SidequestMode = Mode
+
+/**
+ * One registry record: `<stateDir>/sidequests/<pid>.json` (SPEC §5).
+ * snake_case keys are the public format other tools read.
+ */
+export interface SidequestRecord {
+  schema_version: number
+  /** The claude process. */
+  pid: number
+  /** Opaque OS start time of `pid`, to tell a live worker from a reused pid. */
+  pid_start_time: string | null
+  mode: Mode
+  /** Canonical `owner/repo#N`. */
+  ref: string
+  forge: ForgeKind
+  url: string
+  title: string
+  /** ISO 8601. */
+  started_at: string
+  /** CLAUDE_CODE_SESSION_ID of whoever dispatched this worker, when it was a Claude session. */
+  parent_session: string | null
+  /**
+   * Paths the worker declared it will edit, relative to the root of `repo`
+   * (`.` for the whole repository). Records before schema 2 hold absolute
+   * canonical paths instead; a reader tells them apart by path.isAbsolute.
+   */
+  paths_claimed: string[]
+  /** `owner/repo` the claims belong to (schema 2). Older records: the repository of `ref`. */
+  repo?: string
+  cwd: string
+  branch: string
+  log_path: string | null
+  cascade_depth: number
+  claude_session_id: string | null
+  /** The main checkout the worktree belongs to. */
+  checkout?: string
+  /** true when a short ref was not on Forgejo (404) and was found on GitHub instead. */
+  forge_fallback?: boolean
+  /** Interactive sessions started in another terminal: ties the record to its launch. */
+  launch_id?: string
+  /** pid of the process that owns the worker (supervisor or session runner). */
+  supervisor_pid?: number | null
+  ended_at?: string | null
+  exit_code?: number | null
+  cost_usd?: number | null
+  num_turns?: number | null
+  /** The signal that ended the worker (HUP, INT, KILL, TERM), from the OS or a 128+n exit code. */
+  exit_signal?: string | null
+  /** Set by `dispatch stop`. */
+  stopped?: boolean
+  /** Interactive sessions in tmux: where the session runs, so `dispatch stop` can close it. */
+  tmux?: {socket: string; pane: string} | null
+  /** Set when dispatch judged the start a failure and stopped the worker. */
+  crashed?: boolean
+  /** Why it crashed, in a sentence. */
+  error?: string | null
+}
+
+export type WorkerState = 'running' | 'exited' | 'stopped' | 'killed' | 'crashed' | 'unknown'
+
+export function isRecord(value: unknown): value is SidequestRecord {
+  if (value === null || typeof value !== 'object') return false
+  const r = value as Record<string, unknown>
+  return (
+    Number.isInteger(r.pid) &&
+    (r.pid as number) > 0 &&
+    typeof r.ref === 'string' &&
+    typeof r.started_at === 'string' &&
+    typeof r.cwd === 'string' &&
+    Array.isArray(r.paths_claimed) &&
+    (r.paths_claimed as unknown[]).every((p) => typeof p === 'string')
+  )
+}
+
+/** Fill keys older records may lack, so readers see one shape. */
+export function normalise(r: SidequestRecord): SidequestRecord {
+  return {
+    ...r,
+    schema_version: typeof r.schema_version === 'number' ? r.schema_version : 0,
+    pid_start_time: r.pid_start_time ?? null,
+    mode: r.mode ?? 'headless',
+    forge: r.forge ?? 'github',
+    url: r.url ?? '',
+    title: r.title ?? '',
+    parent_session: r.parent_session ?? null,
+    branch: r.branch ?? '',
+    log_path: r.log_path ?? null,
+    cascade_depth: typeof r.cascade_depth === 'number' ? r.cascade_depth : 0,
+    claude_session_id: r.claude_session_id ?? null,
+  }
+}
