@@ -10,16 +10,9 @@ import path from 'node:path'
 import {processStartTime} from '../../src/lib/proc.js'
 import {startFakeForge} from '../support/fake-forge.mjs'
 import {git, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {records} from '../support/state.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
-
-function records(sb: Sandbox): Array<Record<string, any>> {
-  const dir = path.join(sb.stateDir, 'sidequests')
-  if (!existsSync(dir)) return []
-  return readdirSync(dir)
-    .filter((f) => /^\d+\.json$/.test(f))
-    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')))
-}
 
 describe('repository-scoped claims (through the binary)', function () {
   this.timeout(60_000)

@@ -5,26 +5,9 @@ import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
 import {git, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {auditLines, records, standIns} from '../support/state.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
-
-function records(sb: Sandbox): Array<Record<string, any>> {
-  const dir = path.join(sb.stateDir, 'sidequests')
-  if (!existsSync(dir)) return []
-  return readdirSync(dir)
-    .filter((f) => /^\d+\.json$/.test(f))
-    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')))
-}
-
-function standIns(sb: Sandbox): Array<{argv: string[]; cwd: string; env: Record<string, string>; pid: number; stdin: string | null}> {
-  if (!existsSync(sb.recordDir)) return []
-  return readdirSync(sb.recordDir).map((f) => JSON.parse(readFileSync(path.join(sb.recordDir, f), 'utf8')))
-}
-
-function auditLines(sb: Sandbox): Array<Record<string, any>> {
-  const file = path.join(sb.stateDir, 'audit.jsonl')
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []
-}
 
 /** Nothing was created by a refused dispatch: no worktree, no record, no log. */
 function expectNothingCreated(sb: Sandbox): void {

@@ -6,17 +6,13 @@ import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
 import {filesUnder, isAlive, killQuietly, makeRepo, makeSandbox, processesIn, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {auditLines} from '../support/state.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
 function records(sb: Sandbox): Array<Record<string, any>> {
   const dir = path.join(sb.stateDir, 'sidequests')
   return existsSync(dir) ? readdirSync(dir).filter((f) => /^\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
-}
-
-function auditLines(sb: Sandbox): Array<Record<string, any>> {
-  const file = path.join(sb.stateDir, 'audit.jsonl')
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []
 }
 
 describe('worker start-up: unreachable API, retries, signals (through the binary)', function () {
