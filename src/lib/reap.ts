@@ -28,6 +28,12 @@ export interface ReapOptions {
    * origin/<default> vouch for nothing: a stale one may be gone upstream.
    */
   fetch: boolean
+  /**
+   * Keep worktrees made less than this long ago. NOTE: the quiet sweep runs
+   * outside the registry lock, so another dispatch may have just made a
+   * worktree whose worker's record does not exist yet; age is what tells.
+   */
+  minAgeMs?: number
 }
 
 /** Directories under worktreeRoot laid out as `<owner>/<repo>/<name>`. */
@@ -89,6 +95,8 @@ export interface WorktreeFacts {
   onRemote?: string
   /** The branch was created and never moved: nothing to lose, but attach and a redispatch want it. */
   untouched: boolean
+  /** Made so recently that a dispatch may still be starting its worker there. */
+  justMade?: boolean
 }
 
 export interface ReapVerdict {
@@ -109,6 +117,7 @@ const commits = (n: number) => `${n} commit${n === 1 ? '' : 's'}`
 export function decideReap(f: WorktreeFacts): ReapVerdict {
   const keep = (reason: string): ReapVerdict => ({verdict: 'keep', reason})
   if (f.activeWorker) return keep(`active worker pid ${f.activeWorker.pid} (${f.activeWorker.ref})`)
+  if (f.justMade) return keep('made moments ago: a dispatch may be starting its worker there')
   if (!f.registered) return keep(`not a worktree of ${f.checkout} (run git worktree prune there)`)
   if (f.branch && !f.branch.startsWith('dispatch/')) return keep('not a dispatch branch')
   if (f.dirty) return keep('uncommitted changes')
@@ -193,6 +202,15 @@ async function worktreeFacts(dir: string, branch: string | null, repo: RepoFacts
 }
 
 /** Facts for a worktree whose verdict needs no git: active or unregistered. */
+/** When `git worktree add` wrote the worktree's `.git` file (0 when unreadable: old enough). */
+function gitfileMtime(dir: string): number {
+  try {
+    return statSync(path.join(dir, '.git')).mtimeMs
+  } catch {
+    return 0
+  }
+}
+
 function nothingKnown(checkout: string): WorktreeFacts {
   return {registered: true, checkout, branch: null, dirty: false, unreachable: 0, defaultBranch: '', remotesFresh: false, merged: false, untouched: false}
 }
@@ -221,6 +239,10 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
     if (worker) {
       // Decided before any git work: a busy worktree costs no fetch.
       keep(worker.branch || null, decideReap({...nothingKnown(mainDir), activeWorker: {pid: worker.pid, ref: worker.ref}}).reason)
+      continue
+    }
+    if (opts.minAgeMs && Date.now() - gitfileMtime(dir) < opts.minAgeMs) {
+      keep(null, decideReap({...nothingKnown(mainDir), justMade: true}).reason)
       continue
     }
     let branch: string | null = null

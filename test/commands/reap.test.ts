@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
@@ -136,9 +136,16 @@ describe('reap never loses work (through the binary)', function () {
     git(checkout, 'worktree', 'add', '-q', '--no-track', '-b', 'dispatch/issue-1-merged', merged, 'origin/main')
     git(merged, 'commit', '-q', '--allow-empty', '-m', 'landed')
     git(merged, 'push', '-q', 'origin', 'dispatch/issue-1-merged:main')
+    // The quiet sweep spares worktrees made in the last two minutes (another dispatch may be
+    // starting its worker there): these are made to look older, all but `fresh`.
+    const fresh = path.join(sb.worktreeRoot, 'acme', 'api', 'issue-4-fresh')
+    git(checkout, 'worktree', 'add', '-q', '--no-track', '-b', 'dispatch/issue-4-fresh', fresh, 'origin/main')
+    const old = new Date(Date.now() - 600_000)
+    for (const dir of [gone, detached, merged]) utimesSync(path.join(dir, '.git'), old, old)
 
     const res = await runCli(['headless', 'acme/api#9'], {env: sb.env})
     expect(res.code, res.stderr).to.equal(0)
+    expect(existsSync(fresh), 'a worktree made moments ago').to.equal(true)
     expect(existsSync(gone)).to.equal(true)
     expect(git(gone, 'log', '-1', '--format=%s')).to.equal('precious')
     expect(existsSync(detached)).to.equal(true)

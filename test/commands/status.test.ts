@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
@@ -240,7 +240,9 @@ describe('status, attach and reap (through the binary)', function () {
       const first = await waitFor('end', () => records(sb).find((r) => r.ended_at))
       git(repo, 'merge', '-q', '--ff-only', first.branch)
       git(repo, 'push', '-q', 'origin', 'trunk')
-      // The next dispatch into the same repo sweeps the merged worktree first.
+      // The next dispatch into the same repo sweeps the merged worktree first (once it is older than the sweep's grace period).
+      const old = new Date(Date.now() - 600_000)
+      utimesSync(path.join(first.cwd, '.git'), old, old)
       const next = await runCli(['headless', 'Solo-Dev/tool#2'], {env})
       expect(next.code, next.stderr).to.equal(0)
       expect(existsSync(first.cwd)).to.equal(false)

@@ -25,6 +25,7 @@ describe('decideReap (SPEC §10: reap never loses work)', () => {
     ['unknown to its checkout', {registered: false}, 'keep', 'not a worktree of /src/acme/api (run git worktree prune there)'],
     ['someone switched it to another branch', {branch: 'feature/mine'}, 'keep', 'not a dispatch branch'],
     ['uncommitted changes', {dirty: true}, 'keep', 'uncommitted changes'],
+    ['made moments ago, though merged', {justMade: true}, 'keep', 'made moments ago: a dispatch may be starting its worker there'],
     ['dirty beats unreachable', {dirty: true, unreachable: 2}, 'keep', 'uncommitted changes'],
     ['remote branch deleted, local commits remain', {merged: false, unreachable: 2}, 'keep', '2 commits not on main or any remote branch'],
     ['detached HEAD with a new commit', {branch: null, merged: false, unreachable: 1}, 'keep', 'detached HEAD with 1 commit not on main or any remote branch'],

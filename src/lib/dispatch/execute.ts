@@ -30,11 +30,14 @@ import {workerEnv} from './worker-env.js'
  * fetch origin when a worktree may be created from it. Network and sweeping
  * happen here so concurrent dispatches queue only for the short part.
  */
+/** The quiet sweep spares worktrees younger than this: their dispatch may still be starting its worker. */
+const QUIET_REAP_MIN_AGE_MS = 120_000
+
 export async function prepare(ctx: DispatchContext, first: DispatchPlan, progress: Progress): Promise<void> {
   await ensureStateDir(ctx.config.stateDir)
   if (first.worktree.action === 'in-place') return
   const fresh = first.worktree.action === 'create' || first.worktree.action === 'checkout'
-  const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, stateDir: ctx.config.stateDir, dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true}).catch(() => [])
+  const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, stateDir: ctx.config.stateDir, dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true, minAgeMs: QUIET_REAP_MIN_AGE_MS}).catch(() => [])
   await timedStep(progress, 'Fetching origin', Promise.all([sweep, fresh ? fetchOrigin(first.checkout.dir) : undefined]))
 }
 
