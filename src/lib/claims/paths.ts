@@ -32,10 +32,8 @@ export function canonicalPath(p: string, cwd: string): string {
  */
 export function claimOverlap(claim: string, target: string): ConflictReason | undefined {
   if (claim === target) return 'exact'
-  const within = (parent: string, child: string) => {
-    const rel = path.relative(parent, child)
-    return rel !== '' && !rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel)
-  }
+  // Strictly inside: equality was answered above.
+  const within = (parent: string, child: string) => parent !== child && isWithin(parent, child)
   if (within(claim, target)) return 'ancestor'
   if (within(target, claim)) return 'descendant'
   return undefined
