@@ -22,7 +22,7 @@ const ROOTS: Record<string, string> = {
 const BOUNDARY_DEFAULTS: Array<[string, string]> = [
   ['src/lib/git.ts', 'root-exception:'],
   // Registry.conflicts is public library API (src/index.ts); every caller in src/ passes cwd.
-  ['src/lib/registry.ts', 'cwd = process.cwd()'],
+  ['src/lib/registry/store.ts', 'cwd = process.cwd()'],
 ]
 
 function sources(dir: string): string[] {
