@@ -2,7 +2,7 @@
 // repositories, the stand-in claude and (for progress) a real tmux pane.
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
@@ -49,6 +49,9 @@ describe('dispatch core: plan from what is there (through the binary)', function
     git(old, 'commit', '-q', '-m', 'Fix')
     git(checkout, 'merge', '-q', '--ff-only', 'dispatch/issue-12-old-title')
     git(checkout, 'push', '-q', 'origin', 'main')
+    // Made long ago: the quiet sweep spares worktrees made in the last two minutes.
+    const longAgo = new Date(Date.now() - 600_000)
+    utimesSync(path.join(old, '.git'), longAgo, longAgo)
     const dry = JSON.parse((await runCli(['headless', 'acme/api#12', '--dry-run', '--json'], {env})).stdout)
     expect(dry).to.include({cwd: old, worktree_action: 'reuse'})
 
