@@ -1,5 +1,5 @@
 /**
- * What Ctrl-C or SIGTERM means during a dispatch depends on how far it got
+ * What Ctrl-C, SIGTERM or SIGHUP means during a dispatch depends on how far it got
  * (SPEC §7, issue #11):
  * - before the worker exists, everything made for it is undone (its log, the
  *   supervisor waiting for a spec; the registry lock goes with the process)
@@ -13,7 +13,8 @@ import {InterruptedError} from './errors.js'
 import {isSameProcessAlive} from './proc.js'
 import type {SidequestRecord} from './registry/index.js'
 
-const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
+// SIGHUP: the terminal closed under the dispatch; it is undone the same way (exit 129).
+const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /** The message for an interruption at a given stage. Pure. */
 export function interruptedError(signal: NodeJS.Signals, worker?: {pid: number; ref: string; alive: boolean}): InterruptedError {
@@ -85,7 +86,7 @@ export class StartGuard {
   }
 
   /**
-   * Run `work` with SIGINT and SIGTERM turned into an InterruptedError.
+   * Run `work` with SIGINT, SIGTERM and SIGHUP turned into an InterruptedError.
    * The handlers go away when `work` settles, so a later signal does what it
    * always does.
    */
