@@ -1,9 +1,10 @@
 import {expect} from 'chai'
+import {execFileSync} from 'node:child_process'
 import {appendFileSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {readFrom, readLogTail} from '../../../src/lib/worker/log.js'
+import {MAX_READ_BYTES, readFrom, readLogTail} from '../../../src/lib/worker/log.js'
 
 describe('worker log: reading by byte offset', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'log-'))
@@ -33,5 +34,29 @@ describe('worker log: reading by byte offset', () => {
     expect(await readFrom(path.join(dir, 'nope'), 5)).to.deep.equal({text: '', offset: 5})
     expect(await readLogTail(path.join(dir, 'nope'))).to.deep.equal({text: '', size: 0})
     expect(await readLogTail(null)).to.deep.equal({text: '', size: 0})
+  })
+
+  it('a character split across two reads is not garbled: the partial bytes wait for the next read', async () => {
+    const euro = Buffer.from('€\n') // e2 82 ac 0a
+    writeFileSync(file, Buffer.concat([Buffer.from('a'), euro.subarray(0, 2)]))
+    const first = await readFrom(file, 0)
+    expect(first).to.deep.equal({text: 'a', offset: 1})
+    appendFileSync(file, euro.subarray(2))
+    expect(await readFrom(file, first.offset)).to.deep.equal({text: '€\n', offset: 5})
+  })
+
+  it('reads at most MAX_READ_BYTES at a time; the caller reads on from the offset', async () => {
+    writeFileSync(file, Buffer.alloc(MAX_READ_BYTES + 10, 'x'))
+    const first = await readFrom(file, 0)
+    expect(first.offset).to.equal(MAX_READ_BYTES)
+    expect(await readFrom(file, first.offset)).to.deep.equal({text: 'x'.repeat(10), offset: MAX_READ_BYTES + 10})
+  })
+
+  it('a FIFO (or anything but a file) in place of the log reads as empty instead of blocking', async () => {
+    const fifo = path.join(dir, 'fifo.log')
+    execFileSync('mkfifo', [fifo])
+    expect(await readFrom(fifo, 0)).to.deep.equal({text: '', offset: 0})
+    expect(await readLogTail(fifo)).to.deep.equal({text: '', size: 0})
+    expect(await readLogTail(dir)).to.deep.equal({text: '', size: 0})
   })
 })
