@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
 import {print} from '../cli/print.js'
-import {reap, type ReapEntry} from '../lib/reap.js'
+import {reap, type ReapEntry} from '../lib/reap/index.js'
 import {renderReap} from '../lib/views/reap.js'
 
 export default class Reap extends BaseCommand {
