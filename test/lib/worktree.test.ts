@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {decideWorktree, ensureWorktree, parseWorktreeList, planWorktree, type BranchFacts} from '../../src/lib/worktree.js'
+import {decideWorktree, ensureWorktree, parseWorktreeList, planWorktree, type BranchFacts} from '../../src/lib/worktree/index.js'
 import {git, makeRepo, makeSandbox, type Sandbox} from '../support/helpers.js'
 
 describe('worktrees', function () {

@@ -14,7 +14,7 @@ import {loadTemplate} from '../prompt/index.js'
 import type {SidequestRecord} from '../registry/index.js'
 import {shellQuote as q} from '../shell.js'
 import {assertOriginOnForge, findCheckout, type Checkout} from '../workspace.js'
-import {defaultBranch, readBranchFacts, type BranchFacts} from '../worktree.js'
+import {defaultBranch, readBranchFacts, type BranchFacts} from '../worktree/index.js'
 import {promptKindFor} from './plan.js'
 import type {DispatchOptions, LocalFacts, RemoteFacts} from './types.js'
 

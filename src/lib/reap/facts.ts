@@ -6,7 +6,7 @@ import {readFileSync, readdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {gitAt, gitQuery} from '../git.js'
-import {defaultBranch, hasOrigin, listWorktrees, retryOnLock} from '../worktree.js'
+import {defaultBranch, hasOrigin, listWorktrees, retryOnLock} from '../worktree/index.js'
 import type {WorktreeFacts} from './decide.js'
 
 /** Directories under worktreeRoot laid out as `<owner>/<repo>/<name>`. */

@@ -1,6 +1,6 @@
 /** Reap's one effect: removing a worktree the rules let go, with its branch. */
 import {gitAt} from '../git.js'
-import {retryOnLock, withWorktreeLock} from '../worktree.js'
+import {retryOnLock, withWorktreeLock} from '../worktree/index.js'
 
 /**
  * Remove `dir` from `mainDir`'s worktrees, delete `branch` when it is a local
