@@ -17,7 +17,7 @@ import {launchSurface, openForeground, type ConcreteSurface, type SurfaceResult}
 import {silentProgress, timedStep, type Progress} from '../progress.js'
 import type {SidequestRecord} from '../registry/index.js'
 import type {HealthVerdict} from '../worker/spawn.js'
-import type {RetryWarning} from '../worker/stream.js'
+import type {RetryWarning} from '../worker/stream/index.js'
 import {notifyDispatched, prepare, settle, startWorker, underDispatchLock} from './execute.js'
 import {gather} from './gather.js'
 import {planDispatch} from './plan.js'

@@ -5,7 +5,7 @@
  */
 import {open} from 'node:fs/promises'
 
-import {renderTail} from './stream.js'
+import {renderTail} from './stream/index.js'
 
 /** Read what a log gained since `offset`. */
 export async function readFrom(file: string, offset: number): Promise<{text: string; offset: number}> {

@@ -8,7 +8,7 @@ import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import type {StartGuard} from '../interrupt.js'
 import {judgeHealth} from './health.js'
 import {tailOf} from './log.js'
-import type {RetryWarning} from './stream.js'
+import type {RetryWarning} from './stream/index.js'
 
 export type HealthVerdict = 'replied' | 'window' | 'finished'
 
