@@ -11,7 +11,7 @@
  */
 import {readFileSync} from 'node:fs'
 
-import {refsToComplete} from './lib/completion.js'
+import {refsToComplete} from './lib/completion/refs.js'
 import {createDeps, processFacts} from './lib/context.js'
 import {redactUrlCredentials} from './lib/errors.js'
 import {processSink, reportError} from './lib/report.js'

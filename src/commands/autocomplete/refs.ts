@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../cli/base.js'
 import {print} from '../../cli/print.js'
-import {refsToComplete} from '../../lib/completion.js'
+import {refsToComplete} from '../../lib/completion/index.js'
 import {processFacts} from '../../lib/context.js'
 
 /**

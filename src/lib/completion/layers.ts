@@ -1,75 +1,12 @@
 /**
- * Shell completion of issue refs. @oclif/plugin-autocomplete generates the
- * bash and zsh completion of commands and flags; its scripts are static, so
- * they cannot know which issues have workers. dispatch adds one layer to each
- * generated script: where a command takes an issue ref, the completion asks
- * `dispatch autocomplete refs` (answered by the start-up fast path, no oclif,
- * no network) for the refs of active and recent workers, and leaves every
- * other position to the generated function.
+ * The ref layer dispatch adds to the completion @oclif/plugin-autocomplete
+ * generates: where a command takes an issue ref, ask `dispatch autocomplete
+ * refs`; everywhere else, the generated function.
  */
 import {readFile, writeFile} from 'node:fs/promises'
-import path from 'node:path'
 
-import {loadConfig} from './config/index.js'
-import {FailureError} from './errors.js'
-import {formatRef, parseIssueRef} from './issue-ref.js'
-import {Registry, isActive, type SidequestRecord} from './registry/index.js'
-
-/** Workers started this recently are offered even when they have ended. */
-export const RECENT_REF_WINDOW_MS = 7 * 24 * 60 * 60 * 1000
-
-export const SHELLS = ['bash', 'zsh', 'powershell'] as const
-export type Shell = (typeof SHELLS)[number]
-
-/**
- * Refs to offer: those of active workers and of workers started within
- * `windowMs`, newest first, each once (owner/repo compared case-insensitively,
- * the newest spelling kept). Anything that is not a canonical `owner/repo#N`
- * is left out: shells insert these words into command lines. Pure.
- */
-export function completionRefs(
-  records: ReadonlyArray<Pick<SidequestRecord, 'ref' | 'started_at' | 'pid'>>,
-  now: Date,
-  windowMs: number,
-  active: (record: Pick<SidequestRecord, 'ref' | 'started_at' | 'pid'>) => boolean,
-): string[] {
-  const since = now.getTime() - windowMs
-  const seen = new Set<string>()
-  const out: string[] = []
-  const newestFirst = records
-    .filter((r) => isCanonicalRef(r.ref) && (Date.parse(r.started_at) >= since || active(r)))
-    .sort((a, b) => b.started_at.localeCompare(a.started_at) || b.pid - a.pid)
-  for (const r of newestFirst) {
-    const key = r.ref.toLowerCase()
-    if (seen.has(key)) continue
-    seen.add(key)
-    out.push(r.ref)
-  }
-  return out
-}
-
-function isCanonicalRef(ref: string): boolean {
-  try {
-    return formatRef(parseIssueRef(ref, {githubWebUrl: 'https://github.com'})) === ref
-  } catch {
-    return false
-  }
-}
-
-/**
- * What `dispatch autocomplete refs` prints. Never fails: it runs on every TAB,
- * where an error message would land in the middle of the command line, so any
- * trouble (no config, a broken one, no state dir) means no refs.
- */
-export async function refsToComplete(opts: {configPath?: string; cwd: string; env: NodeJS.ProcessEnv; now?: Date}): Promise<string[]> {
-  try {
-    const config = await loadConfig({configPath: opts.configPath, cwd: opts.cwd, env: opts.env, warn: () => {}, readOnly: true})
-    const records = await new Registry({stateDir: config.stateDir}).all()
-    return completionRefs(records, opts.now ?? new Date(), RECENT_REF_WINDOW_MS, (r) => isActive(r as SidequestRecord))
-  } catch {
-    return []
-  }
-}
+import {FailureError} from '../errors.js'
+import {autocompleteSetup} from './setup.js'
 
 /** A command whose first argument is an issue ref, and its flags that take a value (the word after one is no ref). */
 export interface RefCommand {
@@ -197,65 +134,6 @@ ${cases}
 
 _${bin} "$@"
 `
-}
-
-/** Where a shell's completion lives in oclif's cache dir, and the line that loads it. Pure. */
-export interface AutocompleteSetup {
-  shell: Shell
-  /** The line to add to `rc_file`; the same line `dispatch autocomplete script <shell>` prints. */
-  setup: string
-  rc_file: string
-  /** The script `setup` loads, rebuilt by `dispatch autocomplete`. */
-  script_path: string
-  /** The completion function that script loads. */
-  function_path: string
-  /** Whether positional issue refs are completed too (bash and zsh), not only commands and flags. */
-  completes_refs: boolean
-}
-
-export function autocompleteSetup(shell: Shell, bin: string, cacheDir: string): AutocompleteSetup {
-  const dir = path.join(cacheDir, 'autocomplete')
-  if (shell === 'powershell') {
-    const file = path.join(dir, 'functions', 'powershell', `${bin}.ps1`)
-    return {shell, setup: `. ${file}`, rc_file: '$PROFILE', script_path: file, function_path: file, completes_refs: false}
-  }
-  // The same line @oclif/plugin-autocomplete's `script` command printed, so rc files written with it keep working.
-  const envVar = `${bin.toUpperCase().replaceAll('-', '_')}_AC_${shell.toUpperCase()}_SETUP_PATH`
-  const script = path.join(dir, `${shell}_setup`)
-  return {
-    shell,
-    setup: `${envVar}=${script} && test -f $${envVar} && source $${envVar}; # ${bin} autocomplete setup`,
-    rc_file: shell === 'bash' ? '~/.bashrc' : '~/.zshrc',
-    script_path: script,
-    function_path: shell === 'bash' ? path.join(dir, 'functions', 'bash', `${bin}.bash`) : path.join(dir, 'functions', 'zsh', `_${bin}`),
-    completes_refs: true,
-  }
-}
-
-/** How to install completion, for people. Pure. */
-export function renderSetup(s: AutocompleteSetup, bin: string): string {
-  const tab = s.shell === 'bash' ? '<TAB><TAB>' : '<TAB>'
-  const add =
-    s.shell === 'powershell'
-      ? `Add-Content -Path $PROFILE -Value (Invoke-Expression -Command "${bin} autocomplete script powershell"); .$PROFILE`
-      : `printf '%s\\n' "$(${bin} autocomplete script ${s.shell})" >> ${s.rc_file}; source ${s.rc_file}`
-  const lines = [
-    `Add this line to ${s.rc_file}${s.shell === 'bash' ? ' (a login shell may read ~/.bash_profile or ~/.profile instead)' : ''}:`,
-    '',
-    `  ${s.setup}`,
-    '',
-    'for example with:',
-    '',
-    `  ${add}`,
-    '',
-    `Then \`${bin} ${tab}\` completes commands and \`${bin} status --${tab}\` flags.`,
-    ...(s.completes_refs
-      ? [`Where a command takes an issue ref (status, attach, stop, headless, cascade, interactive), \`${bin} status ${tab}\` offers the refs of active workers and of workers started in the last 7 days, newest first.`]
-      : []),
-    ...(s.shell === 'zsh' ? ['If zsh warns about insecure directories, run: compaudit'] : []),
-    `After upgrading ${bin}, run \`${bin} autocomplete --refresh-cache\` to pick up new commands and flags.`,
-  ]
-  return lines.join('\n') + '\n'
 }
 
 /**
