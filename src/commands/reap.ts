@@ -16,8 +16,8 @@ export default class Reap extends BaseCommand {
 
   async run(): Promise<ReapEntry[]> {
     const {flags} = await this.parse(Reap)
-    const config = await this.loadConfig(flags.config, {readOnly: flags['dry-run']})
-    const entries = await reap({worktreeRoot: config.worktreeRoot, stateDir: config.stateDir, dryRun: flags['dry-run'], fetch: true})
+    const {config, registry} = await this.deps(flags.config, {readOnly: flags['dry-run']})
+    const entries = await reap({worktreeRoot: config.worktreeRoot, registry: registry(), dryRun: flags['dry-run'], fetch: true})
     print(this, renderReap(entries, config.worktreeRoot))
     return entries
   }

@@ -2,9 +2,8 @@
  * The issue refs completion offers: those of active and recent workers, read
  * from the registry by `dispatch autocomplete refs` on the start-up fast path.
  */
-import {loadConfig} from '../config/index.js'
 import {formatRef, parseIssueRef} from '../issue-ref.js'
-import {Registry, isActive, type SidequestRecord} from '../registry/index.js'
+import {isActive, type Registry, type SidequestRecord} from '../registry/index.js'
 
 /** Workers started this recently are offered even when they have ended. */
 export const RECENT_REF_WINDOW_MS = 7 * 24 * 60 * 60 * 1000
@@ -47,13 +46,14 @@ function isCanonicalRef(ref: string): boolean {
 /**
  * What `dispatch autocomplete refs` prints. Never fails: it runs on every TAB,
  * where an error message would land in the middle of the command line, so any
- * trouble (no config, a broken one, no state dir) means no refs.
+ * trouble (no config, a broken one, no state dir) means no refs. `deps` wires
+ * the run from the composition root (read-only, silent); its failure counts too.
  */
-export async function refsToComplete(opts: {configPath?: string; cwd: string; env: NodeJS.ProcessEnv; now?: Date}): Promise<string[]> {
+export async function refsToComplete(deps: () => Promise<{registry: () => Pick<Registry, 'all'>; now: () => Date}>): Promise<string[]> {
   try {
-    const config = await loadConfig({configPath: opts.configPath, cwd: opts.cwd, env: opts.env, warn: () => {}, readOnly: true})
-    const records = await new Registry({stateDir: config.stateDir}).all()
-    return completionRefs(records, opts.now ?? new Date(), RECENT_REF_WINDOW_MS, (r) => isActive(r as SidequestRecord))
+    const {registry, now} = await deps()
+    const records = await registry().all()
+    return completionRefs(records, now(), RECENT_REF_WINDOW_MS, (r) => isActive(r as SidequestRecord))
   } catch {
     return []
   }

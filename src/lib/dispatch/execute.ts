@@ -37,7 +37,7 @@ export async function prepare(ctx: DispatchContext, first: DispatchPlan, progres
   await ensureStateDir(ctx.config.stateDir)
   if (first.worktree.action === 'in-place') return
   const fresh = first.worktree.action === 'create' || first.worktree.action === 'checkout'
-  const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, stateDir: ctx.config.stateDir, dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true, minAgeMs: QUIET_REAP_MIN_AGE_MS}).catch(() => [])
+  const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, registry: ctx.registry(), dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true, minAgeMs: QUIET_REAP_MIN_AGE_MS}).catch(() => [])
   await timedStep(progress, 'Fetching origin', Promise.all([sweep, fresh ? fetchOrigin(first.checkout.dir) : undefined]))
 }
 
@@ -105,6 +105,7 @@ export async function startWorker(ctx: DispatchContext, plan: DispatchPlan, guar
       notify: ctx.config.notify,
     },
     guard,
+    ctx.registry(),
   )
 }
 

@@ -9,7 +9,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import type {Surface} from '../config/index.js'
 import {FailureError, errorMessage} from '../errors.js'
-import {Registry, type SidequestRecord} from '../registry/index.js'
+import type {Registry, SidequestRecord} from '../registry/index.js'
 import {ensurePrivateDirs} from '../state.js'
 import {inertLine} from '../terminal.js'
 import {startHandoff, sweepExpiredHandoffs} from './handoff.js'
@@ -73,9 +73,11 @@ export interface LaunchInput {
   platform?: NodeJS.Platform
   /** Variables besides the usual *TOKEN*, *SECRET*, … that hold secrets (forgejo.tokenEnv). */
   secretNames?: string[]
+  /** The run's registry: where the session's record appears. */
+  registry: Registry
 }
 
-async function waitForRecord(registry: Registry, launchId: string, timeoutMs: number): Promise<SidequestRecord | undefined> {
+async function waitForRecord(registry: Pick<Registry, 'all'>, launchId: string, timeoutMs: number): Promise<SidequestRecord | undefined> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const found = (await registry.all()).find((r) => (r as SidequestRecord & {launch_id?: string}).launch_id === launchId)
@@ -92,8 +94,8 @@ export interface ForegroundSession {
 }
 
 /** Run claude in this terminal; a spawn failure falls back to print. */
-export function openForeground(spec: SessionSpec): ForegroundSession {
-  const session = startSession(spec)
+export function openForeground(spec: SessionSpec, registry: Registry): ForegroundSession {
+  const session = startSession(spec, registry)
   const started = session.started.then(
     (r) => r,
     () => undefined,
@@ -114,7 +116,7 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
   const command = printLine(spec)
   if (input.surface === 'print') return printResult(spec)
 
-  if (input.surface === 'foreground') return openForeground(spec).result
+  if (input.surface === 'foreground') return openForeground(spec, input.registry).result
 
   // The other surfaces start the session runner in another terminal; it writes the record.
   const launchId = randomUUID()
@@ -123,7 +125,6 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
   const specFile = path.join(sessions, `${launchId}.json`)
   const handoff = await startHandoff(spec, specFile, launchId, input.secretNames ?? [])
   const argv = runnerArgv(specFile)
-  const registry = new Registry({stateDir: spec.stateDir})
   const title = sessionTitle(spec.record.ref, spec.record.title)
   const fail = async (surface: ConcreteSurface, error: unknown): Promise<SurfaceResult> => {
     await handoff.discard()
@@ -138,7 +139,7 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
   }
 
   try {
-    const record = await waitForRecord(registry, launchId, input.startTimeoutMs)
+    const record = await waitForRecord(input.registry, launchId, input.startTimeoutMs)
     return {surface: input.surface, launched: true, command, pid: record?.pid, ...extra}
   } finally {
     // A terminal that starts later still finds the file (until it expires), but no secrets.

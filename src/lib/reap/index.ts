@@ -6,7 +6,7 @@
 import path from 'node:path'
 
 import {errorMessage} from '../errors.js'
-import {Registry, type SidequestRecord} from '../registry/index.js'
+import type {Registry, SidequestRecord} from '../registry/index.js'
 import {decideReap, type ReapVerdict, type WorktreeFacts} from './decide.js'
 import {candidates, detachedBranch, gitfileMtime, mainCheckoutOf, nothingKnown, repoFacts, worktreeFacts, type RepoFacts} from './facts.js'
 import {removeWorktree} from './remove.js'
@@ -25,7 +25,8 @@ export interface ReapEntry {
 
 export interface ReapOptions {
   worktreeRoot: string
-  stateDir: string
+  /** The run's registry: an active worker's worktree is never removed. */
+  registry: Pick<Registry, 'active'>
   dryRun: boolean
   /** Limit the sweep to `<worktreeRoot>/<owner>/<repo>`. */
   only?: {owner: string; repo: string}
@@ -52,7 +53,7 @@ export interface ReapOptions {
  * looked at, with the verdict and why.
  */
 export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
-  const active = await new Registry({stateDir: opts.stateDir}).active().catch((): SidequestRecord[] => [])
+  const active = await opts.registry.active().catch((): SidequestRecord[] => [])
   const busy = new Map(active.map((r) => [path.resolve(r.cwd), r]))
   const facts = new Map<string, Promise<RepoFacts>>()
   const results: ReapEntry[] = []
