@@ -4,14 +4,9 @@ import path from 'node:path'
 
 import {FailureError} from '../errors.js'
 import {gitAt, gitFailure} from '../git.js'
-import {decideWorktree, type WorktreePlan, type WorktreeRequest} from './decide.js'
+import type {WorktreePlan} from './decide.js'
 import {retryOnLock, withWorktreeLock} from './lock.js'
-import {hasOrigin, readBranchFacts} from './read.js'
-
-/** Decide what ensureWorktree would do, reading only. Used by --dry-run and by ensureWorktree. */
-export async function planWorktree(req: WorktreeRequest, busy: readonly string[] = []): Promise<WorktreePlan> {
-  return decideWorktree(req, await readBranchFacts(req.checkout, req.number), busy)
-}
+import {hasOrigin} from './read.js'
 
 /** Fetch origin so new branches start from the freshest default branch. Best-effort: offline is fine. */
 export async function fetchOrigin(checkout: string, timeoutMs = 15_000): Promise<void> {
@@ -21,25 +16,6 @@ export async function fetchOrigin(checkout: string, timeoutMs = 15_000): Promise
     await retryOnLock(() => git.raw(['fetch', '--quiet', '--no-tags', 'origin']))
   } catch {
     // The local origin/<default> is used as it is.
-  }
-}
-
-/**
- * Give the issue its own worktree and branch (SPEC §4): reuse an existing
- * worktree, check out an existing branch as it is (never reset), or create a
- * new branch from the freshest default branch (fetching origin best-effort).
- * NOTE: concurrent dispatches into one repo contend for git's lock files;
- * callers serialise per repo and every step retries on a lock error.
- */
-export async function ensureWorktree(req: WorktreeRequest, opts: {fetch?: boolean; fetchTimeoutMs?: number; busy?: readonly string[]} = {}): Promise<WorktreePlan> {
-  try {
-    if (opts.fetch !== false) await fetchOrigin(req.checkout, opts.fetchTimeoutMs)
-    const plan = await planWorktree(req, opts.busy)
-    await applyWorktree(req.checkout, plan)
-    return plan
-  } catch (error) {
-    if (error instanceof FailureError) throw error
-    throw gitFailure('prepare the worktree', req.checkout, error)
   }
 }
 

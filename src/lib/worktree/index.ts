@@ -3,7 +3,7 @@
  * worktree and branch (pure), apply.ts makes it, lock.ts keeps concurrent
  * dispatches and reaps from tripping over each other.
  */
-export {applyWorktree, ensureWorktree, fetchOrigin, planWorktree} from './apply.js'
+export {applyWorktree, fetchOrigin} from './apply.js'
 export {decideWorktree, type WorktreePlan, type WorktreeRequest} from './decide.js'
 export {retryOnLock, withWorktreeLock} from './lock.js'
 export {defaultBranch, hasOrigin, listWorktrees, parseWorktreeList, readBranchFacts, type BranchFacts, type WorktreeEntry} from './read.js'

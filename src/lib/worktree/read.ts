@@ -65,7 +65,7 @@ export interface BranchFacts {
   branches: string[]
 }
 
-/** The three reads planWorktree decides on, as concurrent git processes in the checkout `dir`. */
+/** The three reads decideWorktree decides on, as concurrent git processes in the checkout `dir`. */
 export async function readBranchFacts(dir: string, number: number): Promise<BranchFacts> {
   const [def, worktrees, branches] = await Promise.all([defaultBranch(dir), listWorktrees(dir), localIssueBranches(dir, number)])
   return {defaultBranch: def, worktrees, branches}
