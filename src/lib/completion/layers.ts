@@ -45,7 +45,7 @@ const REF_LAYER_MARK = '# dispatch: issue refs where a command takes one'
  * NOTE: refs are matched with [[ == ]] against a quoted prefix, never through
  * `compgen -W`, which would expand `$(...)` in the words it is given.
  */
-export function bashRefLayer(bin: string, commands: readonly RefCommand[]): string {
+function bashRefLayer(bin: string, commands: readonly RefCommand[]): string {
   const fn = `_${bin}_autocomplete`
   const cases = commands.map((c) => `    ${c.words}) vflags=" ${c.valueFlags.join(' ')} " ;;`).join('\n')
   return `
@@ -96,7 +96,7 @@ complete -F _${bin}_complete ${bin}
  * offers refs in a ref position. `compadd` quotes `#` (a glob character under
  * EXTENDED_GLOB) in what it inserts.
  */
-export function zshRefLayer(bin: string, commands: readonly RefCommand[]): string {
+function zshRefLayer(bin: string, commands: readonly RefCommand[]): string {
   const cases = commands.map((c) => `    ${c.words}) vflags=(${c.valueFlags.join(' ')}) ;;`).join('\n')
   return `
 ${REF_LAYER_MARK} (status, attach, ...): the refs of active and recent

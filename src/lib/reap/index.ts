@@ -11,7 +11,7 @@ import {decideReap, type ReapVerdict, type WorktreeFacts} from './decide.js'
 import {candidates, detachedBranch, gitfileMtime, mainCheckoutOf, nothingKnown, repoFacts, worktreeFacts, type RepoFacts} from './facts.js'
 import {removeWorktree} from './remove.js'
 
-export {decideReap, type ReapVerdict, type WorktreeFacts} from './decide.js'
+export {decideReap, type WorktreeFacts} from './decide.js'
 
 export interface ReapEntry {
   path: string

@@ -6,4 +6,4 @@
 export {applyWorktree, fetchOrigin} from './apply.js'
 export {decideWorktree, type WorktreePlan, type WorktreeRequest} from './decide.js'
 export {retryOnLock, withWorktreeLock} from './lock.js'
-export {defaultBranch, hasOrigin, listWorktrees, parseWorktreeList, readBranchFacts, type BranchFacts, type WorktreeEntry} from './read.js'
+export {defaultBranch, hasOrigin, listWorktrees, parseWorktreeList, readBranchFacts, type BranchFacts} from './read.js'

@@ -17,12 +17,3 @@ export function parseLine(line: string): StreamEvent | undefined {
 export function message(ev: StreamEvent): {model?: unknown; content?: unknown} {
   return (ev.message && typeof ev.message === 'object' ? ev.message : {}) as {model?: unknown; content?: unknown}
 }
-
-export function assistantText(ev: StreamEvent): string {
-  const content = message(ev).content
-  if (!Array.isArray(content)) return ''
-  return content
-    .filter((b): b is {type: string; text: string} => b && b.type === 'text' && typeof b.text === 'string')
-    .map((b) => b.text)
-    .join('\n')
-}

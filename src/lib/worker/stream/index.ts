@@ -4,7 +4,7 @@
  * summary.ts reads the final result, render.ts shows them to a person. Pure
  * functions only.
  */
-export {assistantText, parseLine, type StreamEvent} from './events.js'
-export {healthSignal, type HealthSignal, type RetryWarning} from './health.js'
-export {renderLine, renderTail, toolErrorReason} from './render.js'
-export {summarise, type ResultSummary} from './summary.js'
+export {parseLine} from './events.js'
+export {healthSignal, type RetryWarning} from './health.js'
+export {renderLine, renderTail} from './render.js'
+export {summarise} from './summary.js'

@@ -35,7 +35,7 @@ function firstLine(text: string): string {
  * Claude Code's wrapper tag, and past Bash's "Exit code N" (kept as a prefix),
  * which says that it failed but not why. Content may be text or text blocks.
  */
-export function toolErrorReason(content: unknown): string {
+function toolErrorReason(content: unknown): string {
   const text = typeof content === 'string'
     ? content
     : Array.isArray(content)
