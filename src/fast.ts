@@ -11,7 +11,7 @@
  */
 import {readFileSync} from 'node:fs'
 
-import {refsToComplete} from './lib/completion.js'
+import {refsToComplete} from './lib/completion/refs.js'
 import {createDeps, processFacts} from './lib/context.js'
 import {redactUrlCredentials} from './lib/errors.js'
 import {processSink, reportError} from './lib/report.js'
@@ -81,7 +81,7 @@ export async function runFast(argv: string[]): Promise<number | undefined> {
   if (argv[0] === 'autocomplete' && argv[1] === 'refs') {
     const parsed = parseFastArgs(argv.slice(2), [])
     if (!parsed || parsed.positional.length > 0) return undefined
-    const refs = await refsToComplete({configPath: parsed.config, ...processFacts()})
+    const refs = await refsToComplete(() => createDeps({configPath: parsed.config, readOnly: true, warn: () => {}}))
     process.stdout.write(parsed.json ? JSON.stringify(refs, null, 2) + '\n' : refs.map((r) => r + '\n').join(''))
     return 0
   }

@@ -1,6 +1,6 @@
 import type {Command, Config} from '@oclif/core'
 
-import {addRefLayers, refCommands} from '../lib/completion.js'
+import {addRefLayers, refCommands} from '../lib/completion/index.js'
 import {FailureError} from '../lib/errors.js'
 
 const PLUGIN = '@oclif/plugin-autocomplete'

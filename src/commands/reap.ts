@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
 import {print} from '../cli/print.js'
-import {reap, type ReapEntry} from '../lib/reap.js'
+import {reap, type ReapEntry} from '../lib/reap/index.js'
 import {renderReap} from '../lib/views/reap.js'
 
 export default class Reap extends BaseCommand {
@@ -16,8 +16,8 @@ export default class Reap extends BaseCommand {
 
   async run(): Promise<ReapEntry[]> {
     const {flags} = await this.parse(Reap)
-    const config = await this.loadConfig(flags.config, {readOnly: flags['dry-run']})
-    const entries = await reap({worktreeRoot: config.worktreeRoot, stateDir: config.stateDir, dryRun: flags['dry-run'], fetch: true})
+    const {config, registry} = await this.deps(flags.config, {readOnly: flags['dry-run']})
+    const entries = await reap({worktreeRoot: config.worktreeRoot, registry: registry(), dryRun: flags['dry-run'], fetch: true})
     print(this, renderReap(entries, config.worktreeRoot))
     return entries
   }

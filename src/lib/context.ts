@@ -115,8 +115,3 @@ export async function createDeps(input: DepsInput, proc: ProcessLike = process):
 export function dispatchContext(deps: Deps): DispatchContext {
   return {config: deps.config, env: deps.env, cwd: deps.cwd, forges: deps.forges(), warn: deps.warn, now: deps.now, registry: deps.registry}
 }
-
-/** Kept for callers that wire a dispatching context directly (tests, the library API). */
-export async function createContext(input: {configPath?: string; warn: (message: string) => void}, proc: ProcessLike = process): Promise<DispatchContext> {
-  return dispatchContext(await createDeps({configPath: input.configPath, warn: input.warn}, proc))
-}

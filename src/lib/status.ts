@@ -6,7 +6,7 @@ import {formatRef, parseIssueRef, type RefHosts} from './issue-ref.js'
 import {pidExists} from './proc.js'
 import {isActive, workerState, type SidequestRecord, type WorkerState} from './registry/index.js'
 import {readFrom, readLogTail} from './worker/log.js'
-import {renderLine, renderTail} from './worker/stream.js'
+import {renderLine, renderTail} from './worker/stream/index.js'
 
 /** One worker as `status` reports it: the record plus what was worked out about it. */
 export type StatusEntry = SidequestRecord & {

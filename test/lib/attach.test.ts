@@ -66,7 +66,7 @@ describe('one reading of how a process ended (attach, interactive session, super
         stateDir: path.join(dir, 'state'),
         record: {schema_version: 2, mode: 'interactive', ref: 'acme/api#2', forge: 'github', url: '', title: 't', started_at: new Date().toISOString(), parent_session: null, paths_claimed: [], cwd: dir, branch: 'b', log_path: null, cascade_depth: 0, claude_session_id: null},
       } as Parameters<typeof startSession>[0]
-      const session = startSession(spec)
+      const session = startSession(spec, new Registry({stateDir: spec.stateDir}))
       const {pid} = await session.started
       expect(await session.exited).to.equal(want)
       expect((await new Registry({stateDir: spec.stateDir}).get(pid))?.exit_code).to.equal(want)

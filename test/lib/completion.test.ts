@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {RECENT_REF_WINDOW_MS, autocompleteSetup, completionRefs, refCommands} from '../../src/lib/completion.js'
+import {RECENT_REF_WINDOW_MS, autocompleteSetup, completionRefs, refCommands} from '../../src/lib/completion/index.js'
 
 const NOW = new Date('2026-03-10T12:00:00.000Z')
 const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString()

@@ -33,17 +33,27 @@ function sources(dir: string): string[] {
   })
 }
 
-/** Lines of code (not comments) that read process.env or process.cwd(). */
-function offenders(): string[] {
+/**
+ * The files that may make a Registry, and why: every other part of src/ uses
+ * the run's one (Deps.registry), handed down by its caller.
+ */
+const REGISTRY_ROOTS: Record<string, string> = {
+  'src/lib/context.ts': 'the composition root',
+  'src/lib/worker/supervisor.ts': "the worker supervisor's own process",
+  'src/lib/interactive/runner.ts': "the interactive runner's own process",
+}
+
+/** Lines of code (not comments) in src/ outside `roots` that match `pattern`, unless `allowed`. */
+function offenders(pattern: RegExp, roots: Record<string, string>, allowed: (rel: string, line: string) => boolean = () => false): string[] {
   const found: string[] = []
   for (const file of sources(path.join(ROOT, 'src'))) {
     const rel = path.relative(ROOT, file).split(path.sep).join('/')
-    if (ROOTS[rel]) continue
+    if (roots[rel]) continue
     readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
       const code = line.trim()
       if (code.startsWith('*') || code.startsWith('//') || code.startsWith('/*')) return
-      if (!/\bprocess\.(env\b|cwd\s*\()/.test(code.replace(/\s\/\/.*$/, ''))) return
-      if (BOUNDARY_DEFAULTS.some(([f, text]) => f === rel && line.includes(text))) return
+      if (!pattern.test(code.replace(/\s\/\/.*$/, ''))) return
+      if (allowed(rel, line)) return
       found.push(`${rel}:${i + 1}: ${code}`)
     })
   }
@@ -52,8 +62,13 @@ function offenders(): string[] {
 
 describe('one composition root', () => {
   it('process.env and process.cwd() are read only by the composition root and the separate entry points', () => {
-    const found = offenders()
+    const found = offenders(/\bprocess\.(env\b|cwd\s*\()/, ROOTS, (rel, line) => BOUNDARY_DEFAULTS.some(([f, text]) => f === rel && line.includes(text)))
     expect(found, `take env/cwd from the composition root (src/lib/context.ts) instead:\n${found.join('\n')}`).to.deep.equal([])
+  })
+
+  it('one Registry per run: only the composition root and the separate entry points make one', () => {
+    const found = offenders(/\bnew\s+Registry\s*\(/, REGISTRY_ROOTS)
+    expect(found, `take the registry from the caller (Deps.registry, made in src/lib/context.ts) instead:\n${found.join('\n')}`).to.deep.equal([])
   })
 
   describe('createDeps', () => {

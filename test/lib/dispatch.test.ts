@@ -9,7 +9,7 @@ import {planDispatch, promptKindFor} from '../../src/lib/dispatch/plan.js'
 import type {DispatchOptions, DispatchPlan, LocalFacts, RemoteFacts} from '../../src/lib/dispatch/types.js'
 import {workerEnv} from '../../src/lib/dispatch/worker-env.js'
 import {PolicyError} from '../../src/lib/errors.js'
-import {loadTemplate} from '../../src/lib/prompt.js'
+import {loadTemplate} from '../../src/lib/prompt/index.js'
 import {SCHEMA_VERSION, type SidequestRecord} from '../../src/lib/registry/index.js'
 
 const config = validateConfig({allowedOwners: ['acme'], worktreeRoot: '/wt', forgejo: {baseUrl: 'https://fj.example', tokenEnv: 'CODEBERG_PAT'}}, 'test', {HOME: '/home/me'})

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {UsageError} from '../../src/lib/errors.js'
-import {BODY_LIMIT, capBytes, fenceFor, fillTemplate, promptUrl, renderPrompt, stripInvisible, type PromptInput} from '../../src/lib/prompt.js'
+import {BODY_LIMIT, capBytes, fenceFor, fillTemplate, promptUrl, renderPrompt, stripInvisible, type PromptInput} from '../../src/lib/prompt/index.js'
 import {HOSTILE, INVISIBLE_CHAR, PAYLOAD, splitAtDataBlock} from '../support/hostile.js'
 
 const issue = {forge: 'github' as const, owner: 'acme', repo: 'api', number: 12, title: 'Fix "login" $HOME `x`', body: 'Body with ``` fence and {{branch}}', url: 'https://github.com/acme/api/issues/12', apiUrl: 'https://api.github.com/repos/acme/api/issues/12'}

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {decideReap, type WorktreeFacts} from '../../src/lib/reap.js'
+import {decideReap, type WorktreeFacts} from '../../src/lib/reap/index.js'
 
 /** A clean, pushed, merged worktree: removable. Each row changes what it names. */
 const base: WorktreeFacts = {

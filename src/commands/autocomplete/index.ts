@@ -3,7 +3,7 @@ import {Args, Flags, ux} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
 import {rebuildCompletion} from '../../cli/completion.js'
 import {print} from '../../cli/print.js'
-import {SHELLS, autocompleteSetup, renderSetup, type AutocompleteSetup, type Shell} from '../../lib/completion.js'
+import {SHELLS, autocompleteSetup, renderSetup, type AutocompleteSetup, type Shell} from '../../lib/completion/index.js'
 import {UsageError} from '../../lib/errors.js'
 
 export default class Autocomplete extends BaseCommand {

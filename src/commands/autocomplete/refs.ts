@@ -1,7 +1,7 @@
 import {BaseCommand} from '../../cli/base.js'
 import {print} from '../../cli/print.js'
-import {refsToComplete} from '../../lib/completion.js'
-import {processFacts} from '../../lib/context.js'
+import {refsToComplete} from '../../lib/completion/index.js'
+import {createDeps} from '../../lib/context.js'
 
 /**
  * What shell completion offers where a command takes an issue ref. Normally
@@ -14,7 +14,8 @@ export default class AutocompleteRefs extends BaseCommand {
 
   async run(): Promise<string[]> {
     const {flags} = await this.parse(AutocompleteRefs)
-    const refs = await refsToComplete({configPath: flags.config, ...processFacts()})
+    // Silent on purpose (a warning would land in the command line being completed), so not this.deps().
+    const refs = await refsToComplete(() => createDeps({configPath: flags.config, readOnly: true, warn: () => {}}))
     print(this, {stdout: refs.map((r) => r + '\n').join('')})
     return refs
   }

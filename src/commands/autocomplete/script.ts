@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base.js'
 import {print} from '../../cli/print.js'
-import {SHELLS, autocompleteSetup, type AutocompleteSetup, type Shell} from '../../lib/completion.js'
+import {SHELLS, autocompleteSetup, type AutocompleteSetup, type Shell} from '../../lib/completion/index.js'
 import {UsageError} from '../../lib/errors.js'
 
 /** The line for the rc file, alone: `printf '%s\n' "$(dispatch autocomplete script bash)" >> ~/.bashrc`. */

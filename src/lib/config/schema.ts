@@ -2,9 +2,9 @@ import {z} from 'zod/v3'
 
 import {parseOwnerEntry} from '../policy.js'
 
-export const DEFAULT_ALLOWED_TOOLS = ['Bash', 'Read', 'Edit', 'Write', 'Glob', 'Grep', 'TodoWrite']
+const DEFAULT_ALLOWED_TOOLS = ['Bash', 'Read', 'Edit', 'Write', 'Glob', 'Grep', 'TodoWrite']
 export const SURFACES = ['auto', 'foreground', 'tmux', 'warp', 'command', 'print'] as const
-export const LANDINGS = ['pr', 'merge', 'none'] as const
+const LANDINGS = ['pr', 'merge', 'none'] as const
 /**
  * The values Claude Code 2.1 takes for --permission-mode (`claude --help`
  * lists all but `default`, the older name of `manual`, which it still takes).
@@ -15,7 +15,6 @@ export const PROMPT_KINDS = ['headless', 'cascade', 'interactive-watch', 'intera
 
 export type Surface = (typeof SURFACES)[number]
 export type Landing = (typeof LANDINGS)[number]
-export type PermissionMode = (typeof PERMISSION_MODES)[number]
 export type PromptKind = (typeof PROMPT_KINDS)[number]
 
 const ownerEntry = z.string().refine((e) => parseOwnerEntry(e) !== undefined, {message: 'a GitHub-style owner name, bare or as github:name / forgejo:name'})

@@ -29,7 +29,7 @@ export function configTrustProblem(
 }
 
 /** Is `dir` inside a git working tree (a `.git` file or directory in it or above it)? A few stats. */
-export function insideGitWorkTree(dir: string): boolean {
+function insideGitWorkTree(dir: string): boolean {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     if (existsSync(path.join(d, '.git'))) return true
     if (path.dirname(d) === d) return false

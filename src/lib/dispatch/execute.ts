@@ -11,12 +11,12 @@ import {withLock} from '../lock.js'
 import {logPath} from '../naming.js'
 import {notify} from '../notify.js'
 import {timedStep, type Progress} from '../progress.js'
-import {reap} from '../reap.js'
+import {reap} from '../reap/index.js'
 import type {SidequestRecord} from '../registry/index.js'
 import {runnerFor} from '../runners/index.js'
 import {ensurePrivateDirs, ensureStateDir} from '../state.js'
 import type {LaunchedWorker} from '../worker/spawn.js'
-import {applyWorktree, fetchOrigin} from '../worktree.js'
+import {applyWorktree, fetchOrigin} from '../worktree/index.js'
 import {admit} from './admit.js'
 import {gatherLocal} from './gather.js'
 import {planDispatch} from './plan.js'
@@ -37,7 +37,7 @@ export async function prepare(ctx: DispatchContext, first: DispatchPlan, progres
   await ensureStateDir(ctx.config.stateDir)
   if (first.worktree.action === 'in-place') return
   const fresh = first.worktree.action === 'create' || first.worktree.action === 'checkout'
-  const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, stateDir: ctx.config.stateDir, dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true, minAgeMs: QUIET_REAP_MIN_AGE_MS}).catch(() => [])
+  const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, registry: ctx.registry(), dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true, minAgeMs: QUIET_REAP_MIN_AGE_MS}).catch(() => [])
   await timedStep(progress, 'Fetching origin', Promise.all([sweep, fresh ? fetchOrigin(first.checkout.dir) : undefined]))
 }
 
@@ -105,6 +105,7 @@ export async function startWorker(ctx: DispatchContext, plan: DispatchPlan, guar
       notify: ctx.config.notify,
     },
     guard,
+    ctx.registry(),
   )
 }
 

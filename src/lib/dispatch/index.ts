@@ -17,7 +17,7 @@ import {launchSurface, openForeground, type ConcreteSurface, type SurfaceResult}
 import {silentProgress, timedStep, type Progress} from '../progress.js'
 import type {SidequestRecord} from '../registry/index.js'
 import type {HealthVerdict} from '../worker/spawn.js'
-import type {RetryWarning} from '../worker/stream.js'
+import type {RetryWarning} from '../worker/stream/index.js'
 import {notifyDispatched, prepare, settle, startWorker, underDispatchLock} from './execute.js'
 import {gather} from './gather.js'
 import {planDispatch} from './plan.js'
@@ -85,7 +85,7 @@ export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOp
   if (surface === 'foreground') {
     const {plan, session, record} = await underDispatchLock(ctx, async () => {
       const plan = await settle(ctx, remote, opts)
-      const session = openForeground(sessionSpec(plan))
+      const session = openForeground(sessionSpec(plan), registry)
       return {plan, session, record: await session.started}
     })
     if (record) await notifyDispatched(ctx, record)
@@ -95,7 +95,7 @@ export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOp
   const {plan, outcome} = await underDispatchLock(ctx, async () => {
     const plan = await settle(ctx, remote, opts)
     // tmux starts the session at once; another terminal may take its time, so wait less and say so.
-    const outcome = await launchSurface({surface, spec: sessionSpec(plan), env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN']})
+    const outcome = await launchSurface({surface, spec: sessionSpec(plan), env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN'], registry})
     return {plan, outcome}
   })
   const record = outcome.pid ? await registry.get(outcome.pid) : undefined

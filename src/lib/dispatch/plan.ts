@@ -2,9 +2,9 @@ import {canonicalDir, resolveClaims, type RepoRoot} from '../claims/index.js'
 import {type ClaudeOptions, headlessArgs, interactiveArgs} from '../claude.js'
 import type {Config, PromptKind} from '../config/index.js'
 import {cascadeBudget} from '../policy.js'
-import {renderTemplate} from '../prompt.js'
+import {renderTemplate} from '../prompt/index.js'
 import type {Mode, SidequestRecord} from '../registry/index.js'
-import {decideWorktree, type WorktreePlan} from '../worktree.js'
+import {decideWorktree, type WorktreePlan} from '../worktree/index.js'
 import type {DispatchOptions, DispatchPlan, LocalFacts, Posture, RemoteFacts} from './types.js'
 
 export function promptKindFor(mode: Mode, posture: Posture | undefined): PromptKind {

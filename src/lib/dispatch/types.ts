@@ -4,7 +4,7 @@ import type {ResolvedIssue} from '../forges/index.js'
 import type {Mode, SidequestRecord} from '../registry/index.js'
 import type {RunnerKind} from '../runners/index.js'
 import type {Checkout} from '../workspace.js'
-import type {BranchFacts, WorktreePlan} from '../worktree.js'
+import type {BranchFacts, WorktreePlan} from '../worktree/index.js'
 
 export type Posture = 'watch' | 'consult'
 

@@ -9,6 +9,7 @@
 import {readFileSync, unlinkSync} from 'node:fs'
 import {connect} from 'node:net'
 
+import {Registry} from '../registry/index.js'
 import {runSession, type SessionHandoff, type SessionSpec} from './session.js'
 
 const file = process.argv[2]
@@ -61,7 +62,8 @@ const spec: SessionSpec = {...rest, env: {...rest.env, ...secrets}}
 // surface runs in the operator's own pane, which is not dispatch's to close.)
 const {TMUX, TMUX_PANE} = process.env
 if (TMUX && TMUX_PANE) spec.record = {...spec.record, tmux: {socket: TMUX.split(',')[0], pane: TMUX_PANE}}
-runSession(spec).then(
+// This process is its own composition root: the one Registry of its run.
+runSession(spec, new Registry({stateDir: spec.stateDir})).then(
   (code) => process.exit(code),
   (error: Error) => fail(`could not start ${spec.claudeBin}: ${error.message}`),
 )

@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
 
 import {processStartTime} from '../proc.js'
-import {Registry, type SidequestRecord} from '../registry/index.js'
+import type {Registry, SidequestRecord} from '../registry/index.js'
 import {exitCodeOf, exitSignalOf} from '../worker/exit.js'
 
 /** What a terminal needs to run one interactive Claude session and keep its record. */
@@ -65,9 +65,9 @@ export function splitSecrets(env: NodeJS.ProcessEnv, extra: readonly string[] = 
  * pid is the claude process; mark it ended with claude's exit code. Used by
  * the foreground surface (which holds the registry lock until `started`) and,
  * inside a new terminal, by the session runner the other surfaces start.
+ * `registry` is the run's (the runner's own in a new terminal).
  */
-export function startSession(spec: SessionSpec): RunningSession {
-  const registry = new Registry({stateDir: spec.stateDir})
+export function startSession(spec: SessionSpec, registry: Pick<Registry, 'write' | 'update'>): RunningSession {
   let onStarted!: (record: SidequestRecord) => void
   let notStarted!: (error: Error) => void
   const started = new Promise<SidequestRecord>((resolve, reject) => {
@@ -115,6 +115,6 @@ export function startSession(spec: SessionSpec): RunningSession {
 }
 
 /** Run a session to its end; resolves with claude's exit code. */
-export function runSession(spec: SessionSpec): Promise<number> {
-  return startSession(spec).exited
+export function runSession(spec: SessionSpec, registry: Pick<Registry, 'write' | 'update'>): Promise<number> {
+  return startSession(spec, registry).exited
 }

@@ -14,7 +14,7 @@ const currentUid = () => (typeof process.getuid === 'function' ? process.getuid(
 
 export interface RegistryOptions {
   stateDir: string
-  /** Called for records that are skipped (corrupt, foreign). Defaults to silence. */
+  /** Called for records that are skipped (corrupt, foreign), once per message. Defaults to silence. */
   warn?: (message: string) => void
 }
 
@@ -32,7 +32,14 @@ export class Registry {
 
   constructor(opts: RegistryOptions) {
     this.dir = path.join(opts.stateDir, 'sidequests')
-    this.warn = opts.warn ?? (() => {})
+    // One Registry serves a whole run and some callers poll it: each skipped file is reported once.
+    const warn = opts.warn ?? (() => {})
+    const said = new Set<string>()
+    this.warn = (message) => {
+      if (said.has(message)) return
+      said.add(message)
+      warn(message)
+    }
   }
 
   fileFor(pid: number): string {

@@ -5,6 +5,7 @@
  * disk; planning, admission and the workspace never depend on the runner.
  */
 import type {StartGuard} from '../interrupt.js'
+import type {Registry} from '../registry/index.js'
 import type {LaunchedWorker} from '../worker/spawn.js'
 import type {WorkerSpec} from '../worker/protocol.js'
 import {localRunner} from './local.js'
@@ -13,8 +14,11 @@ export type RunnerKind = 'local'
 
 export interface Runner {
   readonly kind: RunnerKind
-  /** Start the worker; resolves once its record is written (the caller then drops the registry lock and waits for health). */
-  start(job: WorkerSpec, guard?: StartGuard): Promise<LaunchedWorker>
+  /**
+   * Start the worker; resolves once its record is written (the caller then
+   * drops the registry lock and waits for health). `registry` is the run's one.
+   */
+  start(job: WorkerSpec, guard: StartGuard | undefined, registry: Registry): Promise<LaunchedWorker>
 }
 
 const RUNNERS: Record<RunnerKind, Runner> = {local: localRunner}

@@ -1,5 +1,5 @@
 /** `reap`: a verdict per worktree, aligned, with the reason. Pure. */
-import type {ReapEntry} from '../reap.js'
+import type {ReapEntry} from '../reap/index.js'
 
 import type {Rendered} from './facts.js'
 

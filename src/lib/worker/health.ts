@@ -5,7 +5,7 @@ import type {Registry, SidequestRecord} from '../registry/index.js'
 import {readFrom, tailOf} from './log.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import {nextMessage, WorkerStartError, type HealthVerdict, type StartedWorker} from './spawn.js'
-import {healthSignal, parseLine, type RetryWarning} from './stream.js'
+import {healthSignal, parseLine, type RetryWarning} from './stream/index.js'
 
 /**
  * Wait until the worker is known healthy (SPEC §7): a real model reply, or

@@ -8,7 +8,7 @@
 import {constants} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 
-import {renderTail} from './stream.js'
+import {renderTail} from './stream/index.js'
 
 /** The most one read returns; a caller that follows a log reads on from the returned offset. */
 export const MAX_READ_BYTES = 4 * 1024 * 1024

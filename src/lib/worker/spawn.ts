@@ -3,12 +3,12 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import {helperScript} from '../dev-loader.js'
 import {FailureError} from '../errors.js'
 import {faultPoint} from '../faults.js'
-import {Registry, type SidequestRecord} from '../registry/index.js'
+import type {Registry, SidequestRecord} from '../registry/index.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import type {StartGuard} from '../interrupt.js'
 import {judgeHealth} from './health.js'
 import {tailOf} from './log.js'
-import type {RetryWarning} from './stream.js'
+import type {RetryWarning} from './stream/index.js'
 
 export type HealthVerdict = 'replied' | 'window' | 'finished'
 
@@ -65,10 +65,10 @@ export interface LaunchedWorker {
 /**
  * Launch a supervised, detached worker and return once its record is written
  * (so callers can drop their registry lock before the health wait).
+ * `registry` is the run's, for marking a worker that fails its health check.
  */
-export async function launchWorker(spec: WorkerSpec, guard?: StartGuard): Promise<LaunchedWorker> {
+export async function launchWorker(spec: WorkerSpec, registry: Registry, guard?: StartGuard): Promise<LaunchedWorker> {
   const entry = supervisorEntry()
-  const registry = new Registry({stateDir: spec.stateDir})
   // NOTE: detached puts the supervisor in its own session: closing the terminal
   // or killing dispatch does not reach it or the worker.
   const child = spawn(process.execPath, [...entry.execArgv, entry.file], {

@@ -14,7 +14,7 @@ import {processStartTime} from '../proc.js'
 import {Registry, type SidequestRecord} from '../registry/index.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import {exitCodeOf, exitSignalOf} from './exit.js'
-import {summarise} from './stream.js'
+import {summarise} from './stream/index.js'
 
 function send(message: SupervisorMessage): void {
   if (process.connected && process.send) {

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import type {DoctorReport} from '../../../src/lib/doctor.js'
-import type {ReapEntry} from '../../../src/lib/reap.js'
+import type {ReapEntry} from '../../../src/lib/reap/index.js'
 import type {Conflict} from '../../../src/lib/registry/index.js'
 import type {StoppedWorker} from '../../../src/lib/stop.js'
 import type {SurfaceResult} from '../../../src/lib/interactive/surfaces.js'

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {healthSignal, parseLine, renderLine, renderTail, summarise} from '../../../src/lib/worker/stream.js'
+import {healthSignal, parseLine, renderLine, renderTail, summarise} from '../../../src/lib/worker/stream/index.js'
 
 const line = (ev: object) => JSON.stringify(ev)
 

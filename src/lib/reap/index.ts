@@ -1,0 +1,108 @@
+/**
+ * Reap (SPEC §10): sweep the worktree root and remove the worktrees that hold
+ * no work. The parts: facts.ts reads, decide.ts decides (pure), remove.ts
+ * removes; this file walks the candidates and ties them together.
+ */
+import path from 'node:path'
+
+import {errorMessage} from '../errors.js'
+import type {Registry, SidequestRecord} from '../registry/index.js'
+import {decideReap, type ReapVerdict, type WorktreeFacts} from './decide.js'
+import {candidates, detachedBranch, gitfileMtime, mainCheckoutOf, nothingKnown, repoFacts, worktreeFacts, type RepoFacts} from './facts.js'
+import {removeWorktree} from './remove.js'
+
+export {decideReap, type WorktreeFacts} from './decide.js'
+
+export interface ReapEntry {
+  path: string
+  branch: string | null
+  /** What happened: removed (or would-remove under --dry-run), or kept. */
+  action: 'removed' | 'would-remove' | 'kept'
+  /** What the rules decided; the same with and without --dry-run. */
+  verdict: ReapVerdict['verdict']
+  reason: string
+}
+
+export interface ReapOptions {
+  worktreeRoot: string
+  /** The run's registry: an active worker's worktree is never removed. */
+  registry: Pick<Registry, 'active'>
+  dryRun: boolean
+  /** Limit the sweep to `<worktreeRoot>/<owner>/<repo>`. */
+  only?: {owner: string; repo: string}
+  /**
+   * `git fetch --prune origin` first, so remote branches are what origin has
+   * now. Without it (or when the fetch fails) remote branches other than
+   * origin/<default> vouch for nothing: a stale one may be gone upstream.
+   */
+  fetch: boolean
+  /**
+   * Keep worktrees made less than this long ago. NOTE: the quiet sweep runs
+   * outside the registry lock, so another dispatch may have just made a
+   * worktree whose worker's record does not exist yet; age is what tells.
+   */
+  minAgeMs?: number
+}
+
+/**
+ * Remove dispatch worktrees that hold no work (SPEC §10): clean, and every
+ * commit on HEAD and its branch reachable from the default branch or a remote
+ * branch; never one an active worker runs in. Deletes the branch and prunes
+ * git's metadata. Facts are gathered once per repository, so the sweep stays
+ * cheap when it runs before every dispatch. Returns one entry per worktree
+ * looked at, with the verdict and why.
+ */
+export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
+  const active = await opts.registry.active().catch((): SidequestRecord[] => [])
+  const busy = new Map(active.map((r) => [path.resolve(r.cwd), r]))
+  const facts = new Map<string, Promise<RepoFacts>>()
+  const results: ReapEntry[] = []
+  for (const dir of candidates(opts.worktreeRoot, opts.only)) {
+    const keep = (branch: string | null, reason: string) => results.push({path: dir, branch, action: 'kept', verdict: 'keep', reason})
+    const mainDir = mainCheckoutOf(dir)
+    if (!mainDir) {
+      keep(null, 'not a git worktree')
+      continue
+    }
+    const worker = busy.get(path.resolve(dir))
+    if (worker) {
+      // Decided before any git work: a busy worktree costs no fetch.
+      keep(worker.branch || null, decideReap({...nothingKnown(mainDir), activeWorker: {pid: worker.pid, ref: worker.ref}}).reason)
+      continue
+    }
+    if (opts.minAgeMs && Date.now() - gitfileMtime(dir) < opts.minAgeMs) {
+      keep(null, decideReap({...nothingKnown(mainDir), justMade: true}).reason)
+      continue
+    }
+    let branch: string | null = null
+    try {
+      if (!facts.has(mainDir)) facts.set(mainDir, repoFacts(mainDir, opts.fetch))
+      const repo = await facts.get(mainDir)!
+      let f: WorktreeFacts
+      if (repo.branches.has(path.resolve(dir))) {
+        branch = repo.branches.get(path.resolve(dir)) ?? null
+        const detachedFrom = branch ? null : detachedBranch(dir, repo)
+        f = await worktreeFacts(dir, branch ?? detachedFrom, repo, mainDir)
+        // The verdict speaks of the HEAD git reports; the branch still goes with the worktree.
+        f.branch = branch
+        if (detachedFrom) branch = detachedFrom
+      } else {
+        f = {...nothingKnown(mainDir), registered: false}
+      }
+      const v = decideReap(f)
+      if (v.verdict === 'keep') {
+        keep(branch, v.reason)
+        continue
+      }
+      if (opts.dryRun) {
+        results.push({path: dir, branch, action: 'would-remove', verdict: 'remove', reason: v.reason})
+        continue
+      }
+      await removeWorktree(mainDir, dir, branch, repo.local)
+      results.push({path: dir, branch, action: 'removed', verdict: 'remove', reason: v.reason})
+    } catch (error) {
+      keep(branch, `could not inspect or remove: ${errorMessage(error).split('\n')[0]}`)
+    }
+  }
+  return results
+}
