@@ -4,6 +4,7 @@ import {BaseCommand} from '../cli/base.js'
 import {print} from '../cli/print.js'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/format.js'
+import {forgeLookup, withOutcomes} from '../lib/outcome/index.js'
 import {follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
 import {renderFollowEnd, renderFollowLine, renderStatusList, renderWorkerBlock, type WorkerRow} from '../lib/views/workers.js'
 
@@ -43,15 +44,17 @@ export default class Status extends BaseCommand {
     const width = streams.width ?? 200
 
     const facts = {tty: streams.stdoutTTY, width: streams.stdout.columns, now}
+    // Finished workers' branches are looked up on the forge, all within one timeoutMs; --follow's worker is still running.
+    const outcomes = () => forgeLookup(deps.forges(), config.timeoutMs)
     if (!args.ref && flags.pid === undefined) {
       if (flags.follow) throw new UsageError('--follow needs a ref or --pid.')
-      const recent = await withActivity(selectRecent(entries, now, sinceMs, flags.all))
+      const recent = await withOutcomes(await withActivity(selectRecent(entries, now, sinceMs, flags.all)), outcomes)
       print(this, renderStatusList(recent, flags.all, facts))
       return recent
     }
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
     const chosen = args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!)
-    const [withLog] = await withActivity([chosen])
+    const [withLog] = await withOutcomes(await withActivity([chosen]), outcomes)
     const {entry: one, offset} = await withTail(withLog, flags.tail, width - 2)
     if (this.jsonEnabled() && !flags.follow) return one
     print(this, {stdout: renderWorkerBlock(one, {...facts, color: streams.color, following: flags.follow})})
