@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import {errorMessage} from './errors.js'
 import {gitAt, gitQuery} from './git.js'
+import {forgeCouldVouch, forgeVerdict, type ForgeReapFacts} from './outcome/reap-rule.js'
 import {Registry, type SidequestRecord} from './registry/index.js'
 import {defaultBranch, hasOrigin, listWorktrees, retryOnLock, withWorktreeLock} from './worktree.js'
 
@@ -14,6 +15,8 @@ export interface ReapEntry {
   /** What the rules decided; the same with and without --dry-run. */
   verdict: ReapVerdict['verdict']
   reason: string
+  /** Which rule removed it: git (merged, or on a remote branch) or forge (its pull request merged with this tip as head); null when kept. */
+  rule: 'git' | 'forge' | null
 }
 
 export interface ReapOptions {
@@ -34,6 +37,8 @@ export interface ReapOptions {
    * worktree whose worker's record does not exist yet; age is what tells.
    */
   minAgeMs?: number
+  /** Ask the forge about a worktree git cannot vouch for (outcome/reap-forge.ts); without it, git alone decides. */
+  askForge?: (w: {path: string; branch: string; checkout: string}) => Promise<ForgeReapFacts>
 }
 
 /** Directories under worktreeRoot laid out as `<owner>/<repo>/<name>`. */
@@ -72,7 +77,7 @@ export function mainCheckoutOf(worktree: string): string | undefined {
 }
 
 /** What reap knows about one worktree: gathered with git, decided by {@link decideReap}. */
-export interface WorktreeFacts {
+export interface WorktreeFacts extends ForgeReapFacts {
   /** The active worker running in it, if any. */
   activeWorker?: {pid: number; ref: string}
   /** The main checkout's `git worktree list` knows it. */
@@ -102,6 +107,7 @@ export interface WorktreeFacts {
 export interface ReapVerdict {
   verdict: 'remove' | 'keep'
   reason: string
+  rule?: 'git' | 'forge'
 }
 
 const commits = (n: number) => `${n} commit${n === 1 ? '' : 's'}`
@@ -121,14 +127,16 @@ export function decideReap(f: WorktreeFacts): ReapVerdict {
   if (!f.registered) return keep(`not a worktree of ${f.checkout} (run git worktree prune there)`)
   if (f.branch && !f.branch.startsWith('dispatch/')) return keep('not a dispatch branch')
   if (f.dirty) return keep('uncommitted changes')
+  const byForge = forgeVerdict(f)
+  if (byForge) return byForge
   if (f.unreachable > 0) {
     const where = f.remotesFresh ? `not on ${f.defaultBranch} or any remote branch` : `not on ${f.defaultBranch} (origin could not be fetched, so other remote branches do not count)`
     return keep(`${f.branch ? '' : 'detached HEAD with '}${commits(f.unreachable)} ${where}`)
   }
   if (f.untouched) return keep('no commits on the branch yet')
-  if (f.merged) return {verdict: 'remove', reason: `merged into ${f.defaultBranch}`}
-  if (f.onRemote) return {verdict: 'remove', reason: `every commit is on ${f.onRemote}`}
-  return {verdict: 'remove', reason: `every commit is on ${f.defaultBranch} or a remote branch`}
+  if (f.merged) return {verdict: 'remove', rule: 'git', reason: `merged into ${f.defaultBranch}`}
+  if (f.onRemote) return {verdict: 'remove', rule: 'git', reason: `every commit is on ${f.onRemote}`}
+  return {verdict: 'remove', rule: 'git', reason: `every commit is on ${f.defaultBranch} or a remote branch`}
 }
 
 interface RepoFacts {
@@ -229,7 +237,7 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
   const facts = new Map<string, Promise<RepoFacts>>()
   const results: ReapEntry[] = []
   for (const dir of candidates(opts.worktreeRoot, opts.only)) {
-    const keep = (branch: string | null, reason: string) => results.push({path: dir, branch, action: 'kept', verdict: 'keep', reason})
+    const keep = (branch: string | null, reason: string) => results.push({path: dir, branch, action: 'kept', verdict: 'keep', reason, rule: null})
     const mainDir = mainCheckoutOf(dir)
     if (!mainDir) {
       keep(null, 'not a git worktree')
@@ -260,24 +268,25 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
       } else {
         f = {...nothingKnown(mainDir), registered: false}
       }
-      const v = decideReap(f)
+      let v = decideReap(f)
+      if (opts.askForge && f.branch && forgeCouldVouch({...f, verdict: v.verdict})) v = decideReap({...f, ...(await opts.askForge({path: dir, branch: f.branch, checkout: mainDir}))})
       if (v.verdict === 'keep') {
         keep(branch, v.reason)
         continue
       }
       if (opts.dryRun) {
-        results.push({path: dir, branch, action: 'would-remove', verdict: 'remove', reason: v.reason})
+        results.push({path: dir, branch, action: 'would-remove', verdict: 'remove', reason: v.reason, rule: v.rule ?? 'git'})
         continue
       }
       const git = await gitAt(mainDir)
       await withWorktreeLock(mainDir, async () => {
         // Without --force, git itself refuses a worktree that became dirty since we looked.
         await retryOnLock(() => git.raw(['worktree', 'remove', dir]))
-        // -D: every commit on it was just shown reachable from the default branch or a remote branch.
+        // -D: every commit on it was just shown reachable from the default branch or a remote branch, or landed through its merged pull request.
         if (branch && repo.local.has(branch)) await retryOnLock(() => git.raw(['branch', '-D', branch!]))
         await retryOnLock(() => git.raw(['worktree', 'prune']))
       })
-      results.push({path: dir, branch, action: 'removed', verdict: 'remove', reason: v.reason})
+      results.push({path: dir, branch, action: 'removed', verdict: 'remove', reason: v.reason, rule: v.rule ?? 'git'})
     } catch (error) {
       keep(branch, `could not inspect or remove: ${errorMessage(error).split('\n')[0]}`)
     }
