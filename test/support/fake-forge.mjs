@@ -12,8 +12,11 @@
 //            GET /repos/{o}/{r}/commits/{sha}/status              combined status
 //   Forgejo  GET /repos/{o}/{r}/pulls/{base}/{head…}              one pull request, or 404
 //            GET /repos/{o}/{r}/commits/{sha}/status              combined status
-// addPull/servePulls set up a repository's pull requests (asking about a
-// repository nobody set up is unexpected); addCheckRun/addStatus/serveChecks a commit's checks.
+// A repository the forge knows (an issue added, or servePulls) answers
+// pull-request questions like a real one: none, unless addPull added some.
+// Asking about any other repository is unexpected. A pull request's head
+// commit reports no checks unless addCheckRun/addStatus add some; any other
+// commit's checks must be set up (serveChecks) to be asked about.
 //
 // Scripts make it misbehave on purpose: forge.script('GET /gh-api/repos/o/r/issues/1',
 // [{status: 500}, {status: 200}]) answers the next requests in order. A step
@@ -125,6 +128,8 @@ export async function startFakeForge() {
   }
 
   const repoKey = (owner, repo) => `${owner.toLowerCase()}/${repo.toLowerCase()}`
+  /** The forge has the repository: one of its issues was added. */
+  const knows = (forge, owner, repo) => [...issues[forge].values()].some((i) => repoKey(i.owner, i.repo) === repoKey(owner, repo))
   const shaKey = (owner, repo, sha) => `${repoKey(owner, repo)}@${sha}`
 
   function githubBranch(p, ref, sha) {
@@ -300,7 +305,7 @@ export async function startFakeForge() {
     }
     if ((m = /^\/gh-api\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(url.pathname))) {
       const [owner, repo] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])]
-      const list = pulls.github.get(repoKey(owner, repo))
+      const list = pulls.github.get(repoKey(owner, repo)) ?? (knows('github', owner, repo) ? [] : undefined)
       if (!list) {
         unexpected.push(line)
         return notFound(res, 'github')
@@ -360,7 +365,7 @@ export async function startFakeForge() {
     }
     if ((m = /^\/fj\/api\/v1\/repos\/([^/]+)\/([^/]+)\/pulls\/([^/]+)\/(.+)$/.exec(url.pathname))) {
       const [owner, repo, baseBranch, head] = [m[1], m[2], m[3], m[4]].map(decodeURIComponent)
-      const list = pulls.forgejo.get(repoKey(owner, repo))
+      const list = pulls.forgejo.get(repoKey(owner, repo)) ?? (knows('forgejo', owner, repo) ? [] : undefined)
       if (!list) {
         unexpected.push(line)
         return notFound(res, 'forgejo')
@@ -431,6 +436,10 @@ export async function startFakeForge() {
       const k = repoKey(owner, repo)
       if (!pulls[forge].has(k)) pulls[forge].set(k, [])
       pulls[forge].get(k).push({owner, repo, number, branch, headSha, state, base, baseSha, mergeSha, title, body})
+      // Its head reports no checks until some are added.
+      const c = shaKey(owner, repo, headSha)
+      if (forge === 'github' && !checkRuns.has(c)) checkRuns.set(c, [])
+      if (!statuses[forge].has(c)) statuses[forge].set(c, [])
     },
     /** Expect questions about a repository's pull requests, with none (yet): GitHub lists none, Forgejo answers 404. */
     servePulls({forge = 'github', owner, repo}) {
