@@ -106,7 +106,7 @@ export function outcomeLines(o: WorkerOutcome): string[] {
     `outcome   ${inertLine(o.summary)}`,
     ...(pr ? [`pull req  #${pr.number} ${pr.state}${pr.checks ? `, checks ${pr.checks}` : ''}: ${inertLine(pr.url)}`] : []),
     ...(branch.length > 0 ? [`          ${branch.join('; ')}`] : []),
-    ...(o.forge_error ? [`          forge not asked or no answer: ${inertLine(o.forge_error)}`] : []),
+    ...(o.forge_error ? [`          forge: ${inertLine(o.forge_error)}`] : []),
   ]
 }
 
