@@ -22,6 +22,26 @@ interface RequestErrorLike {
   cause?: unknown
 }
 
+/**
+ * A fetch that answers locally once `signal` has fired. NOTE: Octokit turns an
+ * aborted fetch into a 500, which the retry plugin retries after a back-off;
+ * a caller that has given up (status's deadline) would then keep the process
+ * alive for seconds. A 400 is never retried; translate() sees the signal and
+ * reports the timeout.
+ */
+function stopWhenAborted(fetchImpl: typeof fetch, signal: AbortSignal): typeof fetch {
+  const stopped = () => new Response(JSON.stringify({message: 'given up by dispatch'}), {status: 400, headers: {'content-type': 'application/json'}})
+  return async (input, init) => {
+    if (signal.aborted) return stopped()
+    try {
+      return await fetchImpl(input, init)
+    } catch (error) {
+      if (signal.aborted) return stopped()
+      throw error
+    }
+  }
+}
+
 export class GitHubForge implements Forge {
   readonly kind = 'github' as const
   readonly host: string
@@ -131,7 +151,7 @@ export class GitHubForge implements Forge {
     const signal = outer ? AbortSignal.any([timeout, outer]) : timeout
     const cap: CapState = {exceeded: false}
     try {
-      const res = await octokit.request(route, {...params, request: {signal, fetch: cappedFetch(cap)}})
+      const res = await octokit.request(route, {...params, request: {signal, fetch: stopWhenAborted(cappedFetch(cap), signal)}})
       if (cap.exceeded) throw bodyTooLarge(this.host)
       return res.data as T
     } catch (error) {

@@ -59,7 +59,9 @@ export class OutcomeLookup {
 
   constructor(private readonly opts: OutcomeLookupOptions) {
     this.#local = new CheckoutFacts(opts.timeoutMs)
-    this.#limit = limiter(opts.concurrency ?? 4)
+    const limit = limiter(opts.concurrency ?? 4)
+    // A request still queued when the deadline passes is not sent at all.
+    this.#limit = (task) => limit(() => (this.#deadline.aborted ? Promise.reject(new Error('the lookup ran out of time')) : task()))
     // NOTE: one deadline for everything: per-request timeouts alone would add up over retries, waves and branches.
     this.#deadline = AbortSignal.timeout(opts.timeoutMs)
     this.#expired = new Promise((resolve) => this.#deadline.addEventListener('abort', () => resolve(), {once: true}))
