@@ -107,7 +107,8 @@ export interface WorktreeFacts extends ForgeReapFacts {
 export interface ReapVerdict {
   verdict: 'remove' | 'keep'
   reason: string
-  rule?: 'git' | 'forge'
+  /** Set when the forge's rule decided (outcome/reap-rule.ts); git's rules otherwise. */
+  rule?: 'forge'
 }
 
 const commits = (n: number) => `${n} commit${n === 1 ? '' : 's'}`
@@ -134,9 +135,9 @@ export function decideReap(f: WorktreeFacts): ReapVerdict {
     return keep(`${f.branch ? '' : 'detached HEAD with '}${commits(f.unreachable)} ${where}`)
   }
   if (f.untouched) return keep('no commits on the branch yet')
-  if (f.merged) return {verdict: 'remove', rule: 'git', reason: `merged into ${f.defaultBranch}`}
-  if (f.onRemote) return {verdict: 'remove', rule: 'git', reason: `every commit is on ${f.onRemote}`}
-  return {verdict: 'remove', rule: 'git', reason: `every commit is on ${f.defaultBranch} or a remote branch`}
+  if (f.merged) return {verdict: 'remove', reason: `merged into ${f.defaultBranch}`}
+  if (f.onRemote) return {verdict: 'remove', reason: `every commit is on ${f.onRemote}`}
+  return {verdict: 'remove', reason: `every commit is on ${f.defaultBranch} or a remote branch`}
 }
 
 interface RepoFacts {

@@ -83,7 +83,7 @@ describe('outcome rules (pure)', () => {
       ['forge not asked: git decides (kept)', {tip: TIP}, 'keep', undefined, /2 commits not on main/],
       ['dirty beats a merged pull request', {pullRequest: pr('merged'), tip: TIP, dirty: true}, 'keep', undefined, /uncommitted changes/],
       ['an active worker beats a merged pull request', {pullRequest: pr('merged'), tip: TIP, activeWorker: {pid: 42, ref: 'acme/api#1'}}, 'keep', undefined, /active worker pid 42/],
-      ['everything reachable: git removes, the forge adds nothing', {pullRequest: pr('merged'), tip: TIP, unreachable: 0, merged: true}, 'remove', 'git', /merged into main/],
+      ['everything reachable: git removes, the forge adds nothing', {pullRequest: pr('merged'), tip: TIP, unreachable: 0, merged: true}, 'remove', undefined, /merged into main/],
     ]
     for (const [name, over, verdict, rule, reason] of cases) {
       it(name, () => {
