@@ -153,6 +153,11 @@ describe('outcome: what came of a worker (through the binary)', function () {
     const one = await runCli(['status', 'acme/api#6'], {env: sb.env})
     expect(one.code, one.stderr).to.equal(0)
     expect(one.stdout).to.include('outcome   unknown').and.include('3 commits ahead of the default branch; not on origin').and.match(/forge: Could not reach 127\.0\.0\.1:2/)
+    // --no-outcome (flag after the ref, too): no lookup at all, "-" in the column, null in JSON.
+    const skipped = await runCli(['status', '--all', '--no-outcome'], {env: sb.env})
+    expect(outcomeColumn(skipped.stdout)).to.deep.equal({'acme/api#6': '-'})
+    const skippedJson = JSON.parse((await runCli(['status', 'acme/api#6', '--json', '--no-outcome'], {env: sb.env})).stdout)
+    expect(skippedJson.outcome).to.equal(null)
   })
 
   it('a forge that hangs: status answers within the configured timeout, with "unknown"', async () => {
