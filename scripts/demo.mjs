@@ -124,6 +124,16 @@ try {
     forge.addPull({owner: 'acme', repo: 'demo', number: 2, branch, headSha: head, title: 'Add a note about dispatch'})
     forge.addCheckRun({owner: 'acme', repo: 'demo', sha: head, name: 'test', conclusion: 'success'})
     await dispatch('status')
+
+    say('Squash-merge it on the forge: git sees no merge, reap asks the forge and removes the worktree')
+    git(checkout, 'fetch', '-q', 'origin')
+    git(checkout, 'merge', '-q', '--squash', branch)
+    git(checkout, 'commit', '-q', '-m', 'Add a note about dispatch (#2)')
+    git(checkout, 'push', '-q', 'origin', 'main')
+    git(checkout, 'push', '-q', 'origin', '--delete', branch)
+    forge.updatePull({owner: 'acme', repo: 'demo', number: 2, state: 'merged'})
+    await dispatch('reap')
+    if (existsSync(worktree)) throw new Error('reap kept the squash-merged worktree')
   }
   say('Done. Everything above ran against 127.0.0.1 and a temp directory, now removed.')
 } catch (error) {

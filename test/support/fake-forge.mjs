@@ -441,6 +441,12 @@ export async function startFakeForge() {
       if (forge === 'github' && !checkRuns.has(c)) checkRuns.set(c, [])
       if (!statuses[forge].has(c)) statuses[forge].set(c, [])
     },
+    /** Change an added pull request, e.g. {state: 'merged'} once it is merged. */
+    updatePull({forge = 'github', owner, repo, number, ...changes}) {
+      const p = (pulls[forge].get(repoKey(owner, repo)) ?? []).find((x) => x.number === number)
+      if (!p) throw new Error(`fake forge: no pull request ${owner}/${repo}#${number} to update`)
+      Object.assign(p, changes)
+    },
     /** Expect questions about a repository's pull requests, with none (yet): GitHub lists none, Forgejo answers 404. */
     servePulls({forge = 'github', owner, repo}) {
       const k = repoKey(owner, repo)
