@@ -28,6 +28,8 @@ const forge = await startFakeForge()
 let exitCode = 0
 try {
   forge.addIssue({owner: 'acme', repo: 'demo', number: 1, title: 'Add a note about dispatch to the repository', body: 'Please add a short note file explaining how this issue was handled.'})
+  // status asks the forge for the pull request of a finished worker's branch: none yet.
+  forge.servePulls({owner: 'acme', repo: 'demo'})
 
   // A sample checkout with a bare origin, laid out as workspace/<owner>/<repo>.
   const checkout = path.join(tmp, 'workspace', 'acme', 'demo')
@@ -113,6 +115,26 @@ try {
   process.stdout.write(`$ git log --oneline main..${git(worktree, 'rev-parse', '--abbrev-ref', 'HEAD')}\n${commits || '(no commits)'}\n`)
   process.stdout.write(`main is untouched: ${git(checkout, 'log', '--oneline', '-1', 'main')}\n`)
   if (!real && !commits) throw new Error('the stand-in worker made no commit')
+
+  if (!real) {
+    say('Say the branch is pushed and a pull request opened, and CI passed: status shows the outcome')
+    const branch = git(worktree, 'rev-parse', '--abbrev-ref', 'HEAD')
+    git(worktree, 'push', '-q', 'origin', branch)
+    const head = git(worktree, 'rev-parse', 'HEAD')
+    forge.addPull({owner: 'acme', repo: 'demo', number: 2, branch, headSha: head, title: 'Add a note about dispatch'})
+    forge.addCheckRun({owner: 'acme', repo: 'demo', sha: head, name: 'test', conclusion: 'success'})
+    await dispatch('status')
+
+    say('Squash-merge it on the forge: git sees no merge, reap asks the forge and removes the worktree')
+    git(checkout, 'fetch', '-q', 'origin')
+    git(checkout, 'merge', '-q', '--squash', branch)
+    git(checkout, 'commit', '-q', '-m', 'Add a note about dispatch (#2)')
+    git(checkout, 'push', '-q', 'origin', 'main')
+    git(checkout, 'push', '-q', 'origin', '--delete', branch)
+    forge.updatePull({owner: 'acme', repo: 'demo', number: 2, state: 'merged'})
+    await dispatch('reap')
+    if (existsSync(worktree)) throw new Error('reap kept the squash-merged worktree')
+  }
   say('Done. Everything above ran against 127.0.0.1 and a temp directory, now removed.')
 } catch (error) {
   process.stderr.write(`demo failed: ${error.message}\n`)

@@ -4,7 +4,8 @@ import {BaseCommand} from '../cli/base.js'
 import {print} from '../cli/print.js'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/format.js'
-import {follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
+import {forgeLookup, withOutcomes} from '../lib/outcome/index.js'
+import {type StatusEntry, follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
 import {renderFollowEnd, renderFollowLine, renderStatusList, renderWorkerBlock, type WorkerRow} from '../lib/views/workers.js'
 
 export type StatusResult = WorkerRow[] | WorkerRow
@@ -28,6 +29,7 @@ export default class Status extends BaseCommand {
     all: Flags.boolean({description: 'Bare list: every recorded worker.'}),
     tail: Flags.integer({description: 'How many rendered log events to show for one worker.', default: 15, min: 0}),
     follow: Flags.boolean({description: 'Stream the worker\'s activity until it exits.'}),
+    outcome: Flags.boolean({description: 'Look up what came of finished workers (branch pushed, pull request, checks, merged) with git and the forge, within timeoutMs; --no-outcome skips it and shows "-".', default: true, allowNo: true}),
   }
 
   async run(): Promise<StatusResult> {
@@ -43,15 +45,18 @@ export default class Status extends BaseCommand {
     const width = streams.width ?? 200
 
     const facts = {tty: streams.stdoutTTY, width: streams.stdout.columns, now}
+    // Finished workers' branches are looked up on the forge, all within one timeoutMs; --follow's worker is still running.
+    const outcomes = () => forgeLookup(deps.forges(), config.timeoutMs)
+    const withOutcome = <T extends StatusEntry>(rows: T[]) => (flags.outcome ? withOutcomes(rows, outcomes) : rows.map((r) => ({...r, outcome: null})))
     if (!args.ref && flags.pid === undefined) {
       if (flags.follow) throw new UsageError('--follow needs a ref or --pid.')
-      const recent = await withActivity(selectRecent(entries, now, sinceMs, flags.all))
+      const recent = await withOutcome(await withActivity(selectRecent(entries, now, sinceMs, flags.all)))
       print(this, renderStatusList(recent, flags.all, facts))
       return recent
     }
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
     const chosen = args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!)
-    const [withLog] = await withActivity([chosen])
+    const [withLog] = await withOutcome(await withActivity([chosen]))
     const {entry: one, offset} = await withTail(withLog, flags.tail, width - 2)
     if (this.jsonEnabled() && !flags.follow) return one
     print(this, {stdout: renderWorkerBlock(one, {...facts, color: streams.color, following: flags.follow})})

@@ -15,13 +15,15 @@ export interface NotifyEvent {
   cwd: string
   pid: number
   exit_code?: number | null
+  /** On finish: the pull request whose head is the worker's branch, when there is one. */
+  pr_url?: string
 }
 
 export type NotifyConfig = Config['notify']
 
 /** One line for ntfy and desktop notifications. Pure. */
 function notifyLine(e: NotifyEvent): string {
-  const what = e.event === 'dispatched' ? `started (${e.mode}, pid ${e.pid})` : `finished with exit code ${e.exit_code ?? 'unknown'}`
+  const what = e.event === 'dispatched' ? `started (${e.mode}, pid ${e.pid})` : `finished with exit code ${e.exit_code ?? 'unknown'}${e.pr_url ? ` (pull request ${e.pr_url})` : ''}`
   return `${e.ref} ${what}: ${e.title}`.replace(/[\r\n]+/g, ' ')
 }
 

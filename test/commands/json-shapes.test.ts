@@ -105,6 +105,9 @@ describe('--json shapes (against test/fixtures/json-shapes/)', function () {
     sb = makeSandbox()
     const checkout = makeRepo(sb, 'acme', 'api')
     forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug', body: 'It breaks.'})
+    // The finished worker's branch has a pull request with a check, so status's outcome shows every key.
+    forge.addPull({owner: 'acme', repo: 'api', number: 7, branch: 'dispatch/issue-12-fix-the-login-bug', headSha: 'a'.repeat(40)})
+    forge.addCheckRun({owner: 'acme', repo: 'api', sha: 'a'.repeat(40), conclusion: 'failure'})
     writeConfig(sb, {github: forge.github})
     // A worktree under worktreeRoot, for reap to judge.
     mkdirSync(path.join(sb.worktreeRoot, 'acme', 'api'), {recursive: true})

@@ -45,7 +45,8 @@ describe('status and sidequests list explain (through the binary)', function () 
 
   beforeEach(() => {
     sb = makeSandbox()
-    writeFileSync(sb.configFile, JSON.stringify({allowedOwners: ['acme'], stateDir: sb.stateDir, worktreeRoot: sb.worktreeRoot}))
+    // The forge is a closed loopback port: finished workers' outcomes come out "unknown", and nothing leaves the machine.
+    writeFileSync(sb.configFile, JSON.stringify({allowedOwners: ['acme'], stateDir: sb.stateDir, worktreeRoot: sb.worktreeRoot, github: {apiUrl: 'http://127.0.0.1:2', webUrl: 'http://127.0.0.1:2/web'}}))
   })
   afterEach(() => {
     for (const p of procs.splice(0)) p.kill('SIGKILL')
@@ -61,7 +62,7 @@ describe('status and sidequests list explain (through the binary)', function () 
     const res = await runCli(['status', '--all'], {env: sb.env})
     expect(res.code, res.stderr).to.equal(0)
     const row = res.stdout.trim().split('\t')
-    expect(row).to.deep.equal(['EXITED 0', '999401', 'acme/api#401', 'headless', row[4], grew.toISOString(), '$0.26', 'Task 999401'])
+    expect(row).to.deep.equal(['EXITED 0', '999401', 'acme/api#401', 'headless', row[4], grew.toISOString(), '$0.26', 'unknown', 'Task 999401'])
     const json = JSON.parse((await runCli(['status', '--all', '--json'], {env: sb.env})).stdout)
     expect(json[0]).to.include({last_activity: grew.toISOString(), cost_usd: 0.256})
   })
@@ -81,8 +82,8 @@ describe('status and sidequests list explain (through the binary)', function () 
         await waitFor(`${name} in its pane`, () => existsSync(done) && readFileSync(done, 'utf8').trim() !== '')
         const screen = tmux('capture-pane', '-p', '-t', name).split('\n').filter(Boolean)
         if (name === 'status') {
-          expect(screen[0]).to.match(/^STATE\s+PID\s+REF\s+MODE\s+STARTED\s+LAST ACTIVITY\s+COST\s+TITLE$/)
-          expect(screen[1]).to.match(new RegExp(`^RUNNING\\s+${live.pid}\\s+acme/api#\\d+\\s+headless\\s+2m ago\\s+-\\s+-\\s+Task`))
+          expect(screen[0]).to.match(/^STATE\s+PID\s+REF\s+MODE\s+STARTED\s+LAST ACTIVITY\s+COST\s+OUTCOME\s+TITLE$/)
+          expect(screen[1]).to.match(new RegExp(`^RUNNING\\s+${live.pid}\\s+acme/api#\\d+\\s+headless\\s+2m ago\\s+-\\s+-\\s+-\\s+Task`))
         } else {
           expect(screen[0]).to.match(/^REF\s+MODE\s+PID\s+STARTED\s+BRANCH\s+CLAIMS\s+TITLE$/)
           expect(screen[1]).to.match(new RegExp(`^acme/api#\\d+\\s+headless\\s+${live.pid}\\s+2m ago\\s+dispatch/issue-1\\s+src\\s+Task`))

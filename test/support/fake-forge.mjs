@@ -5,6 +5,19 @@
 //   GitHub API   <base>/gh-api/repos/{o}/{r}/issues/{n}     web <base>/gh
 //   Forgejo API  <base>/fj/api/v1/repos/{o}/{r}/issues/{n}  web <base>/fj
 //
+// Pull requests and checks, for outcome tracking (shapes as in
+// @octokit/openapi-types and Forgejo's swagger):
+//   GitHub   GET /repos/{o}/{r}/pulls?head=owner:branch&state=…   (a list, filtered)
+//            GET /repos/{o}/{r}/commits/{sha}/check-runs          {total_count, check_runs}
+//            GET /repos/{o}/{r}/commits/{sha}/status              combined status
+//   Forgejo  GET /repos/{o}/{r}/pulls/{base}/{head…}              one pull request, or 404
+//            GET /repos/{o}/{r}/commits/{sha}/status              combined status
+// A repository the forge knows (an issue added, or servePulls) answers
+// pull-request questions like a real one: none, unless addPull added some.
+// Asking about any other repository is unexpected. A pull request's head
+// commit reports no checks unless addCheckRun/addStatus add some; any other
+// commit's checks must be set up (serveChecks) to be asked about.
+//
 // Scripts make it misbehave on purpose: forge.script('GET /gh-api/repos/o/r/issues/1',
 // [{status: 500}, {status: 200}]) answers the next requests in order. A step
 // {flood: {bytes, gzip}} answers 200 with `bytes` of JSON-ish filler, streamed
@@ -27,6 +40,9 @@ export async function startFakeForge() {
   const issues = {github: new Map(), forgejo: new Map()}
   const moved = {github: new Map(), forgejo: new Map()}
   const missing = {github: new Set(), forgejo: new Set()}
+  const pulls = {github: new Map(), forgejo: new Map()}
+  const checkRuns = new Map()
+  const statuses = {github: new Map(), forgejo: new Map()}
   const scripts = new Map()
   const requests = []
   /** Requests nobody set up an answer for. */
@@ -111,6 +127,110 @@ export async function startFakeForge() {
     return {...shape, ...(i.extra ?? {})}
   }
 
+  const repoKey = (owner, repo) => `${owner.toLowerCase()}/${repo.toLowerCase()}`
+  /** The forge has the repository: one of its issues was added. */
+  const knows = (forge, owner, repo) => [...issues[forge].values()].some((i) => repoKey(i.owner, i.repo) === repoKey(owner, repo))
+  const shaKey = (owner, repo, sha) => `${repoKey(owner, repo)}@${sha}`
+
+  function githubBranch(p, ref, sha) {
+    const api = `${ghApi()}/repos/${p.owner}/${p.repo}`
+    return {
+      label: `${p.owner}:${ref}`,
+      ref,
+      sha,
+      user: {login: p.owner, id: 9, type: 'Organization'},
+      repo: {id: 42, node_id: 'R_42', name: p.repo, full_name: `${p.owner}/${p.repo}`, private: false, html_url: `${base}/gh/${p.owner}/${p.repo}`, url: api},
+    }
+  }
+
+  function githubPullShape(p) {
+    const api = `${ghApi()}/repos/${p.owner}/${p.repo}`
+    const merged = p.state === 'merged'
+    return {
+      url: `${api}/pulls/${p.number}`,
+      id: 5000 + p.number,
+      node_id: `PR_kwDO${p.number}`,
+      html_url: `${base}/gh/${p.owner}/${p.repo}/pull/${p.number}`,
+      diff_url: `${base}/gh/${p.owner}/${p.repo}/pull/${p.number}.diff`,
+      patch_url: `${base}/gh/${p.owner}/${p.repo}/pull/${p.number}.patch`,
+      issue_url: `${api}/issues/${p.number}`,
+      commits_url: `${api}/pulls/${p.number}/commits`,
+      review_comments_url: `${api}/pulls/${p.number}/comments`,
+      review_comment_url: `${api}/pulls/comments{/number}`,
+      comments_url: `${api}/issues/${p.number}/comments`,
+      statuses_url: `${api}/statuses/${p.headSha}`,
+      number: p.number,
+      state: p.state === 'open' || p.state === 'draft' ? 'open' : 'closed',
+      locked: false,
+      title: p.title,
+      user: {login: 'worker', id: 8, type: 'User'},
+      body: p.body,
+      labels: [],
+      milestone: null,
+      active_lock_reason: null,
+      created_at: ISO,
+      updated_at: ISO,
+      closed_at: p.state === 'merged' || p.state === 'closed' ? ISO : null,
+      merged_at: merged ? ISO : null,
+      merge_commit_sha: merged ? p.mergeSha : null,
+      assignee: null,
+      assignees: [],
+      requested_reviewers: [],
+      requested_teams: [],
+      head: githubBranch(p, p.branch, p.headSha),
+      base: githubBranch(p, p.base, p.baseSha),
+      _links: {html: {href: `${base}/gh/${p.owner}/${p.repo}/pull/${p.number}`}, self: {href: `${api}/pulls/${p.number}`}},
+      author_association: 'MEMBER',
+      auto_merge: null,
+      draft: p.state === 'draft',
+    }
+  }
+
+  function forgejoPullShape(p) {
+    const repo = {id: 42, name: p.repo, owner: {id: 9, login: p.owner}, full_name: `${p.owner}/${p.repo}`}
+    const merged = p.state === 'merged'
+    return {
+      id: 6000 + p.number,
+      url: `${base}/fj/${p.owner}/${p.repo}/pulls/${p.number}`,
+      number: p.number,
+      user: {id: 8, login: 'worker'},
+      title: p.title,
+      body: p.body,
+      labels: [],
+      milestone: null,
+      assignee: null,
+      assignees: null,
+      requested_reviewers: null,
+      state: p.state === 'open' || p.state === 'draft' ? 'open' : 'closed',
+      draft: p.state === 'draft',
+      is_locked: false,
+      comments: 0,
+      html_url: `${base}/fj/${p.owner}/${p.repo}/pulls/${p.number}`,
+      diff_url: `${base}/fj/${p.owner}/${p.repo}/pulls/${p.number}.diff`,
+      patch_url: `${base}/fj/${p.owner}/${p.repo}/pulls/${p.number}.patch`,
+      mergeable: p.state === 'open' || p.state === 'draft',
+      merged,
+      merged_at: merged ? ISO : null,
+      merge_commit_sha: merged ? p.mergeSha : null,
+      merged_by: merged ? {id: 3, login: 'maintainer'} : null,
+      allow_maintainer_edit: false,
+      base: {label: p.base, ref: p.base, sha: p.baseSha, repo_id: 42, repo},
+      head: {label: p.branch, ref: p.branch, sha: p.headSha, repo_id: 42, repo},
+      merge_base: p.baseSha,
+      due_date: null,
+      created_at: ISO,
+      updated_at: ISO,
+      closed_at: p.state === 'merged' || p.state === 'closed' ? ISO : null,
+      pin_order: 0,
+    }
+  }
+
+  /** GitHub's combined state: failure when any failed or errored, success when all succeeded, else (and with none) pending. */
+  function combined(list, field) {
+    if (list.some((x) => x[field] === 'failure' || x[field] === 'error')) return 'failure'
+    return list.length > 0 && list.every((x) => x[field] === 'success') ? 'success' : 'pending'
+  }
+
   function send(res, status, body, headers = {}) {
     const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body)
     res.writeHead(status, {'content-type': 'application/json; charset=utf-8', ...headers})
@@ -183,6 +303,97 @@ export async function startFakeForge() {
       if (!issue && !missing.forgejo.has(k)) unexpected.push(line)
       return issue ? send(res, 200, forgejoShape(issue)) : notFound(res, 'forgejo')
     }
+    if ((m = /^\/gh-api\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(url.pathname))) {
+      const [owner, repo] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])]
+      const list = pulls.github.get(repoKey(owner, repo)) ?? (knows('github', owner, repo) ? [] : undefined)
+      if (!list) {
+        unexpected.push(line)
+        return notFound(res, 'github')
+      }
+      const head = url.searchParams.get('head')
+      // GitHub lists open pull requests unless asked for closed or all.
+      const state = url.searchParams.get('state') ?? 'open'
+      const found = list
+        // head=<user or org>:<branch>: the owner as GitHub compares owners (any case), the branch exactly.
+        .filter((p) => !head || (head.includes(':') && head.slice(0, head.indexOf(':')).toLowerCase() === owner.toLowerCase() && head.slice(head.indexOf(':') + 1) === p.branch))
+        .filter((p) => state === 'all' || (state === 'open') === (p.state === 'open' || p.state === 'draft'))
+        .sort((a, b) => b.number - a.number)
+      return send(res, 200, found.map(githubPullShape))
+    }
+    if ((m = /^\/gh-api\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/(check-runs|status)$/.exec(url.pathname))) {
+      const [owner, repo, sha] = [decodeURIComponent(m[1]), decodeURIComponent(m[2]), decodeURIComponent(m[3])]
+      const k = shaKey(owner, repo, sha)
+      if (!checkRuns.has(k) && !statuses.github.has(k)) {
+        unexpected.push(line)
+        return notFound(res, 'github')
+      }
+      const api = `${ghApi()}/repos/${owner}/${repo}`
+      if (m[4] === 'check-runs') {
+        const runs = (checkRuns.get(k) ?? []).map((r, i) => ({
+          id: 7000 + i,
+          head_sha: sha,
+          node_id: `CR_${i}`,
+          external_id: '',
+          url: `${api}/check-runs/${7000 + i}`,
+          html_url: `${base}/gh/${owner}/${repo}/runs/${7000 + i}`,
+          details_url: null,
+          status: r.status,
+          conclusion: r.status === 'completed' ? r.conclusion : null,
+          started_at: ISO,
+          completed_at: r.status === 'completed' ? ISO : null,
+          output: {title: null, summary: null, text: null, annotations_count: 0, annotations_url: `${api}/check-runs/${7000 + i}/annotations`},
+          name: r.name,
+          check_suite: {id: 8000},
+          app: null,
+          pull_requests: [],
+        }))
+        return send(res, 200, {total_count: runs.length, check_runs: runs})
+      }
+      const list = (statuses.github.get(k) ?? []).map((st, i) => ({
+        url: `${api}/statuses/${sha}`,
+        avatar_url: null,
+        id: 9000 + i,
+        node_id: `SC_${i}`,
+        state: st.state,
+        description: null,
+        target_url: null,
+        context: st.context,
+        created_at: ISO,
+        updated_at: ISO,
+      }))
+      return send(res, 200, {state: combined(list, 'state'), statuses: list, sha, total_count: list.length, repository: {id: 42, name: repo, full_name: `${owner}/${repo}`}, commit_url: `${api}/commits/${sha}`, url: `${api}/commits/${sha}/status`})
+    }
+    if ((m = /^\/fj\/api\/v1\/repos\/([^/]+)\/([^/]+)\/pulls\/([^/]+)\/(.+)$/.exec(url.pathname))) {
+      const [owner, repo, baseBranch, head] = [m[1], m[2], m[3], m[4]].map(decodeURIComponent)
+      const list = pulls.forgejo.get(repoKey(owner, repo)) ?? (knows('forgejo', owner, repo) ? [] : undefined)
+      if (!list) {
+        unexpected.push(line)
+        return notFound(res, 'forgejo')
+      }
+      const found = list.filter((p) => p.base === baseBranch && p.branch === head).sort((a, b) => b.number - a.number)[0]
+      return found ? send(res, 200, forgejoPullShape(found)) : notFound(res, 'forgejo')
+    }
+    if ((m = /^\/fj\/api\/v1\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/status$/.exec(url.pathname))) {
+      const [owner, repo, sha] = [m[1], m[2], m[3]].map(decodeURIComponent)
+      const k = shaKey(owner, repo, sha)
+      if (!statuses.forgejo.has(k)) {
+        unexpected.push(line)
+        return notFound(res, 'forgejo')
+      }
+      const api = `${fjApi()}/repos/${owner}/${repo}`
+      const list = statuses.forgejo.get(k).map((st, i) => ({
+        id: 9500 + i,
+        status: st.state,
+        target_url: '',
+        description: '',
+        url: `${api}/statuses/${sha}`,
+        context: st.context,
+        creator: {id: 3, login: 'ci'},
+        created_at: ISO,
+        updated_at: ISO,
+      }))
+      return send(res, 200, {state: list.length === 0 ? '' : combined(list, 'status'), sha, total_count: list.length, statuses: list, repository: {id: 42, name: repo, full_name: `${owner}/${repo}`}, commit_url: `${api}/commits/${sha}`, url: `${api}/commits/${sha}/status`})
+    }
     if (url.pathname === '/gh-api/rate_limit') {
       return send(res, 200, {resources: {core: {limit: 5000, remaining: 4999, reset: 1_900_000_000, used: 1}}, rate: {limit: 5000, remaining: 4999, reset: 1_900_000_000, used: 1}})
     }
@@ -215,6 +426,49 @@ export async function startFakeForge() {
     /** Make the old location answer 301 to the new one (GitHub's transferred-issue behaviour). */
     transfer({forge = 'github', from, to}) {
       moved[forge].set(key(from.owner, from.repo, from.number), to)
+    },
+    /**
+     * Add a pull request from `branch` (state open, draft, merged or closed) and
+     * set up the repository's pull requests. headSha is the commit of its head
+     * (for a merged one: when it was merged).
+     */
+    addPull({forge = 'github', owner, repo, number, branch, headSha, state = 'open', base = 'main', baseSha = '0'.repeat(40), mergeSha = 'f'.repeat(40), title = `Pull request ${number}`, body = ''}) {
+      const k = repoKey(owner, repo)
+      if (!pulls[forge].has(k)) pulls[forge].set(k, [])
+      pulls[forge].get(k).push({owner, repo, number, branch, headSha, state, base, baseSha, mergeSha, title, body})
+      // Its head reports no checks until some are added.
+      const c = shaKey(owner, repo, headSha)
+      if (forge === 'github' && !checkRuns.has(c)) checkRuns.set(c, [])
+      if (!statuses[forge].has(c)) statuses[forge].set(c, [])
+    },
+    /** Change an added pull request, e.g. {state: 'merged'} once it is merged. */
+    updatePull({forge = 'github', owner, repo, number, ...changes}) {
+      const p = (pulls[forge].get(repoKey(owner, repo)) ?? []).find((x) => x.number === number)
+      if (!p) throw new Error(`fake forge: no pull request ${owner}/${repo}#${number} to update`)
+      Object.assign(p, changes)
+    },
+    /** Expect questions about a repository's pull requests, with none (yet): GitHub lists none, Forgejo answers 404. */
+    servePulls({forge = 'github', owner, repo}) {
+      const k = repoKey(owner, repo)
+      if (!pulls[forge].has(k)) pulls[forge].set(k, [])
+    },
+    /** A GitHub check run on a commit; status queued, in_progress or completed (with a conclusion). */
+    addCheckRun({owner, repo, sha, name = 'ci', status = 'completed', conclusion = 'success'}) {
+      const k = shaKey(owner, repo, sha)
+      if (!checkRuns.has(k)) checkRuns.set(k, [])
+      checkRuns.get(k).push({name, status, conclusion})
+    },
+    /** A commit status (GitHub: success, failure, error, pending; Forgejo adds warning). */
+    addStatus({forge = 'github', owner, repo, sha, context = 'ci/legacy', state}) {
+      const k = shaKey(owner, repo, sha)
+      if (!statuses[forge].has(k)) statuses[forge].set(k, [])
+      statuses[forge].get(k).push({context, state})
+    },
+    /** Expect questions about a commit's checks, with none reported. */
+    serveChecks({forge = 'github', owner, repo, sha}) {
+      const k = shaKey(owner, repo, sha)
+      if (forge === 'github' && !checkRuns.has(k)) checkRuns.set(k, [])
+      if (!statuses[forge].has(k)) statuses[forge].set(k, [])
     },
     /** Queue scripted answers for `METHOD /path`, used in order before the normal answer. */
     script(line, steps) {

@@ -10,6 +10,7 @@ import type {StartGuard} from '../interrupt.js'
 import {withLock} from '../lock.js'
 import {logPath} from '../naming.js'
 import {notify} from '../notify.js'
+import {outcomeForgeSpec} from '../outcome/finish.js'
 import {timedStep, type Progress} from '../progress.js'
 import {reap} from '../reap/index.js'
 import type {SidequestRecord} from '../registry/index.js'
@@ -103,6 +104,7 @@ export async function startWorker(ctx: DispatchContext, plan: DispatchPlan, guar
       stateDir: ctx.config.stateDir,
       record: baseRecord(plan, started, log),
       notify: ctx.config.notify,
+      forges: outcomeForgeSpec(ctx.config),
     },
     guard,
     ctx.registry(),

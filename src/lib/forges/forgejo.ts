@@ -2,9 +2,10 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import {FailureError} from '../errors.js'
 import {readCapped} from './body.js'
-import {errorForStatus, networkError, timeoutError} from './http-errors.js'
+import {IssueNotFoundError, errorForStatus, networkError, timeoutError} from './http-errors.js'
 import {checkedNumber, checkedRepo, checkedWebUrl, refusedName, type Reporter} from './names.js'
-import type {Forge, ForgeIssue} from './types.js'
+import {combineChecks, commitStatusVerdict, pickPullRequest} from './pulls.js'
+import type {ChecksState, Forge, ForgeIssue, ForgePullRequest} from './types.js'
 
 export interface ForgejoOptions {
   baseUrl: string
@@ -16,7 +17,7 @@ export interface ForgejoOptions {
   retryBaseMs?: number
 }
 
-/** Forgejo (and Gitea) REST API v1: just the issue endpoint. */
+/** Forgejo (and Gitea) REST API v1: issues, pull requests by head branch, commit statuses. */
 export class ForgejoForge implements Forge {
   readonly kind = 'forgejo' as const
   readonly host: string
@@ -29,9 +30,13 @@ export class ForgejoForge implements Forge {
     return `set ${this.opts.tokenEnv} to a Forgejo access token`
   }
 
-  /** GET with an overall deadline, retrying 5xx and network errors a bounded number of times. */
-  private async get(url: string, what: string): Promise<unknown> {
-    const signal = AbortSignal.timeout(this.opts.timeoutMs)
+  /**
+   * GET with an overall deadline, retrying 5xx and network errors a bounded
+   * number of times; `outer` ends it sooner when the caller gives up first.
+   */
+  private async get(url: string, what: string, outer?: AbortSignal): Promise<unknown> {
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs)
+    const signal = outer ? AbortSignal.any([timeout, outer]) : timeout
     const retries = this.opts.retries ?? 2
     const headers: Record<string, string> = {accept: 'application/json', 'user-agent': 'issue-dispatch'}
     if (this.opts.token) headers.authorization = `token ${this.opts.token}`
@@ -111,6 +116,35 @@ export class ForgejoForge implements Forge {
       isPullRequest: data.pull_request !== undefined && data.pull_request !== null,
       webBase: this.opts.baseUrl,
     }
+  }
+
+  async findPullRequest(owner: string, repo: string, branch: string, opts: {base?: string; signal?: AbortSignal} = {}): Promise<ForgePullRequest | null> {
+    const what = `the pull request of ${owner}/${repo} from ${branch}`
+    if (!opts.base) throw new FailureError(`Cannot look up ${what} on ${this.host}: the default branch is unknown.`, 'Forgejo finds a pull request by base and head; check that the checkout still exists.')
+    // Forgejo has no head filter on its list; it answers base + head directly (the head may hold slashes).
+    const head = branch.split('/').map(encodeURIComponent).join('/')
+    const url = `${this.opts.apiUrl}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/pulls/${encodeURIComponent(opts.base)}/${head}`
+    let data: Record<string, unknown>
+    try {
+      data = (await this.get(url, what, opts.signal)) as Record<string, unknown>
+    } catch (error) {
+      if (error instanceof IssueNotFoundError && error.status === 404) return null
+      throw error
+    }
+    const h = (data?.head ?? {}) as {ref?: unknown; sha?: unknown}
+    if (data === null || typeof data !== 'object' || typeof data.number !== 'number' || typeof h.sha !== 'string') {
+      throw new FailureError(`${this.host} returned ${what} without its number or head commit.`, 'Is forgejo.apiUrl pointing at a Forgejo API?')
+    }
+    if (h.ref !== branch) return null
+    const state = data.merged === true ? 'merged' : data.state === 'open' ? (data.draft === true ? 'draft' : 'open') : 'closed'
+    return pickPullRequest([{number: data.number, url: typeof data.html_url === 'string' ? data.html_url : `${this.opts.baseUrl}/${owner}/${repo}/pulls/${data.number}`, state, headSha: h.sha}])
+  }
+
+  async checks(owner: string, repo: string, sha: string, opts: {signal?: AbortSignal} = {}): Promise<ChecksState> {
+    const url = `${this.opts.apiUrl}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/commits/${encodeURIComponent(sha)}/status`
+    const data = (await this.get(url, `the commit status of ${owner}/${repo}@${sha.slice(0, 12)}`, opts.signal)) as {statuses?: Array<{status?: unknown; state?: unknown}>} | null
+    // Forgejo names each status's state `status`; the combined object names its own `state`.
+    return combineChecks((data?.statuses ?? []).map((s) => commitStatusVerdict(s.status ?? s.state)))
   }
 
   async ping(): Promise<string> {

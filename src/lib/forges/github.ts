@@ -2,7 +2,8 @@ import {FailureError} from '../errors.js'
 import {bodyTooLarge, cappedFetch, type CapState} from './body.js'
 import {errorForStatus, networkError, timeoutError} from './http-errors.js'
 import {checkedNumber, checkedWebUrl, repoFromApiUrl, type Reporter} from './names.js'
-import type {Forge, ForgeIssue} from './types.js'
+import {checkRunVerdict, combineChecks, commitStatusVerdict, pickPullRequest} from './pulls.js'
+import type {ChecksState, Forge, ForgeIssue, ForgePullRequest} from './types.js'
 
 export interface GitHubOptions {
   apiUrl: string
@@ -19,6 +20,26 @@ interface RequestErrorLike {
   message: string
   response?: {headers?: Record<string, string | undefined>; data?: unknown}
   cause?: unknown
+}
+
+/**
+ * A fetch that answers locally once `signal` has fired. NOTE: Octokit turns an
+ * aborted fetch into a 500, which the retry plugin retries after a back-off;
+ * a caller that has given up (status's deadline) would then keep the process
+ * alive for seconds. A 400 is never retried; translate() sees the signal and
+ * reports the timeout.
+ */
+function stopWhenAborted(fetchImpl: typeof fetch, signal: AbortSignal): typeof fetch {
+  const stopped = () => new Response(JSON.stringify({message: 'given up by dispatch'}), {status: 400, headers: {'content-type': 'application/json'}})
+  return async (input, init) => {
+    if (signal.aborted) return stopped()
+    try {
+      return await fetchImpl(input, init)
+    } catch (error) {
+      if (signal.aborted) return stopped()
+      throw error
+    }
+  }
 }
 
 export class GitHubForge implements Forge {
@@ -117,6 +138,65 @@ export class GitHubForge implements Forge {
       isPullRequest: data.pull_request !== undefined && data.pull_request !== null,
       webBase: this.opts.webUrl,
     }
+  }
+
+  /**
+   * GET with the issue fetch's rules: the forge timeout (and the caller's
+   * signal, when it gives up sooner), retries and rate limits through the
+   * plugins, the body cap.
+   */
+  private async get<T>(route: string, params: Record<string, unknown>, what: string, outer?: AbortSignal): Promise<T> {
+    const octokit = await this.octokit()
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs)
+    const signal = outer ? AbortSignal.any([timeout, outer]) : timeout
+    const cap: CapState = {exceeded: false}
+    try {
+      const res = await octokit.request(route, {...params, request: {signal, fetch: stopWhenAborted(cappedFetch(cap), signal)}})
+      if (cap.exceeded) throw bodyTooLarge(this.host)
+      return res.data as T
+    } catch (error) {
+      throw this.translate(error, what, signal, cap)
+    }
+  }
+
+  async findPullRequest(owner: string, repo: string, branch: string, opts: {signal?: AbortSignal} = {}): Promise<ForgePullRequest | null> {
+    // head=<owner>:<branch> names the branch in the repository itself (a fork's would carry its owner).
+    const data = await this.get<unknown>(
+      'GET /repos/{owner}/{repo}/pulls',
+      {owner, repo, head: `${owner}:${branch}`, state: 'all', per_page: 30},
+      `the pull requests of ${owner}/${repo} from ${branch}`,
+      opts.signal,
+    )
+    if (!Array.isArray(data)) throw new FailureError(`${this.host} returned the pull requests of ${owner}/${repo} as something other than a list.`, 'Is github.apiUrl pointing at a GitHub API?')
+    const pulls: ForgePullRequest[] = []
+    for (const p of data as Array<Record<string, unknown>>) {
+      const head = (p?.head ?? {}) as {ref?: unknown; sha?: unknown}
+      // The filter is the server's; a pull request of another branch must not speak for this one.
+      if (head.ref !== branch || typeof p.number !== 'number' || typeof head.sha !== 'string') continue
+      const state = p.merged_at ? 'merged' : p.state === 'open' ? (p.draft === true ? 'draft' : 'open') : 'closed'
+      pulls.push({number: p.number, url: typeof p.html_url === 'string' ? p.html_url : `${this.opts.webUrl}/${owner}/${repo}/pull/${p.number}`, state, headSha: head.sha})
+    }
+    return pickPullRequest(pulls)
+  }
+
+  async checks(owner: string, repo: string, sha: string, opts: {signal?: AbortSignal} = {}): Promise<ChecksState> {
+    // GitHub keeps two kinds: check runs (Actions and apps) and commit statuses (older integrations).
+    const [runs, status] = await Promise.all([
+      this.get<{check_runs?: Array<{status?: unknown; conclusion?: unknown}>}>(
+        'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
+        {owner, repo, ref: sha, per_page: 100},
+        `the check runs of ${owner}/${repo}@${sha.slice(0, 12)}`,
+        opts.signal,
+      ),
+      this.get<{total_count?: unknown; statuses?: Array<{state?: unknown}>}>(
+        'GET /repos/{owner}/{repo}/commits/{ref}/status',
+        {owner, repo, ref: sha, per_page: 100},
+        `the commit status of ${owner}/${repo}@${sha.slice(0, 12)}`,
+        opts.signal,
+      ),
+    ])
+    // NOTE: with no statuses at all, the combined state is "pending"; the individual statuses are what count.
+    return combineChecks([...(runs?.check_runs ?? []).map((r) => checkRunVerdict(r)), ...(status?.statuses ?? []).map((s) => commitStatusVerdict(s.state))])
   }
 
   async ping(): Promise<string> {

@@ -20,12 +20,44 @@ export interface ForgeIssue {
   webBase: string
 }
 
-/** One forge: knows how to fetch an issue, and nothing else. */
-export interface Forge {
+/** One forge: fetches issues, and the pull requests and checks of a worker's branch. */
+export interface Forge extends PullRequestForge {
   readonly kind: ForgeKind
   /** Host name, used in error messages. */
   readonly host: string
   getIssue(owner: string, repo: string, number: number): Promise<ForgeIssue>
   /** A cheap request to check the forge answers (for doctor). Resolves to a short description. */
   ping(): Promise<string>
+}
+
+/** How a pull request stands: open, open as a draft, merged, or closed without a merge. */
+export type PullRequestState = 'open' | 'draft' | 'merged' | 'closed'
+
+/**
+ * The combined state of a commit's checks: any failed → failure; any still
+ * running → pending; all passed → success; none reported → none.
+ */
+export type ChecksState = 'success' | 'failure' | 'pending' | 'none'
+
+/** A pull request as dispatch needs it, normalised across forges. */
+export interface ForgePullRequest {
+  number: number
+  /** Web URL. */
+  url: string
+  state: PullRequestState
+  /** The commit the pull request's head branch pointed at (when merged: at the merge). */
+  headSha: string
+}
+
+/** Pull requests and checks of a worker's branch (outcome tracking). */
+export interface PullRequestForge {
+  /**
+   * The pull request whose head is `branch` of `owner/repo` (an open one before
+   * a merged one before a closed one; newest first within each), or null when
+   * there is none. `base` is the default branch (Forgejo's lookup needs it).
+   * `signal` aborts early, on top of the forge's own timeout.
+   */
+  findPullRequest(owner: string, repo: string, branch: string, opts: {base?: string; signal?: AbortSignal}): Promise<ForgePullRequest | null>
+  /** The combined state of the checks on commit `sha`. */
+  checks(owner: string, repo: string, sha: string, opts: {signal?: AbortSignal}): Promise<ChecksState>
 }

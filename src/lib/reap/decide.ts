@@ -2,9 +2,10 @@
  * Reap's decision: the facts about one worktree in, keep or remove out. Pure,
  * so the dry run and the real run cannot disagree.
  */
+import {forgeVerdict, type ForgeReapFacts} from '../outcome/reap-rule.js'
 
 /** What reap knows about one worktree: gathered with git, decided by {@link decideReap}. */
-export interface WorktreeFacts {
+export interface WorktreeFacts extends ForgeReapFacts {
   /** The active worker running in it, if any. */
   activeWorker?: {pid: number; ref: string}
   /** The main checkout's `git worktree list` knows it. */
@@ -34,6 +35,8 @@ export interface WorktreeFacts {
 export interface ReapVerdict {
   verdict: 'remove' | 'keep'
   reason: string
+  /** Set when the forge's rule decided (outcome/reap-rule.ts); git's rules otherwise. */
+  rule?: 'forge'
 }
 
 const commits = (n: number) => `${n} commit${n === 1 ? '' : 's'}`
@@ -53,6 +56,8 @@ export function decideReap(f: WorktreeFacts): ReapVerdict {
   if (!f.registered) return keep(`not a worktree of ${f.checkout} (run git worktree prune there)`)
   if (f.branch && !f.branch.startsWith('dispatch/')) return keep('not a dispatch branch')
   if (f.dirty) return keep('uncommitted changes')
+  const byForge = forgeVerdict(f)
+  if (byForge) return byForge
   if (f.unreachable > 0) {
     const where = f.remotesFresh ? `not on ${f.defaultBranch} or any remote branch` : `not on ${f.defaultBranch} (origin could not be fetched, so other remote branches do not count)`
     return keep(`${f.branch ? '' : 'detached HEAD with '}${commits(f.unreachable)} ${where}`)

@@ -7,6 +7,7 @@ import path from 'node:path'
 
 import {errorMessage} from '../errors.js'
 import type {Registry, SidequestRecord} from '../registry/index.js'
+import {forgeCouldVouch, type ForgeReapFacts} from '../outcome/reap-rule.js'
 import {decideReap, type ReapVerdict, type WorktreeFacts} from './decide.js'
 import {candidates, detachedBranch, gitfileMtime, mainCheckoutOf, nothingKnown, repoFacts, worktreeFacts, type RepoFacts} from './facts.js'
 import {removeWorktree} from './remove.js'
@@ -21,6 +22,8 @@ export interface ReapEntry {
   /** What the rules decided; the same with and without --dry-run. */
   verdict: ReapVerdict['verdict']
   reason: string
+  /** Which rule removed it: git (merged, or on a remote branch) or forge (its pull request merged with this tip as head); null when kept. */
+  rule: 'git' | 'forge' | null
 }
 
 export interface ReapOptions {
@@ -42,6 +45,8 @@ export interface ReapOptions {
    * worktree whose worker's record does not exist yet; age is what tells.
    */
   minAgeMs?: number
+  /** Ask the forge about a worktree git cannot vouch for (outcome/reap-forge.ts); without it, git alone decides. */
+  askForge?: (w: {path: string; branch: string; checkout: string}) => Promise<ForgeReapFacts>
 }
 
 /**
@@ -58,7 +63,7 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
   const facts = new Map<string, Promise<RepoFacts>>()
   const results: ReapEntry[] = []
   for (const dir of candidates(opts.worktreeRoot, opts.only)) {
-    const keep = (branch: string | null, reason: string) => results.push({path: dir, branch, action: 'kept', verdict: 'keep', reason})
+    const keep = (branch: string | null, reason: string) => results.push({path: dir, branch, action: 'kept', verdict: 'keep', reason, rule: null})
     const mainDir = mainCheckoutOf(dir)
     if (!mainDir) {
       keep(null, 'not a git worktree')
@@ -89,17 +94,18 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
       } else {
         f = {...nothingKnown(mainDir), registered: false}
       }
-      const v = decideReap(f)
+      let v = decideReap(f)
+      if (opts.askForge && f.branch && forgeCouldVouch({...f, verdict: v.verdict})) v = decideReap({...f, ...(await opts.askForge({path: dir, branch: f.branch, checkout: mainDir}))})
       if (v.verdict === 'keep') {
         keep(branch, v.reason)
         continue
       }
       if (opts.dryRun) {
-        results.push({path: dir, branch, action: 'would-remove', verdict: 'remove', reason: v.reason})
+        results.push({path: dir, branch, action: 'would-remove', verdict: 'remove', reason: v.reason, rule: v.rule ?? 'git'})
         continue
       }
       await removeWorktree(mainDir, dir, branch, repo.local)
-      results.push({path: dir, branch, action: 'removed', verdict: 'remove', reason: v.reason})
+      results.push({path: dir, branch, action: 'removed', verdict: 'remove', reason: v.reason, rule: v.rule ?? 'git'})
     } catch (error) {
       keep(branch, `could not inspect or remove: ${errorMessage(error).split('\n')[0]}`)
     }

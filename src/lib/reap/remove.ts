@@ -11,7 +11,7 @@ export async function removeWorktree(mainDir: string, dir: string, branch: strin
   await withWorktreeLock(mainDir, async () => {
     // Without --force, git itself refuses a worktree that became dirty since we looked.
     await retryOnLock(() => git.raw(['worktree', 'remove', dir]))
-    // -D: every commit on it was just shown reachable from the default branch or a remote branch.
+    // -D: every commit on it was just shown reachable from the default branch or a remote branch, or landed through its merged pull request.
     if (branch && localBranches.has(branch)) await retryOnLock(() => git.raw(['branch', '-D', branch]))
     await retryOnLock(() => git.raw(['worktree', 'prune']))
   })

@@ -5,6 +5,7 @@
  * facts in, text out.
  */
 import {duration, relativeTime, table} from '../format.js'
+import type {WorkerOutcome} from '../outcome/types.js'
 import type {SidequestRecord, WorkerState} from '../registry/index.js'
 import {shellQuote} from '../shell.js'
 import {toEntry, type StatusEntry} from '../status.js'
@@ -14,8 +15,11 @@ import type {Rendered, TerminalFacts} from './facts.js'
 
 export type {Rendered, TerminalFacts} from './facts.js'
 
-/** A row: the entry, plus when its log last grew (ISO), when that was looked up. */
-export type WorkerRow = StatusEntry & {last_activity?: string | null}
+/**
+ * A row: the entry, plus when its log last grew (ISO), and what came of its
+ * branch (null for a running worker), when those were looked up.
+ */
+export type WorkerRow = StatusEntry & {last_activity?: string | null; outcome?: WorkerOutcome | null}
 
 export function stateLabel(e: {state: WorkerState; exit_code?: number | null; exit_signal?: string | null}): string {
   switch (e.state) {
@@ -49,6 +53,7 @@ const COLUMNS = {
   mode: {header: 'MODE', cell: (r) => r.mode},
   started: {header: 'STARTED', cell: (r, f) => when(r.started_at, f)},
   activity: {header: 'LAST ACTIVITY', cell: (r, f) => when(r.last_activity, f)},
+  outcome: {header: 'OUTCOME', cell: (r) => (r.outcome ? r.outcome.summary : '-')},
   cost: {header: 'COST', cell: (r) => (typeof r.cost_usd === 'number' ? `$${r.cost_usd.toFixed(2)}` : '-')},
   branch: {header: 'BRANCH', cell: (r) => r.branch},
   claims: {header: 'CLAIMS', cell: (r) => (r.paths_claimed.length > 0 ? r.paths_claimed.join(',') : '-')},
@@ -63,7 +68,7 @@ function render(rows: readonly WorkerRow[], columns: Column[], f: TerminalFacts)
 export function renderStatusList(rows: readonly WorkerRow[], all: boolean, f: TerminalFacts): Rendered {
   if (rows.length === 0) return {stdout: '', stderr: all ? 'no workers recorded\n' : 'no workers running or started in that time (try --all)\n'}
   const c = COLUMNS
-  return {stdout: render(rows, [c.state, c.pid, c.ref, c.mode, c.started, c.activity, c.cost, c.title], f), stderr: ''}
+  return {stdout: render(rows, [c.state, c.pid, c.ref, c.mode, c.started, c.activity, c.cost, c.outcome, c.title], f), stderr: ''}
 }
 
 /** `sidequests list`: oldest first, who claims what. */
@@ -90,6 +95,21 @@ export function backTo(e: Pick<StatusEntry, 'pid' | 'mode' | 'active' | 'tmux' |
   return e.mode === 'interactive' ? `cd ${shellQuote(e.cwd)} && claude --continue` : undefined
 }
 
+/** The outcome block of `status REF`: the summary, then the pull request and the branch. Pure. */
+export function outcomeLines(o: WorkerOutcome): string[] {
+  const pr = o.pull_request
+  const branch = [
+    o.ahead === null ? undefined : `${o.ahead} commit${o.ahead === 1 ? '' : 's'} ahead of the default branch`,
+    o.pushed === null ? undefined : o.pushed === 'absent' ? 'not on origin' : o.pushed === 'up-to-date' ? 'on origin, up to date' : 'on origin at another commit',
+  ].filter(Boolean)
+  return [
+    `outcome   ${inertLine(o.summary)}`,
+    ...(pr ? [`pull req  #${pr.number} ${pr.state}${pr.checks ? `, checks ${pr.checks}` : ''}: ${inertLine(pr.url)}`] : []),
+    ...(branch.length > 0 ? [`          ${branch.join('; ')}`] : []),
+    ...(o.forge_error ? [`          forge: ${inertLine(o.forge_error)}`] : []),
+  ]
+}
+
 /** `status REF`: one worker in detail, then its rendered tail (or the head of --follow's stream). */
 export function renderWorkerBlock(e: WorkerRow, f: TerminalFacts & {color: boolean; following: boolean}): string {
   const back = backTo(e)
@@ -107,6 +127,7 @@ export function renderWorkerBlock(e: WorkerRow, f: TerminalFacts & {color: boole
     `cwd       ${e.cwd}`,
     `branch    ${e.branch}`,
     `log       ${e.log_path ?? '-'}`,
+    ...(e.outcome ? outcomeLines(e.outcome) : []),
     ...(e.paths_claimed.length > 0 ? [`claims    ${e.paths_claimed.join(', ')}${e.repo ? ` (in ${e.repo})` : ''}`] : []),
     ...(e.claude_session_id ? [`session   ${e.claude_session_id}`] : []),
     ...(e.tmux ? [`tmux      pane ${e.tmux.pane} (socket ${e.tmux.socket})`] : []),

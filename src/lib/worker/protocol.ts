@@ -1,4 +1,5 @@
 import type {NotifyConfig} from '../notify.js'
+import type {OutcomeForgeSpec} from '../outcome/finish.js'
 import type {SidequestRecord} from '../registry/index.js'
 
 /** Everything the supervisor needs to run one worker. */
@@ -15,6 +16,8 @@ export interface WorkerSpec {
   /** The record minus what only the supervisor knows (pid, start time). */
   record: Omit<SidequestRecord, 'pid' | 'pid_start_time'>
   notify?: NotifyConfig
+  /** Where to look up the branch's pull request for the finish notification. */
+  forges?: OutcomeForgeSpec
 }
 
 /** Messages between dispatch and the supervisor, over the IPC channel. */

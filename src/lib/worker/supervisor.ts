@@ -10,6 +10,7 @@ import {appendFileSync, closeSync, openSync, readFileSync} from 'node:fs'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {notify} from '../notify.js'
+import {pullRequestUrl} from '../outcome/finish.js'
 import {processStartTime} from '../proc.js'
 import {Registry, type SidequestRecord} from '../registry/index.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
@@ -134,9 +135,12 @@ async function run(spec: WorkerSpec): Promise<void> {
     const updated = child.pid ? await recordEnd(registry, child.pid, patch, spec.logPath) : undefined
     send({type: 'exited', exitCode, record: updated})
     if (spec.notify && updated && !abortReason) {
+      const notifies = Boolean(spec.notify.command || spec.notify.ntfy || spec.notify.desktop)
+      // Bounded by the forge timeout; no answer just leaves the URL out.
+      const prUrl = notifies && spec.forges ? await pullRequestUrl(spec.forges, updated, process.env) : undefined
       await notify(
         spec.notify,
-        {event: 'finished', mode: updated.mode, ref: updated.ref, title: updated.title, url: updated.url, cwd: updated.cwd, pid: updated.pid, exit_code: exitCode},
+        {event: 'finished', mode: updated.mode, ref: updated.ref, title: updated.title, url: updated.url, cwd: updated.cwd, pid: updated.pid, exit_code: exitCode, ...(prUrl ? {pr_url: prUrl} : {})},
         process.env,
         () => {},
       ).catch(() => {})

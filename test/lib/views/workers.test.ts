@@ -10,7 +10,8 @@ const rec = {
   started_at: '2026-03-01T11:00:00Z', ended_at: '2026-03-01T11:30:00Z', exit_code: 0, parent_session: null, paths_claimed: ['src/auth'],
   cwd: '/wt/api-12', branch: 'issue-12-fix', log_path: null, cascade_depth: 0, claude_session_id: null, cost_usd: 0.5,
 } as unknown as SidequestRecord
-const row = {...toEntry(rec, now), last_activity: '2026-03-01T11:29:00Z'}
+const outcome = {branch: 'issue-12-fix', ahead: 1, pushed: 'up-to-date' as const, pull_request: {number: 7, url: 'https://github.com/acme/api/pull/7', state: 'open' as const, head_sha: 'a'.repeat(40), checks: 'success' as const}, forge_error: null, summary: 'PR #7 open ✓'}
+const row = {...toEntry(rec, now), last_activity: '2026-03-01T11:29:00Z', outcome}
 
 describe('views: worker lists on a terminal and in a pipe', () => {
   const cases: Array<[string, boolean, () => {stdout: string; stderr: string}, string]> = [
@@ -19,9 +20,9 @@ describe('views: worker lists on a terminal and in a pipe', () => {
     ['sidequests list piped: tab-separated, ISO times, whole', false, () => renderSidequests([rec], true, {tty: false, now, width: 80}),
       'acme/api#12\theadless\t4242\tEXITED 0\t2026-03-01T11:00:00Z\tissue-12-fix\tsrc/auth\tFix the login\n'],
     ['status on a terminal', true, () => renderStatusList([row], true, {tty: true, now, width: 80}),
-      'STATE     PID   REF          MODE      STARTED  LAST ACTIVITY  COST   TITLE\nEXITED 0  4242  acme/api#12  headless  1h ago   31m ago        $0.50  Fix the l…\n'],
+      'STATE     PID   REF          MODE      STARTED  LAST ACTIVITY  COST   OUTCOME       TITLE\nEXITED 0  4242  acme/api#12  headless  1h ago   31m ago        $0.50  PR #7 open ✓  Fix the l…\n'],
     ['status piped', false, () => renderStatusList([row], true, {tty: false, now, width: 80}),
-      'EXITED 0\t4242\tacme/api#12\theadless\t2026-03-01T11:00:00Z\t2026-03-01T11:29:00Z\t$0.50\tFix the login\n'],
+      'EXITED 0\t4242\tacme/api#12\theadless\t2026-03-01T11:00:00Z\t2026-03-01T11:29:00Z\t$0.50\tPR #7 open ✓\tFix the login\n'],
   ]
   for (const [title, , render, want] of cases) it(title, () => expect(render()).to.deep.equal({stdout: want, stderr: ''}))
 
