@@ -3,8 +3,9 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {FailureError} from '../errors.js'
 import {readCapped} from './body.js'
 import {errorForStatus, networkError, timeoutError} from './http-errors.js'
+import {FORGEJO_PAGE, MAX_PAGES, hasNextPage, issuesOfPage, listingWhat} from './listing.js'
 import {checkedNumber, checkedRepo, checkedWebUrl, refusedName, type Reporter} from './names.js'
-import type {Forge, ForgeIssue} from './types.js'
+import type {Forge, ForgeIssue, ListedIssue} from './types.js'
 
 export interface ForgejoOptions {
   baseUrl: string
@@ -16,7 +17,7 @@ export interface ForgejoOptions {
   retryBaseMs?: number
 }
 
-/** Forgejo (and Gitea) REST API v1: just the issue endpoint. */
+/** Forgejo (and Gitea) REST API v1: the issue endpoint and the issue list. */
 export class ForgejoForge implements Forge {
   readonly kind = 'forgejo' as const
   readonly host: string
@@ -29,8 +30,12 @@ export class ForgejoForge implements Forge {
     return `set ${this.opts.tokenEnv} to a Forgejo access token`
   }
 
-  /** GET with an overall deadline, retrying 5xx and network errors a bounded number of times. */
   private async get(url: string, what: string): Promise<unknown> {
+    return (await this.request(url, what)).data
+  }
+
+  /** GET with an overall deadline, retrying 5xx and network errors a bounded number of times; the parsed body and the headers. */
+  private async request(url: string, what: string): Promise<{data: unknown; headers: Headers}> {
     const signal = AbortSignal.timeout(this.opts.timeoutMs)
     const retries = this.opts.retries ?? 2
     const headers: Record<string, string> = {accept: 'application/json', 'user-agent': 'issue-dispatch'}
@@ -57,7 +62,7 @@ export class ForgejoForge implements Forge {
           throw networkError(this.host, (error as {cause?: unknown}).cause ?? error)
         }
         try {
-          return JSON.parse(text)
+          return {data: JSON.parse(text), headers: res.headers}
         } catch {
           throw new FailureError(`${this.host} returned something that is not JSON for ${what}.`, 'Is forgejo.apiUrl right?')
         }
@@ -111,6 +116,20 @@ export class ForgejoForge implements Forge {
       isPullRequest: data.pull_request !== undefined && data.pull_request !== null,
       webBase: this.opts.baseUrl,
     }
+  }
+
+  async listOpenIssues(owner: string, repo: string, label: string, limit: number): Promise<ListedIssue[]> {
+    const what = listingWhat(owner, repo, label)
+    const base = `${this.opts.apiUrl}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/issues`
+    const out: ListedIssue[] = []
+    for (let page = 1; page <= MAX_PAGES && out.length < limit; page++) {
+      // type=issues: Forgejo leaves pull requests out itself (issuesOfPage checks again).
+      const query = new URLSearchParams({state: 'open', type: 'issues', labels: label, page: String(page), limit: String(FORGEJO_PAGE)})
+      const {data, headers} = await this.request(`${base}?${query}`, what)
+      out.push(...issuesOfPage(this.host, what, data, label))
+      if (!hasNextPage(headers.get('link'))) break
+    }
+    return out.slice(0, limit)
   }
 
   async ping(): Promise<string> {
