@@ -1,7 +1,7 @@
-import {toJsonError, type InterruptedError} from '../lib/errors.js'
-import {FanoutGuard, dispatchMany, fanoutExitCode, type FanoutItem, type FanoutTarget} from '../lib/fanout/index.js'
-import {checkRefList, dispatchRequest} from '../lib/fanout/request.js'
-import {labelledIssues} from '../lib/forges/labelled.js'
+import {InterruptedError, toJsonError} from '../lib/errors.js'
+import {FanoutGuard, dispatchMany, fanoutExitCode, type FanoutItem} from '../lib/fanout/index.js'
+import {dispatchRequest} from '../lib/fanout/request.js'
+import {fanoutTargets} from '../lib/fanout/targets.js'
 import {renderFanout, type FanoutElement} from '../lib/views/fanout.js'
 import type {BaseCommand} from './base.js'
 import {PASS_THROUGH_HINT, dispatchOptions, dryRunResult, runHeadlessCommand, type HeadlessOutput} from './dispatching.js'
@@ -24,21 +24,13 @@ export async function runDispatchCommand(cmd: BaseCommand, mode: 'headless' | 'c
   const ctx = await cmd.context(flags.config as string | undefined)
   const {streams} = await cmd.deps(flags.config as string | undefined)
   const progress = terminalProgress(streams.stderrTTY, Boolean(flags.json))
+  cmd.audited = !opts.dryRun
   const {items, interrupted} = await guard.run(async () => {
-    let targets: FanoutTarget[]
-    if (request.kind === 'refs') {
-      checkRefList(request.refs, {githubWebUrl: ctx.config.github.webUrl, forgejoBaseUrl: ctx.config.forgejo?.baseUrl}, PASS_THROUGH_HINT)
-      targets = request.refs.map((r) => ({input: r, ref: r.trim()}))
-    } else {
-      progress.start(`Listing open issues labelled ${request.label} in ${request.repo}`)
-      try {
-        targets = await labelledIssues(request.repo, request.label, request.limit, ctx.config, ctx.forges, ctx.warn)
-      } finally {
-        progress.stop()
-      }
-      if (targets.length === 0) ctx.warn(`warning: no open issues labelled "${request.label}" in ${request.repo}; nothing to dispatch.`)
-    }
-    cmd.audited = !opts.dryRun
+    // Ctrl-C while the forge lists the issues: nothing was started, go now.
+    const stopped = guard.interrupted.then((signal): never => {
+      throw new InterruptedError('Interrupted before any issue was dispatched; nothing was started.', signal)
+    })
+    const targets = await Promise.race([fanoutTargets(ctx, request, {mode, depth: opts.depth, passThroughHint: PASS_THROUGH_HINT}, progress), stopped])
     cmd.auditRef = targets.map((t) => t.ref).join(' ')
     return dispatchMany(ctx, opts, targets, {guard, progress})
   })

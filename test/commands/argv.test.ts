@@ -151,7 +151,7 @@ describe('argv: flags anywhere, -- pass-through, unknown commands (through the b
         expect(res.stdout).to.include(`$ dispatch ${cmd} REF [flags] [-- CLAUDE_ARGS...]`)
         // headless and cascade take several refs (a fan-out); interactive one.
         if (cmd === 'interactive') expect(res.stdout).not.to.include('REF...')
-        else expect(res.stdout).to.include(`$ dispatch ${cmd} --label LABEL --repo OWNER/REPO [--limit N]`)
+        else expect(res.stdout).to.match(new RegExp(`\\$ dispatch ${cmd} --label LABEL\\s+--repo OWNER/REPO\\s+\\[--limit N\\]`))
       }
     })
   })

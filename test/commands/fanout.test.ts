@@ -195,7 +195,7 @@ describe('dispatch headless / cascade fan-out (through the binary)', function ()
     ['--limit without --label', ['cascade', 'acme/api#1', 'acme/api#2', '--limit=3'], /--limit only goes with --label/],
     ['a comma in --label', ['headless', '--label', 'a,b', '--repo', 'acme/api'], /--label takes one label, got "a,b"/],
     ['a malformed --repo', ['headless', '--label', 'ready', '--repo', 'acme'], /--repo must be owner\/repo, got "acme"/],
-    ['--limit 0', ['headless', '--label', 'ready', '--repo', 'acme/api', '--limit', '0'], /--limit|greater than or equal to 1/],
+    ['--limit 0', ['headless', '--label', 'ready', '--repo', 'acme/api', '--limit', '0'], /Parsing --limit; Expected an integer greater than or equal to 1/],
     ['neither a ref nor --label', ['headless', '--dry-run'], /Missing 1 required arg: ref .*or --label with --repo/],
   ]
   for (const [what, args, message] of usage) {
@@ -224,26 +224,44 @@ describe('dispatch headless / cascade fan-out (through the binary)', function ()
     expect(none.stderr).to.include('no open issues labelled "ready" in acme/api')
   })
 
-  it('Ctrl-C stops starting new ones and reports what was started; exit 130', async () => {
+  for (const json of [true, false]) {
+    it(`Ctrl-C stops starting new ones and reports what was started; exit 130 (${json ? '--json' : 'lines'})`, async () => {
+      writeConfig(sb, {github: forge.github})
+      for (let n = 1; n <= 4; n++) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Step ${n}`})
+      // The third issue's fetch hangs, so the signal comes while it is being read.
+      forge.script('GET /gh-api/repos/acme/api/issues/3', [{status: 200, delayMs: 20_000}])
+      const cli = startCli(['headless', 'acme/api#1', 'acme/api#2', 'acme/api#3', 'acme/api#4', ...(json ? ['--json'] : [])], {env})
+      await waitFor('the third fetch', () => forge.requestsTo('/gh-api/repos/acme/api/issues/3').length > 0, 60_000)
+      process.kill(cli.pid, 'SIGINT')
+      const res = await cli.done
+      expect(res.code, res.stderr).to.equal(130)
+      if (json) {
+        const out: Element[] = JSON.parse(res.stdout)
+        expect(out.map((e) => [e.ref, e.outcome])).to.deep.equal([
+          ['acme/api#1', 'started'],
+          ['acme/api#2', 'started'],
+          ['acme/api#3', 'skipped'],
+          ['acme/api#4', 'skipped'],
+        ])
+        expect(out[2].error).to.include({code: 'interrupted'})
+      } else {
+        expect(res.stdout).to.match(/^started +acme\/api#1 +pid \d+ .*\nstarted +acme\/api#2 +pid \d+ .*\nskipped +acme\/api#3 +Not started: the fan-out was interrupted\.\nskipped +acme\/api#4 /)
+        expect(res.stderr).to.include('Started 2 headless workers for 4 issues; 2 not started (interrupted).')
+      }
+      // Nothing started after the report: only the first two ever had a worker.
+      expect(liveRefs(sb)).to.deep.equal(['acme/api#1', 'acme/api#2'])
+      expect(forge.requestsTo('/gh-api/repos/acme/api/issues/4')).to.have.length(0)
+      expect(auditLines(sb).at(-1)).to.include({command: 'headless', exit_code: 130})
+    })
+  }
+
+  it('a fan-out from inside a headless worker is refused before the forge is asked', async () => {
     writeConfig(sb, {github: forge.github})
-    for (let n = 1; n <= 4; n++) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Step ${n}`})
-    // The third issue's fetch hangs, so the signal comes while it is being read.
-    forge.script('GET /gh-api/repos/acme/api/issues/3', [{status: 200, delayMs: 20_000}])
-    const cli = startCli(['headless', 'acme/api#1', 'acme/api#2', 'acme/api#3', 'acme/api#4', '--json'], {env})
-    await waitFor('the third fetch', () => forge.requestsTo('/gh-api/repos/acme/api/issues/3').length > 0, 60_000)
-    process.kill(cli.pid, 'SIGINT')
-    const res = await cli.done
-    expect(res.code, res.stderr).to.equal(130)
-    const out: Element[] = JSON.parse(res.stdout)
-    expect(out.map((e) => [e.ref, e.outcome])).to.deep.equal([
-      ['acme/api#1', 'started'],
-      ['acme/api#2', 'started'],
-      ['acme/api#3', 'skipped'],
-      ['acme/api#4', 'skipped'],
-    ])
-    expect(out[2].error).to.include({code: 'interrupted'})
-    // Nothing started after the report: only the first two ever had a worker.
-    expect(liveRefs(sb)).to.deep.equal(['acme/api#1', 'acme/api#2'])
-    expect(forge.requestsTo('/gh-api/repos/acme/api/issues/4')).to.have.length(0)
+    for (const args of [['headless', '--label', 'ready', '--repo', 'acme/api'], ['headless', 'acme/api#1', 'acme/api#2']]) {
+      const res = await runCli(args, {env: {...env, DISPATCH_CASCADE_DEPTH: '0'}})
+      expect(res.code, res.stderr).to.equal(3)
+      expect(res.stderr).to.match(/headless worker|cascade budget|may not dispatch/i)
+    }
+    expect(forge.requests).to.have.length(0)
   })
 })
