@@ -19,6 +19,7 @@ export type {RetryWarning} from './lib/worker/stream/index.js'
 
 // The --json shapes of the commands (checked against test/fixtures/json-shapes/).
 export type {JsonError} from './lib/errors.js'
+export type {FanoutElement} from './lib/views/fanout.js'
 export type {VersionInfo} from './fast.js'
 export type {AttachResult} from './commands/attach.js'
 export type {StatusResult} from './commands/status.js'

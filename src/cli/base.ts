@@ -25,6 +25,8 @@ export abstract class BaseCommand extends Command {
   auditForgeFallback?: boolean
   /** Dispatching commands write one audit line per run (SPEC §5). */
   audited = false
+  /** Exit with this code once the audit line is written (an interrupted fan-out, src/cli/fanout.ts). */
+  exitNow?: number
   private depsCache?: Deps
   private depsReadOnly = false
   private contextCache?: DispatchContext
@@ -53,6 +55,11 @@ export abstract class BaseCommand extends Command {
   async context(configPath: string | undefined): Promise<DispatchContext> {
     this.contextCache ??= dispatchContext(await this.deps(configPath))
     return this.contextCache
+  }
+
+  /** Print a JSON document now, as oclif prints a returned result (an interrupted fan-out cannot return). */
+  printJson(value: unknown): void {
+    this.logJson(value)
   }
 
   /** Just the config, for commands that never talk to a forge. */
@@ -86,6 +93,7 @@ export abstract class BaseCommand extends Command {
     // child, the health wait); it has said what it must, so go now. Exiting also runs
     // proper-lockfile's exit hook, which removes a registry lock still held.
     if (err instanceof InterruptedError) process.exit(err.exitCode)
+    if (this.exitNow !== undefined) process.exit(this.exitNow)
   }
 
   private async audit(exitCode: number, outcome: string): Promise<void> {

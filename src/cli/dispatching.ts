@@ -14,6 +14,11 @@ export const refArg = {
   ref: Args.string({description: 'Issue reference: owner/repo#N or an issue URL.', required: true}),
 }
 
+/** headless and cascade: one ref, several (a fan-out), or none with --label. */
+export const refsArg = {
+  ref: Args.string({description: 'Issue reference: owner/repo#N or an issue URL; several fan out, one worker each.', required: false}),
+}
+
 export type {DryRunResult} from '../lib/views/dispatch.js'
 
 export function dryRunResult(plan: DispatchPlan): DryRunResult {
@@ -53,6 +58,9 @@ export const PASS_THROUGH_HINT = 'Put arguments meant for claude after --, e.g. 
 
 /** The usage line of the dispatching commands (oclif would show `REF...`). */
 export const DISPATCH_USAGE = '<%= command.id %> REF [flags] [-- CLAUDE_ARGS...]'
+
+/** headless and cascade also fan out (issue #14). */
+export const FANOUT_USAGE = [DISPATCH_USAGE, '<%= command.id %> REF REF [REF ...] [flags] [-- CLAUDE_ARGS...]', '<%= command.id %> --label LABEL --repo OWNER/REPO [--limit N] [flags] [-- CLAUDE_ARGS...]']
 
 export function dispatchOptions(mode: Mode, ref: string, flags: Record<string, unknown>, claudeArgs: readonly string[]): DispatchOptions {
   const budget = parseBudget(flags['max-budget-usd'] as string | undefined)

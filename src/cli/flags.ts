@@ -23,3 +23,10 @@ export function parseBudget(value: string | undefined): number | undefined {
   if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0)) return Number.NaN
   return n
 }
+
+/** Fan-out flags of headless and cascade (issue #14). */
+export const fanoutFlags = {
+  label: Flags.string({description: 'Dispatch every open issue with this label (needs --repo); each gets the checks of a single dispatch.', helpValue: '<label>'}),
+  repo: Flags.string({description: 'The repository whose labelled issues --label dispatches, as owner/repo.', helpValue: '<owner/repo>'}),
+  limit: Flags.integer({description: 'At most this many issues for --label (default 30).', min: 1, helpValue: '<n>'}),
+}

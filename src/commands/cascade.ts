@@ -1,25 +1,29 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
-import {DISPATCH_USAGE, PASS_THROUGH_HINT, refArg, runHeadlessCommand, splitPassThrough, type HeadlessOutput} from '../cli/dispatching.js'
-import {dispatchFlags} from '../cli/flags.js'
+import {FANOUT_USAGE, PASS_THROUGH_HINT, refsArg, splitPassThrough, type HeadlessOutput} from '../cli/dispatching.js'
+import {runDispatchCommand, type FanoutElement} from '../cli/fanout.js'
+import {dispatchFlags, fanoutFlags} from '../cli/flags.js'
 
 export default class Cascade extends BaseCommand {
   static override summary = 'Start a detached worker that may dispatch its own sub-workers within a depth budget.'
   static override description =
     'Like headless, but the worker is told it may split the work and start sub-workers with dispatch. The budget travels in DISPATCH_CASCADE_DEPTH: a top-level cascade starts at --depth, a nested one gets one less, and headless workers get 0 and may not dispatch at all.'
-  static override examples = ['<%= config.bin %> cascade my-org/api#40', '<%= config.bin %> cascade my-org/api#40 --depth 2 --claims src/']
-  static override args = refArg
+  static override examples = ['<%= config.bin %> cascade my-org/api#40', '<%= config.bin %> cascade my-org/api#40 --depth 2 --claims src/', '<%= config.bin %> cascade --label epic --repo my-org/api']
+  static override args = refsArg
+  // Several refs fan out; the words are checked as refs before anything starts (src/lib/fanout/request.ts).
+  static override strict = false
   static override flags = {
     ...dispatchFlags,
+    ...fanoutFlags,
     depth: Flags.integer({description: 'Cascade budget, 1 to 5 (nested cascades get the inherited budget minus one).', min: 1, max: 5, helpValue: '<n>'}),
   }
-  static override usage = DISPATCH_USAGE
+  static override usage = FANOUT_USAGE
   static override strayHint = PASS_THROUGH_HINT
 
-  async run(): Promise<HeadlessOutput> {
+  async run(): Promise<HeadlessOutput | FanoutElement[] | undefined> {
     const {own, claude} = splitPassThrough(this.argv)
-    const {args, flags} = await this.parse(Cascade, own)
-    return runHeadlessCommand(this, 'cascade', args, flags, claude)
+    const {argv, flags} = await this.parse(Cascade, own)
+    return runDispatchCommand(this, 'cascade', argv as string[], flags, claude)
   }
 }

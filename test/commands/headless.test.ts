@@ -153,7 +153,8 @@ describe('dispatch headless / cascade (through the binary)', function () {
     ['a missing issue', ['headless', 'acme/api#404'], 4, /not found on 127\.0\.0\.1:\d+ \(404\)/, () => {}],
     ['a missing checkout', ['headless', 'acme/web#1'], 4, /No checkout of acme\/web: looked in .*workspace\/acme\/web[\s\S]*Try: git clone/, (f) => f.addIssue({owner: 'acme', repo: 'web', number: 1})],
     ['a bad flag', ['headless', 'acme/api#12', '--depthh', '2'], 2, /Nonexistent flag|Unexpected argument/, () => {}],
-    ['a stray argument', ['headless', 'acme/api#12', 'extra'], 2, /Unexpected argument/, () => {}],
+    // A second word is a second ref (a fan-out): it must be one, checked before anything starts.
+    ['a stray argument', ['headless', 'acme/api#12', 'extra'], 2, /"extra" is not an issue reference[\s\S]*Put arguments meant for claude after --/, () => {}],
     ['a bad budget', ['headless', 'acme/api#12', '--max-budget-usd', 'lots'], 2, /--max-budget-usd must be a positive number/, () => {}],
     ['no mode', ['acme/api#12'], 2, /needs a mode[\s\S]*dispatch headless acme\/api#12/, () => {}],
     ['cascade depth out of range', ['cascade', 'acme/api#12', '--depth', '9'], 2, /depth|Expected an integer less than or equal to 5/i, () => {}],

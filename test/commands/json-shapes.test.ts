@@ -140,5 +140,10 @@ describe('--json shapes (against test/fixtures/json-shapes/)', function () {
     // The dry run's shape is the dispatching commands' public JSON that needs no worker.
     it(`${mode} --dry-run`, () => json(`${mode}-dry-run`, [mode, 'acme/api#12', '--dry-run', '--json']))
   }
+  it('headless fan-out --dry-run (planned, refused, failed)', () => {
+    forge.addIssue({owner: 'acme', repo: 'api', number: 14, state: 'closed'})
+    forge.addMissing({owner: 'acme', repo: 'api', number: 15})
+    return json('headless-fanout-dry-run', ['headless', 'acme/api#12', 'acme/api#14', 'acme/api#15', '--dry-run', '--json'])
+  })
   it('stop (last: it ends the live worker)', () => json('stop', ['stop', '--pid', String(sleeper.pid), '--timeout', '1', '--json']))
 })

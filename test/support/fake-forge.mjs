@@ -5,6 +5,12 @@
 //   GitHub API   <base>/gh-api/repos/{o}/{r}/issues/{n}     web <base>/gh
 //   Forgejo API  <base>/fj/api/v1/repos/{o}/{r}/issues/{n}  web <base>/fj
 //
+// and the issue lists of a repository, GET .../repos/{o}/{r}/issues, as the
+// forges serve them: newest first; state, labels and pages (GitHub per_page
+// and page, its pull requests mixed in; Forgejo limit, page and type) with an
+// RFC 8288 Link header naming the next and last pages (and X-Total-Count on
+// Forgejo). GitHub's labels filter wants every label, Forgejo's any of them.
+//
 // Pull requests and checks, for outcome tracking (shapes as in
 // @octokit/openapi-types and Forgejo's swagger):
 //   GitHub   GET /repos/{o}/{r}/pulls?head=owner:branch&state=…   (a list, filtered)
@@ -43,6 +49,8 @@ export async function startFakeForge() {
   const pulls = {github: new Map(), forgejo: new Map()}
   const checkRuns = new Map()
   const statuses = {github: new Map(), forgejo: new Map()}
+  /** Repositories that exist with no issue added (their lists are empty). */
+  const repos = {github: new Set(), forgejo: new Set()}
   const scripts = new Map()
   const requests = []
   /** Requests nobody set up an answer for. */
@@ -52,6 +60,12 @@ export async function startFakeForge() {
 
   const ghApi = () => `${base}/gh-api`
   const fjApi = () => `${base}/fj/api/v1`
+
+  function labelShape(forge, i, name, n) {
+    const color = 'ededed'
+    if (forge === 'github') return {id: 500 + n, node_id: `LA_${n}`, url: `${ghApi()}/repos/${i.owner}/${i.repo}/labels/${encodeURIComponent(name)}`, name, color, default: false, description: null}
+    return {id: 500 + n, name, exclusive: false, is_archived: false, color, description: '', url: `${fjApi()}/repos/${i.owner}/${i.repo}/labels/${500 + n}`}
+  }
 
   function githubShape(i) {
     const api = `${ghApi()}/repos/${i.owner}/${i.repo}`
@@ -67,7 +81,7 @@ export async function startFakeForge() {
       number: i.number,
       title: i.title,
       user: {login: 'reporter', id: 7, type: 'User'},
-      labels: [],
+      labels: (i.labels ?? []).map((name, n) => labelShape('github', i, name, n)),
       state: i.state,
       locked: false,
       assignee: null,
@@ -108,7 +122,7 @@ export async function startFakeForge() {
       body: i.body,
       ref: '',
       assets: [],
-      labels: [],
+      labels: (i.labels ?? []).map((name, n) => labelShape('forgejo', i, name, n)),
       milestone: null,
       assignee: null,
       assignees: null,
@@ -265,6 +279,56 @@ export async function startFakeForge() {
     send(res, 404, forge === 'github' ? {message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404'} : {message: 'The target couldn\'t be found.', url: `${base}/fj/api/swagger`, errors: []})
   }
 
+  /** GET /repos/{o}/{r}/issues: the repository's issues, filtered and paged as the forge does it. */
+  function list(res, line, url, forge, owner, repo) {
+    const repoKey = `${owner.toLowerCase()}/${repo.toLowerCase()}`
+    const inRepo = (i) => `${i.owner.toLowerCase()}/${i.repo.toLowerCase()}` === repoKey
+    // A transferred issue still listed where it was: the transfer happened after the list was read.
+    const stale = [...moved[forge].entries()]
+      .filter(([, t]) => t.listedWith)
+      .map(([k, t]) => {
+        const [o, rest] = k.split('/')
+        const [r, n] = rest.split('#')
+        return {...issues[forge].get(key(t.owner, t.repo, t.number)), owner: o, repo: r, number: Number(n), labels: t.listedWith, state: 'open'}
+      })
+    const all = [...issues[forge].values(), ...stale].filter(inRepo)
+    if (all.length === 0 && !repos[forge].has(repoKey)) {
+      if (!missing[forge].has(repoKey)) unexpected.push(line)
+      return notFound(res, forge)
+    }
+    const q = url.searchParams
+    const state = q.get('state') ?? 'open'
+    const wanted = (q.get('labels') ?? '').split(',').map((l) => l.trim().toLowerCase()).filter(Boolean)
+    const type = q.get('type')
+    const listedState = (i) => i.listState ?? i.state
+    const matches = all
+      .filter((i) => state === 'all' || listedState(i) === state)
+      .filter((i) => {
+        if (wanted.length === 0) return true
+        const has = (i.labels ?? []).map((l) => l.toLowerCase())
+        return forge === 'github' ? wanted.every((w) => has.includes(w)) : wanted.some((w) => has.includes(w))
+      })
+      .filter((i) => forge === 'github' || !type || (type === 'issues' ? !i.pull : i.pull))
+      .sort((a, b) => b.number - a.number)
+    const size = Math.min(Number(q.get(forge === 'github' ? 'per_page' : 'limit') ?? (forge === 'github' ? 30 : 50)), forge === 'github' ? 100 : 50)
+    const page = Math.max(1, Number(q.get('page') ?? 1))
+    const last = Math.max(1, Math.ceil(matches.length / size))
+    const shown = matches.slice((page - 1) * size, page * size).map((i) => {
+      const shape = forge === 'github' ? githubShape({...i, state: listedState(i)}) : forgejoShape({...i, state: listedState(i)})
+      return shape
+    })
+    const at = (p) => {
+      const u = new URL(url)
+      u.searchParams.set('page', String(p))
+      return `<${u.href}>`
+    }
+    const links = []
+    if (page < last) links.push(`${at(page + 1)}; rel="next"`, `${at(last)}; rel="last"`)
+    if (page > 1) links.push(`${at(1)}; rel="first"`, `${at(page - 1)}; rel="prev"`)
+    const headers = {...(links.length > 0 ? {link: links.join(', ')} : {}), ...(forge === 'forgejo' ? {'x-total-count': String(matches.length)} : {'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999'})}
+    return send(res, 200, shown, headers)
+  }
+
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, base)
     const line = `${req.method} ${url.pathname}`
@@ -282,6 +346,9 @@ export async function startFakeForge() {
       // status 200 without a body: fall through to the normal answer.
     }
     let m
+    if ((m = /^\/(gh-api|fj\/api\/v1)\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(url.pathname))) {
+      return list(res, line, url, m[1] === 'gh-api' ? 'github' : 'forgejo', decodeURIComponent(m[2]), decodeURIComponent(m[3]))
+    }
     if ((m = /^\/gh-api\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(url.pathname))) {
       const k = key(decodeURIComponent(m[1]), decodeURIComponent(m[2]), Number(m[3]))
       if (moved.github.has(k)) {
@@ -415,17 +482,27 @@ export async function startFakeForge() {
     github: {apiUrl: `${base}/gh-api`, webUrl: `${base}/gh`},
     forgejo: {baseUrl: `${base}/fj`, apiUrl: `${base}/fj/api/v1`},
     requests,
-    /** Add or replace an issue. */
-    addIssue({forge = 'github', owner, repo, number, title = `Issue ${number}`, body = '', state = 'open', pull = false, omitState = false, extra}) {
-      issues[forge].set(key(owner, repo, number), {owner, repo, number, title, body, state, pull, omitState, extra})
+    /**
+     * Add or replace an issue. `labels`: label names; `listState`: the state
+     * issue lists show (an issue closed after the list was read: listState 'open', state 'closed').
+     */
+    addIssue({forge = 'github', owner, repo, number, title = `Issue ${number}`, body = '', state = 'open', pull = false, omitState = false, extra, labels = [], listState}) {
+      issues[forge].set(key(owner, repo, number), {owner, repo, number, title, body, state, pull, omitState, extra, labels, listState})
     },
-    /** Declare an issue that does not exist: asking for it is expected, and answered 404. */
+    /** A repository that exists with no issues: its lists answer []. */
+    addRepo({forge = 'github', owner, repo}) {
+      repos[forge].add(`${owner.toLowerCase()}/${repo.toLowerCase()}`)
+    },
+    /** Declare an issue (or, without a number, a repository) that does not exist: asking for it is expected, and answered 404. */
     addMissing({forge = 'github', owner, repo, number}) {
-      missing[forge].add(key(owner, repo, number))
+      missing[forge].add(number === undefined ? `${owner.toLowerCase()}/${repo.toLowerCase()}` : key(owner, repo, number))
     },
-    /** Make the old location answer 301 to the new one (GitHub's transferred-issue behaviour). */
-    transfer({forge = 'github', from, to}) {
-      moved[forge].set(key(from.owner, from.repo, from.number), to)
+    /**
+     * Make the old location answer 301 to the new one (GitHub's transferred-issue behaviour).
+     * `listedWith` (label names): the old repository's lists still show it, open, as before the transfer.
+     */
+    transfer({forge = 'github', from, to, listedWith}) {
+      moved[forge].set(key(from.owner, from.repo, from.number), {...to, listedWith})
     },
     /**
      * Add a pull request from `branch` (state open, draft, merged or closed) and

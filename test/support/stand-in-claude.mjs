@@ -7,6 +7,8 @@
 //
 //   STANDIN_RECORD_DIR  write <pid>.json with {argv, cwd, env, stdin} there
 //   STANDIN_MODE        ok (default) | crash | synthetic400 | retry401 | retry | silent | error-result
+//   STANDIN_CRASH_ON    crash at start (as STANDIN_MODE=crash) when the prompt contains this text,
+//                       so one worker of a fan-out can fail while the others start
 //   STANDIN_RETRY_STATUS  retry: the HTTP status of each api_retry, or "none" for an
 //                       unreachable API (status null, as Claude Code 2.1.328 reports a refused connection)
 //   STANDIN_RETRIES     retry: how many api_retry events before going on as ok (default: forever)
@@ -27,7 +29,7 @@ import path from 'node:path'
 const env = process.env
 const argv = process.argv.slice(2)
 const sessionId = randomUUID()
-const mode = env.STANDIN_MODE || 'ok'
+let mode = env.STANDIN_MODE || 'ok'
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const emit = (event) => process.stdout.write(JSON.stringify(event) + '\n')
 
@@ -45,6 +47,8 @@ if (!process.stdin.isTTY) {
     stdin = ''
   }
 }
+
+if (env.STANDIN_CRASH_ON && stdin?.includes(env.STANDIN_CRASH_ON)) mode = 'crash'
 
 if (env.STANDIN_RECORD_DIR) {
   mkdirSync(env.STANDIN_RECORD_DIR, {recursive: true})

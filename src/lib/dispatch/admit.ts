@@ -2,7 +2,16 @@ import path from 'node:path'
 
 import {PolicyError} from '../errors.js'
 import {findConflicts, recordRoots, type SidequestRecord} from '../registry/index.js'
+import type {RunnerKind} from '../runners/index.js'
 import type {DispatchPlan} from './types.js'
+
+/**
+ * What admission does with a worker past maxActive, by runner: the local
+ * runner refuses it (a fan-out lists it as refused); a runner backed by a
+ * scheduler queues it there instead ('queue'), as the scheduler's own limits
+ * govern the cluster. Every runner kind must say which.
+ */
+export const OVER_CAPACITY: Record<RunnerKind, 'refuse' | 'queue'> = {local: 'refuse'}
 
 /**
  * The policy checks against active workers (SPEC §7): one worker per ref
@@ -10,7 +19,7 @@ import type {DispatchPlan} from './types.js'
  * and maxActive (always). Claims compare within their repository; the plan's
  * roots and the records' own place old absolute claims. Pure over the given records.
  */
-export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPlan, 'issue' | 'repo' | 'claims' | 'claimRoots' | 'checkout'>, maxActive: number, force: boolean): void {
+export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPlan, 'issue' | 'repo' | 'claims' | 'claimRoots' | 'checkout'> & {runner?: RunnerKind}, maxActive: number, force: boolean): void {
   const ref = plan.issue.ref
   if (!force) {
     const dup = active.find((r) => r.ref.toLowerCase() === ref.toLowerCase())
@@ -34,7 +43,7 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
       }
     }
   }
-  if (active.length >= maxActive) {
+  if (OVER_CAPACITY[plan.runner ?? 'local'] === 'refuse' && active.length >= maxActive) {
     throw new PolicyError(`${active.length} workers are active; maxActive is ${maxActive}.`, 'Wait for one to finish (dispatch sidequests list), or raise maxActive in the config.')
   }
 }

@@ -3,9 +3,10 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {FailureError} from '../errors.js'
 import {readCapped} from './body.js'
 import {IssueNotFoundError, errorForStatus, networkError, timeoutError} from './http-errors.js'
+import {FORGEJO_PAGE, MAX_PAGES, hasNextPage, issuesOfPage, listingWhat} from './listing.js'
 import {checkedNumber, checkedRepo, checkedWebUrl, refusedName, type Reporter} from './names.js'
 import {combineChecks, commitStatusVerdict, pickPullRequest} from './pulls.js'
-import type {ChecksState, Forge, ForgeIssue, ForgePullRequest} from './types.js'
+import type {ChecksState, Forge, ForgeIssue, ForgePullRequest, ListedIssue} from './types.js'
 
 export interface ForgejoOptions {
   baseUrl: string
@@ -17,7 +18,7 @@ export interface ForgejoOptions {
   retryBaseMs?: number
 }
 
-/** Forgejo (and Gitea) REST API v1: issues, pull requests by head branch, commit statuses. */
+/** Forgejo (and Gitea) REST API v1: issues, the issue list by label, pull requests by head branch, commit statuses. */
 export class ForgejoForge implements Forge {
   readonly kind = 'forgejo' as const
   readonly host: string
@@ -30,11 +31,16 @@ export class ForgejoForge implements Forge {
     return `set ${this.opts.tokenEnv} to a Forgejo access token`
   }
 
+  private async get(url: string, what: string, outer?: AbortSignal): Promise<unknown> {
+    return (await this.request(url, what, outer)).data
+  }
+
   /**
    * GET with an overall deadline, retrying 5xx and network errors a bounded
    * number of times; `outer` ends it sooner when the caller gives up first.
+   * The parsed body and the headers.
    */
-  private async get(url: string, what: string, outer?: AbortSignal): Promise<unknown> {
+  private async request(url: string, what: string, outer?: AbortSignal): Promise<{data: unknown; headers: Headers}> {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs)
     const signal = outer ? AbortSignal.any([timeout, outer]) : timeout
     const retries = this.opts.retries ?? 2
@@ -62,7 +68,7 @@ export class ForgejoForge implements Forge {
           throw networkError(this.host, (error as {cause?: unknown}).cause ?? error)
         }
         try {
-          return JSON.parse(text)
+          return {data: JSON.parse(text), headers: res.headers}
         } catch {
           throw new FailureError(`${this.host} returned something that is not JSON for ${what}.`, 'Is forgejo.apiUrl right?')
         }
@@ -145,6 +151,20 @@ export class ForgejoForge implements Forge {
     const data = (await this.get(url, `the commit status of ${owner}/${repo}@${sha.slice(0, 12)}`, opts.signal)) as {statuses?: Array<{status?: unknown; state?: unknown}>} | null
     // Forgejo names each status's state `status`; the combined object names its own `state`.
     return combineChecks((data?.statuses ?? []).map((s) => commitStatusVerdict(s.status ?? s.state)))
+  }
+
+  async listOpenIssues(owner: string, repo: string, label: string, limit: number): Promise<ListedIssue[]> {
+    const what = listingWhat(owner, repo, label)
+    const base = `${this.opts.apiUrl}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/issues`
+    const out: ListedIssue[] = []
+    for (let page = 1; page <= MAX_PAGES && out.length < limit; page++) {
+      // type=issues: Forgejo leaves pull requests out itself (issuesOfPage checks again).
+      const query = new URLSearchParams({state: 'open', type: 'issues', labels: label, page: String(page), limit: String(FORGEJO_PAGE)})
+      const {data, headers} = await this.request(`${base}?${query}`, what)
+      out.push(...issuesOfPage(this.host, what, data, label))
+      if (!hasNextPage(headers.get('link'))) break
+    }
+    return out.slice(0, limit)
   }
 
   async ping(): Promise<string> {

@@ -1,9 +1,10 @@
 import {FailureError} from '../errors.js'
 import {bodyTooLarge, cappedFetch, type CapState} from './body.js'
 import {errorForStatus, networkError, timeoutError} from './http-errors.js'
+import {GITHUB_PAGE, MAX_PAGES, hasNextPage, issuesOfPage, listingWhat} from './listing.js'
 import {checkedNumber, checkedWebUrl, repoFromApiUrl, type Reporter} from './names.js'
 import {checkRunVerdict, combineChecks, commitStatusVerdict, pickPullRequest} from './pulls.js'
-import type {ChecksState, Forge, ForgeIssue, ForgePullRequest} from './types.js'
+import type {ChecksState, Forge, ForgeIssue, ForgePullRequest, ListedIssue} from './types.js'
 
 export interface GitHubOptions {
   apiUrl: string
@@ -197,6 +198,27 @@ export class GitHubForge implements Forge {
     ])
     // NOTE: with no statuses at all, the combined state is "pending"; the individual statuses are what count.
     return combineChecks([...(runs?.check_runs ?? []).map((r) => checkRunVerdict(r)), ...(status?.statuses ?? []).map((s) => commitStatusVerdict(s.state))])
+  }
+
+  async listOpenIssues(owner: string, repo: string, label: string, limit: number): Promise<ListedIssue[]> {
+    const octokit = await this.octokit()
+    const what = listingWhat(owner, repo, label)
+    const out: ListedIssue[] = []
+    for (let page = 1; page <= MAX_PAGES && out.length < limit; page++) {
+      // Each page gets the deadline, retries, throttling and body cap of an issue fetch.
+      const signal = AbortSignal.timeout(this.opts.timeoutMs)
+      const cap: CapState = {exceeded: false}
+      let res: {data: unknown; headers: {link?: string}}
+      try {
+        res = await octokit.rest.issues.listForRepo({owner, repo, labels: label, state: 'open', per_page: GITHUB_PAGE, page, request: {signal, fetch: cappedFetch(cap)}})
+      } catch (error) {
+        throw this.translate(error, what, signal, cap)
+      }
+      if (cap.exceeded) throw bodyTooLarge(this.host)
+      out.push(...issuesOfPage(this.host, what, res.data, label))
+      if (!hasNextPage(res.headers.link)) break
+    }
+    return out.slice(0, limit)
   }
 
   async ping(): Promise<string> {

@@ -20,12 +20,23 @@ export interface ForgeIssue {
   webBase: string
 }
 
-/** One forge: fetches issues, and the pull requests and checks of a worker's branch. */
+/** An issue as a list endpoint shows it: enough to dispatch it, which fetches it again. */
+export interface ListedIssue {
+  number: number
+  title: string
+}
+
+/** One forge: fetches an issue, lists open issues by label, answers a ping, and finds the pull requests and checks of a worker's branch. */
 export interface Forge extends PullRequestForge {
   readonly kind: ForgeKind
   /** Host name, used in error messages. */
   readonly host: string
   getIssue(owner: string, repo: string, number: number): Promise<ForgeIssue>
+  /**
+   * Open issues (never pull requests) of a repository that carry `label`,
+   * in the forge's order (newest first), at most `limit`, following pagination.
+   */
+  listOpenIssues(owner: string, repo: string, label: string, limit: number): Promise<ListedIssue[]>
   /** A cheap request to check the forge answers (for doctor). Resolves to a short description. */
   ping(): Promise<string>
 }
