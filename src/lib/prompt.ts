@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
+import {slotSentence, type WorkerSlot} from './bootstrap/slots.js'
 import type {Config, Landing, PromptKind} from './config/index.js'
 import {UsageError, errorMessage} from './errors.js'
 import type {ForgeIssue} from './forges/types.js'
@@ -28,6 +29,8 @@ export interface PromptInput {
   dispatchCommand: string
   /** The environment variable that holds the Forgejo token (config forgejo.tokenEnv). */
   forgejoTokenEnv?: string
+  /** The worker's index and port (DISPATCH_WORKER_INDEX, DISPATCH_PORT). */
+  slot?: WorkerSlot
 }
 
 /** A backtick fence longer than any backtick run in the text, so the text can't close it. */
@@ -176,6 +179,7 @@ export function promptVars(input: PromptInput): Record<string, string> {
     landing: landingRules(input.landing, input),
     depth: String(input.depth),
     dispatch: input.dispatchCommand,
+    worker_slot: input.slot ? slotSentence(input.slot) : '',
   }
 }
 

@@ -1,6 +1,7 @@
 import {readFileSync, readdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 
+import {startingRecords} from './bootstrap/slots.js'
 import {errorMessage} from './errors.js'
 import {gitAt, gitQuery} from './git.js'
 import {Registry, type SidequestRecord} from './registry/index.js'
@@ -224,7 +225,8 @@ function nothingKnown(checkout: string): WorktreeFacts {
  * looked at, with the verdict and why.
  */
 export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
-  const active = await new Registry({stateDir: opts.stateDir}).active().catch((): SidequestRecord[] => [])
+  // A dispatch still setting up its worktree (no record yet) holds it like an active worker.
+  const active = [...(await new Registry({stateDir: opts.stateDir}).active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir))]
   const busy = new Map(active.map((r) => [path.resolve(r.cwd), r]))
   const facts = new Map<string, Promise<RepoFacts>>()
   const results: ReapEntry[] = []

@@ -32,6 +32,8 @@ export interface DryRunResult {
   /** argv never carries the prompt: claude reads it on stdin. */
   claude: {bin: string; args: string[]; stdin: 'prompt'}
   prompt: string
+  /** What a new worktree gets before the worker starts: .worktreeinclude copies and the setup command (null: none runs). */
+  bootstrap: {include: string[]; include_skipped: Array<{path: string; reason: string}>; setup: string | null}
 }
 
 const ACTIONS: Record<string, string> = {
@@ -53,6 +55,9 @@ export function renderDryRun(r: DryRunResult, surface?: string): Rendered {
     `Branch:   ${r.branch} (default branch ${r.default_branch})`,
     `Claims:   ${r.claims.length > 0 ? r.claims.join(', ') : '(none)'}`,
     `Cascade:  depth ${r.cascade_depth}`,
+    `Setup:    ${r.bootstrap.setup === null ? '(none)' : inertLine(r.bootstrap.setup)}`,
+    `Copy:     ${r.bootstrap.include.length > 0 ? r.bootstrap.include.map(inertLine).join(', ') : '(nothing from .worktreeinclude)'}`,
+    ...r.bootstrap.include_skipped.map((s) => `          not ${inertLine(s.path)}: ${inertLine(s.reason)}`),
     `Command:  ${inertLine(shellJoin([r.claude.bin, ...r.claude.args]))} <prompt on stdin>`,
     '',
     'Prompt:',
