@@ -183,4 +183,13 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
     expect([a, b].find((r) => r.code === 3)!.stderr).to.match(/acme\/api#12 already has an active worker/)
     expect(records(sb)).to.have.length(1)
   })
+
+  it('interactive sessions get the same bootstrap: the setup runs before the session line is handed out', async () => {
+    config({setup: 'echo "port $DISPATCH_PORT" > .setup-done'})
+    const res = await runCli(['interactive', '--surface=print', 'acme/api#12', '--json'], {env})
+    expect(res.code, res.stderr).to.equal(0)
+    expect(readFileSync(path.join(wt12(), '.setup-done'), 'utf8')).to.equal('port 3100\n')
+    const promptFile = /< (\S+\.md)$/.exec(JSON.parse(res.stdout).surface.command)![1]
+    expect(readFileSync(promptFile, 'utf8')).to.include('DISPATCH_PORT=3100')
+  })
 })
