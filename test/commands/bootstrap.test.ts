@@ -3,7 +3,7 @@ import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, 
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {git, isAlive, killQuietly, makeRepo, makeSandbox, processesIn, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {git, isAlive, killQuietly, makeRepo, makeSandbox, processesIn, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 import {records, standIns} from '../support/state.js'
 
 type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
@@ -191,5 +191,17 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
     expect(readFileSync(path.join(wt12(), '.setup-done'), 'utf8')).to.equal('port 3100\n')
     const promptFile = /< (\S+\.md)$/.exec(JSON.parse(res.stdout).surface.command)![1]
     expect(readFileSync(promptFile, 'utf8')).to.include('DISPATCH_PORT=3100')
+  })
+
+  it('Ctrl-C during the setup kills it and starts no worker', async () => {
+    config({setup: 'touch .setup-started; sleep 30'})
+    const run = startCli(['headless', 'acme/api#12'], {env})
+    await waitFor('the setup to start', () => existsSync(path.join(wt12(), '.setup-started')))
+    process.kill(run.pid, 'SIGINT')
+    const res = await run.done
+    expect(res.code, res.stderr).to.not.equal(0)
+    await waitFor('no process left in the worktree', () => processesIn(wt12()).length === 0, 5000)
+    expect(records(sb)).to.deep.equal([])
+    expect(standIns(sb)).to.deep.equal([])
   })
 })
