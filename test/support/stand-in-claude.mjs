@@ -22,7 +22,7 @@
 //   STANDIN_TIMES_FILE  append "<pid> reply <epoch ms>" when the first reply goes out (npm run bench)
 import {execFileSync, spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 const env = process.env
@@ -57,7 +57,10 @@ if (env.STANDIN_RECORD_DIR) {
   const keep = Object.fromEntries(
     Object.entries(env).filter(([k]) => /^(DISPATCH_|CLAUDE|GH_|GITHUB_|FORGEJO_|HOME$|PATH$|TMUX)/.test(k)),
   )
-  writeFileSync(path.join(env.STANDIN_RECORD_DIR, `${process.pid}.json`), JSON.stringify({argv, cwd: process.cwd(), env: keep, pid: process.pid, stdin, checked: checkedFiles()}, null, 2))
+  // Written beside the directory and renamed in, so a test polling the directory never reads half a record.
+  const tmp = path.join(path.dirname(env.STANDIN_RECORD_DIR), `.stand-in-${process.pid}.tmp`)
+  writeFileSync(tmp, JSON.stringify({argv, cwd: process.cwd(), env: keep, pid: process.pid, stdin, checked: checkedFiles()}, null, 2))
+  renameSync(tmp, path.join(env.STANDIN_RECORD_DIR, `${process.pid}.json`))
 }
 
 async function holdUntilReleased() {
