@@ -100,6 +100,7 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
     config({setup: 'echo global > .which'}, {repos: {'acme/api': {path: checkout, setup: 'echo own > .which'}, 'acme/web': path.join(sb.workspace, 'acme', 'web')}})
     const res = await runCli(['headless', 'acme/api#12'], {env})
     expect(res.code, res.stderr).to.equal(0)
+    expect(res.stdout).to.match(/^port +3100 \(DISPATCH_PORT; worker index 0\)$/m)
     expect(standIns(sb)[0].checked['.which']).to.equal('own\n')
   })
 

@@ -68,7 +68,7 @@ export function renderDryRun(r: DryRunResult, surface?: string): Rendered {
 
 /** A headless (or cascade) worker that passed its health window: the status line, then where to find it. */
 export function renderStarted(
-  record: Pick<SidequestRecord, 'ref' | 'title' | 'pid' | 'cwd' | 'branch' | 'log_path'>,
+  record: Pick<SidequestRecord, 'ref' | 'title' | 'pid' | 'cwd' | 'branch' | 'log_path' | 'port' | 'worker_index'>,
   how: {mode: string; health: string; retrying: boolean; healthWindowMs: number},
 ): Rendered {
   const said =
@@ -81,6 +81,7 @@ export function renderStarted(
         `pid     ${record.pid}`,
         `cwd     ${record.cwd}`,
         `branch  ${record.branch}`,
+        ...(typeof record.port === 'number' ? [`port    ${record.port} (DISPATCH_PORT; worker index ${record.worker_index})`] : []),
         `log     ${record.log_path}`,
         `follow  dispatch status ${shellQuote(record.ref)} --follow`,
       ].join('\n') + '\n',
