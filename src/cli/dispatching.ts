@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
 
+import type {IncludeResult} from '../lib/bootstrap/include.js'
 import {dispatchHeadless, dryRun, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../lib/dispatch/index.js'
 import {InterruptedError, UsageError} from '../lib/errors.js'
 import {StartGuard} from '../lib/interrupt.js'
@@ -21,7 +22,7 @@ export const refsArg = {
 
 export type {DryRunResult} from '../lib/views/dispatch.js'
 
-export function dryRunResult(plan: DispatchPlan): DryRunResult {
+export function dryRunResult(plan: DispatchPlan & {includes?: IncludeResult}): DryRunResult {
   return {
     dry_run: true,
     mode: plan.mode,
@@ -40,6 +41,11 @@ export function dryRunResult(plan: DispatchPlan): DryRunResult {
     cascade_depth: plan.cascadeDepth,
     claude: {bin: plan.claudeBin, args: [...plan.args], stdin: 'prompt'},
     prompt: plan.prompt,
+    bootstrap: {
+      include: plan.includes?.copied ?? [],
+      include_skipped: plan.includes?.skipped ?? [],
+      setup: plan.bootstrap.setup ?? null,
+    },
   }
 }
 
@@ -80,6 +86,7 @@ export function dispatchOptions(mode: Mode, ref: string, flags: Record<string, u
     depth: flags.depth as number | undefined,
     extraArgs: [...claudeArgs],
     posture: flags.posture as DispatchOptions['posture'],
+    setup: flags.setup as boolean | undefined,
   }
 }
 

@@ -12,6 +12,7 @@ export const dispatchFlags = {
   'allowed-tools': Flags.string({description: 'Tools the worker may use without asking, comma-separated, repeatable (default Bash,Read,Edit,Write,Glob,Grep,TodoWrite).', multiple: true, multipleNonGreedy: true, helpValue: '<tools>'}),
   claims: Flags.string({description: 'Paths in the issue\'s repository this worker will edit, comma-separated, repeatable; relative to the current directory inside the checkout or a worktree, else to the repository root.', multiple: true, multipleNonGreedy: true, helpValue: '<paths>'}),
   worktree: Flags.boolean({description: 'Give the work its own git worktree (--no-worktree runs in the checkout itself).', default: true, allowNo: true}),
+  setup: Flags.boolean({description: 'Run worktree.setup even in a reused worktree (--no-setup: never; default: only in a new worktree).', allowNo: true}),
   force: Flags.boolean({description: 'Start even if the issue already has an active worker or a claim overlaps (never overrides owner or state checks).'}),
   model: Flags.string({description: 'Model for claude (default: claude.model from config).', helpValue: '<model>'}),
   'max-budget-usd': Flags.string({description: 'Dollar cap passed to claude (default: claude.maxBudgetUsd).', helpValue: '<n>'}),

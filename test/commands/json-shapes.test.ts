@@ -84,6 +84,8 @@ function record(pid: number, extra: Record<string, unknown> = {}): Record<string
     log_path: null,
     cascade_depth: 0,
     claude_session_id: 'session-12',
+    worker_index: 0,
+    port: 3100,
     ...extra,
   }
 }

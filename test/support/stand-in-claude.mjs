@@ -20,10 +20,11 @@
 //   STANDIN_CHILD       1: start a long-running "tool" process (argv has stand-in-tool) in its process group
 //   STANDIN_COMMIT      1: write a file and commit it on the current branch
 //   STANDIN_REPLY_DELAY_MS  wait this long before the first model reply
+//   STANDIN_CHECK_FILES comma-separated paths (relative to cwd): record each one's content (null when absent) at start
 //   STANDIN_TIMES_FILE  append "<pid> reply <epoch ms>" when the first reply goes out (npm run bench)
 import {execFileSync, spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 const env = process.env
@@ -50,12 +51,20 @@ if (!process.stdin.isTTY) {
 
 if (env.STANDIN_CRASH_ON && stdin?.includes(env.STANDIN_CRASH_ON)) mode = 'crash'
 
+function checkedFiles() {
+  const names = (env.STANDIN_CHECK_FILES || '').split(',').filter(Boolean)
+  return Object.fromEntries(names.map((n) => [n, existsSync(n) ? readFileSync(n, 'utf8') : null]))
+}
+
 if (env.STANDIN_RECORD_DIR) {
   mkdirSync(env.STANDIN_RECORD_DIR, {recursive: true})
   const keep = Object.fromEntries(
     Object.entries(env).filter(([k]) => /^(DISPATCH_|CLAUDE|GH_|GITHUB_|FORGEJO_|HOME$|PATH$|TMUX)/.test(k)),
   )
-  writeFileSync(path.join(env.STANDIN_RECORD_DIR, `${process.pid}.json`), JSON.stringify({argv, cwd: process.cwd(), env: keep, pid: process.pid, stdin}, null, 2))
+  // Written beside the directory and renamed in, so a test polling the directory never reads half a record.
+  const tmp = path.join(path.dirname(env.STANDIN_RECORD_DIR), `.stand-in-${process.pid}.tmp`)
+  writeFileSync(tmp, JSON.stringify({argv, cwd: process.cwd(), env: keep, pid: process.pid, stdin, checked: checkedFiles()}, null, 2))
+  renameSync(tmp, path.join(env.STANDIN_RECORD_DIR, `${process.pid}.json`))
 }
 
 async function holdUntilReleased() {

@@ -49,6 +49,7 @@ export const SAFETY_KEYS = new Set([
   'workspace.root',
   'workspace.layout',
   'worktreeRoot',
+  'worktree.setup',
   'stateDir',
   'maxActive',
   'landing',

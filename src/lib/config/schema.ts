@@ -35,8 +35,18 @@ export const schema = z.object({
         .default('{owner}/{repo}'),
     })
     .default({}),
-  repos: z.record(z.string().min(1)).default({}),
+  // A path (the old form), or settings for the repository: its path and its own worktree setup.
+  repos: z.record(z.union([z.string().min(1), z.object({path: z.string().min(1).optional(), setup: z.string().min(1).optional()}).strict()])).default({}),
   worktreeRoot: z.string().min(1).optional(),
+  worktree: z
+    .object({
+      /** Run in a new worktree before the worker starts (src/lib/bootstrap/setup.ts). */
+      setup: z.string().min(1).optional(),
+      setupTimeoutMs: z.number().int().positive().max(3_600_000).default(600_000),
+      portBase: z.number().int().min(1).max(65_535).default(3100),
+      portStride: z.number().int().min(1).max(1000).default(10),
+    })
+    .default({}),
   stateDir: z.string().min(1).optional(),
   maxActive: z.number().int().positive().default(8),
   healthWindowMs: z.number().int().min(0).max(120_000).default(4000),
@@ -101,7 +111,10 @@ export interface Config {
   workspace: {root: string; layout: string}
   /** Lower-cased `owner/repo` → absolute checkout path. */
   repos: Record<string, string>
+  /** Lower-cased `owner/repo` → that repository's own setup command (repos.<r>.setup), over worktree.setup. */
+  repoSetup: Record<string, string>
   worktreeRoot: string
+  worktree: RawConfig['worktree']
   stateDir: string
   maxActive: number
   healthWindowMs: number

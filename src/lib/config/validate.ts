@@ -72,12 +72,15 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
     )
   }
   const repos: Record<string, string> = {}
-  for (const [key, value] of Object.entries(c.repos)) {
+  const repoSetup: Record<string, string> = {}
+  for (const [key, entry] of Object.entries(c.repos)) {
     const [owner, repo, ...extra] = key.split('/')
     if (extra.length > 0 || !owner || !repo || !isValidName(owner) || !isValidName(repo)) {
       throw new UsageError(`Config file ${file} is invalid: repos.${key}: expected a key of the form owner/repo.`, 'Fix the key in repos.')
     }
-    repos[key.toLowerCase()] = resolvePath(value, baseDir, env)
+    const value = typeof entry === 'string' ? entry : entry.path
+    if (value) repos[key.toLowerCase()] = resolvePath(value, baseDir, env)
+    if (typeof entry !== 'string' && entry.setup) repoSetup[key.toLowerCase()] = entry.setup
   }
   const prompts: Partial<Record<PromptKind, string>> = {}
   for (const kind of PROMPT_KINDS) {
@@ -89,9 +92,11 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
     allowedOwners: c.allowedOwners,
     workspace: {root: resolvePath(c.workspace.root, baseDir, env), layout: c.workspace.layout},
     repos,
+    repoSetup,
     worktreeRoot: c.worktreeRoot
       ? resolvePath(c.worktreeRoot, baseDir, env)
       : path.join(xdgDir('data', env), 'dispatch', 'worktrees'),
+    worktree: c.worktree,
     stateDir: c.stateDir ? resolvePath(c.stateDir, baseDir, env) : path.join(xdgDir('state', env), 'dispatch'),
     maxActive: c.maxActive,
     healthWindowMs: c.healthWindowMs,

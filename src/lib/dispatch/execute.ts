@@ -2,6 +2,7 @@ import {rmSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import path from 'node:path'
 
+import {bootstrapWorktree, markStarting, needsBootstrap, startingRecords} from '../bootstrap/index.js'
 import {claudeConfigFile, preTrust} from '../claude.js'
 import type {DispatchContext} from '../context.js'
 import {FailureError, errorMessage} from '../errors.js'
@@ -38,7 +39,7 @@ export async function prepare(ctx: DispatchContext, first: DispatchPlan, progres
   await ensureStateDir(ctx.config.stateDir)
   if (first.worktree.action === 'in-place') return
   const fresh = first.worktree.action === 'create' || first.worktree.action === 'checkout'
-  const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, registry: ctx.registry(), dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true, minAgeMs: QUIET_REAP_MIN_AGE_MS}).catch(() => [])
+  const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, registry: ctx.registry(), stateDir: ctx.config.stateDir, dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true, minAgeMs: QUIET_REAP_MIN_AGE_MS}).catch(() => [])
   await timedStep(progress, 'Fetching origin', Promise.all([sweep, fresh ? fetchOrigin(first.checkout.dir) : undefined]))
 }
 
@@ -55,7 +56,8 @@ export async function underDispatchLock<T>(ctx: DispatchContext, fn: () => Promi
  * plan that runs; nothing planned earlier is used.
  */
 export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: DispatchOptions): Promise<DispatchPlan> {
-  const active = await ctx.registry().active()
+  // Dispatches still setting up their worktree count as active: their ref, claims, worktree and index are taken.
+  const active = [...(await ctx.registry().active()), ...(await startingRecords(ctx.config.stateDir))]
   const plan = planDispatch(remote, await gatherLocal(remote, opts, active), opts)
   admit(active, plan, ctx.config.maxActive, opts.force)
   if (plan.note) ctx.warn(plan.note)
@@ -66,6 +68,30 @@ export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: Di
     ctx.warn(`warning: ${claudeConfigFile(ctx.env)} is ${trust === 'corrupt' ? 'not valid JSON' : 'not in the shape dispatch expects (projects is not an object)'}; left it alone, so Claude may ask to trust ${plan.cwd}`)
   }
   return plan
+}
+
+/**
+ * Settle under the registry lock and `launch` the worker. A worktree to
+ * bootstrap (.worktreeinclude, setup) is made ready between two holds of
+ * the lock, since a setup may take minutes; meanwhile the dispatch is noted
+ * as starting so other dispatches count it. `log` is the worker's log when
+ * a setup wrote to it first.
+ */
+export async function settleAndLaunch<T>(ctx: DispatchContext, remote: RemoteFacts, opts: DispatchOptions, launch: (plan: DispatchPlan, log?: string) => Promise<T>, io: {progress: Progress; guard?: StartGuard; log: boolean}): Promise<{plan: DispatchPlan; launched: T}> {
+  const first = await underDispatchLock(ctx, async () => {
+    const plan = await settle(ctx, remote, opts)
+    if (!needsBootstrap(plan)) return {plan, launched: await launch(plan), forget: undefined}
+    return {plan, launched: undefined, forget: await markStarting(ctx.config.stateDir, baseRecord(plan, ctx.now(), null))}
+  })
+  if (!first.forget) return {plan: first.plan, launched: first.launched as T}
+  const {plan, forget} = first
+  try {
+    const log = await createLog(ctx.config.stateDir, plan, ctx.now(), io.guard)
+    await timedStep(io.progress, plan.bootstrap.setup ? 'Setting up the worktree' : 'Copying .worktreeinclude files', bootstrapWorktree(ctx, plan, log, io.guard))
+    return {plan, launched: await underDispatchLock(ctx, () => launch(plan, io.log ? log : undefined))}
+  } finally {
+    await forget()
+  }
 }
 
 /** Create the worker's log exclusively, 0600; a clash (same second) gets a suffix. */
@@ -90,9 +116,9 @@ async function createLog(stateDir: string, plan: DispatchPlan, started: Date, gu
 }
 
 /** Start a headless or cascade worker through the plan's runner; resolves once its record is written. */
-export async function startWorker(ctx: DispatchContext, plan: DispatchPlan, guard?: StartGuard): Promise<LaunchedWorker> {
+export async function startWorker(ctx: DispatchContext, plan: DispatchPlan, guard?: StartGuard, existingLog?: string): Promise<LaunchedWorker> {
   const started = ctx.now()
-  const log = await createLog(ctx.config.stateDir, plan, started, guard)
+  const log = existingLog ?? (await createLog(ctx.config.stateDir, plan, started, guard))
   return runnerFor(plan.runner).start(
     {
       claudeBin: plan.claudeBin,

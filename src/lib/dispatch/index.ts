@@ -10,6 +10,8 @@
  *
  * --dry-run stops after plan.
  */
+import {plannedIncludes} from '../bootstrap/index.js'
+import type {IncludeResult} from '../bootstrap/include.js'
 import type {DispatchContext} from '../context.js'
 import {faultPoint} from '../faults.js'
 import type {StartGuard} from '../interrupt.js'
@@ -18,7 +20,7 @@ import {silentProgress, timedStep, type Progress} from '../progress.js'
 import type {SidequestRecord} from '../registry/index.js'
 import type {HealthVerdict} from '../worker/spawn.js'
 import type {RetryWarning} from '../worker/stream/index.js'
-import {notifyDispatched, prepare, settle, startWorker, underDispatchLock} from './execute.js'
+import {notifyDispatched, prepare, settleAndLaunch, startWorker} from './execute.js'
 import {gather} from './gather.js'
 import {planDispatch} from './plan.js'
 import {baseRecord} from './record.js'
@@ -27,12 +29,12 @@ import {workerEnv} from './worker-env.js'
 
 export type {DispatchOptions, DispatchPlan, Posture} from './types.js'
 
-/** What a dispatch would do, reading only. */
-export async function dryRun(ctx: DispatchContext, opts: DispatchOptions, progress: Progress = silentProgress): Promise<DispatchPlan> {
+/** What a dispatch would do, reading only; with the files .worktreeinclude would copy into a new worktree. */
+export async function dryRun(ctx: DispatchContext, opts: DispatchOptions, progress: Progress = silentProgress): Promise<DispatchPlan & {includes: IncludeResult}> {
   const {remote, local} = await gather(ctx, opts, progress)
   const plan = planDispatch(remote, local, opts)
   if (plan.note) ctx.warn(plan.note)
-  return plan
+  return {...plan, includes: await plannedIncludes(plan)}
 }
 
 export interface HeadlessResult {
@@ -47,10 +49,7 @@ export async function dispatchHeadless(ctx: DispatchContext, opts: DispatchOptio
   const progress = io.progress ?? silentProgress
   const {remote, local} = await gather(ctx, opts, progress)
   await prepare(ctx, planDispatch(remote, local, opts), progress)
-  const {plan, launched} = await underDispatchLock(ctx, async () => {
-    const plan = await settle(ctx, remote, opts)
-    return {plan, launched: await startWorker(ctx, plan, io.guard)}
-  })
+  const {plan, launched} = await settleAndLaunch(ctx, remote, opts, (plan, log) => startWorker(ctx, plan, io.guard, log), {progress, guard: io.guard, log: true})
   await faultPoint('after-record', ctx.config.stateDir)
   const result = await timedStep(progress, "Waiting for the worker's first reply…", launched.waitHealthy(ctx.config.healthWindowMs))
   await notifyDispatched(ctx, result.record)
@@ -83,21 +82,19 @@ export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOp
     record: baseRecord(plan, ctx.now(), null),
   })
   if (surface === 'foreground') {
-    const {plan, session, record} = await underDispatchLock(ctx, async () => {
-      const plan = await settle(ctx, remote, opts)
+    const {plan, launched} = await settleAndLaunch(ctx, remote, opts, async (plan) => {
       const session = openForeground(sessionSpec(plan), registry)
-      return {plan, session, record: await session.started}
-    })
+      return {session, record: await session.started}
+    }, {progress, log: false})
+    const {session, record} = launched
     if (record) await notifyDispatched(ctx, record)
     const outcome = await session.result
     return {plan, record: outcome.pid ? await registry.get(outcome.pid) : undefined, surface: outcome}
   }
-  const {plan, outcome} = await underDispatchLock(ctx, async () => {
-    const plan = await settle(ctx, remote, opts)
+  const {plan, launched: outcome} = await settleAndLaunch(ctx, remote, opts, async (plan) => {
     // tmux starts the session at once; another terminal may take its time, so wait less and say so.
-    const outcome = await launchSurface({surface, spec: sessionSpec(plan), env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN'], registry})
-    return {plan, outcome}
-  })
+    return launchSurface({surface, spec: sessionSpec(plan), env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN'], registry})
+  }, {progress, log: false})
   const record = outcome.pid ? await registry.get(outcome.pid) : undefined
   if (record) await notifyDispatched(ctx, record)
   return {plan, record, surface: outcome}

@@ -1,3 +1,9 @@
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+
+import {INCLUDE_FILE} from '../bootstrap/include.js'
+import {bootstrapSteps, setupCommandFor} from '../bootstrap/setup.js'
+import {slotFor} from '../bootstrap/slots.js'
 import {canonicalDir, resolveClaims, type RepoRoot} from '../claims/index.js'
 import {type ClaudeOptions, headlessArgs, interactiveArgs} from '../claude.js'
 import type {Config, PromptKind} from '../config/index.js'
@@ -65,6 +71,7 @@ export function planDispatch(remote: RemoteFacts, local: LocalFacts, opts: Dispa
     claims = resolveClaims(opts.claims, {cwd: remote.cwd, repo, roots: claimRoots})
   }
   const promptKind = promptKindFor(opts.mode, opts.posture)
+  const slot = slotFor(local.active, repo, config.worktree)
   const prompt = renderTemplate(remote.template, {
     kind: promptKind,
     issue,
@@ -75,6 +82,7 @@ export function planDispatch(remote: RemoteFacts, local: LocalFacts, opts: Dispa
     depth: cascadeDepth,
     dispatchCommand: remote.dispatchCommand,
     forgejoTokenEnv: config.forgejo?.tokenEnv,
+    slot,
   })
   const co = claudeOptions(config, opts)
   return {
@@ -94,6 +102,8 @@ export function planDispatch(remote: RemoteFacts, local: LocalFacts, opts: Dispa
     prompt,
     promptKind,
     parentSession: remote.parentSession,
+    bootstrap: bootstrapSteps(worktree.action, opts.setup, setupCommandFor(config, repo), existsSync(path.join(checkout.dir, INCLUDE_FILE))),
+    slot,
     ...(worktree.slot > 1 ? {note: slotNote(issue.ref, worktree, local.active)} : {}),
   }
 }

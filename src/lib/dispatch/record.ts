@@ -20,6 +20,8 @@ export function baseRecord(plan: DispatchPlan, startedAt: Date, log: string | nu
     cascade_depth: plan.cascadeDepth,
     claude_session_id: null,
     checkout: plan.checkout.dir,
+    worker_index: plan.slot.index,
+    port: plan.slot.port,
     ...(plan.issue.forgeFallback ? {forge_fallback: true} : {}),
   }
 }

@@ -1,3 +1,4 @@
+import type {WorkerSlot} from '../bootstrap/slots.js'
 import type {RepoRoot} from '../claims/index.js'
 import type {Config, PromptKind} from '../config/index.js'
 import type {ResolvedIssue} from '../forges/index.js'
@@ -26,6 +27,8 @@ export interface DispatchOptions {
   posture?: Posture
   /** How the worker is started (headless and cascade); default `local`. */
   runner?: RunnerKind
+  /** --setup (true: run worktree.setup even in a reused worktree) / --no-setup (false: never); undefined: in a new worktree only. */
+  setup?: boolean
 }
 
 /** What the forge and the filesystem say before anything is locked; read once per dispatch. */
@@ -79,6 +82,10 @@ export interface DispatchPlan {
   readonly prompt: string
   readonly promptKind: PromptKind
   readonly parentSession: string | null
+  /** What is done to the worktree before the worker starts: the .worktreeinclude copy, the setup command. */
+  readonly bootstrap: {readonly include: boolean; readonly setup?: string}
+  /** DISPATCH_WORKER_INDEX and DISPATCH_PORT, from the repository's active workers. */
+  readonly slot: WorkerSlot
   /** Said on stderr when the plan is made: a --force dispatch moved to a worktree of its own. */
   readonly note?: string
 }

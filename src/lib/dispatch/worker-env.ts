@@ -1,3 +1,4 @@
+import type {WorkerSlot} from '../bootstrap/slots.js'
 import type {Config} from '../config/index.js'
 import type {Mode} from '../registry/index.js'
 
@@ -17,7 +18,7 @@ const CLAUDE_SESSION_ENV = [
 ]
 
 /** The environment a worker runs with, from dispatch's own. Pure. */
-export function workerEnv(env: NodeJS.ProcessEnv, config: Pick<Config, 'landing' | 'forgejo' | 'file'>, plan: {mode: Mode; cascadeDepth: number}): NodeJS.ProcessEnv {
+export function workerEnv(env: NodeJS.ProcessEnv, config: Pick<Config, 'landing' | 'forgejo' | 'file'>, plan: {mode: Mode; cascadeDepth: number; slot?: WorkerSlot}): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {...env}
   // Claude sets these for the commands it runs; a worker must start a session of its own
   // and must not talk to its parent's messaging socket.
@@ -28,6 +29,14 @@ export function workerEnv(env: NodeJS.ProcessEnv, config: Pick<Config, 'landing'
   }
   if (plan.mode === 'interactive') delete out.DISPATCH_CASCADE_DEPTH
   else out.DISPATCH_CASCADE_DEPTH = String(plan.cascadeDepth)
+  // Parallel workers of one repository each get their own port range (SPEC §10).
+  if (plan.slot) {
+    out.DISPATCH_WORKER_INDEX = String(plan.slot.index)
+    out.DISPATCH_PORT = String(plan.slot.port)
+  } else {
+    delete out.DISPATCH_WORKER_INDEX
+    delete out.DISPATCH_PORT
+  }
   // Sub-dispatches from a cascade worker use the same configuration.
   out.DISPATCH_CONFIG = config.file
   return out

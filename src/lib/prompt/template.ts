@@ -5,6 +5,7 @@
 import {readFile} from 'node:fs/promises'
 
 import type {Config, PromptKind} from '../config/index.js'
+import {slotSentence} from '../bootstrap/slots.js'
 import {UsageError, errorMessage} from '../errors.js'
 import {issueBlock, issueUrl, landingRules, readIssueInstruction} from './sections.js'
 import type {PromptInput} from './types.js'
@@ -32,6 +33,7 @@ export function promptVars(input: PromptInput): Record<string, string> {
     landing: landingRules(input.landing, input),
     depth: String(input.depth),
     dispatch: input.dispatchCommand,
+    worker_slot: input.slot ? slotSentence(input.slot) : '',
   }
 }
 

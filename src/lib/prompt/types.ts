@@ -1,3 +1,4 @@
+import type {WorkerSlot} from '../bootstrap/slots.js'
 import type {Landing, PromptKind} from '../config/index.js'
 import type {ForgeIssue} from '../forges/types.js'
 
@@ -14,4 +15,6 @@ export interface PromptInput {
   dispatchCommand: string
   /** The environment variable that holds the Forgejo token (config forgejo.tokenEnv). */
   forgejoTokenEnv?: string
+  /** The worker's index and port (DISPATCH_WORKER_INDEX, DISPATCH_PORT). */
+  slot?: WorkerSlot
 }

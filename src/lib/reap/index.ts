@@ -5,6 +5,7 @@
  */
 import path from 'node:path'
 
+import {startingRecords} from '../bootstrap/slots.js'
 import {errorMessage} from '../errors.js'
 import type {Registry, SidequestRecord} from '../registry/index.js'
 import {forgeCouldVouch, type ForgeReapFacts} from '../outcome/reap-rule.js'
@@ -30,6 +31,8 @@ export interface ReapOptions {
   worktreeRoot: string
   /** The run's registry: an active worker's worktree is never removed. */
   registry: Pick<Registry, 'active'>
+  /** Where dispatches still setting up a worktree leave their notes (bootstrap/slots.ts). */
+  stateDir: string
   dryRun: boolean
   /** Limit the sweep to `<worktreeRoot>/<owner>/<repo>`. */
   only?: {owner: string; repo: string}
@@ -58,7 +61,8 @@ export interface ReapOptions {
  * looked at, with the verdict and why.
  */
 export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
-  const active = await opts.registry.active().catch((): SidequestRecord[] => [])
+  // A dispatch still setting up its worktree (no record yet) holds it like an active worker.
+  const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir))]
   const busy = new Map(active.map((r) => [path.resolve(r.cwd), r]))
   const facts = new Map<string, Promise<RepoFacts>>()
   const results: ReapEntry[] = []

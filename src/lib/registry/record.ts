@@ -47,6 +47,10 @@ export interface SidequestRecord {
   log_path: string | null
   cascade_depth: number
   claude_session_id: string | null
+  /** DISPATCH_WORKER_INDEX: the smallest index free among the repository's active workers when it started. */
+  worker_index?: number | null
+  /** DISPATCH_PORT: worktree.portBase + worker_index × worktree.portStride. */
+  port?: number | null
   /** The main checkout the worktree belongs to. */
   checkout?: string
   /** true when a short ref was not on Forgejo (404) and was found on GitHub instead. */

@@ -32,6 +32,8 @@ export interface DryRunResult {
   /** argv never carries the prompt: claude reads it on stdin. */
   claude: {bin: string; args: string[]; stdin: 'prompt'}
   prompt: string
+  /** What a new worktree gets before the worker starts: .worktreeinclude copies and the setup command (null: none runs). */
+  bootstrap: {include: string[]; include_skipped: Array<{path: string; reason: string}>; setup: string | null}
 }
 
 const ACTIONS: Record<string, string> = {
@@ -53,6 +55,9 @@ export function renderDryRun(r: DryRunResult, surface?: string): Rendered {
     `Branch:   ${r.branch} (default branch ${r.default_branch})`,
     `Claims:   ${r.claims.length > 0 ? r.claims.join(', ') : '(none)'}`,
     `Cascade:  depth ${r.cascade_depth}`,
+    `Setup:    ${r.bootstrap.setup === null ? '(none)' : inertLine(r.bootstrap.setup)}`,
+    `Copy:     ${r.bootstrap.include.length > 0 ? r.bootstrap.include.map(inertLine).join(', ') : '(nothing from .worktreeinclude)'}`,
+    ...r.bootstrap.include_skipped.map((s) => `          not ${inertLine(s.path)}: ${inertLine(s.reason)}`),
     `Command:  ${inertLine(shellJoin([r.claude.bin, ...r.claude.args]))} <prompt on stdin>`,
     '',
     'Prompt:',
@@ -63,7 +68,7 @@ export function renderDryRun(r: DryRunResult, surface?: string): Rendered {
 
 /** A headless (or cascade) worker that passed its health window: the status line, then where to find it. */
 export function renderStarted(
-  record: Pick<SidequestRecord, 'ref' | 'title' | 'pid' | 'cwd' | 'branch' | 'log_path'>,
+  record: Pick<SidequestRecord, 'ref' | 'title' | 'pid' | 'cwd' | 'branch' | 'log_path' | 'port' | 'worker_index'>,
   how: {mode: string; health: string; retrying: boolean; healthWindowMs: number},
 ): Rendered {
   const said =
@@ -76,6 +81,7 @@ export function renderStarted(
         `pid     ${record.pid}`,
         `cwd     ${record.cwd}`,
         `branch  ${record.branch}`,
+        ...(typeof record.port === 'number' ? [`port    ${record.port} (DISPATCH_PORT; worker index ${record.worker_index})`] : []),
         `log     ${record.log_path}`,
         `follow  dispatch status ${shellQuote(record.ref)} --follow`,
       ].join('\n') + '\n',

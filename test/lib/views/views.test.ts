@@ -133,9 +133,10 @@ describe('views: pure renderers, byte for byte', () => {
       cascade_depth: 0,
       claude: {bin: 'claude', args: ['-p', 'a b'], stdin: 'prompt'},
       prompt: 'line 1\nline 2',
+      bootstrap: {include: ['.env', 'config/a.local'], include_skipped: [{path: 'out.link', reason: 'a symlink to /x, outside the checkout'}], setup: 'npm ci'},
     }
     const plan =
-      "Issue:    acme/api#12 (github, open)\nTitle:    Fix it\nURL:      https://github.com/acme/api/issues/12\nCheckout: /src/acme/api\nWorktree: /wt/api-12 (new worktree and branch; slot 2, as an active worker has the issue's first)\nBranch:   issue-12-fix-it (default branch main)\nClaims:   (none)\nCascade:  depth 0\nCommand:  claude -p 'a b' <prompt on stdin>\n\nPrompt:\nline 1\nline 2\n"
+      "Issue:    acme/api#12 (github, open)\nTitle:    Fix it\nURL:      https://github.com/acme/api/issues/12\nCheckout: /src/acme/api\nWorktree: /wt/api-12 (new worktree and branch; slot 2, as an active worker has the issue's first)\nBranch:   issue-12-fix-it (default branch main)\nClaims:   (none)\nCascade:  depth 0\nSetup:    npm ci\nCopy:     .env, config/a.local\n          not out.link: a symlink to /x, outside the checkout\nCommand:  claude -p 'a b' <prompt on stdin>\n\nPrompt:\nline 1\nline 2\n"
     it('dry run', () => expect(renderDryRun(dry)).to.deep.equal(out(plan)))
     it('interactive dry run names the surface first', () => expect(renderDryRun(dry, 'tmux')).to.deep.equal(out('Surface:  tmux\n' + plan)))
 

@@ -1,0 +1,104 @@
+/**
+ * Worker indexes and ports (SPEC §10): each active worker of a repository
+ * gets the smallest index no other active worker of that repository holds,
+ * and a port derived from it, so parallel dev servers and test databases do
+ * not collide. Decided under the registry lock from the active records plus
+ * the dispatches still starting (their setup runs outside the lock).
+ */
+import {randomBytes} from 'node:crypto'
+import {readFile, readdir, rename, unlink, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import type {Config} from '../config/index.js'
+import {isSameProcessAlive, processStartTime} from '../proc.js'
+import type {SidequestRecord} from '../registry/index.js'
+import {ensurePrivateDirs} from '../state.js'
+
+export interface WorkerSlot {
+  /** DISPATCH_WORKER_INDEX: 0, 1, 2, … among the repository's active workers. */
+  index: number
+  /** DISPATCH_PORT: worktree.portBase + index × worktree.portStride. */
+  port: number
+  /** Ports from `port` up to `port + stride - 1` are this worker's. */
+  stride: number
+}
+
+/** The smallest non-negative integer not in `taken`. Pure. */
+export function freeIndex(taken: Iterable<number>): number {
+  const used = new Set(taken)
+  let i = 0
+  while (used.has(i)) i++
+  return i
+}
+
+/** The repository of a record: `repo`, else the one its ref names (records before schema 2). */
+function recordRepo(r: Pick<SidequestRecord, 'repo' | 'ref'>): string {
+  return (r.repo ?? r.ref.replace(/#\d+$/, '')).toLowerCase()
+}
+
+/** The slot a new worker of `repo` gets among the given active workers. Pure. */
+export function slotFor(active: readonly Pick<SidequestRecord, 'repo' | 'ref' | 'worker_index'>[], repo: string, ports: Pick<Config['worktree'], 'portBase' | 'portStride'>): WorkerSlot {
+  const taken = active.filter((r) => recordRepo(r) === repo.toLowerCase() && typeof r.worker_index === 'number').map((r) => r.worker_index as number)
+  const index = freeIndex(taken)
+  return {index, port: ports.portBase + index * ports.portStride, stride: ports.portStride}
+}
+
+/** The line of the prompt's notes that names the worker's index and port. Pure. */
+export function slotSentence(slot: WorkerSlot): string {
+  const last = slot.port + slot.stride - 1
+  const range = slot.stride > 1 ? `ports ${slot.port}-${last}` : `port ${slot.port}`
+  return `You are worker ${slot.index} of this repository: DISPATCH_WORKER_INDEX=${slot.index} and DISPATCH_PORT=${slot.port} are set in your environment. Use ${range} for dev servers, test databases and anything else that listens, so workers running in parallel do not collide.`
+}
+
+/**
+ * A dispatch that has passed its checks but whose worker is not started yet
+ * (its setup command runs outside the registry lock). Other dispatches count
+ * it as an active worker: its ref, claims, worktree and index are taken.
+ * `pid` is the dispatching process.
+ */
+export type StartingRecord = SidequestRecord
+
+function startingDir(stateDir: string): string {
+  return path.join(stateDir, 'starting')
+}
+
+/**
+ * Note a dispatch as starting; returns the function that forgets it (called
+ * once its worker's record is written, or when the dispatch fails).
+ */
+export async function markStarting(stateDir: string, record: Omit<SidequestRecord, 'pid' | 'pid_start_time'>): Promise<() => Promise<void>> {
+  const dir = await ensurePrivateDirs(stateDir, 'starting')
+  const name = `${process.pid}-${randomBytes(4).toString('hex')}.json`
+  const file = path.join(dir, name)
+  const full: StartingRecord = {...record, pid: process.pid, pid_start_time: processStartTime(process.pid) ?? null}
+  const tmp = path.join(dir, `.${name}.tmp`)
+  await writeFile(tmp, JSON.stringify(full) + '\n', {mode: 0o600, flag: 'wx'})
+  await rename(tmp, file)
+  return () => unlink(file).catch(() => {})
+}
+
+/**
+ * The dispatches starting now. A file left by a dispatch that died (kill -9)
+ * is ignored and removed: its process is gone.
+ */
+export async function startingRecords(stateDir: string): Promise<StartingRecord[]> {
+  const dir = startingDir(stateDir)
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return []
+  }
+  const out: StartingRecord[] = []
+  for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
+    const file = path.join(dir, name)
+    try {
+      const r = JSON.parse(await readFile(file, 'utf8')) as StartingRecord
+      if (isSameProcessAlive(r.pid, r.pid_start_time)) out.push(r)
+      else await unlink(file).catch(() => {})
+    } catch {
+      // Half-written or unreadable: not a dispatch we can account for.
+    }
+  }
+  return out
+}

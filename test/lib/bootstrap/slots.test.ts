@@ -1,0 +1,76 @@
+import {expect} from 'chai'
+import {spawn} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {freeIndex, markStarting, slotFor, slotSentence, startingRecords} from '../../../src/lib/bootstrap/slots.js'
+import {processStartTime} from '../../../src/lib/proc.js'
+import {isAlive, makeSandbox, waitFor, type Sandbox} from '../../support/helpers.js'
+
+describe('bootstrap: worker indexes and ports', function () {
+  this.timeout(30_000)
+
+  describe('freeIndex (pure)', () => {
+    const table: Array<[number[], number]> = [
+      [[], 0],
+      [[0], 1],
+      [[0, 1, 2], 3],
+      [[1, 2], 0],
+      [[0, 2], 1],
+      [[3, 0, 0, 1], 2],
+    ]
+    for (const [taken, want] of table) it(`[${taken.join(',')}] → ${want}`, () => expect(freeIndex(taken)).to.equal(want))
+  })
+
+  describe('slotFor (pure)', () => {
+    const ports = {portBase: 3100, portStride: 10}
+    const rec = (repo: string | undefined, ref: string, worker_index?: number) => ({repo, ref, worker_index})
+    it('counts only active workers of the same repository', () => {
+      expect(slotFor([rec('acme/api', 'acme/api#1', 0), rec('acme/web', 'acme/web#1', 1)], 'acme/api', ports)).to.deep.equal({index: 1, port: 3110, stride: 10})
+    })
+    it('reuses a freed index', () => expect(slotFor([rec('acme/api', 'acme/api#1', 1)], 'ACME/api', ports)).to.deep.equal({index: 0, port: 3100, stride: 10}))
+    it('reads the repository of an old record from its ref; records without an index hold none', () => {
+      expect(slotFor([rec(undefined, 'acme/api#3', 0), rec('acme/api', 'acme/api#4')], 'acme/api', ports).index).to.equal(1)
+    })
+    it('uses portBase and portStride', () => expect(slotFor([0, 1].map((i) => rec('a/b', 'a/b#1', i)), 'a/b', {portBase: 8000, portStride: 2}).port).to.equal(8004))
+  })
+
+  it('slotSentence names the index, the port and the range', () => {
+    expect(slotSentence({index: 2, port: 3120, stride: 10})).to.include('DISPATCH_WORKER_INDEX=2').and.include('DISPATCH_PORT=3120').and.include('ports 3120-3129')
+    expect(slotSentence({index: 0, port: 3100, stride: 1})).to.include('port 3100 for')
+  })
+
+  describe('starting dispatches', () => {
+    let sb: Sandbox
+    beforeEach(() => {
+      sb = makeSandbox()
+      // A dispatch makes the state directory before anything else (ensureStateDir).
+      mkdirSync(sb.stateDir, {mode: 0o700})
+    })
+    afterEach(() => sb.cleanup())
+    const base = {schema_version: 2, mode: 'headless' as const, ref: 'acme/api#1', forge: 'github' as const, url: '', title: '', started_at: new Date().toISOString(), parent_session: null, paths_claimed: [], repo: 'acme/api', cwd: '/x', branch: 'b', log_path: null, cascade_depth: 0, claude_session_id: null, worker_index: 0}
+
+    it('are seen while noted and gone once forgotten', async () => {
+      const forget = await markStarting(sb.stateDir, base)
+      const seen = await startingRecords(sb.stateDir)
+      expect(seen).to.have.length(1)
+      expect(seen[0]).to.include({pid: process.pid, ref: 'acme/api#1', worker_index: 0})
+      await forget()
+      expect(await startingRecords(sb.stateDir)).to.deep.equal([])
+    })
+
+    it('a note left by a dispatch that died is ignored and removed', async () => {
+      const child = spawn(process.execPath, ['-e', ''], {stdio: 'ignore'})
+      const pid = child.pid!
+      const start = processStartTime(pid) ?? 'gone'
+      await new Promise((r) => child.once('exit', r))
+      await waitFor('the child to be gone', () => !isAlive(pid))
+      await markStarting(sb.stateDir, base)
+      const dir = path.join(sb.stateDir, 'starting')
+      writeFileSync(path.join(dir, `${pid}-dead.json`), JSON.stringify({...base, pid, pid_start_time: start}))
+      expect((await startingRecords(sb.stateDir)).map((r) => r.pid)).to.deep.equal([process.pid])
+      expect(existsSync(path.join(dir, `${pid}-dead.json`))).to.equal(false)
+      expect(readdirSync(dir)).to.have.length(1)
+    })
+  })
+})
