@@ -1,5 +1,6 @@
 import {FailureError} from '../errors.js'
 import {bodyTooLarge, cappedFetch, type CapState} from './body.js'
+import {makeOctokit, stopWhenAborted, type Octokit} from './github-client.js'
 import {errorForStatus, networkError, timeoutError} from './http-errors.js'
 import {GITHUB_PAGE, MAX_PAGES, hasNextPage, issuesOfPage, listingWhat} from './listing.js'
 import {checkedNumber, checkedWebUrl, repoFromApiUrl, type Reporter} from './names.js'
@@ -23,30 +24,10 @@ interface RequestErrorLike {
   cause?: unknown
 }
 
-/**
- * A fetch that answers locally once `signal` has fired. NOTE: Octokit turns an
- * aborted fetch into a 500, which the retry plugin retries after a back-off;
- * a caller that has given up (status's deadline) would then keep the process
- * alive for seconds. A 400 is never retried; translate() sees the signal and
- * reports the timeout.
- */
-function stopWhenAborted(fetchImpl: typeof fetch, signal: AbortSignal): typeof fetch {
-  const stopped = () => new Response(JSON.stringify({message: 'given up by dispatch'}), {status: 400, headers: {'content-type': 'application/json'}})
-  return async (input, init) => {
-    if (signal.aborted) return stopped()
-    try {
-      return await fetchImpl(input, init)
-    } catch (error) {
-      if (signal.aborted) return stopped()
-      throw error
-    }
-  }
-}
-
 export class GitHubForge implements Forge {
   readonly kind = 'github' as const
   readonly host: string
-  #octokit?: Promise<import('@octokit/rest').Octokit>
+  #octokit?: Promise<Octokit>
 
   constructor(private readonly opts: GitHubOptions) {
     this.host = new URL(opts.apiUrl).host
@@ -56,37 +37,8 @@ export class GitHubForge implements Forge {
     return this.opts.token ? 'check GH_TOKEN / gh auth status' : 'set GH_TOKEN or run gh auth login'
   }
 
-  private octokit(): Promise<import('@octokit/rest').Octokit> {
-    // NOTE: Octokit and its plugins are imported lazily: they cost ~170 ms, which
-    // commands that never talk to GitHub should not pay.
-    this.#octokit ??= (async () => {
-      const [{Octokit}, {throttling}, {retry}] = await Promise.all([
-        import('@octokit/rest'),
-        import('@octokit/plugin-throttling'),
-        import('@octokit/plugin-retry'),
-      ])
-      const Client = Octokit.plugin(throttling, retry)
-      const warn = this.opts.warn ?? (() => {})
-      return new Client({
-        auth: this.opts.token,
-        baseUrl: this.opts.apiUrl,
-        userAgent: 'issue-dispatch',
-        log: {debug() {}, info() {}, warn() {}, error() {}},
-        retry: {retries: 2, retryAfterBaseValue: this.opts.retryBaseMs ?? 300},
-        throttle: {
-          // Retry once when the limit resets soon; otherwise report it.
-          onRateLimit: (retryAfter: number, _options: unknown, _o: unknown, retryCount: number) => {
-            if (retryCount < 1 && retryAfter <= 5) {
-              warn(`warning: ${this.host} rate limit reached; retrying in ${retryAfter} s`)
-              return true
-            }
-            return false
-          },
-          onSecondaryRateLimit: (retryAfter: number, _options: unknown, _o: unknown, retryCount: number) =>
-            retryCount < 1 && retryAfter <= 5,
-        },
-      }) as unknown as import('@octokit/rest').Octokit
-    })()
+  private octokit(): Promise<Octokit> {
+    this.#octokit ??= makeOctokit({...this.opts, host: this.host})
     return this.#octokit
   }
 
