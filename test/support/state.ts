@@ -1,15 +1,18 @@
 /** What a test reads back from a sandbox's state: registry records, stand-in claude runs, audit lines. */
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {existsSync, lstatSync, readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import type {Sandbox} from './helpers.js'
 
-/** Every registry record under the sandbox's state dir (`sidequests/<pid>.json`). */
+/**
+ * Every registry record under the sandbox's state dir (`sidequests/<pid>.json`).
+ * Regular files only: some tests plant FIFOs and links among the records.
+ */
 export function records(sb: Sandbox): Array<Record<string, any>> {
   const dir = path.join(sb.stateDir, 'sidequests')
-  if (!existsSync(dir)) return []
+  if (!existsSync(dir) || !lstatSync(dir).isDirectory()) return []
   return readdirSync(dir)
-    .filter((f) => /^\d+\.json$/.test(f))
+    .filter((f) => /^\d+\.json$/.test(f) && lstatSync(path.join(dir, f), {throwIfNoEntry: false})?.isFile())
     .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')))
 }
 
