@@ -36,6 +36,8 @@ export interface ForgeSandboxOptions {
   hold?: boolean
   /** How long workers get to exit after each test before they are killed (ms). */
   exitWaitMs?: number
+  /** Also after each test, once the workers are gone, before the forge is verified: what else the file started (a model server). */
+  teardown?: () => unknown
 }
 
 /** The handles of the current test; useForgeSandbox replaces them before each test. */
@@ -66,6 +68,7 @@ export function useForgeSandbox(opts: ForgeSandboxOptions = {}): ForgeSandbox {
     } finally {
       await t.forge.close()
       t.sb.cleanup()
+      await opts.teardown?.()
     }
     // Last, so that a failure here still left nothing behind.
     t.forge.verify()
