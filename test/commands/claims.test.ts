@@ -8,16 +8,14 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {processStartTime} from '../../src/lib/proc.js'
-import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {git, makeRepo, runCli, waitFor, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {git, makeRepo, runCli, waitFor} from '../support/helpers.js'
 import {records} from '../support/state.js'
 
 describe('repository-scoped claims (through the binary)', function () {
   this.timeout(60_000)
   const t = useForgeSandbox({hold: true, env: {GH_TOKEN: 'ghp_test'}})
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
+  let {forge, sb, env} = t
   let api: string
   let web: string
   /** Where #12's worker runs. */

@@ -5,16 +5,14 @@ import {execFileSync} from 'node:child_process'
 import {existsSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {BIN, git, makeRepo, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {BIN, git, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
 import * as state from '../support/state.js'
 
 describe('dispatch core: plan from what is there (through the binary)', function () {
   this.timeout(60_000)
   const t = useForgeSandbox()
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
+  let {forge, sb, env} = t
   let checkout: string
   const records = () => state.records(sb)
   const standIns = () => state.standIns(sb)

@@ -3,15 +3,13 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {expectNothingCreated, useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {ROOT, git, makeRepo, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {ROOT, git, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
 import {auditLines, records} from '../support/state.js'
 
 describe('what dispatch believes of a forge (through the binary)', function () {
   this.timeout(60_000)
   const t = useForgeSandbox({forgejo: true, env: {GH_TOKEN: 'ghp_SECRETTOKEN0123456789', FORGEJO_TOKEN: 'fj_SECRETTOKEN0123456789'}})
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
+  let {forge, sb, env} = t
 
   beforeEach(() => {
     ;({forge, sb, env} = t)

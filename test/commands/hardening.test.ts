@@ -5,8 +5,8 @@ import {chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSy
 import http from 'node:http'
 import path from 'node:path'
 
-import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {BIN, ROOT, git, makeRepo, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {BIN, ROOT, git, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
 import * as state from '../support/state.js'
 
 // eslint-disable-next-line no-control-regex
@@ -15,10 +15,7 @@ const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\
 describe('hardening (through the binary)', function () {
   this.timeout(120_000)
   const t = useForgeSandbox({hold: true, exitWaitMs: 15_000, config: {maxActive: 40, healthWindowMs: 3000, timeoutMs: 10_000}})
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  let release: string
+  let {forge, sb, env, release} = t
 
   const records = () => state.records(sb)
 

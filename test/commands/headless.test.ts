@@ -4,15 +4,13 @@ import http from 'node:http'
 import path from 'node:path'
 
 import {expectNothingCreated, useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {git, isAlive, makeRepo, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {git, isAlive, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
 import {auditLines, records, standIns} from '../support/state.js'
 
 describe('dispatch headless / cascade (through the binary)', function () {
   this.timeout(60_000)
   const t = useForgeSandbox({env: {GH_TOKEN: 'ghp_SECRETTOKEN0123456789'}})
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
+  let {forge, sb, env} = t
 
   beforeEach(() => {
     ;({forge, sb, env} = t)

@@ -5,8 +5,8 @@ import path from 'node:path'
 
 import {load as parseYaml} from 'js-yaml'
 
-import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {BIN, git, makeRepo, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {BIN, git, makeRepo, runCli, startCli, waitFor, writeConfig} from '../support/helpers.js'
 import * as state from '../support/state.js'
 
 const HOSTILE_TITLES = [
@@ -19,10 +19,7 @@ const HOSTILE_TITLES = [
 describe('dispatch interactive (through the binary, real tmux)', function () {
   this.timeout(60_000)
   const t = useForgeSandbox({hold: true})
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  let release: string
+  let {forge, sb, env, release} = t
 
   const tmux = (...args: string[]) => execFileSync('tmux', args, {env, encoding: 'utf8'}).trim()
   const standIns = () => state.standIns(sb)

@@ -4,8 +4,8 @@ import {expect} from 'chai'
 import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {isAlive, makeRepo, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {isAlive, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
 import * as state from '../support/state.js'
 import {HOSTILE, INVISIBLE_CHAR, PAYLOAD, splitAtDataBlock} from '../support/hostile.js'
 
@@ -23,9 +23,7 @@ function cmdline(pid: number): string {
 describe('the prompt (through the binary)', function () {
   this.timeout(60_000)
   const t = useForgeSandbox({hold: true})
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
+  let {forge, sb, env} = t
 
   const records = () => state.records(sb)
   const standIns = (): StandIn[] => state.standIns(sb)

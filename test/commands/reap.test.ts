@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import {existsSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
 import {git, makeRepo, runCli, type Sandbox} from '../support/helpers.js'
 
 interface Entry {
@@ -58,8 +58,7 @@ function makeFixtures(sb: Sandbox, checkout: string) {
 describe('reap never loses work (through the binary)', function () {
   this.timeout(60_000)
   const t = useForgeSandbox()
-  let forge: FakeForge
-  let sb: Sandbox
+  let {forge, sb} = t
   let checkout: string
 
   beforeEach(() => {

@@ -5,17 +5,14 @@ import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync
 import path from 'node:path'
 
 import {Registry} from '../../src/lib/registry/index.js'
-import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {ROOT, fillDisk, git, isAlive, killQuietly, makeRepo, mountTiny, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {ROOT, fillDisk, git, isAlive, killQuietly, makeRepo, mountTiny, runCli, waitFor, writeConfig} from '../support/helpers.js'
 import * as state from '../support/state.js'
 
 describe('security (through the binary)', function () {
   this.timeout(60_000)
   const t = useForgeSandbox({hold: true, exitWaitMs: 15_000})
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  let release: string
+  let {forge, sb, env, release} = t
   let checkout: string
   const records = () => state.records(sb)
 

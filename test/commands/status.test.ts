@@ -3,23 +3,15 @@ import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {BIN, ROOT, STAND_IN, git, killTmux, makeRepo, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {BIN, ROOT, STAND_IN, git, killTmux, makeRepo, runCli, startCli, waitFor, writeConfig} from '../support/helpers.js'
 import {records} from '../support/state.js'
 
 describe('status, attach and reap (through the binary)', function () {
   this.timeout(60_000)
-  const t = useForgeSandbox({hold: true})
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  let release: string
-
-  beforeEach(() => {
-    ;({forge, sb, env, release} = t)
-    makeRepo(sb, 'acme', 'api')
-    for (const n of [1, 2, 3, 4, 5]) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`})
-  })
+  const t = useForgeSandbox({hold: true, repos: ['acme/api'], issues: [1, 2, 3, 4, 5].map((n) => ({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`}))})
+  let {forge, sb, env, release} = t
+  beforeEach(() => ({forge, sb, env, release} = t))
 
   async function dispatch(n: number, extra: string[] = [], e = env): Promise<Record<string, any>> {
     const res = await runCli(['headless', `acme/api#${n}`, '--json', ...extra], {env: e})

@@ -4,25 +4,17 @@ import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 
-import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {isAlive, makeRepo, processesIn, runCli, waitFor, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {isAlive, processesIn, runCli, waitFor, type Sandbox} from '../support/helpers.js'
 import {records} from '../support/state.js'
 
 const recordOf = (sb: Sandbox, pid: number) => records(sb).find((r) => r.pid === pid)!
 
 describe('dispatch stop (through the binary)', function () {
   this.timeout(60_000)
-  const t = useForgeSandbox({hold: true})
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  let pids: Set<number>
-
-  beforeEach(() => {
-    ;({forge, sb, env, pids} = t)
-    makeRepo(sb, 'acme', 'api')
-    for (const n of [1, 2, 3]) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`})
-  })
+  const t = useForgeSandbox({hold: true, repos: ['acme/api'], issues: [1, 2, 3].map((n) => ({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`}))})
+  let {sb, env, pids} = t
+  beforeEach(() => ({sb, env, pids} = t))
 
   /** A running worker that holds after its first reply. */
   async function dispatch(n: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<Record<string, any>> {

@@ -4,16 +4,14 @@ import {expect} from 'chai'
 import {existsSync, readdirSync} from 'node:fs'
 import path from 'node:path'
 
-import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {filesUnder, isAlive, makeRepo, processesIn, runCli, startCli, waitFor, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {filesUnder, isAlive, makeRepo, processesIn, runCli, startCli, waitFor} from '../support/helpers.js'
 import {auditLines, records} from '../support/state.js'
 
 describe('worker start-up: unreachable API, retries, signals (through the binary)', function () {
   this.timeout(60_000)
   const t = useForgeSandbox({hold: true})
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
+  let {forge, sb, env} = t
 
   beforeEach(() => {
     ;({forge, sb, env} = t)

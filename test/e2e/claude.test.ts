@@ -7,8 +7,8 @@ import {existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync} from '
 import {createRequire} from 'node:module'
 import path from 'node:path'
 
-import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {BIN, descendants, git, isAlive, makeRepo, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {BIN, descendants, git, isAlive, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
 import * as state from '../support/state.js'
 import {conversationText, lastToolResult, startModelServer, type ModelServer, type Script} from '../support/model-server.js'
 
@@ -30,9 +30,8 @@ describe('e2e: the real Claude Code CLI', function () {
   this.timeout(120_000)
   const claude = claudeBinary()
   const t = useForgeSandbox({exitWaitMs: 15_000, teardown: () => model?.close()})
-  let forge: FakeForge
+  let {forge, sb} = t
   let model: ModelServer
-  let sb: Sandbox
   let env: NodeJS.ProcessEnv
   let script: Script
 

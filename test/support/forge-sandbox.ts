@@ -20,12 +20,30 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {startFakeForge} from './fake-forge.mjs'
-import {isAlive, killQuietly, killTmux, makeSandbox, processesIn, waitFor, writeConfig, type Sandbox} from './helpers.js'
+import {isAlive, killQuietly, killTmux, makeRepo, makeSandbox, processesIn, waitFor, writeConfig, type Sandbox} from './helpers.js'
 import {records} from './state.js'
 
 export type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
+/** An issue as FakeForge.addIssue takes it. */
+export interface IssueSpec {
+  forge?: 'github' | 'forgejo'
+  owner: string
+  repo: string
+  number: number
+  title?: string
+  body?: string
+  state?: 'open' | 'closed'
+  pull?: boolean
+  omitState?: boolean
+  extra?: Record<string, unknown>
+}
+
 export interface ForgeSandboxOptions {
+  /** Repositories ('owner/repo') to make before each test: a checkout in the workspace with a bare origin. */
+  repos?: string[]
+  /** Issues the forge serves from the start of each test. */
+  issues?: IssueSpec[]
   /** Extra config keys (writeConfig's third argument). */
   config?: Record<string, unknown>
   /** Configure the fake forge's Forgejo side as well as its GitHub side. */
@@ -61,6 +79,8 @@ export function useForgeSandbox(opts: ForgeSandboxOptions = {}): ForgeSandbox {
     t.release = path.join(t.sb.dir, 'release')
     writeConfig(t.sb, {github: t.forge.github, ...(opts.forgejo ? {forgejo: t.forge.forgejo} : {})}, opts.config)
     t.env = {...t.sb.env, TMUX_TMPDIR: t.sb.dir, ...(opts.hold ? {STANDIN_HOLD_FILE: t.release} : {}), ...opts.env}
+    for (const name of opts.repos ?? []) makeRepo(t.sb, ...(name.split('/') as [string, string]))
+    for (const issue of opts.issues ?? []) t.forge.addIssue(issue as Parameters<FakeForge['addIssue']>[0])
   })
   afterEach(async () => {
     try {
@@ -96,17 +116,21 @@ export interface PlainSandbox {
   procs: Array<{kill(signal?: NodeJS.Signals): unknown}>
 }
 
+/** The config most forge-less tests need: acme as the only owner, state and worktrees in the sandbox. */
+export function writeMinimalConfig(sb: Sandbox): void {
+  writeFileSync(sb.configFile, JSON.stringify({allowedOwners: ['acme'], stateDir: sb.stateDir, worktreeRoot: sb.worktreeRoot}))
+}
+
 /**
- * A sandbox per test with no forge (commands that never ask one): `config` is
- * written as the config file (default: acme as the only owner, state and
- * worktrees in the sandbox).
+ * A sandbox per test with no forge (commands that never ask one), in the
+ * calling describe block. `config` writes the config file (default:
+ * writeMinimalConfig; false: none).
  */
-export function useSandbox(config?: (sb: Sandbox) => Record<string, unknown>): PlainSandbox {
+export function useSandbox(config: ((sb: Sandbox) => void) | false = writeMinimalConfig): PlainSandbox {
   const t = {procs: []} as unknown as PlainSandbox
   beforeEach(() => {
     t.sb = makeSandbox()
-    const sb = t.sb
-    writeFileSync(sb.configFile, JSON.stringify(config ? config(sb) : {allowedOwners: ['acme'], stateDir: sb.stateDir, worktreeRoot: sb.worktreeRoot}))
+    if (config) config(t.sb)
   })
   afterEach(() => {
     for (const p of t.procs.splice(0)) p.kill('SIGKILL')

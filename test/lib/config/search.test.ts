@@ -9,9 +9,7 @@ import {CONFIG_PLACES, MINIMAL_CONFIG, useConfigDir} from '../../support/config-
 // Where loadConfig looks (src/lib/config/search.ts, files.ts): the search upward, the XDG file, --config and DISPATCH_CONFIG.
 describe('config search', () => {
   const t = useConfigDir()
-  let dir: string
-  let env: NodeJS.ProcessEnv
-  let project: string
+  let {dir, env, project} = t
   beforeEach(() => ({dir, env, project} = t))
 
   const minimal = MINIMAL_CONFIG

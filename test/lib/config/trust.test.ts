@@ -10,8 +10,7 @@ import {CONFIG_PLACES, useConfigDir} from '../../support/config-dir.js'
 // Which searched configs are trusted (src/lib/config/trust.ts): none inside a git working tree unless the operator listed it.
 describe('config trust', () => {
   const t = useConfigDir()
-  let dir: string
-  let env: NodeJS.ProcessEnv
+  let {dir, env} = t
   beforeEach(() => ({dir, env} = t))
 
   const places = CONFIG_PLACES

@@ -9,9 +9,7 @@ import {useConfigDir} from '../../support/config-dir.js'
 // What a loaded file must hold (src/lib/config/validate.ts, keys.ts, paths.ts): usage errors naming the file and key, warnings, resolved paths.
 describe('config validation', () => {
   const t = useConfigDir()
-  let dir: string
-  let env: NodeJS.ProcessEnv
-  let project: string
+  let {dir, env, project} = t
   beforeEach(() => ({dir, env, project} = t))
 
   const invalid: Array<[string, string, RegExp]> = [
