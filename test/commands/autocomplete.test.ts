@@ -1,12 +1,13 @@
 import {expect} from 'chai'
-import {execFile, spawn, type ChildProcess} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {promisify} from 'node:util'
 
 import {processStartTime} from '../../src/lib/proc.js'
-import {BIN, ROOT, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {BIN, ROOT, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useSandbox} from '../support/forge-sandbox.js'
 
 const run = promisify(execFile)
 const FORGE = {github: {apiUrl: 'http://127.0.0.1:9/unused', webUrl: 'https://github.com'}}
@@ -52,16 +53,9 @@ function putOnPath(sb: Sandbox): NodeJS.ProcessEnv {
 
 describe('shell completion of issue refs (through the binary)', function () {
   this.timeout(60_000)
-  let sb: Sandbox
-  const procs: ChildProcess[] = []
-  beforeEach(() => {
-    sb = makeSandbox()
-    writeConfig(sb, FORGE)
-  })
-  afterEach(() => {
-    for (const p of procs.splice(0)) p.kill('SIGKILL')
-    sb.cleanup()
-  })
+  const t = useSandbox((sb) => writeConfig(sb, FORGE))
+  let {sb, procs} = t
+  beforeEach(() => ({sb, procs} = t))
 
   /** Records of every kind: a live worker started long ago, recent ended ones (one issue twice), an old ended one, a forged ref. */
   async function recordWorkers(): Promise<void> {

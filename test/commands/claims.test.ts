@@ -3,51 +3,36 @@
 // it, and from an absolute path into either.
 import {expect} from 'chai'
 import {spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 import {processStartTime} from '../../src/lib/proc.js'
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {git, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {git, makeRepo, runCli, waitFor} from '../support/helpers.js'
 import {records} from '../support/state.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
 describe('repository-scoped claims (through the binary)', function () {
   this.timeout(60_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
+  const t = useForgeSandbox({hold: true, env: {GH_TOKEN: 'ghp_test'}})
+  let {forge, sb, env} = t
   let api: string
   let web: string
   /** Where #12's worker runs. */
   const wt12 = () => path.join(sb.worktreeRoot, 'acme', 'api', 'issue-12-fix-the-login-bug')
-  const started = new Set<number>()
   const sleepers: ChildProcess[] = []
 
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
+  beforeEach(() => {
+    ;({forge, sb, env} = t)
     api = makeRepo(sb, 'acme', 'api')
     web = makeRepo(sb, 'acme', 'web')
     forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'})
     forge.addIssue({owner: 'acme', repo: 'api', number: 13, title: 'Second issue'})
     forge.addIssue({owner: 'acme', repo: 'api', number: 14, title: 'Third issue'})
     forge.addIssue({owner: 'acme', repo: 'web', number: 5, title: 'Web issue'})
-    writeConfig(sb, {github: forge.github})
-    // Workers stay alive (active) until the test releases them.
-    env = {...sb.env, GH_TOKEN: 'ghp_test', STANDIN_HOLD_FILE: path.join(sb.dir, 'release')}
   })
-  afterEach(async () => {
-    writeFileSync(path.join(sb.dir, 'release'), '')
+  afterEach(() => {
     for (const s of sleepers.splice(0)) s.kill('SIGKILL')
-    for (const r of records(sb)) started.add(r.pid), r.supervisor_pid && started.add(r.supervisor_pid)
-    await waitFor('workers to exit', () => [...started].every((p) => !isAlive(p)), 10_000).catch(() => killQuietly(started))
-    started.clear()
-    await forge.close()
-    sb.cleanup()
-    forge.verify()
   })
 
   async function dispatch(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}) {

@@ -2,42 +2,25 @@
 // repositories, the stand-in claude and (for progress) a real tmux pane.
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {BIN, git, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {BIN, git, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
+import * as state from '../support/state.js'
 
 describe('dispatch core: plan from what is there (through the binary)', function () {
   this.timeout(60_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
+  const t = useForgeSandbox()
+  let {forge, sb, env} = t
   let checkout: string
-  const records = () => {
-    const dir = path.join(sb.stateDir, 'sidequests')
-    return existsSync(dir) ? readdirSync(dir).filter((f) => /^\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
-  }
-  const standIns = () => (existsSync(sb.recordDir) ? readdirSync(sb.recordDir).map((f) => JSON.parse(readFileSync(path.join(sb.recordDir, f), 'utf8'))) : [])
+  const records = () => state.records(sb)
+  const standIns = () => state.standIns(sb)
 
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
+  beforeEach(() => {
+    ;({forge, sb, env} = t)
     checkout = makeRepo(sb, 'acme', 'api')
     forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug', body: 'It breaks.'})
-    writeConfig(sb, {github: forge.github})
-    env = {...sb.env, TMUX_TMPDIR: sb.dir}
-    delete env.TMUX
-  })
-  afterEach(async () => {
-    writeFileSync(path.join(sb.dir, 'release'), '')
-    const pids = records().flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
-    await waitFor('workers to exit', () => pids.every((p: number) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
-    killTmux(env)
-    await forge.close()
-    sb.cleanup()
   })
 
   it('starts in the worktree that exists once the sweep removed the one a reuse plan chose, with a prompt naming its branch', async () => {

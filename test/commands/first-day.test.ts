@@ -1,20 +1,16 @@
 import {expect} from 'chai'
-import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {BIN, ROOT, writeConfig, git, killTmux, makeRepo, makeSandbox, runCli, waitFor, type Sandbox} from '../support/helpers.js'
+import {ROOT, writeConfig, makeRepo, runCli} from '../support/helpers.js'
+import {useSandbox} from '../support/forge-sandbox.js'
 
 describe('first-day details (through the binary)', function () {
   this.timeout(60_000)
-  let sb: Sandbox
-
-  beforeEach(() => {
-    sb = makeSandbox()
-    writeFileSync(sb.configFile, JSON.stringify({allowedOwners: ['acme'], stateDir: sb.stateDir, worktreeRoot: sb.worktreeRoot}))
-  })
-  afterEach(() => sb.cleanup())
+  const t = useSandbox()
+  let {sb} = t
+  beforeEach(() => ({sb} = t))
 
   it('dispatch --version --json prints version, node and platform, in either order', async () => {
     for (const args of [['--version', '--json'], ['--json', '--version'], ['-v', '--json']]) {

@@ -1,53 +1,36 @@
 import {expect} from 'chai'
-import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {ROOT, git, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {expectNothingCreated, useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
+import {ROOT, git, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
 import {auditLines, records} from '../support/state.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
-
-/** Nothing was created by a refused dispatch: no worktree, no record, no log, no claude started. */
-function expectNothingCreated(sb: Sandbox): void {
-  expect(existsSync(sb.worktreeRoot) ? readdirSync(sb.worktreeRoot) : []).to.deep.equal([])
-  expect(records(sb)).to.deep.equal([])
-  const logs = path.join(sb.stateDir, 'logs')
-  expect(existsSync(logs) ? readdirSync(logs) : []).to.deep.equal([])
-  expect(existsSync(sb.recordDir) ? readdirSync(sb.recordDir) : []).to.deep.equal([])
-}
 
 describe('what dispatch believes of a forge (through the binary)', function () {
   this.timeout(60_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  const started = new Set<number>()
+  const t = useForgeSandbox({forgejo: true, env: {GH_TOKEN: 'ghp_SECRETTOKEN0123456789', FORGEJO_TOKEN: 'fj_SECRETTOKEN0123456789'}})
+  let {forge, sb, env} = t
 
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
+  beforeEach(() => {
+    ;({forge, sb, env} = t)
     makeRepo(sb, 'acme', 'api')
-    writeConfig(sb, {github: forge.github, forgejo: forge.forgejo})
-    env = {...sb.env, GH_TOKEN: 'ghp_SECRETTOKEN0123456789', FORGEJO_TOKEN: 'fj_SECRETTOKEN0123456789'}
-  })
-  afterEach(async () => {
-    for (const r of records(sb)) started.add(r.pid), r.supervisor_pid && started.add(r.supervisor_pid)
-    await waitFor('workers to exit', () => [...started].every((p) => !isAlive(p)), 10_000).catch(() => killQuietly(started))
-    started.clear()
-    await forge.close()
-    sb.cleanup()
   })
 
   describe('names the forge reports', () => {
     // A checkout exists for each name a confused forge might send, so only the name check stands between it and a worker.
+    // Forgejo is asked first and does not have the GitHub cases' issue.
+    const onGitHub = (f: FakeForge, extra: Record<string, unknown>) => {
+      f.addMissing({forge: 'forgejo', owner: 'acme', repo: 'api', number: 1})
+      f.addIssue({owner: 'acme', repo: 'api', number: 1, extra})
+    }
     const cases: Array<[string, (f: FakeForge) => void]> = [
-      ['repository_url ending in ..', (f) => f.addIssue({owner: 'acme', repo: 'api', number: 1, extra: {repository_url: `${f.github.apiUrl}/repos/acme/..`}})],
-      ['repository_url with %2e%2e', (f) => f.addIssue({owner: 'acme', repo: 'api', number: 1, extra: {repository_url: `${f.github.apiUrl}/repos/acme/%2e%2e`}})],
-      ['repository_url naming a/b', (f) => f.addIssue({owner: 'acme', repo: 'api', number: 1, extra: {repository_url: `${f.github.apiUrl}/repos/acme/a%2Fb`}})],
-      ['repository_url ending in .git', (f) => f.addIssue({owner: 'acme', repo: 'api', number: 1, extra: {repository_url: `${f.github.apiUrl}/repos/acme/api.git`}})],
+      ['repository_url ending in ..', (f) => onGitHub(f, {repository_url: `${f.github.apiUrl}/repos/acme/..`})],
+      ['repository_url with %2e%2e', (f) => onGitHub(f, {repository_url: `${f.github.apiUrl}/repos/acme/%2e%2e`})],
+      ['repository_url naming a/b', (f) => onGitHub(f, {repository_url: `${f.github.apiUrl}/repos/acme/a%2Fb`})],
+      ['repository_url ending in .git', (f) => onGitHub(f, {repository_url: `${f.github.apiUrl}/repos/acme/api.git`})],
       ['a full_name with unicode look-alikes', (f) => f.addIssue({forge: 'forgejo', owner: 'acme', repo: 'api', number: 1, extra: {repository: {full_name: 'acme/\u0430pi'}}})],
       ['a 301 transfer to x.git', (f) => {
+        f.addMissing({forge: 'forgejo', owner: 'acme', repo: 'api', number: 1})
         f.addIssue({owner: 'acme', repo: 'x.git', number: 2})
         f.transfer({from: {owner: 'acme', repo: 'api', number: 1}, to: {owner: 'acme', repo: 'x.git', number: 2}})
       }],
@@ -69,6 +52,7 @@ describe('what dispatch believes of a forge (through the binary)', function () {
 
   describe('one forge per owner', () => {
     it('warns about a Forgejo 404 answered from GitHub, and marks the record and the audit line', async () => {
+      forge.addMissing({forge: 'forgejo', owner: 'acme', repo: 'api', number: 12})
       forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'On GitHub after all'})
       const res = await runCli(['headless', 'acme/api#12'], {env, cwd: sb.dir})
       expect(res.code, res.stderr).to.equal(0)
@@ -82,6 +66,7 @@ describe('what dispatch believes of a forge (through the binary)', function () {
 
     it('asks only Forgejo for an owner allowed as forgejo:acme, and reports a 404 there (exit 4)', async () => {
       writeConfig(sb, {github: forge.github, forgejo: forge.forgejo}, {allowedOwners: ['forgejo:acme']})
+      forge.addMissing({forge: 'forgejo', owner: 'acme', repo: 'api', number: 12})
       forge.addIssue({owner: 'acme', repo: 'api', number: 12})
       const res = await runCli(['headless', 'acme/api#12'], {env, cwd: sb.dir})
       expect(res.code, res.stderr).to.equal(4)

@@ -5,41 +5,24 @@ import {chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSy
 import http from 'node:http'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {BIN, ROOT, git, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {BIN, ROOT, git, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
+import * as state from '../support/state.js'
 
 // eslint-disable-next-line no-control-regex
 const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 
 describe('hardening (through the binary)', function () {
   this.timeout(120_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  let release: string
+  const t = useForgeSandbox({hold: true, exitWaitMs: 15_000, config: {maxActive: 40, healthWindowMs: 3000, timeoutMs: 10_000}})
+  let {forge, sb, env, release} = t
 
-  const records = (): Array<Record<string, any>> => {
-    const dir = path.join(sb.stateDir, 'sidequests')
-    return existsSync(dir) ? readdirSync(dir).filter((f) => /^\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
-  }
+  const records = () => state.records(sb)
 
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
+  beforeEach(() => {
+    ;({forge, sb, env, release} = t)
     makeRepo(sb, 'acme', 'api')
     for (let n = 1; n <= 20; n++) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`})
-    writeConfig(sb, {github: forge.github}, {maxActive: 40, healthWindowMs: 3000, timeoutMs: 10_000})
-    release = path.join(sb.dir, 'release')
-    env = {...sb.env, STANDIN_HOLD_FILE: release}
-  })
-  afterEach(async () => {
-    writeFileSync(release, '')
-    const pids = records().flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
-    await waitFor('workers to exit', () => pids.every((p: number) => !isAlive(p)), 15_000).catch(() => killQuietly(pids))
-    await forge.close()
-    sb.cleanup()
   })
 
   describe('kill -9 of dispatch at each step', () => {

@@ -3,44 +3,20 @@ import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, w
 import http from 'node:http'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {git, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {expectNothingCreated, useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
+import {git, isAlive, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
 import {auditLines, records, standIns} from '../support/state.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
-
-/** Nothing was created by a refused dispatch: no worktree, no record, no log. */
-function expectNothingCreated(sb: Sandbox): void {
-  expect(existsSync(sb.worktreeRoot) ? readdirSync(sb.worktreeRoot) : []).to.deep.equal([])
-  expect(records(sb)).to.deep.equal([])
-  const logs = path.join(sb.stateDir, 'logs')
-  expect(existsSync(logs) ? readdirSync(logs) : []).to.deep.equal([])
-}
 
 describe('dispatch headless / cascade (through the binary)', function () {
   this.timeout(60_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  const started = new Set<number>()
+  const t = useForgeSandbox({env: {GH_TOKEN: 'ghp_SECRETTOKEN0123456789'}})
+  let {forge, sb, env} = t
 
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
+  beforeEach(() => {
+    ;({forge, sb, env} = t)
     makeRepo(sb, 'acme', 'api')
     forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug', body: 'It breaks.'})
     forge.addIssue({owner: 'acme', repo: 'api', number: 13, title: 'Second issue'})
-    writeConfig(sb, {github: forge.github})
-    env = {...sb.env, GH_TOKEN: 'ghp_SECRETTOKEN0123456789'}
-  })
-  afterEach(async () => {
-    // Release any held stand-ins and make sure nothing is left running.
-    writeFileSync(path.join(sb.dir, 'release'), '')
-    for (const r of records(sb)) started.add(r.pid), r.supervisor_pid && started.add(r.supervisor_pid)
-    await waitFor('workers to exit', () => [...started].every((p) => !isAlive(p)), 10_000).catch(() => killQuietly(started))
-    started.clear()
-    await forge.close()
-    sb.cleanup()
   })
 
   it('dispatches a worker: worktree, record, log, stand-in argv/env/cwd, audit', async () => {
@@ -150,7 +126,7 @@ describe('dispatch headless / cascade (through the binary)', function () {
     ['a pull request', ['headless', 'acme/api#21'], 3, /pull request/, (f) => f.addIssue({owner: 'acme', repo: 'api', number: 21, pull: true})],
     ['a pull-request URL', ['headless', 'https://github.com/acme/api/pull/3'], 2, /not an issue reference/, () => {}],
     ['a malformed ref', ['headless', 'acme/api#0'], 2, /Accepted forms: owner\/repo#N/, () => {}],
-    ['a missing issue', ['headless', 'acme/api#404'], 4, /not found on 127\.0\.0\.1:\d+ \(404\)/, () => {}],
+    ['a missing issue', ['headless', 'acme/api#404'], 4, /not found on 127\.0\.0\.1:\d+ \(404\)/, (f) => f.addMissing({owner: 'acme', repo: 'api', number: 404})],
     ['a missing checkout', ['headless', 'acme/web#1'], 4, /No checkout of acme\/web: looked in .*workspace\/acme\/web[\s\S]*Try: git clone/, (f) => f.addIssue({owner: 'acme', repo: 'web', number: 1})],
     ['a bad flag', ['headless', 'acme/api#12', '--depthh', '2'], 2, /Nonexistent flag|Unexpected argument/, () => {}],
     // A second word is a second ref (a fan-out): it must be one, checked before anything starts.

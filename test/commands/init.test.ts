@@ -1,10 +1,9 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {BIN, ROOT, writeConfig, git, killTmux, makeRepo, makeSandbox, runCli, waitFor, type Sandbox} from '../support/helpers.js'
+import {BIN, ROOT, git, killTmux, makeRepo, makeSandbox, runCli, waitFor, type Sandbox} from '../support/helpers.js'
 
 /** The sandbox's env without DISPATCH_CONFIG: init writes where the search would find it. */
 function bareEnv(sb: Sandbox): NodeJS.ProcessEnv {

@@ -4,10 +4,8 @@ import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpath
 import os from 'node:os'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {ROOT, STAND_IN, makeRepo, makeSandbox, runCli, startModelStub, writeConfig, type Sandbox} from '../support/helpers.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {ROOT, STAND_IN, makeRepo, runCli, startModelStub, type Sandbox} from '../support/helpers.js'
 
 interface Run {
   code: number
@@ -50,8 +48,6 @@ describe('installing the package (npm pack, npm install -g)', function () {
   let tarball: string
   let prefix: string
   let install: Run
-  let forge: FakeForge
-  let sb: Sandbox
 
   before(async () => {
     tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'dispatch-install-')))
@@ -70,19 +66,14 @@ describe('installing the package (npm pack, npm install -g)', function () {
   })
 
   let model: Awaited<ReturnType<typeof startModelStub>>
+  const t = useForgeSandbox({teardown: () => model?.close()})
+  let sb: Sandbox
 
   beforeEach(async () => {
+    sb = t.sb
     model = await startModelStub()
-    forge = await startFakeForge()
-    sb = makeSandbox()
     makeRepo(sb, 'acme', 'api')
-    forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug', body: 'Steps to reproduce'})
-    writeConfig(sb, {github: forge.github})
-  })
-  afterEach(async () => {
-    await model.close()
-    await forge.close()
-    sb.cleanup()
+    t.forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug', body: 'Steps to reproduce'})
   })
 
   it('npm pack builds dist/ into the tarball', () => {

@@ -5,10 +5,9 @@ import path from 'node:path'
 
 import {load as parseYaml} from 'js-yaml'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {BIN, git, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {BIN, git, makeRepo, runCli, startCli, waitFor, writeConfig} from '../support/helpers.js'
+import * as state from '../support/state.js'
 
 const HOSTILE_TITLES = [
   `It's "quoted" $HOME \`whoami\` $(id)`,
@@ -19,38 +18,19 @@ const HOSTILE_TITLES = [
 
 describe('dispatch interactive (through the binary, real tmux)', function () {
   this.timeout(60_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  let release: string
+  const t = useForgeSandbox({hold: true})
+  let {forge, sb, env, release} = t
 
   const tmux = (...args: string[]) => execFileSync('tmux', args, {env, encoding: 'utf8'}).trim()
-  const standIns = () => (existsSync(sb.recordDir) ? readdirSync(sb.recordDir).map((f) => JSON.parse(readFileSync(path.join(sb.recordDir, f), 'utf8'))) : [])
-  const records = () => {
-    const dir = path.join(sb.stateDir, 'sidequests')
-    return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
-  }
+  const standIns = () => state.standIns(sb)
+  const records = () => state.records(sb)
   const dryPrompt = async (ref: string) => JSON.parse((await runCli(['interactive', ref, '--dry-run', '--json'], {env})).stdout).prompt as string
 
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
+  beforeEach(() => {
+    ;({forge, sb, env, release} = t)
     makeRepo(sb, 'acme', 'api')
     forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug', body: 'Body with `ticks` and $VARS'})
     HOSTILE_TITLES.forEach((title, i) => forge.addIssue({owner: 'acme', repo: 'api', number: 100 + i, title, body: title}))
-    writeConfig(sb, {github: forge.github})
-    release = path.join(sb.dir, 'release')
-    // A private tmux server for this test: its socket lives in the sandbox.
-    env = {...sb.env, TMUX_TMPDIR: sb.dir, STANDIN_HOLD_FILE: release}
-    delete env.TMUX
-  })
-  afterEach(async () => {
-    writeFileSync(release, '')
-    const pids = records().flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
-    await waitFor('sessions to end', () => pids.every((p: number) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
-    killTmux(env)
-    await forge.close()
-    sb.cleanup()
   })
 
   it('auto without a terminal prints the exact line to paste, and the line works', async () => {

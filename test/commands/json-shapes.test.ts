@@ -14,6 +14,7 @@ import path from 'node:path'
 import {processStartTime} from '../../src/lib/proc.js'
 import {startFakeForge} from '../support/fake-forge.mjs'
 import {ROOT, git, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {writeRecord} from '../support/state.js'
 
 const SHAPES = path.join(ROOT, 'test', 'fixtures', 'json-shapes')
 const UPDATE = Boolean(process.env.UPDATE_JSON_SHAPES)
@@ -55,12 +56,6 @@ function expectShape(name: string, stdout: string): void {
     return
   }
   expect(shape, `${name}: the --json shape changed; if on purpose, rerun with UPDATE_JSON_SHAPES=1 and commit test/fixtures/json-shapes/${name}.json`).to.deep.equal(JSON.parse(readFileSync(file, 'utf8')))
-}
-
-function writeRecord(sb: Sandbox, record: Record<string, unknown>): void {
-  const dir = path.join(sb.stateDir, 'sidequests')
-  mkdirSync(dir, {recursive: true, mode: 0o700})
-  writeFileSync(path.join(dir, `${record.pid}.json`), JSON.stringify(record), {mode: 0o600})
 }
 
 /** A full record, as the supervisor writes one (every optional key a worker can have, so none goes unchecked). */

@@ -1,14 +1,13 @@
 // How the prompt reaches claude, through the real binary: issue text only
 // inside the fenced data block, and the prompt in no process's argv.
 import {expect} from 'chai'
-import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {isAlive, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
+import * as state from '../support/state.js'
 import {HOSTILE, INVISIBLE_CHAR, PAYLOAD, splitAtDataBlock} from '../support/hostile.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
 interface StandIn {
   argv: string[]
@@ -23,35 +22,17 @@ function cmdline(pid: number): string {
 
 describe('the prompt (through the binary)', function () {
   this.timeout(60_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  let release: string
+  const t = useForgeSandbox({hold: true})
+  let {forge, sb, env} = t
 
-  const records = (): Array<Record<string, any>> => {
-    const dir = path.join(sb.stateDir, 'sidequests')
-    return existsSync(dir) ? readdirSync(dir).filter((f) => /^\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
-  }
-  const standIns = (): StandIn[] => (existsSync(sb.recordDir) ? readdirSync(sb.recordDir).map((f) => JSON.parse(readFileSync(path.join(sb.recordDir, f), 'utf8'))) : [])
+  const records = () => state.records(sb)
+  const standIns = (): StandIn[] => state.standIns(sb)
 
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
+  beforeEach(() => {
+    ;({forge, sb, env} = t)
     makeRepo(sb, 'acme', 'api')
     forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Rotate the TITLE-MARKER keys', body: 'BODY-MARKER: rotate them all.'})
     HOSTILE.forEach((h, i) => forge.addIssue({owner: 'acme', repo: 'api', number: 40 + i, title: h.title, body: h.body}))
-    writeConfig(sb, {github: forge.github})
-    release = path.join(sb.dir, 'release')
-    env = {...sb.env, TMUX_TMPDIR: sb.dir, STANDIN_HOLD_FILE: release}
-    delete env.TMUX
-  })
-  afterEach(async () => {
-    writeFileSync(release, '')
-    const pids = records().flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
-    await waitFor('workers to exit', () => pids.every((p: number) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
-    killTmux(env)
-    await forge.close()
-    sb.cleanup()
   })
 
   for (const [i, h] of HOSTILE.entries()) {

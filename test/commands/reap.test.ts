@@ -1,22 +1,16 @@
 import {expect} from 'chai'
-import {existsSync, readdirSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {git, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {git, makeRepo, runCli, type Sandbox} from '../support/helpers.js'
 
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 interface Entry {
   path: string
   branch: string | null
   action: string
   verdict: string
   reason: string
-}
-
-function records(sb: Sandbox): Array<Record<string, any>> {
-  const dir = path.join(sb.stateDir, 'sidequests')
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
 }
 
 /** Worktrees as dispatch lays them out, made with plain git: each one a case for reap. */
@@ -63,22 +57,14 @@ function makeFixtures(sb: Sandbox, checkout: string) {
 
 describe('reap never loses work (through the binary)', function () {
   this.timeout(60_000)
-  let forge: FakeForge
-  let sb: Sandbox
+  const t = useForgeSandbox()
+  let {forge, sb} = t
   let checkout: string
 
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
+  beforeEach(() => {
+    ;({forge, sb} = t)
     checkout = makeRepo(sb, 'acme', 'api')
     forge.addIssue({owner: 'acme', repo: 'api', number: 9, title: 'Another task'})
-    writeConfig(sb, {github: forge.github})
-  })
-  afterEach(async () => {
-    const pids = records(sb).flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
-    await waitFor('workers to exit', () => pids.every((p) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
-    await forge.close()
-    sb.cleanup()
   })
 
   it('removes only what is on the default branch or a remote branch; keeps the rest and says why', async () => {

@@ -1,47 +1,25 @@
 // Issue #12's security promises through the real binary (SECURITY.md names these tests).
 import {expect} from 'chai'
 import {execFileSync, spawnSync} from 'node:child_process'
-import {chmodSync, existsSync, lstatSync, mkdirSync, rmSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {Registry} from '../../src/lib/registry/index.js'
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {ROOT, fillDisk, git, isAlive, killQuietly, makeRepo, mountTiny, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {ROOT, fillDisk, git, isAlive, killQuietly, makeRepo, mountTiny, runCli, waitFor, writeConfig} from '../support/helpers.js'
+import * as state from '../support/state.js'
 
 describe('security (through the binary)', function () {
   this.timeout(60_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  let release: string
+  const t = useForgeSandbox({hold: true, exitWaitMs: 15_000})
+  let {forge, sb, env, release} = t
   let checkout: string
+  const records = () => state.records(sb)
 
-  // Regular files only: some tests plant FIFOs and links among the records.
-  const records = (): Array<Record<string, any>> => {
-    const dir = path.join(sb.stateDir, 'sidequests')
-    if (!existsSync(dir) || !lstatSync(dir).isDirectory()) return []
-    return readdirSync(dir)
-      .filter((f) => /^\d+\.json$/.test(f) && lstatSync(path.join(dir, f)).isFile())
-      .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')))
-  }
-
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
+  beforeEach(() => {
+    ;({forge, sb, env, release} = t)
     checkout = makeRepo(sb, 'acme', 'api')
     forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'})
-    writeConfig(sb, {github: forge.github})
-    release = path.join(sb.dir, 'release')
-    env = {...sb.env, STANDIN_HOLD_FILE: release}
-  })
-  afterEach(async () => {
-    writeFileSync(release, '')
-    const pids = records().flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
-    await waitFor('workers to exit', () => pids.every((p: number) => !isAlive(p)), 15_000).catch(() => killQuietly(pids))
-    await forge.close()
-    sb.cleanup()
   })
 
   describe('config trust', () => {

@@ -5,7 +5,9 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {processStartTime} from '../../src/lib/proc.js'
-import {ROOT, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {ROOT, runCli, waitFor, writeConfig} from '../support/helpers.js'
+import {sampleRecord as record, writeRecord} from '../support/state.js'
+import {useSandbox} from '../support/forge-sandbox.js'
 
 const FORGE = {github: {apiUrl: 'http://127.0.0.1:9/unused', webUrl: 'https://github.com'}}
 
@@ -14,46 +16,11 @@ function sleeper(): ChildProcess {
   return spawn('sleep', ['60'], {stdio: 'ignore'})
 }
 
-function writeRecord(sb: Sandbox, record: Record<string, unknown>): void {
-  const dir = path.join(sb.stateDir, 'sidequests')
-  mkdirSync(dir, {recursive: true, mode: 0o700})
-  writeFileSync(path.join(dir, `${record.pid}.json`), JSON.stringify(record), {mode: 0o600})
-}
-
-function record(pid: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    schema_version: 1,
-    pid,
-    pid_start_time: processStartTime(pid) ?? null,
-    mode: 'headless',
-    ref: `acme/api#${pid % 1000}`,
-    forge: 'github',
-    url: `https://github.com/acme/api/issues/${pid % 1000}`,
-    title: `Task ${pid}`,
-    started_at: new Date().toISOString(),
-    parent_session: null,
-    paths_claimed: [],
-    cwd: '/nonexistent/wt',
-    branch: `dispatch/issue-${pid % 1000}`,
-    log_path: null,
-    cascade_depth: 0,
-    claude_session_id: null,
-    ...extra,
-  }
-}
-
 describe('sidequests list / conflicts / prune (through the binary)', function () {
   this.timeout(30_000)
-  let sb: Sandbox
-  const procs: ChildProcess[] = []
-  beforeEach(() => {
-    sb = makeSandbox()
-    writeConfig(sb, FORGE)
-  })
-  afterEach(() => {
-    for (const p of procs.splice(0)) p.kill('SIGKILL')
-    sb.cleanup()
-  })
+  const t = useSandbox((sb) => writeConfig(sb, FORGE))
+  let {sb, procs} = t
+  beforeEach(() => ({sb, procs} = t))
 
   it('says "no active sidequests" and exits 0 when there are none', async () => {
     const res = await runCli(['sidequests', 'list'], {env: sb.env})

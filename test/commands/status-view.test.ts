@@ -1,10 +1,12 @@
 import {expect} from 'chai'
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {processStartTime} from '../../src/lib/proc.js'
-import {BIN, killTmux, makeSandbox, runCli, startCli, waitFor, type Sandbox} from '../support/helpers.js'
+import {BIN, killTmux, runCli, startCli, waitFor} from '../support/helpers.js'
+import {useSandbox} from '../support/forge-sandbox.js'
+import {sampleRecord, writeRecord} from '../support/state.js'
 
 /** A real, sleeping process to stand for a live worker. */
 function sleeper(): ChildProcess {
@@ -13,45 +15,27 @@ function sleeper(): ChildProcess {
 
 describe('status and sidequests list explain (through the binary)', function () {
   this.timeout(60_000)
-  let sb: Sandbox
-  const procs: ChildProcess[] = []
+  // The forge is a closed loopback port: finished workers' outcomes come out "unknown", and nothing leaves the machine.
+  const t = useSandbox((sb) =>
+    writeFileSync(sb.configFile, JSON.stringify({allowedOwners: ['acme'], stateDir: sb.stateDir, worktreeRoot: sb.worktreeRoot, github: {apiUrl: 'http://127.0.0.1:2', webUrl: 'http://127.0.0.1:2/web'}})),
+  )
+  let {sb, procs} = t
+  beforeEach(() => ({sb, procs} = t))
 
   function write(pid: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-    const record = {
+    const record = sampleRecord(pid, {
       schema_version: 2,
-      pid,
-      pid_start_time: processStartTime(pid) ?? null,
-      mode: 'headless',
-      ref: `acme/api#${pid % 1000}`,
       repo: 'acme/api',
-      forge: 'github',
       url: 'https://github.com/acme/api/issues/1',
-      title: `Task ${pid}`,
       started_at: new Date(Date.now() - 120_000).toISOString(),
-      parent_session: null,
       paths_claimed: ['src'],
       cwd: path.join(sb.dir, 'wt'),
       branch: 'dispatch/issue-1',
-      log_path: null,
-      cascade_depth: 0,
-      claude_session_id: null,
       ...extra,
-    }
-    const dir = path.join(sb.stateDir, 'sidequests')
-    mkdirSync(dir, {recursive: true, mode: 0o700})
-    writeFileSync(path.join(dir, `${pid}.json`), JSON.stringify(record), {mode: 0o600})
+    })
+    writeRecord(sb, record)
     return record
   }
-
-  beforeEach(() => {
-    sb = makeSandbox()
-    // The forge is a closed loopback port: finished workers' outcomes come out "unknown", and nothing leaves the machine.
-    writeFileSync(sb.configFile, JSON.stringify({allowedOwners: ['acme'], stateDir: sb.stateDir, worktreeRoot: sb.worktreeRoot, github: {apiUrl: 'http://127.0.0.1:2', webUrl: 'http://127.0.0.1:2/web'}}))
-  })
-  afterEach(() => {
-    for (const p of procs.splice(0)) p.kill('SIGKILL')
-    sb.cleanup()
-  })
 
   it('the status list carries cost and last activity; piped, times are ISO', async () => {
     const log = path.join(sb.dir, 'w.log')

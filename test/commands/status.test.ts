@@ -3,40 +3,15 @@ import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {BIN, ROOT, STAND_IN, git, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
-
-function records(sb: Sandbox): Array<Record<string, any>> {
-  const dir = path.join(sb.stateDir, 'sidequests')
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
-}
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {BIN, ROOT, STAND_IN, git, killTmux, makeRepo, runCli, startCli, waitFor, writeConfig} from '../support/helpers.js'
+import {records} from '../support/state.js'
 
 describe('status, attach and reap (through the binary)', function () {
   this.timeout(60_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  let release: string
-
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
-    makeRepo(sb, 'acme', 'api')
-    for (const n of [1, 2, 3, 4, 5]) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`})
-    writeConfig(sb, {github: forge.github})
-    release = path.join(sb.dir, 'release')
-    env = {...sb.env, STANDIN_HOLD_FILE: release}
-  })
-  afterEach(async () => {
-    writeFileSync(release, '')
-    const pids = records(sb).flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
-    await waitFor('workers to exit', () => pids.every((p) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
-    await forge.close()
-    sb.cleanup()
-    forge.verify()
-  })
+  const t = useForgeSandbox({hold: true, repos: ['acme/api'], issues: [1, 2, 3, 4, 5].map((n) => ({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`}))})
+  let {forge, sb, env, release} = t
+  beforeEach(() => ({forge, sb, env, release} = t))
 
   async function dispatch(n: number, extra: string[] = [], e = env): Promise<Record<string, any>> {
     const res = await runCli(['headless', `acme/api#${n}`, '--json', ...extra], {env: e})

@@ -2,49 +2,19 @@
 // stopped and killed workers. Real binary, real stand-in workers, real signals.
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
-import path from 'node:path'
+import {readFileSync} from 'node:fs'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {isAlive, killQuietly, killTmux, makeRepo, makeSandbox, processesIn, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
-
-function records(sb: Sandbox): Array<Record<string, any>> {
-  const dir = path.join(sb.stateDir, 'sidequests')
-  return existsSync(dir) ? readdirSync(dir).filter((f) => /^\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
-}
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {isAlive, processesIn, runCli, waitFor, type Sandbox} from '../support/helpers.js'
+import {records} from '../support/state.js'
 
 const recordOf = (sb: Sandbox, pid: number) => records(sb).find((r) => r.pid === pid)!
 
 describe('dispatch stop (through the binary)', function () {
   this.timeout(60_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  const pids = new Set<number>()
-
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
-    makeRepo(sb, 'acme', 'api')
-    for (const n of [1, 2, 3]) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`})
-    writeConfig(sb, {github: forge.github})
-    // A private tmux server (for the interactive case): its socket lives in the sandbox.
-    env = {...sb.env, STANDIN_HOLD_FILE: path.join(sb.dir, 'release'), TMUX_TMPDIR: sb.dir}
-    delete env.TMUX
-  })
-  afterEach(async () => {
-    writeFileSync(path.join(sb.dir, 'release'), '')
-    for (const r of records(sb)) pids.add(r.pid), r.supervisor_pid && pids.add(r.supervisor_pid)
-    for (const p of processesIn(sb.dir)) pids.add(p)
-    await waitFor('workers to exit', () => [...pids].every((p) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
-    pids.clear()
-    killTmux(env)
-    await forge.close()
-    sb.cleanup()
-    forge.verify()
-  })
+  const t = useForgeSandbox({hold: true, repos: ['acme/api'], issues: [1, 2, 3].map((n) => ({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`}))})
+  let {sb, env, pids} = t
+  beforeEach(() => ({sb, env, pids} = t))
 
   /** A running worker that holds after its first reply. */
   async function dispatch(n: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<Record<string, any>> {

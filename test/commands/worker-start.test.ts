@@ -1,43 +1,22 @@
 // Issue #11 (4, 5): "started" means started, and Ctrl-C / SIGTERM during a
 // dispatch says what it left behind. Real binary, real stand-in claude, real signals.
 import {expect} from 'chai'
-import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync} from 'node:fs'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {filesUnder, isAlive, killQuietly, makeRepo, makeSandbox, processesIn, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
-import {auditLines} from '../support/state.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
-
-function records(sb: Sandbox): Array<Record<string, any>> {
-  const dir = path.join(sb.stateDir, 'sidequests')
-  return existsSync(dir) ? readdirSync(dir).filter((f) => /^\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
-}
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {filesUnder, isAlive, makeRepo, processesIn, runCli, startCli, waitFor} from '../support/helpers.js'
+import {auditLines, records} from '../support/state.js'
 
 describe('worker start-up: unreachable API, retries, signals (through the binary)', function () {
   this.timeout(60_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let env: NodeJS.ProcessEnv
-  const pids = new Set<number>()
+  const t = useForgeSandbox({hold: true})
+  let {forge, sb, env} = t
 
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
+  beforeEach(() => {
+    ;({forge, sb, env} = t)
     makeRepo(sb, 'acme', 'api')
     forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'})
-    writeConfig(sb, {github: forge.github})
-    env = {...sb.env, STANDIN_HOLD_FILE: path.join(sb.dir, 'release')}
-  })
-  afterEach(async () => {
-    writeFileSync(path.join(sb.dir, 'release'), '')
-    for (const r of records(sb)) pids.add(r.pid), r.supervisor_pid && pids.add(r.supervisor_pid)
-    for (const p of processesIn(sb.dir)) pids.add(p)
-    await waitFor('workers to exit', () => [...pids].every((p) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
-    pids.clear()
-    await forge.close()
-    sb.cleanup()
   })
 
   describe('api_retry inside the health window', () => {

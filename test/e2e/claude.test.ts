@@ -3,15 +3,14 @@
 // the forge and the model are both servers on 127.0.0.1.
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {BIN, descendants, git, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {BIN, descendants, git, isAlive, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
+import * as state from '../support/state.js'
 import {conversationText, lastToolResult, startModelServer, type ModelServer, type Script} from '../support/model-server.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
 /** The pinned Claude Code binary, found through its platform package (never PATH). */
 export function claudeBinary(): string | undefined {
@@ -30,16 +29,13 @@ const API_KEY = 'sk-ant-e2e-loopback-0123456789abcdefghij'
 describe('e2e: the real Claude Code CLI', function () {
   this.timeout(120_000)
   const claude = claudeBinary()
-  let forge: FakeForge
+  const t = useForgeSandbox({exitWaitMs: 15_000, teardown: () => model?.close()})
+  let {forge, sb} = t
   let model: ModelServer
-  let sb: Sandbox
   let env: NodeJS.ProcessEnv
   let script: Script
 
-  const records = (): Array<Record<string, any>> => {
-    const dir = path.join(sb.stateDir, 'sidequests')
-    return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
-  }
+  const records = () => state.records(sb)
   const tmux = (...args: string[]) => execFileSync('tmux', args, {env, encoding: 'utf8'})
 
   before(function () {
@@ -47,9 +43,8 @@ describe('e2e: the real Claude Code CLI', function () {
   })
 
   beforeEach(async () => {
-    forge = await startFakeForge()
+    ;({forge, sb} = t)
     model = await startModelServer((req, turn) => script(req, turn))
-    sb = makeSandbox()
     makeRepo(sb, 'acme', 'api')
     forge.addIssue({owner: 'acme', repo: 'api', number: 1, title: 'Add an E2E note', body: 'Write E2E.md and commit it.'})
     forge.addIssue({owner: 'acme', repo: 'api', number: 2, title: 'A sub-task', body: 'The child part.'})
@@ -63,9 +58,8 @@ describe('e2e: the real Claude Code CLI', function () {
     const tmp = path.join(sb.dir, 'tmp')
     mkdirSync(tmp)
     env = {
-      ...sb.env,
+      ...t.env,
       TMPDIR: tmp,
-      TMUX_TMPDIR: sb.dir,
       ANTHROPIC_BASE_URL: model.url,
       ANTHROPIC_API_KEY: API_KEY,
       DISABLE_TELEMETRY: '1',
@@ -74,15 +68,6 @@ describe('e2e: the real Claude Code CLI', function () {
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       TERM: 'xterm-256color',
     }
-  })
-
-  afterEach(async () => {
-    const pids = records().flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
-    await waitFor('workers to exit', () => pids.every((p: number) => !isAlive(p)), 15_000).catch(() => killQuietly(pids))
-    killTmux(env)
-    await model.close()
-    await forge.close()
-    sb.cleanup()
   })
 
   /** Script: run one Bash command, then finish with a text. */

@@ -3,17 +3,14 @@ import {existsSync, mkdirSync, utimesSync} from 'node:fs'
 import path from 'node:path'
 
 import {withLock} from '../../src/lib/lock.js'
-import {makeSandbox, waitFor, type Sandbox} from '../support/helpers.js'
+import {waitFor} from '../support/helpers.js'
+import {useSandbox} from '../support/forge-sandbox.js'
 
 describe('withLock', function () {
   this.timeout(20_000)
-  let sb: Sandbox
+  const t = useSandbox(false)
   let lock: string
-  beforeEach(() => {
-    sb = makeSandbox()
-    lock = path.join(sb.stateDir, 'locks', 'dispatch')
-  })
-  afterEach(() => sb.cleanup())
+  beforeEach(() => (lock = path.join(t.sb.stateDir, 'locks', 'dispatch')))
 
   it('lets one holder in at a time and releases on success and on failure', async () => {
     let inside = 0

@@ -3,24 +3,14 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import {validateConfig} from '../../src/lib/config/index.js'
-import {admit} from '../../src/lib/dispatch/admit.js'
-import {planDispatch, promptKindFor} from '../../src/lib/dispatch/plan.js'
-import type {DispatchOptions, DispatchPlan, LocalFacts, RemoteFacts} from '../../src/lib/dispatch/types.js'
-import {workerEnv} from '../../src/lib/dispatch/worker-env.js'
-import {PolicyError} from '../../src/lib/errors.js'
-import {loadTemplate} from '../../src/lib/prompt/index.js'
-import {SCHEMA_VERSION, type SidequestRecord} from '../../src/lib/registry/index.js'
+import {planDispatch, promptKindFor} from '../../../src/lib/dispatch/plan.js'
+import type {DispatchOptions, DispatchPlan, LocalFacts, RemoteFacts} from '../../../src/lib/dispatch/types.js'
+import {loadTemplate} from '../../../src/lib/prompt/index.js'
+import {config, issue, record} from '../../support/dispatch-facts.js'
 
-const config = validateConfig({allowedOwners: ['acme'], worktreeRoot: '/wt', forgejo: {baseUrl: 'https://fj.example', tokenEnv: 'CODEBERG_PAT'}}, 'test', {HOME: '/home/me'})
-const issue = {forge: 'github' as const, owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug', body: 'It breaks.', state: 'open', url: 'https://github.com/acme/api/issues/12', apiUrl: 'https://api.github.com/repos/acme/api/issues/12', isPullRequest: false, webBase: 'https://github.com', input: 'acme/api#12', ref: 'acme/api#12'}
 const opts = (o: Partial<DispatchOptions> = {}): DispatchOptions => ({mode: 'headless', ref: 'acme/api#12', dryRun: false, claims: [], worktree: true, force: false, extraArgs: [], ...o})
 const defaultBranch = {name: 'main', startPoint: 'origin/main'}
 const wt = '/wt/acme/api/issue-12-fix-the-login-bug'
-
-function record(o: Partial<SidequestRecord>): SidequestRecord {
-  return {schema_version: SCHEMA_VERSION, pid: 4242, pid_start_time: null, mode: 'headless', ref: 'acme/api#7', forge: 'github', url: 'u', title: 't', started_at: '2026-01-01T00:00:00.000Z', parent_session: null, paths_claimed: [], repo: 'acme/api', cwd: '/wt/acme/api/issue-7-x', branch: 'dispatch/issue-7-x', log_path: null, cascade_depth: 0, claude_session_id: null, checkout: '/ws/acme/api', ...o}
-}
 
 describe('planDispatch (pure)', () => {
   let remote: RemoteFacts
@@ -71,35 +61,5 @@ describe('planDispatch (pure)', () => {
     expect(promptKindFor('interactive', 'consult')).to.equal('interactive-consult')
     expect(promptKindFor('interactive', undefined)).to.equal('interactive-watch')
     expect(promptKindFor('cascade', 'consult')).to.equal('cascade')
-  })
-})
-
-describe('admit (pure)', () => {
-  const plan = (claims: string[] = [], ref = 'acme/api#12') => ({issue: {...issue, ref}, repo: 'acme/api', claims, claimRoots: [{dir: '/ws/acme/api', repo: 'acme/api'}], checkout: {dir: '/ws/acme/api'} as never})
-  const table: Array<[string, SidequestRecord[], ReturnType<typeof plan>, {force?: boolean; max?: number}, RegExp | undefined]> = [
-    ['no active worker', [], plan(), {}, undefined],
-    ['a worker on the same ref, any case', [record({ref: 'ACME/api#12'})], plan(), {}, /already has an active worker \(pid 4242/],
-    ['a worker on the same ref, with --force', [record({ref: 'acme/api#12'})], plan(), {force: true}, undefined],
-    ['a claim inside an active claim', [record({paths_claimed: ['src']})], plan(['src/auth']), {}, /Claim src\/auth in acme\/api overlaps src \(ancestor\), claimed by pid 4242/],
-    ['a claim containing an active claim', [record({paths_claimed: ['src/auth']})], plan(['src']), {}, /\(descendant\)/],
-    ['the same path in another repository', [record({repo: 'acme/web', ref: 'acme/web#1', paths_claimed: ['src'], checkout: '/ws/acme/web', cwd: '/wt/acme/web/x'})], plan(['src']), {}, undefined],
-    ['an overlapping claim with --force', [record({paths_claimed: ['src']})], plan(['src']), {force: true}, undefined],
-    ['maxActive reached, even with --force', [record({}), record({pid: 4343, ref: 'acme/api#8'})], plan(), {force: true, max: 2}, /2 workers are active; maxActive is 2/],
-  ]
-  for (const [name, active, p, o, error] of table) {
-    it(name, () => {
-      const run = () => admit(active, p, o.max ?? 10, o.force ?? false)
-      if (error) expect(run).to.throw(PolicyError, error)
-      else expect(run).not.to.throw()
-    })
-  }
-})
-
-describe('workerEnv (pure)', () => {
-  it('drops the parent session, sets the cascade budget and the config, and strips tokens when landing is none', () => {
-    const env = {CLAUDECODE: '1', CLAUDE_CODE_SESSION_ID: 's', GH_TOKEN: 'g', CODEBERG_PAT: 'c', PATH: '/bin'}
-    const out = workerEnv(env, {...config, landing: 'none'}, {mode: 'cascade', cascadeDepth: 2})
-    expect(out).to.deep.equal({PATH: '/bin', DISPATCH_CASCADE_DEPTH: '2', DISPATCH_CONFIG: config.file})
-    expect(workerEnv(env, config, {mode: 'interactive', cascadeDepth: 0})).to.include({GH_TOKEN: 'g'}).and.not.have.property('DISPATCH_CASCADE_DEPTH')
   })
 })

@@ -8,19 +8,20 @@ import lockfile from 'proper-lockfile'
 
 import {claudeConfigFile, preTrust} from '../../src/lib/claude.js'
 import {FailureError} from '../../src/lib/errors.js'
-import {fillDisk, makeSandbox, mountTiny, type Sandbox} from '../support/helpers.js'
+import {fillDisk, mountTiny} from '../support/helpers.js'
+import {useSandbox} from '../support/forge-sandbox.js'
 
 const require = createRequire(import.meta.url)
 
 describe('trust pre-seeding', function () {
   this.timeout(30_000)
-  let sb: Sandbox
+  const t = useSandbox(false)
+  let {sb} = t
   let file: string
   beforeEach(() => {
-    sb = makeSandbox()
+    sb = t.sb
     file = claudeConfigFile(sb.env)
   })
-  afterEach(() => sb.cleanup())
 
   it('uses $CLAUDE_CONFIG_DIR/.claude.json, else ~/.claude.json', () => {
     expect(claudeConfigFile({CLAUDE_CONFIG_DIR: '/c', HOME: '/h'})).to.equal('/c/.claude.json')

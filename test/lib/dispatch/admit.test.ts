@@ -1,0 +1,27 @@
+import {expect} from 'chai'
+
+import {admit} from '../../../src/lib/dispatch/admit.js'
+import {PolicyError} from '../../../src/lib/errors.js'
+import type {SidequestRecord} from '../../../src/lib/registry/index.js'
+import {issue, record} from '../../support/dispatch-facts.js'
+
+describe('admit (pure)', () => {
+  const plan = (claims: string[] = [], ref = 'acme/api#12') => ({issue: {...issue, ref}, repo: 'acme/api', claims, claimRoots: [{dir: '/ws/acme/api', repo: 'acme/api'}], checkout: {dir: '/ws/acme/api'} as never})
+  const table: Array<[string, SidequestRecord[], ReturnType<typeof plan>, {force?: boolean; max?: number}, RegExp | undefined]> = [
+    ['no active worker', [], plan(), {}, undefined],
+    ['a worker on the same ref, any case', [record({ref: 'ACME/api#12'})], plan(), {}, /already has an active worker \(pid 4242/],
+    ['a worker on the same ref, with --force', [record({ref: 'acme/api#12'})], plan(), {force: true}, undefined],
+    ['a claim inside an active claim', [record({paths_claimed: ['src']})], plan(['src/auth']), {}, /Claim src\/auth in acme\/api overlaps src \(ancestor\), claimed by pid 4242/],
+    ['a claim containing an active claim', [record({paths_claimed: ['src/auth']})], plan(['src']), {}, /\(descendant\)/],
+    ['the same path in another repository', [record({repo: 'acme/web', ref: 'acme/web#1', paths_claimed: ['src'], checkout: '/ws/acme/web', cwd: '/wt/acme/web/x'})], plan(['src']), {}, undefined],
+    ['an overlapping claim with --force', [record({paths_claimed: ['src']})], plan(['src']), {force: true}, undefined],
+    ['maxActive reached, even with --force', [record({}), record({pid: 4343, ref: 'acme/api#8'})], plan(), {force: true, max: 2}, /2 workers are active; maxActive is 2/],
+  ]
+  for (const [name, active, p, o, error] of table) {
+    it(name, () => {
+      const run = () => admit(active, p, o.max ?? 10, o.force ?? false)
+      if (error) expect(run).to.throw(PolicyError, error)
+      else expect(run).not.to.throw()
+    })
+  }
+})
