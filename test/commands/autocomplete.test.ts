@@ -166,7 +166,7 @@ describe('shell completion of issue refs (through the binary)', function () {
       'dispatch status --since ': '',
       'dispatch status acme/api#7 ': '',
       'dispatch sta': 'status',
-      'dispatch status --': '--json --config --pid --since --all --tail --follow',
+      'dispatch status --': '--json --config --pid --since --all --tail --follow --outcome',
       'dispatch sidequests l': 'list',
       'dispatch doctor ': '',
     })
