@@ -72,6 +72,8 @@ export function dispatchOptions(mode: Mode, ref: string, flags: Record<string, u
     depth: flags.depth as number | undefined,
     extraArgs: [...claudeArgs],
     posture: flags.posture as DispatchOptions['posture'],
+    runner: flags.runner as DispatchOptions['runner'],
+    waitStart: Boolean(flags['wait-start']),
   }
 }
 

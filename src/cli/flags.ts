@@ -23,3 +23,9 @@ export function parseBudget(value: string | undefined): number | undefined {
   if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0)) return Number.NaN
   return n
 }
+
+/** headless and cascade: where the worker runs. */
+export const runnerFlags = {
+  runner: Flags.string({description: 'Where the worker runs: local (a detached process here) or slurm (a batch job; default: runner.kind from config, else local).', options: ['local', 'slurm']}),
+  'wait-start': Flags.boolean({description: 'Slurm: return only once the job runs and the model replied, not as soon as the job is queued.'}),
+}

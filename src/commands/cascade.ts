@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
 import {DISPATCH_USAGE, PASS_THROUGH_HINT, refArg, runHeadlessCommand, splitPassThrough, type HeadlessOutput} from '../cli/dispatching.js'
-import {dispatchFlags} from '../cli/flags.js'
+import {dispatchFlags, runnerFlags} from '../cli/flags.js'
 
 export default class Cascade extends BaseCommand {
   static override summary = 'Start a detached worker that may dispatch its own sub-workers within a depth budget.'
@@ -12,6 +12,7 @@ export default class Cascade extends BaseCommand {
   static override args = refArg
   static override flags = {
     ...dispatchFlags,
+    ...runnerFlags,
     depth: Flags.integer({description: 'Cascade budget, 1 to 5 (nested cascades get the inherited budget minus one).', min: 1, max: 5, helpValue: '<n>'}),
   }
   static override usage = DISPATCH_USAGE

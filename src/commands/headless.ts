@@ -1,6 +1,6 @@
 import {BaseCommand} from '../cli/base.js'
 import {DISPATCH_USAGE, PASS_THROUGH_HINT, refArg, runHeadlessCommand, splitPassThrough, type HeadlessOutput} from '../cli/dispatching.js'
-import {dispatchFlags} from '../cli/flags.js'
+import {dispatchFlags, runnerFlags} from '../cli/flags.js'
 
 export default class Headless extends BaseCommand {
   static override summary = 'Start a detached Claude Code worker on an issue, in its own worktree.'
@@ -13,7 +13,7 @@ export default class Headless extends BaseCommand {
     '<%= config.bin %> headless my-org/api#12 -- --max-turns 40',
   ]
   static override args = refArg
-  static override flags = dispatchFlags
+  static override flags = {...dispatchFlags, ...runnerFlags}
   static override usage = DISPATCH_USAGE
   static override strayHint = PASS_THROUGH_HINT
 

@@ -4,12 +4,12 @@ import path from 'node:path'
 
 import type {Sandbox} from './helpers.js'
 
-/** Every registry record under the sandbox's state dir (`sidequests/<pid>.json`). */
+/** Every registry record under the sandbox's state dir (`sidequests/<pid>.json`, `sidequests/slurm-<job id>.json`). */
 export function records(sb: Sandbox): Array<Record<string, any>> {
   const dir = path.join(sb.stateDir, 'sidequests')
   if (!existsSync(dir)) return []
   return readdirSync(dir)
-    .filter((f) => /^\d+\.json$/.test(f))
+    .filter((f) => /^(\d+|slurm-\d+)\.json$/.test(f))
     .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')))
 }
 

@@ -24,8 +24,10 @@ export interface DispatchOptions {
   depth?: number
   extraArgs: string[]
   posture?: Posture
-  /** How the worker is started (headless and cascade); default `local`. */
+  /** How the worker is started (headless and cascade); default: runner.kind from config, else `local`. */
   runner?: RunnerKind
+  /** Slurm: return only once the job runs and the model replied (local workers always wait for that). */
+  waitStart?: boolean
 }
 
 /** What the forge and the filesystem say before anything is locked; read once per dispatch. */
@@ -60,6 +62,7 @@ export interface LocalFacts {
 export interface DispatchPlan {
   readonly mode: Mode
   readonly runner: RunnerKind
+  readonly waitStart: boolean
   readonly issue: ResolvedIssue
   readonly checkout: Checkout
   readonly worktree: WorktreePlan
