@@ -16,6 +16,7 @@ import {loadConfig, type Config} from './config/index.js'
 import {createForges, type Forges} from './forges/index.js'
 import {useGitEnv} from './git.js'
 import {Registry} from './registry/index.js'
+import {squeueScheduler} from './runners/slurm-scheduler.js'
 import {useColor} from './terminal.js'
 
 /** The standard streams and the facts about them commands decide on. */
@@ -106,7 +107,7 @@ export async function createDeps(input: DepsInput, proc: ProcessLike = process):
     streams,
     warn: input.warn,
     now: () => new Date(),
-    registry: () => (registry ??= new Registry({stateDir: config.stateDir, warn: input.warn})),
+    registry: () => (registry ??= new Registry({stateDir: config.stateDir, warn: input.warn, scheduler: squeueScheduler(env)})),
     forges: () => (forges ??= createForges(config, env, input.warn)),
   }
 }

@@ -30,17 +30,17 @@ const node = (process.env.SLURMD_NODENAME ?? os.hostname()).split('.')[0]
 spec.record = {...spec.record, runner: 'slurm', job_id: jobId, node}
 
 let claudePid: number | undefined
+// NOTE: `scancel --signal=… --full` reaches only this process's group, not claude, which leads a
+// group of its own (so that its tools go with it): pass the signal on to that group.
+// (A time limit or a plain scancel reaches every process of the job by itself.)
 const forward = (signal: NodeJS.Signals) => () => {
-  // Slurm signals every process of the job (scancel --full, a time limit); claude leads its own
-  // process group, so its tools get the signal only through it.
   if (claudePid === undefined) process.exit(128 + os.constants.signals[signal])
   try {
     process.kill(-claudePid, signal)
   } catch {}
 }
 process.on('SIGTERM', forward('SIGTERM'))
-// SIGINT reaches claude from Slurm itself (dispatch stop sends it to the whole job); sending it again would be a second Ctrl-C.
-process.on('SIGINT', () => {})
+process.on('SIGINT', forward('SIGINT'))
 process.on('SIGHUP', () => {})
 
 function send(message: SupervisorMessage): void {

@@ -123,8 +123,8 @@ async function slurmHealth(job: WorkerSpec, first: SidequestRecord, windowMs: nu
     if (signals.failed) throw new WorkerStartError(`The worker for ${record.ref} (Slurm job ${record.job_id}) failed to start: ${signals.failed}.`, await tailOf(job.logPath), record)
     if (ended) {
       if (record.exit_code === 0 && signals.finished) return {record, health: 'finished', warnings: []}
-      const how = state ? `${state}${record.job_reason ? ` (${record.job_reason})` : ''}` : 'ended'
-      throw new WorkerStartError(`The worker for ${record.ref} (Slurm job ${record.job_id}) failed to start: the job ${how.toLowerCase()} with exit code ${record.exit_code ?? '?'}.`, await tailOf(job.logPath), record)
+      const how = state ? `${state}${record.job_reason ? ` (${record.job_reason})` : ''}` : 'without a state'
+      throw new WorkerStartError(`The worker for ${record.ref} (Slurm job ${record.job_id}) failed to start: the job ended ${how} with exit code ${record.exit_code ?? '?'}.`, await tailOf(job.logPath), record)
     }
     const queued = state !== undefined && state !== null && QUEUED_STATES.has(state)
     if (!opts.waitStart) return {record, health: queued ? 'queued' : 'running', warnings: []}
