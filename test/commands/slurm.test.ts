@@ -1,9 +1,10 @@
 import {expect} from 'chai'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {filesUnder, git, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {filesUnder, git, makeRepo, makeSandbox, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 import {useSlurm} from '../support/slurm.js'
 import {records, standIns} from '../support/state.js'
 
@@ -35,6 +36,29 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     await waitFor('the jobs to leave the node', async () => !(await slurm.cluster().client('squeue', '-h', '-t', 'PENDING,RUNNING,COMPLETING', '-o', '%i')).trim(), 20_000).catch(() => {})
     await forge.close()
     sb.cleanup()
+  })
+
+  // The time limit is a minute at least, and slurmctld checks limits every 30 s: this worker starts
+  // first, and the last test looks at how it ended, so the wait overlaps the other tests.
+  let timed: {sb: Sandbox; forge: FakeForge; jobId: string} | undefined
+  before(async function () {
+    const f = await startFakeForge()
+    const s = makeSandbox()
+    makeRepo(s, 'acme', 'api')
+    f.addIssue({owner: 'acme', repo: 'api', number: 20, title: 'A long one'})
+    writeConfig(s, {github: f.github}, {runner: {kind: 'slurm', slurm: {timeLimit: 1}}})
+    const res = await runCli(['headless', 'acme/api#20'], {env: {...s.env, ...slurm.cluster().env, STANDIN_HOLD_FILE: path.join(s.dir, 'never')}, cwd: s.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    timed = {sb: s, forge: f, jobId: records(s)[0].job_id}
+  })
+  after(async () => {
+    if (!timed) return
+    // (The cluster may be stopped already, which ends the job too.)
+    await Promise.resolve()
+      .then(() => slurm.cluster().client('scancel', timed!.jobId))
+      .catch(() => {})
+    await timed.forge.close()
+    timed.sb.cleanup()
   })
 
   const jobState = async (id: string) => (await slurm.cluster().client('squeue', '-h', '--states=all', `--jobs=${id},${id}`, '-o', '%T')).trim()
@@ -141,10 +165,92 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
   it('reports a job that fails at start with its log tail (--wait-start), and the scheduler state after', async () => {
     const res = await runCli(['headless', 'acme/api#12', '--wait-start'], {env: {...env, STANDIN_MODE: 'crash'}, cwd: sb.dir})
     expect(res.code, res.stderr).to.equal(1)
-    expect(res.stderr).to.match(/Slurm job \d+\) failed to start: the job ended FAILED \(NonZeroExitCode\) with exit code \d+/)
+    expect(res.stderr, res.stderr).to.match(/Slurm job \d+\) failed to start: the job ended FAILED \(NonZeroExitCode\) with exit code \d+/)
     expect(res.stderr).to.include('simulated crash at start')
     const block = JSON.parse((await runCli(['status', 'acme/api#12', '--json'], {env, cwd: sb.dir})).stdout)
     expect(block).to.include({active: false, job_state: 'FAILED', state: 'exited'})
     expect(block.exit_code).to.be.above(0)
+  })
+
+  it('waits with --wait-start until a held job runs and the model replies', async () => {
+    writeConfig(sb, {github: forge.github}, {runner: {kind: 'slurm', slurm: {extraArgs: ['--hold']}}})
+    const cli = startCli(['headless', '--wait-start', 'acme/api#12'], {env, cwd: sb.dir})
+    const held = await waitFor('the job to be submitted', () => records(sb)[0], 30_000)
+    expect(await jobState(held.job_id)).to.equal('PENDING')
+    await slurm.cluster().client('scontrol', 'release', held.job_id)
+    const res = await cli.done
+    expect(res.code, res.stderr).to.equal(0)
+    expect(res.stderr).to.include('(the model replied)')
+    expect(records(sb)[0].pid).to.be.above(0)
+  })
+
+  it('follows a running job with status --follow until it is stopped', async () => {
+    expect((await runCli(['headless', 'acme/api#12'], {env, cwd: sb.dir})).code).to.equal(0)
+    const running = await waitFor('the job to run claude', () => records(sb).find((r) => r.pid > 0), 30_000)
+    await waitFor('the stand-in to reply', () => readFileSync(running.log_path, 'utf8').includes('"type":"assistant"'), 30_000)
+    const follow = startCli(['status', 'acme/api#12', '--follow'], {env, cwd: sb.dir})
+    await waitFor('follow to print the tail', () => follow.stdout().includes('I will read the issue'), 20_000)
+    expect((await runCli(['stop', 'acme/api#12'], {env, cwd: sb.dir})).code).to.equal(0)
+    const res = await follow.done
+    expect(res.code, res.stderr).to.equal(0)
+    // The job records its end (the stand-in answers SIGINT with exit 0) before stop marks it stopped.
+    expect(res.stdout, res.stdout).to.match(/acme\/api#12 (EXITED 0|STOPPED)/)
+  })
+
+  it('asks the scheduler once per command, however many Slurm records there are', async () => {
+    writeConfig(sb, {github: forge.github}, {runner: {kind: 'slurm', slurm: {extraArgs: ['--hold']}}})
+    expect((await runCli(['headless', 'acme/api#12', '--claims', 'src'], {env, cwd: sb.dir})).code).to.equal(0)
+    const [held] = records(sb)
+    // 300 more records of jobs the scheduler no longer knows (their end was never written).
+    for (let i = 0; i < 300; i++) {
+      const r = {...held, ref: `acme/api#${1000 + i}`, job_id: String(900_000 + i), paths_claimed: []}
+      writeFileSync(path.join(sb.stateDir, 'sidequests', `slurm-${r.job_id}.json`), JSON.stringify(r), {mode: 0o600})
+    }
+    // A squeue that counts its calls before doing the real thing.
+    const bin = path.join(sb.dir, 'bin')
+    const calls = path.join(sb.dir, 'squeue-calls')
+    mkdirSync(bin)
+    const real = execFileSync('sh', ['-c', 'command -v squeue'], {encoding: 'utf8'}).trim()
+    writeFileSync(path.join(bin, 'squeue'), `#!/bin/sh\necho x >> ${calls}\nexec ${real} "$@"\n`, {mode: 0o755})
+    const counted = {...env, PATH: `${bin}:${env.PATH}`}
+    const count = () => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').length : 0)
+    for (const args of [['sidequests', 'list', '--json'], ['sidequests', 'list', '--all', '--json'], ['status', '--json'], ['sidequests', 'conflicts', path.join(sb.workspace, 'acme', 'api', 'src')]]) {
+      rmSync(calls, {force: true})
+      const res = await runCli(args, {env: counted, cwd: sb.dir})
+      expect(res.code, res.stderr).to.be.oneOf([0, 1])
+      expect(count(), args.join(' ')).to.equal(1)
+    }
+    const list = JSON.parse((await runCli(['sidequests', 'list', '--json'], {env, cwd: sb.dir})).stdout)
+    expect(list.map((r: {job_id: string}) => r.job_id)).to.deep.equal([held.job_id])
+  })
+
+  it('doctor checks the Slurm tools, the controller and the shared roots only for the Slurm runner', async () => {
+    mkdirSync(sb.stateDir, {recursive: true})
+    const checks = async (args: string[], e = env) => JSON.parse((await runCli(['doctor', '--json', ...args], {env: e, cwd: sb.dir})).stdout).checks as Array<{name: string; status: string; detail: string}>
+    const slurmOnes = (all: Array<{name: string}>) => all.filter((c) => c.name.startsWith('Slurm'))
+    const ok = await checks([])
+    expect(ok.find((c) => c.name === 'Slurm tools')).to.include({status: 'ok'})
+    expect(ok.find((c) => c.name === 'Slurm controller')).to.include({status: 'ok'})
+    expect(ok.find((c) => c.name === 'Slurm state dir')).to.include({status: 'ok'})
+    // The worktree root does not exist yet: a node could not use it.
+    expect(ok.find((c) => c.name === 'Slurm worktree root')).to.include({status: 'fail'})
+    expect(slurmOnes(await checks(['--runner', 'local']))).to.deep.equal([])
+    const down = await checks([], {...env, SLURM_CONF: path.join(sb.dir, 'no-such.conf')})
+    expect(down.find((c) => c.name === 'Slurm controller')).to.include({status: 'fail'})
+    writeConfig(sb, {github: forge.github})
+    expect(slurmOnes(await checks([]))).to.deep.equal([])
+    expect(slurmOnes(await checks(['--runner=slurm'])).map((c) => c.name)).to.include('Slurm controller')
+  })
+
+  it('reports a job its time limit ended as TIMEOUT', async function () {
+    this.timeout(150_000)
+    const {sb: s, jobId} = timed!
+    const env2 = {...s.env, ...slurm.cluster().env}
+    await waitFor('the time limit', async () => (await jobState(jobId)) === 'TIMEOUT', 120_000)
+    const block = JSON.parse((await runCli(['status', 'acme/api#20', '--json'], {env: env2, cwd: s.dir})).stdout)
+    expect(block).to.include({job_state: 'TIMEOUT', active: false, job_id: jobId})
+    expect(block.ended_at).to.be.a('string')
+    const human = await runCli(['status', '--all'], {env: env2, cwd: s.dir})
+    expect(human.stdout).to.match(/TIMEOUT\s+slurm:\d+\s+acme\/api#20/)
   })
 })

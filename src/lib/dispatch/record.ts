@@ -20,6 +20,7 @@ export function baseRecord(plan: DispatchPlan, startedAt: Date, log: string | nu
     cascade_depth: plan.cascadeDepth,
     claude_session_id: null,
     checkout: plan.checkout.dir,
+    runner: plan.runner,
     ...(plan.issue.forgeFallback ? {forge_fallback: true} : {}),
   }
 }

@@ -54,6 +54,8 @@ function send(message: SupervisorMessage): void {
 
 void supervise(spec, {
   send,
+  // Slurm gave this process its own small environment; the worker's is in the spec.
+  env: spec.env,
   onSpawn: (pid) => (claudePid = pid),
   writeStart: (registry, record: SidequestRecord) => registry.upsert({...record, pid: 0, pid_start_time: null}, {pid: record.pid, pid_start_time: record.pid_start_time, supervisor_pid: record.supervisor_pid, node}),
   done: (exitCode) => process.exit(exitCode),

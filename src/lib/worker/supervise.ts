@@ -49,6 +49,8 @@ async function recordEnd(registry: Registry, key: number | string, patch: Partia
 export interface SuperviseHooks {
   /** Tell whoever started the worker (IPC for the local supervisor; nothing for a Slurm job). */
   send(message: SupervisorMessage): void
+  /** The environment the notifiers run with (the supervisor's own, which is the worker's). */
+  env: NodeJS.ProcessEnv
   /** Wire how an abort arrives (an IPC message locally). */
   onAbort?(abort: (reason: string) => void): void
   /** Write the first record (default: a new file; a Slurm job merges with what dispatch wrote). */
@@ -146,7 +148,7 @@ export async function supervise(spec: WorkerSpec, hooks: SuperviseHooks): Promis
       await notify(
         spec.notify,
         {event: 'finished', mode: updated.mode, ref: updated.ref, title: updated.title, url: updated.url, cwd: updated.cwd, pid: updated.pid, exit_code: exitCode},
-        process.env,
+        hooks.env,
         () => {},
       ).catch(() => {})
     }

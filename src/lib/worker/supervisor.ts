@@ -23,7 +23,7 @@ let started = false
 process.once('message', (msg: SupervisorMessage) => {
   if (msg?.type !== 'start') process.exit(1)
   started = true
-  void supervise(msg.spec, {send, onAbort: (abort) => process.on('message', (m: SupervisorMessage) => m?.type === 'abort' && abort(m.reason))})
+  void supervise(msg.spec, {send, env: process.env, onAbort: (abort) => process.on('message', (m: SupervisorMessage) => m?.type === 'abort' && abort(m.reason))})
 })
 // NOTE: if dispatch dies before sending the spec, nobody ever will: don't linger.
 process.once('disconnect', () => {
