@@ -242,6 +242,15 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     expect(slurmOnes(await checks(['--runner=slurm'])).map((c) => c.name)).to.include('Slurm controller')
   })
 
+  it('reports a job Slurm refuses, leaving no record and no spec file', async () => {
+    writeConfig(sb, {github: forge.github}, {runner: {kind: 'slurm', slurm: {partition: 'no-such-partition'}}})
+    const res = await runCli(['headless', 'acme/api#12'], {env, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(1)
+    expect(res.stderr).to.include('Slurm did not accept the job for acme/api#12').and.include('no-such-partition')
+    expect(records(sb)).to.deep.equal([])
+    expect(filesUnder(path.join(sb.stateDir, 'slurm'))).to.deep.equal([])
+  })
+
   it('reports a job its time limit ended as TIMEOUT', async function () {
     this.timeout(150_000)
     const {sb: s, jobId} = timed!

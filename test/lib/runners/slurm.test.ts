@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {admit} from '../../../src/lib/dispatch/admit.js'
+import {interruptedError} from '../../../src/lib/interrupt.js'
 import {Registry, isActive, recordKey, workerState, type SidequestRecord} from '../../../src/lib/registry/index.js'
 import {decodeWaitStatus, parseSqueue, SQUEUE_FORMAT, type JobInfo, type JobScheduler} from '../../../src/lib/runners/slurm-scheduler.js'
 import {jobName, jobScript, sbatchArgs, sbatchEnv} from '../../../src/lib/runners/slurm.js'
@@ -91,6 +92,10 @@ describe('Slurm runner: pure parts', () => {
     expect(isActive(slurm({ended_at: '2026-01-01T00:01:00Z'}))).to.equal(false)
     expect(stateLabel({state: 'killed', exit_signal: 'SIGTERM', job_state: 'TIMEOUT'})).to.equal('KILLED (SIGTERM) TIMEOUT')
     expect(stateLabel({state: 'queued', job_reason: 'Resources'})).to.equal('QUEUED (Resources)')
+  })
+
+  it('says an interrupted Slurm dispatch left its job with the scheduler', () => {
+    expect(interruptedError('SIGINT', {pid: 0, ref: 'a/b#1', alive: false, job_id: '42'}).message).to.equal('Interrupted; Slurm job 42 keeps its place (dispatch status a/b#1, or dispatch stop a/b#1).')
   })
 
   it('counts only local workers against maxActive', () => {
