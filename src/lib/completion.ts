@@ -14,6 +14,7 @@ import {loadConfig} from './config/index.js'
 import {FailureError} from './errors.js'
 import {formatRef, parseIssueRef} from './issue-ref.js'
 import {Registry, isActive, type SidequestRecord} from './registry/index.js'
+import {unaskedScheduler} from './runners/slurm-scheduler.js'
 
 /** Workers started this recently are offered even when they have ended. */
 export const RECENT_REF_WINDOW_MS = 7 * 24 * 60 * 60 * 1000
@@ -64,7 +65,8 @@ function isCanonicalRef(ref: string): boolean {
 export async function refsToComplete(opts: {configPath?: string; cwd: string; env: NodeJS.ProcessEnv; now?: Date}): Promise<string[]> {
   try {
     const config = await loadConfig({configPath: opts.configPath, cwd: opts.cwd, env: opts.env, warn: () => {}, readOnly: true})
-    const records = await new Registry({stateDir: config.stateDir}).all()
+    // A TAB never waits on a Slurm controller.
+    const records = await new Registry({stateDir: config.stateDir, scheduler: unaskedScheduler}).all()
     return completionRefs(records, opts.now ?? new Date(), RECENT_REF_WINDOW_MS, (r) => isActive(r as SidequestRecord))
   } catch {
     return []

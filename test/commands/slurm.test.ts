@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
@@ -118,6 +118,12 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     // maxActive is 1 and one Slurm worker is queued: a local worker still starts.
     const local = await runCli(['headless', '--runner', 'local', 'acme/api#13'], {env: {...env, STANDIN_HOLD_FILE: ''}, cwd: sb.dir})
     expect(local.code, local.stderr).to.equal(0)
+
+    // Until the job runs, its environment waits in a file only this user can read.
+    const [spec] = filesUnder(path.join(sb.stateDir, 'slurm'))
+    expect(statSync(path.join(sb.stateDir, 'slurm', spec)).mode & 0o777).to.equal(0o600)
+    expect(statSync(path.join(sb.stateDir, 'slurm')).mode & 0o777).to.equal(0o700)
+    expect(queued.job_spec_file).to.equal(path.join(sb.stateDir, 'slurm', spec))
 
     const stop = await runCli(['stop', 'acme/api#12', '--json'], {env, cwd: sb.dir})
     expect(stop.code, stop.stderr).to.equal(0)

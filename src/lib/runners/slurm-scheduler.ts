@@ -91,6 +91,9 @@ export interface JobScheduler {
   jobs(ids: readonly string[]): Promise<Map<string, JobInfo> | undefined>
 }
 
+/** A scheduler never asked (shell completion must not wait on a cluster): Slurm workers not known to have ended count as active. */
+export const unaskedScheduler: JobScheduler = {jobs: async () => undefined}
+
 /** Run a Slurm client tool; resolves with stdout, rejects with its stderr in the message. */
 export function slurmTool(cmd: string, args: readonly string[], opts: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number} = {}): Promise<string> {
   return new Promise((resolve, reject) => {
