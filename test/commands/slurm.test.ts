@@ -4,7 +4,7 @@ import {existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} fr
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {filesUnder, git, makeRepo, makeSandbox, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {BIN, filesUnder, git, killTmux, makeRepo, makeSandbox, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 import {useSlurm} from '../support/slurm.js'
 import {records, standIns} from '../support/state.js'
 
@@ -85,6 +85,21 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
 
     const list = JSON.parse((await runCli(['sidequests', 'list', '--all', '--json'], {env, cwd: sb.dir})).stdout)
     expect(list[0]).to.include({job_id: first.job_id, runner: 'slurm', job_state: 'COMPLETED', exit_code: 0})
+
+    // The job has ended: attach resumes its session here, in the worktree on the shared storage.
+    const tty: NodeJS.ProcessEnv = {...env, TMUX_TMPDIR: sb.dir, STANDIN_HOLD_FILE: ''}
+    delete tty.TMUX
+    const tmux = (...args: string[]) => execFileSync('tmux', args, {env: tty, encoding: 'utf8'}).trim()
+    try {
+      tmux('new-session', '-d', '-s', 'att', '-x', '200', '-y', '50')
+      const done = path.join(sb.dir, 'done')
+      tmux('send-keys', '-t', 'att', `${process.execPath} ${BIN} attach acme/api#12; echo "code=$?" > ${done}`, 'Enter')
+      await waitFor('attach to finish', () => existsSync(done) && readFileSync(done, 'utf8').includes('code='), 20_000)
+      expect(readFileSync(done, 'utf8').trim()).to.equal('code=0')
+      expect(standIns(sb).some((s) => s.argv.includes('--resume') && s.argv.includes(ended.claude_session_id) && s.cwd === ended.cwd)).to.equal(true)
+    } finally {
+      killTmux(tty)
+    }
   })
 
   it('shows a held job as queued, counts it for duplicates and claims but not maxActive, and stop takes it out of the queue', async () => {
@@ -119,6 +134,15 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     const local = await runCli(['headless', '--runner', 'local', 'acme/api#13'], {env: {...env, STANDIN_HOLD_FILE: ''}, cwd: sb.dir})
     expect(local.code, local.stderr).to.equal(0)
 
+    // Its worktree holds no commit of its own yet, but a queued worker is busy there: reap keeps it.
+    const kept = JSON.parse((await runCli(['reap', '--json'], {env, cwd: sb.dir})).stdout)
+    expect(kept.find((e: {path: string}) => e.path === queued.cwd)).to.include({action: 'kept'})
+    expect(existsSync(queued.cwd)).to.equal(true)
+
+    const attach = await runCli(['attach', 'acme/api#12'], {env, cwd: sb.dir})
+    expect(attach.code, attach.stderr).to.equal(3)
+    expect(attach.stderr).to.include(`(Slurm job ${queued.job_id}) is queued; attach once it has stopped`)
+
     // Until the job runs, its environment waits in a file only this user can read.
     const [spec] = filesUnder(path.join(sb.stateDir, 'slurm'))
     expect(statSync(path.join(sb.stateDir, 'slurm', spec)).mode & 0o777).to.equal(0o600)
@@ -136,6 +160,8 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     expect(filesUnder(path.join(sb.stateDir, 'slurm'))).to.deep.equal([])
     const after = JSON.parse((await runCli(['sidequests', 'list', '--json'], {env, cwd: sb.dir})).stdout)
     expect(after.map((r: {ref: string}) => r.ref)).to.not.include('acme/api#12')
+    const reaped = JSON.parse((await runCli(['reap', '--json'], {env, cwd: sb.dir})).stdout)
+    expect(reaped.find((e: {path: string}) => e.path === queued.cwd)).to.include({action: 'removed'})
   })
 
   it('stops a running job SIGINT first, and no token is in the job script, scontrol show job, or any file after start', async () => {
