@@ -134,10 +134,11 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     const local = await runCli(['headless', '--runner', 'local', 'acme/api#13'], {env: {...env, STANDIN_HOLD_FILE: ''}, cwd: sb.dir})
     expect(local.code, local.stderr).to.equal(0)
 
-    // Its worktree holds no commit of its own yet, but a queued worker is busy there: reap keeps it.
+    // A queued worker is busy in its worktree: reap keeps it for that reason.
     const kept = JSON.parse((await runCli(['reap', '--json'], {env, cwd: sb.dir})).stdout)
-    expect(kept.find((e: {path: string}) => e.path === queued.cwd)).to.include({action: 'kept'})
-    expect(existsSync(queued.cwd)).to.equal(true)
+    const busy = kept.find((e: {path: string}) => e.path === queued.cwd)
+    expect(busy, JSON.stringify(busy)).to.include({action: 'kept'})
+    expect(busy.reason).to.include('acme/api#12')
 
     const attach = await runCli(['attach', 'acme/api#12'], {env, cwd: sb.dir})
     expect(attach.code, attach.stderr).to.equal(3)
@@ -160,8 +161,9 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     expect(filesUnder(path.join(sb.stateDir, 'slurm'))).to.deep.equal([])
     const after = JSON.parse((await runCli(['sidequests', 'list', '--json'], {env, cwd: sb.dir})).stdout)
     expect(after.map((r: {ref: string}) => r.ref)).to.not.include('acme/api#12')
+    // Stopped, it no longer holds the worktree (a branch without commits is kept for its own reason).
     const reaped = JSON.parse((await runCli(['reap', '--json'], {env, cwd: sb.dir})).stdout)
-    expect(reaped.find((e: {path: string}) => e.path === queued.cwd)).to.include({action: 'removed'})
+    expect(reaped.find((e: {path: string}) => e.path === queued.cwd).reason).to.not.include('acme/api#12')
   })
 
   it('stops a running job SIGINT first, and no token is in the job script, scontrol show job, or any file after start', async () => {
