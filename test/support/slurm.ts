@@ -7,7 +7,7 @@
  */
 import {execFile, execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -74,6 +74,18 @@ function shortHostname(): string {
   } catch {
     return os.hostname().split('.')[0]
   }
+}
+
+/** Processes (not this one) whose environment holds `entry` exactly. Linux. */
+function processesWithEnv(entry: string): number[] {
+  const found: number[] = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(entry)) found.push(Number(name))
+    } catch {}
+  }
+  return found
 }
 
 function logOf(file: string): string {
@@ -149,6 +161,14 @@ export async function startSlurm(): Promise<SlurmCluster> {
     return child
   }
   const stop = async () => {
+    // Jobs outlive slurmd (slurmstepd runs them): cancel them while the daemons still answer.
+    const alive = children.every((c) => c.exitCode === null && c.signalCode === null)
+    if (alive && children.length >= 3) {
+      const ask = (cmd: string, ...args: string[]) => run(cmd, args, {env, encoding: 'utf8', timeout: 10_000}).then((r) => r.stdout, () => '')
+      const ids = (await ask('squeue', '-h', '-o', '%i')).split('\n').filter(Boolean)
+      if (ids.length > 0) await ask('scancel', ...ids)
+      await waitFor('the test cluster\'s jobs to end', async () => !(await ask('squeue', '-h', '-o', '%i')).trim(), 20_000).catch(() => {})
+    }
     for (const child of [...children].reverse()) {
       if (child.exitCode !== null || child.signalCode !== null) continue
       const gone = new Promise((resolve) => child.once('exit', resolve))
@@ -157,13 +177,12 @@ export async function startSlurm(): Promise<SlurmCluster> {
       await gone
       clearTimeout(timer)
     }
-    // Jobs slurmd started (slurmstepd and what it runs) outlive slurmd: end them too.
-    try {
-      const out = execFileSync('ps', ['-eo', 'pid=,args='], {encoding: 'utf8'})
-      for (const line of out.split('\n')) {
-        if (line.includes(dir) && /slurmstepd/.test(line)) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL')
-      }
-    } catch {}
+    // Whatever is left of a job (slurmstepd and what it ran) carries this cluster's SLURM_CONF: end it by pid.
+    for (const pid of processesWithEnv(`SLURM_CONF=${conf}`)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {}
+    }
     rmSync(dir, {recursive: true, force: true})
   }
   try {
