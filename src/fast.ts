@@ -81,7 +81,7 @@ export async function runFast(argv: string[]): Promise<number | undefined> {
   if (argv[0] === 'autocomplete' && argv[1] === 'refs') {
     const parsed = parseFastArgs(argv.slice(2), [])
     if (!parsed || parsed.positional.length > 0) return undefined
-    const refs = await refsToComplete(() => createDeps({configPath: parsed.config, readOnly: true, warn: () => {}}))
+    const refs = await refsToComplete(() => createDeps({configPath: parsed.config, readOnly: true, warn: () => {}, noScheduler: true}))
     process.stdout.write(parsed.json ? JSON.stringify(refs, null, 2) + '\n' : refs.map((r) => r + '\n').join(''))
     return 0
   }

@@ -7,8 +7,8 @@
  * const registry = new Registry({stateDir: '/home/me/.local/state/dispatch'})
  * const overlapping = await registry.conflicts('src/auth')
  */
-export {Registry, findConflicts, isActive, recordRepo, workerState, SCHEMA_VERSION} from './lib/registry/index.js'
-export type {Conflict, Mode, RegistryOptions, SidequestMode, SidequestRecord, WorkerState} from './lib/registry/index.js'
+export {Registry, findConflicts, isActive, recordKey, recordRepo, workerState, SCHEMA_VERSION} from './lib/registry/index.js'
+export type {Conflict, Mode, RegistryOptions, RunnerKind, SidequestMode, SidequestRecord, WorkerState} from './lib/registry/index.js'
 export type {ClaimTarget, ConflictReason, RepoRoot} from './lib/claims/index.js'
 export {RootIndex, claimOverlap, canonicalPath, relativeOverlap} from './lib/claims/index.js'
 export {parseIssueRef, formatRef} from './lib/issue-ref.js'

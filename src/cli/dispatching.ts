@@ -87,6 +87,8 @@ export function dispatchOptions(mode: Mode, ref: string, flags: Record<string, u
     extraArgs: [...claudeArgs],
     posture: flags.posture as DispatchOptions['posture'],
     setup: flags.setup as boolean | undefined,
+    runner: flags.runner as DispatchOptions['runner'],
+    waitStart: Boolean(flags['wait-start']),
   }
 }
 

@@ -31,3 +31,9 @@ export const fanoutFlags = {
   repo: Flags.string({description: 'The repository whose labelled issues --label dispatches, as owner/repo.', helpValue: '<owner/repo>'}),
   limit: Flags.integer({description: 'At most this many issues for --label (default 30).', min: 1, helpValue: '<n>'}),
 }
+
+/** headless and cascade: where the worker runs. */
+export const runnerFlags = {
+  runner: Flags.string({description: 'Where the worker runs: local (a detached process here) or slurm (a batch job; default: runner.kind from config, else local).', options: ['local', 'slurm']}),
+  'wait-start': Flags.boolean({description: 'Slurm: return only once the job runs and the model replied, not as soon as the job is queued.'}),
+}

@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
 import {print} from '../cli/print.js'
 import {UsageError} from '../lib/errors.js'
+import {recordKey} from '../lib/registry/index.js'
 import {parseDuration} from '../lib/format.js'
 import {forgeLookup, withOutcomes} from '../lib/outcome/index.js'
 import {type StatusEntry, follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
@@ -61,7 +62,7 @@ export default class Status extends BaseCommand {
     if (this.jsonEnabled() && !flags.follow) return one
     print(this, {stdout: renderWorkerBlock(one, {...facts, color: streams.color, following: flags.follow})})
     if (!flags.follow) return one
-    const end = await follow(one, () => registry.get(one.pid), (line) => print(this, {stdout: renderFollowLine(line)}), {fromOffset: offset, width: width - 2})
+    const end = await follow(one, () => registry.get(recordKey(one)), (line) => print(this, {stdout: renderFollowLine(line)}), {fromOffset: offset, width: width - 2})
     const final = toEntry(end, deps.now())
     print(this, {stdout: renderFollowEnd(final)})
     return {...final, tail: one.tail}

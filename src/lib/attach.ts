@@ -17,6 +17,10 @@ export function attachRefusal(r: SidequestRecord, alive = isActive(r)): Error | 
       alive ? `It is live: ${back}` : `Resume it in its worktree: ${back}`,
     )
   }
+  if (alive && r.job_id) {
+    const how = r.job_state === 'PENDING' ? 'is queued' : 'is still running'
+    return new PolicyError(`The worker for ${r.ref} (Slurm job ${r.job_id}) ${how}; attach once it has stopped.`, `Follow it meanwhile: dispatch status ${r.ref} --follow`)
+  }
   if (alive) {
     return new PolicyError(`The worker for ${r.ref} (pid ${r.pid}) is still running; attach once it has stopped.`, `Follow it meanwhile: dispatch status --pid ${r.pid} --follow`)
   }

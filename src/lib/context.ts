@@ -16,6 +16,7 @@ import {loadConfig, type Config} from './config/index.js'
 import {createForges, type Forges} from './forges/index.js'
 import {useGitEnv} from './git.js'
 import {Registry} from './registry/index.js'
+import {squeueScheduler, unaskedScheduler} from './runners/slurm-scheduler.js'
 import {useColor} from './terminal.js'
 
 /** The standard streams and the facts about them commands decide on. */
@@ -71,6 +72,8 @@ export interface DepsInput {
   /** Run on the defaults when no config exists at all (commands that only look). */
   readOnly?: boolean
   warn: (message: string) => void
+  /** Never ask a Slurm controller (shell completion must not wait on a cluster). */
+  noScheduler?: boolean
 }
 
 /** The process's env, cwd and streams, read once; the only reads of `process.env`/`process.cwd()` in src/ outside the separate entry points. */
@@ -106,7 +109,7 @@ export async function createDeps(input: DepsInput, proc: ProcessLike = process):
     streams,
     warn: input.warn,
     now: () => new Date(),
-    registry: () => (registry ??= new Registry({stateDir: config.stateDir, warn: input.warn})),
+    registry: () => (registry ??= new Registry({stateDir: config.stateDir, warn: input.warn, scheduler: input.noScheduler ? unaskedScheduler : squeueScheduler(env)})),
     forges: () => (forges ??= createForges(config, env, input.warn)),
   }
 }

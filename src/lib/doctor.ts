@@ -9,6 +9,8 @@ import {createForges} from './forges/index.js'
 import {which} from './which.js'
 import {forgejoToken, githubToken} from './forges/tokens.js'
 import {parseOwnerEntry} from './policy.js'
+import type {RunnerKind} from './registry/index.js'
+import {slurmChecks} from './runners/slurm-doctor.js'
 import {runForOutput} from './subprocess.js'
 
 export interface Check {
@@ -66,7 +68,7 @@ async function modelChecks(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<C
 }
 
 /** `dispatch doctor`: one line per check, with the fix. Never prints a token. */
-export async function runDoctor(opts: {configPath?: string; cwd: string; env: NodeJS.ProcessEnv}): Promise<DoctorReport> {
+export async function runDoctor(opts: {configPath?: string; cwd: string; env: NodeJS.ProcessEnv; runner?: RunnerKind}): Promise<DoctorReport> {
   const checks: Check[] = []
   const warnings: string[] = []
   let config: Config | undefined
@@ -164,6 +166,7 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
     const w = writableDir(dir)
     checks.push({name, status: w.ok ? 'ok' : 'fail', detail: w.detail, fix: w.ok ? undefined : `Fix the permissions (chmod 700 ${dir}) or set ${name === 'state dir' ? 'stateDir' : 'worktreeRoot'} in the config.`})
   }
+  if ((opts.runner ?? config.runner.kind) === 'slurm') checks.push(...(await slurmChecks(config, opts.env)))
   const root = config.workspace.root
   checks.push(
     existsSync(root)

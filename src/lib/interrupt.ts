@@ -17,8 +17,10 @@ import type {SidequestRecord} from './registry/index.js'
 const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /** The message for an interruption at a given stage. Pure. */
-export function interruptedError(signal: NodeJS.Signals, worker?: {pid: number; ref: string; alive: boolean}): InterruptedError {
+export function interruptedError(signal: NodeJS.Signals, worker?: {pid: number; ref: string; alive: boolean; job_id?: string | null}): InterruptedError {
   if (!worker) return new InterruptedError('Interrupted before the worker started; nothing was started.', signal)
+  // A Slurm job is the scheduler's from submission on: it stays queued or running.
+  if (worker.job_id) return new InterruptedError(`Interrupted; Slurm job ${worker.job_id} keeps its place (dispatch status ${worker.ref}, or dispatch stop ${worker.ref}).`, signal, worker.pid || undefined)
   const what = worker.alive ? 'keeps running' : 'has already ended'
   return new InterruptedError(`Interrupted; worker pid ${worker.pid} ${what} (dispatch status ${worker.ref}).`, signal, worker.pid)
 }
@@ -82,7 +84,7 @@ export class StartGuard {
       this.undos.clear()
     }
     const w = this.worker
-    this.reject(interruptedError(signal, w && {pid: w.pid, ref: w.ref, alive: isSameProcessAlive(w.pid, w.pid_start_time)}))
+    this.reject(interruptedError(signal, w && {pid: w.pid, ref: w.ref, alive: isSameProcessAlive(w.pid, w.pid_start_time), job_id: w.job_id}))
   }
 
   /**

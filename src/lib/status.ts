@@ -87,7 +87,8 @@ export async function follow(
     if (!done && !isActive(record)) {
       // NOTE: the worker is gone but its supervisor may still be writing the end; give it a moment.
       graceUntil ||= Date.now() + 5000
-      done = !(record.supervisor_pid && pidExists(record.supervisor_pid) && Date.now() < graceUntil)
+      // A Slurm job records its end before it ends; its supervisor's pid is on another node.
+      done = record.runner === 'slurm' || !(record.supervisor_pid && pidExists(record.supervisor_pid) && Date.now() < graceUntil)
     }
     if (done) {
       await drain()

@@ -12,11 +12,13 @@ import {FailureError, NotFoundError, UsageError} from './errors.js'
 import {formatRef, parseIssueRef, type RefHosts} from './issue-ref.js'
 import {isSameProcessAlive, pidExists, processGroupOf} from './proc.js'
 import {type Registry, type Mode, type SidequestRecord} from './registry/index.js'
+import {stopSlurmWorker} from './runners/slurm-stop.js'
 
 export type StopTarget = {ref: string} | {pid: number} | {all: true}
 
 /** Which step ended the worker: stopped (SIGINT), terminated (SIGTERM), killed (SIGKILL). */
-export type StopOutcome = 'stopped' | 'terminated' | 'killed' | 'survived'
+/** cancelled: a queued Slurm job taken out of the queue before it ran. */
+export type StopOutcome = 'stopped' | 'terminated' | 'killed' | 'cancelled' | 'survived'
 
 /** One worker `dispatch stop` acted on; the `--json` shape. */
 export interface StoppedWorker {
@@ -30,6 +32,8 @@ export interface StoppedWorker {
   exit_signal: string | null
   /** Interactive sessions in tmux: the pane that was closed. */
   tmux_pane?: string
+  /** Slurm workers: the job that was signalled or cancelled. */
+  job_id?: string
 }
 
 const STOP_STEPS: ReadonlyArray<{signal: NodeJS.Signals; outcome: StopOutcome}> = [
@@ -160,11 +164,11 @@ async function stopOne(registry: Registry, r: SidequestRecord, waitMs: number): 
 export async function stopWorkers(opts: StopOptions): Promise<StoppedWorker[]> {
   const {registry} = opts
   const targets = selectStopTargets(await registry.active(), opts.target, opts.hosts)
-  const results = await Promise.all(targets.map((r) => stopOne(registry, r, opts.waitMs)))
+  const results = await Promise.all(targets.map((r) => (r.runner === 'slurm' ? stopSlurmWorker(registry, r, opts.waitMs) : stopOne(registry, r, opts.waitMs))))
   const survivors = results.filter((s) => s.outcome === 'survived')
   if (survivors.length > 0) {
     throw new FailureError(
-      `Could not stop ${survivors.map((s) => `pid ${s.pid} (${s.ref})`).join(', ')}: still running after SIGKILL.`,
+      `Could not stop ${survivors.map((s) => (s.job_id ? `Slurm job ${s.job_id}` : `pid ${s.pid}`) + ` (${s.ref})`).join(', ')}: still running after SIGKILL.`,
       'It may belong to another user or be stuck in the kernel; check it with: ps -o pid,stat,user -p ' + survivors.map((s) => s.pid).join(','),
     )
   }

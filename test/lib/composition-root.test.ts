@@ -16,6 +16,7 @@ const ROOTS: Record<string, string> = {
   'src/lib/context.ts': 'the composition root',
   'src/lib/worker/supervisor.ts': "the worker supervisor's own process",
   'src/lib/interactive/runner.ts': "the interactive runner's own process",
+  'src/lib/runners/slurm-job.ts': "a Slurm job's own process on its node",
   'src/lib/faults.ts': 'a test hook read before anything is wired',
 }
 /** Single lines elsewhere that are a library boundary's default, by file and the text they hold. */
@@ -41,6 +42,7 @@ const REGISTRY_ROOTS: Record<string, string> = {
   'src/lib/context.ts': 'the composition root',
   'src/lib/worker/supervisor.ts': "the worker supervisor's own process",
   'src/lib/interactive/runner.ts': "the interactive runner's own process",
+  'src/lib/runners/slurm-job.ts': "a Slurm job's own process on its node",
 }
 
 /** Lines of code (not comments) in src/ outside `roots` that match `pattern`, unless `allowed`. */

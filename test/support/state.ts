@@ -6,14 +6,15 @@ import {processStartTime} from '../../src/lib/proc.js'
 import type {Sandbox} from './helpers.js'
 
 /**
- * Every registry record under the sandbox's state dir (`sidequests/<pid>.json`).
- * Regular files only: some tests plant FIFOs and links among the records.
+ * Every registry record under the sandbox's state dir (`sidequests/<pid>.json`,
+ * `sidequests/slurm-<job id>.json`). Regular files only: some tests plant FIFOs
+ * and links among the records.
  */
 export function records(sb: Sandbox): Array<Record<string, any>> {
   const dir = path.join(sb.stateDir, 'sidequests')
   if (!existsSync(dir) || !lstatSync(dir).isDirectory()) return []
   return readdirSync(dir)
-    .filter((f) => /^\d+\.json$/.test(f) && lstatSync(path.join(dir, f), {throwIfNoEntry: false})?.isFile())
+    .filter((f) => /^(\d+|slurm-\d+)\.json$/.test(f) && lstatSync(path.join(dir, f), {throwIfNoEntry: false})?.isFile())
     .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')))
 }
 

@@ -15,7 +15,7 @@ export default class AutocompleteRefs extends BaseCommand {
   async run(): Promise<string[]> {
     const {flags} = await this.parse(AutocompleteRefs)
     // Silent on purpose (a warning would land in the command line being completed), so not this.deps().
-    const refs = await refsToComplete(() => createDeps({configPath: flags.config, readOnly: true, warn: () => {}}))
+    const refs = await refsToComplete(() => createDeps({configPath: flags.config, readOnly: true, warn: () => {}, noScheduler: true}))
     print(this, {stdout: refs.map((r) => r + '\n').join('')})
     return refs
   }

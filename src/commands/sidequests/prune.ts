@@ -5,7 +5,7 @@ import {BaseCommand} from '../../cli/base.js'
 import {print} from '../../cli/print.js'
 import {UsageError} from '../../lib/errors.js'
 import {parseDuration} from '../../lib/format.js'
-import {isActive} from '../../lib/registry/index.js'
+import {isActive, recordKey} from '../../lib/registry/index.js'
 import {renderPrune, type PruneResult} from '../../lib/views/prune.js'
 
 export type {PruneResult} from '../../lib/views/prune.js'
@@ -37,7 +37,7 @@ export default class SidequestsPrune extends BaseCommand {
         continue
       }
       if (!flags['dry-run']) {
-        await registry.remove(r.pid)
+        await registry.remove(recordKey(r))
         if (flags.logs && r.log_path) await rm(r.log_path, {force: true})
       }
       result.removed.push({pid: r.pid, ref: r.ref, ended_at: endedAt, log_removed: Boolean(flags.logs && r.log_path)})

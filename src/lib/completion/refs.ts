@@ -47,7 +47,8 @@ function isCanonicalRef(ref: string): boolean {
  * What `dispatch autocomplete refs` prints. Never fails: it runs on every TAB,
  * where an error message would land in the middle of the command line, so any
  * trouble (no config, a broken one, no state dir) means no refs. `deps` wires
- * the run from the composition root (read-only, silent); its failure counts too.
+ * the run from the composition root (read-only, silent, noScheduler: a TAB
+ * never waits on a Slurm controller); its failure counts too.
  */
 export async function refsToComplete(deps: () => Promise<{registry: () => Pick<Registry, 'all'>; now: () => Date}>): Promise<string[]> {
   try {

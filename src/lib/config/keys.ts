@@ -58,6 +58,7 @@ export const SAFETY_KEYS = new Set([
   'claude.maxBudgetUsd',
   'interactive.command',
   'notify.command',
+  'runner.kind',
 ])
 
 /**

@@ -11,6 +11,7 @@ const LANDINGS = ['pr', 'merge', 'none'] as const
  * Checked here so a typo is a usage error now, not a worker that dies at start.
  */
 export const PERMISSION_MODES = ['acceptEdits', 'auto', 'bypassPermissions', 'default', 'dontAsk', 'manual', 'plan'] as const
+export const RUNNER_KINDS = ['local', 'slurm'] as const
 export const PROMPT_KINDS = ['headless', 'cascade', 'interactive-watch', 'interactive-consult'] as const
 
 export type Surface = (typeof SURFACES)[number]
@@ -89,6 +90,25 @@ export const schema = z.object({
       timeoutMs: z.number().int().positive().max(60_000).default(5000),
     })
     .default({}),
+  /** How headless and cascade workers start: here (local) or as Slurm batch jobs. */
+  runner: z
+    .object({
+      kind: z.enum(RUNNER_KINDS).default('local'),
+      slurm: z
+        .object({
+          partition: z.string().min(1).optional(),
+          account: z.string().min(1).optional(),
+          qos: z.string().min(1).optional(),
+          /** sbatch --time: minutes, or [D-]HH:MM:SS. */
+          timeLimit: z.union([z.number().int().positive(), z.string().regex(/^(\d+-)?\d+(:\d+){0,2}$/, {message: 'minutes or [days-]hours:minutes:seconds'})]).optional(),
+          cpus: z.number().int().positive().optional(),
+          /** sbatch --mem: megabytes, or with a unit (4G). */
+          memory: z.union([z.number().int().positive(), z.string().regex(/^\d+[KMGT]?$/i, {message: 'a size such as 4096 or 4G'})]).optional(),
+          extraArgs: z.array(z.string()).default([]),
+        })
+        .default({}),
+    })
+    .default({}),
   /** Only read from the operator's XDG config: repository configs the search may load (SPEC §10). */
   trustedConfigs: z.array(z.string().min(1)).optional(),
   prompts: z
@@ -126,4 +146,5 @@ export interface Config {
   interactive: RawConfig['interactive']
   notify: RawConfig['notify']
   prompts: Partial<Record<PromptKind, string>>
+  runner: RawConfig['runner']
 }

@@ -114,6 +114,7 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
     interactive: c.interactive,
     notify: c.notify,
     prompts,
+    runner: c.runner,
   }
 }
 

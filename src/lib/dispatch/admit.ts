@@ -11,12 +11,12 @@ import type {DispatchPlan} from './types.js'
  * scheduler queues it there instead ('queue'), as the scheduler's own limits
  * govern the cluster. Every runner kind must say which.
  */
-export const OVER_CAPACITY: Record<RunnerKind, 'refuse' | 'queue'> = {local: 'refuse'}
+export const OVER_CAPACITY: Record<RunnerKind, 'refuse' | 'queue'> = {local: 'refuse', slurm: 'queue'}
 
 /**
  * The policy checks against active workers (SPEC §7): one worker per ref
  * (unless --force), claims that overlap no active worker's (unless --force),
- * and maxActive (always). Claims compare within their repository; the plan's
+ * and maxActive (always, local workers only). Claims compare within their repository; the plan's
  * roots and the records' own place old absolute claims. Pure over the given records.
  */
 export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPlan, 'issue' | 'repo' | 'claims' | 'claimRoots' | 'checkout'> & {runner?: RunnerKind}, maxActive: number, force: boolean): void {
@@ -43,7 +43,9 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
       }
     }
   }
-  if (OVER_CAPACITY[plan.runner ?? 'local'] === 'refuse' && active.length >= maxActive) {
-    throw new PolicyError(`${active.length} workers are active; maxActive is ${maxActive}.`, 'Wait for one to finish (dispatch sidequests list), or raise maxActive in the config.')
+  // Slurm workers wait in the scheduler's queue and its limits govern them: maxActive counts this machine's.
+  const local = active.filter((r) => r.runner !== 'slurm').length
+  if (OVER_CAPACITY[plan.runner ?? 'local'] === 'refuse' && local >= maxActive) {
+    throw new PolicyError(`${local} workers are active; maxActive is ${maxActive}.`, 'Wait for one to finish (dispatch sidequests list), or raise maxActive in the config.')
   }
 }

@@ -119,7 +119,7 @@ async function createLog(stateDir: string, plan: DispatchPlan, started: Date, gu
 export async function startWorker(ctx: DispatchContext, plan: DispatchPlan, guard?: StartGuard, existingLog?: string): Promise<LaunchedWorker> {
   const started = ctx.now()
   const log = existingLog ?? (await createLog(ctx.config.stateDir, plan, started, guard))
-  return runnerFor(plan.runner).start(
+  return runnerFor(plan.runner, {config: ctx.config, env: ctx.env, waitStart: plan.waitStart}).start(
     {
       claudeBin: plan.claudeBin,
       args: [...plan.args],

@@ -87,7 +87,9 @@ export function planDispatch(remote: RemoteFacts, local: LocalFacts, opts: Dispa
   const co = claudeOptions(config, opts)
   return {
     mode: opts.mode,
-    runner: opts.runner ?? 'local',
+    // Interactive sessions run in a terminal here, whatever runner the config names.
+    runner: opts.mode === 'interactive' ? 'local' : (opts.runner ?? config.runner.kind),
+    waitStart: Boolean(opts.waitStart),
     issue,
     checkout,
     worktree,

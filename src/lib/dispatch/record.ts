@@ -22,6 +22,7 @@ export function baseRecord(plan: DispatchPlan, startedAt: Date, log: string | nu
     checkout: plan.checkout.dir,
     worker_index: plan.slot.index,
     port: plan.slot.port,
+    runner: plan.runner,
     ...(plan.issue.forgeFallback ? {forge_fallback: true} : {}),
   }
 }

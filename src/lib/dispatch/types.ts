@@ -25,10 +25,12 @@ export interface DispatchOptions {
   depth?: number
   extraArgs: string[]
   posture?: Posture
-  /** How the worker is started (headless and cascade); default `local`. */
+  /** How the worker is started (headless and cascade); default: runner.kind from config, else `local`. */
   runner?: RunnerKind
   /** --setup (true: run worktree.setup even in a reused worktree) / --no-setup (false: never); undefined: in a new worktree only. */
   setup?: boolean
+  /** Slurm: return only once the job runs and the model replied (local workers always wait for that). */
+  waitStart?: boolean
 }
 
 /** What the forge and the filesystem say before anything is locked; read once per dispatch. */
@@ -63,6 +65,7 @@ export interface LocalFacts {
 export interface DispatchPlan {
   readonly mode: Mode
   readonly runner: RunnerKind
+  readonly waitStart: boolean
   readonly issue: ResolvedIssue
   readonly checkout: Checkout
   readonly worktree: WorktreePlan

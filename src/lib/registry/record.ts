@@ -14,13 +14,16 @@ export type Mode = 'headless' | 'cascade' | 'interactive'
 /** @deprecated Use Mode; kept because the library API exported it. */
 export type SidequestMode = Mode
 
+/** Where a worker runs: a detached supervisor on this machine, or a Slurm batch job. */
+export type RunnerKind = 'local' | 'slurm'
+
 /**
  * One registry record: `<stateDir>/sidequests/<pid>.json` (SPEC §5).
  * snake_case keys are the public format other tools read.
  */
 export interface SidequestRecord {
   schema_version: number
-  /** The claude process. */
+  /** The claude process (on the job's node for Slurm; 0 while a Slurm job is queued). */
   pid: number
   /** Opaque OS start time of `pid`, to tell a live worker from a reused pid. */
   pid_start_time: string | null
@@ -69,20 +72,38 @@ export interface SidequestRecord {
   stopped?: boolean
   /** Interactive sessions in tmux: where the session runs, so `dispatch stop` can close it. */
   tmux?: {socket: string; pane: string} | null
+  /** How the worker was started; records before runners existed are `local`. */
+  runner?: RunnerKind
+  /** Slurm: the job id sbatch gave; the record's name is `slurm-<job_id>.json`. */
+  job_id?: string | null
+  /** Slurm: the 0600 file that hands the job its environment; the job deletes it when it starts. */
+  job_spec_file?: string | null
+  /** Slurm: the node the job runs on, once it runs. */
+  node?: string | null
+  /**
+   * Slurm: the scheduler's state of the job (PENDING, RUNNING, COMPLETED, FAILED,
+   * CANCELLED, TIMEOUT, NODE_FAIL, OUT_OF_MEMORY, …) as read when the record was
+   * read; absent when the scheduler no longer knows the job.
+   */
+  job_state?: string | null
+  /** Slurm: why a job waits or ended, in the scheduler's word (Priority, Resources, JobHeldUser, NonZeroExitCode…). */
+  job_reason?: string | null
   /** Set when dispatch judged the start a failure and stopped the worker. */
   crashed?: boolean
   /** Why it crashed, in a sentence. */
   error?: string | null
 }
 
-export type WorkerState = 'running' | 'exited' | 'stopped' | 'killed' | 'crashed' | 'unknown'
+export type WorkerState = 'queued' | 'running' | 'exited' | 'stopped' | 'killed' | 'crashed' | 'unknown'
 
 export function isRecord(value: unknown): value is SidequestRecord {
   if (value === null || typeof value !== 'object') return false
   const r = value as Record<string, unknown>
+  // A queued Slurm job has no process yet: its job id names it instead.
+  const slurm = r.runner === 'slurm' && typeof r.job_id === 'string' && /^\d+(_\d+)?$/.test(r.job_id)
   return (
     Number.isInteger(r.pid) &&
-    (r.pid as number) > 0 &&
+    ((r.pid as number) > 0 || (slurm && r.pid === 0)) &&
     typeof r.ref === 'string' &&
     typeof r.started_at === 'string' &&
     typeof r.cwd === 'string' &&
@@ -106,5 +127,18 @@ export function normalise(r: SidequestRecord): SidequestRecord {
     log_path: r.log_path ?? null,
     cascade_depth: typeof r.cascade_depth === 'number' ? r.cascade_depth : 0,
     claude_session_id: r.claude_session_id ?? null,
+    runner: r.runner ?? 'local',
   }
 }
+
+/**
+ * The name a record is stored under, without `.json`: the pid for local
+ * workers (as always, so old records keep their names), `slurm-<job id>` for
+ * Slurm ones, which exist before any process does.
+ */
+export function recordKey(r: Pick<SidequestRecord, 'pid' | 'runner' | 'job_id'>): string {
+  return r.runner === 'slurm' && r.job_id ? `slurm-${r.job_id}` : String(r.pid)
+}
+
+/** A record name as `recordKey` makes them; anything else in the directory is not a record. */
+export const RECORD_NAME = /^(\d+|slurm-\d+(_\d+)?)\.json$/

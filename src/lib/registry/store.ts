@@ -1,14 +1,15 @@
-import {closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readFileSync} from 'node:fs'
+import {lstatSync} from 'node:fs'
 import {mkdir, readdir, rename, unlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {withLock} from '../lock.js'
 import {livePidFilter} from '../proc.js'
 import {conflictsWith, type Conflict} from './conflicts.js'
+import {squeueScheduler, type JobScheduler} from '../runners/slurm-scheduler.js'
 import {isActive} from './liveness.js'
-import {MAX_RECORD_BYTES, isRecord, normalise, type SidequestRecord} from './record.js'
-
-const RECORD_OPEN_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK
+import {readRecordFile} from './file.js'
+import {overlayJobStates} from './jobs.js'
+import {RECORD_NAME, recordKey, type SidequestRecord} from './record.js'
 
 const currentUid = () => (typeof process.getuid === 'function' ? process.getuid() : undefined)
 
@@ -16,6 +17,8 @@ export interface RegistryOptions {
   stateDir: string
   /** Called for records that are skipped (corrupt, foreign), once per message. Defaults to silence. */
   warn?: (message: string) => void
+  /** Where the state of Slurm jobs comes from; default: squeue, asked only when there are Slurm records. */
+  scheduler?: JobScheduler
 }
 
 /**
@@ -29,6 +32,7 @@ export interface RegistryOptions {
 export class Registry {
   readonly dir: string
   private readonly warn: (message: string) => void
+  private readonly scheduler: JobScheduler
 
   constructor(opts: RegistryOptions) {
     this.dir = path.join(opts.stateDir, 'sidequests')
@@ -40,10 +44,12 @@ export class Registry {
       said.add(message)
       warn(message)
     }
+    this.scheduler = opts.scheduler ?? squeueScheduler()
   }
 
-  fileFor(pid: number): string {
-    return path.join(this.dir, `${pid}.json`)
+  /** A record's file; `key` is its pid, or `slurm-<job id>` (see recordKey). */
+  fileFor(key: number | string): string {
+    return path.join(this.dir, `${key}.json`)
   }
 
   /** Every readable record, ended ones included, oldest first. Corrupt files are skipped with a warning. */
@@ -65,47 +71,14 @@ export class Registry {
     // promise per file costs more than the read itself at 10,000 records
     // (and holds every buffer at once).
     for (const name of names) {
-      if (!/^\d+\.json$/.test(name) || !keep(Number(name.slice(0, -5)))) continue
-      const record = this.readOne(path.join(this.dir, name), uid)
+      if (!RECORD_NAME.test(name)) continue
+      // Slurm records are named after their job: the scheduler, not /proc, says whether they live.
+      if (!name.startsWith('slurm-') && !keep(Number(name.slice(0, -5)))) continue
+      const record = readRecordFile(path.join(this.dir, name), uid, this.warn)
       if (record) records.push(record)
     }
+    await overlayJobStates(records, this.scheduler, this.warn)
     return records.sort((a, b) => (a.started_at < b.started_at ? -1 : a.started_at > b.started_at ? 1 : a.pid - b.pid))
-  }
-
-  /** One record file, or undefined (with a warning unless it vanished) when it can't be used. */
-  private readOne(file: string, uid: number | undefined, warn = this.warn): SidequestRecord | undefined {
-    let fd: number | undefined
-    try {
-      // NOTE: O_NOFOLLOW and O_NONBLOCK: a symlink (to /dev/zero, say) is refused and a
-      // FIFO opens without waiting for a writer; fstat then says what it really is.
-      fd = openSync(file, RECORD_OPEN_FLAGS)
-      const st = fstatSync(fd)
-      if (!st.isFile()) {
-        warn(`warning: skipping ${file}: not a regular file; remove it if you did not put it there`)
-        return undefined
-      }
-      if (st.size > MAX_RECORD_BYTES) {
-        warn(`warning: skipping ${file}: ${st.size} bytes is far more than a record; remove it if you did not put it there`)
-        return undefined
-      }
-      if (uid !== undefined && st.uid !== uid) {
-        warn(`warning: skipping ${file}: owned by uid ${st.uid}, not you; remove it if you did not put it there`)
-        return undefined
-      }
-      const parsed: unknown = JSON.parse(readFileSync(fd, 'utf8'))
-      if (!isRecord(parsed)) {
-        warn(`warning: skipping ${file}: not a sidequest record`)
-        return undefined
-      }
-      return normalise(parsed)
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ELOOP') warn(`warning: skipping ${file}: a symbolic link, not a record; remove it if you did not put it there`)
-      else if (code !== 'ENOENT') warn(`warning: skipping corrupt record ${file}: ${(error as Error).message}`)
-      return undefined
-    } finally {
-      if (fd !== undefined) closeSync(fd)
-    }
   }
 
   /** Workers whose process is alive and is the one recorded, oldest first. */
@@ -115,9 +88,17 @@ export class Registry {
     return (await this.read(livePidFilter())).filter((r) => isActive(r))
   }
 
-  async get(pid: number): Promise<SidequestRecord | undefined> {
-    if (!Number.isInteger(pid) || pid <= 0) return undefined
-    return this.readOne(this.fileFor(pid), currentUid())
+  /** One record by its key (recordKey: the pid, or `slurm-<job id>`), with its job's state for Slurm. */
+  async get(key: number | string): Promise<SidequestRecord | undefined> {
+    const record = this.raw(key)
+    if (record) await overlayJobStates([record], this.scheduler, this.warn)
+    return record
+  }
+
+  /** The record as its file holds it. */
+  private raw(key: number | string): SidequestRecord | undefined {
+    if (typeof key === 'number' ? !Number.isInteger(key) || key <= 0 : !RECORD_NAME.test(`${key}.json`)) return undefined
+    return readRecordFile(this.fileFor(key), currentUid(), this.warn)
   }
 
   /**
@@ -133,8 +114,9 @@ export class Registry {
   /** Write a record atomically (temp file + rename), 0600. */
   async write(record: SidequestRecord): Promise<void> {
     await mkdir(this.dir, {recursive: true, mode: 0o700})
-    const file = this.fileFor(record.pid)
-    const tmp = path.join(this.dir, `.${record.pid}.${process.pid}.${Date.now()}.tmp`)
+    const key = recordKey(record)
+    const file = this.fileFor(key)
+    const tmp = path.join(this.dir, `.${key}.${process.pid}.${Date.now()}.tmp`)
     try {
       await writeFile(tmp, JSON.stringify(record, null, 2) + '\n', {mode: 0o600, flag: 'wx'})
       await rename(tmp, file)
@@ -150,9 +132,9 @@ export class Registry {
    * NOTE: the supervisor (end of run) and `dispatch stop` (stopped) may update one record at the
    * same moment; the read-modify-write runs under a per-record lock so neither loses the other's fields.
    */
-  async update(pid: number, patch: Partial<SidequestRecord>): Promise<SidequestRecord | undefined> {
-    return withLock(path.join(path.dirname(this.dir), 'locks', `record-${pid}`), async () => {
-      const current = await this.get(pid)
+  async update(key: number | string, patch: Partial<SidequestRecord>): Promise<SidequestRecord | undefined> {
+    return withLock(this.lockFor(key), async () => {
+      const current = this.raw(key)
       if (!current) return undefined
       const next = {...current, ...patch}
       await this.write(next)
@@ -160,8 +142,25 @@ export class Registry {
     })
   }
 
-  async remove(pid: number): Promise<void> {
-    await unlink(this.fileFor(pid)).catch((error: NodeJS.ErrnoException) => {
+  /**
+   * Write `base` under the record's key unless a record is there, then merge `patch`:
+   * for Slurm, dispatch (after sbatch) and the job (when it starts) may each be first.
+   */
+  async upsert(base: SidequestRecord, patch: Partial<SidequestRecord> = {}): Promise<SidequestRecord> {
+    const key = recordKey(base)
+    return withLock(this.lockFor(key), async () => {
+      const next = {...base, ...this.raw(key), ...patch}
+      await this.write(next)
+      return next
+    })
+  }
+
+  private lockFor(key: number | string): string {
+    return path.join(path.dirname(this.dir), 'locks', `record-${key}`)
+  }
+
+  async remove(key: number | string): Promise<void> {
+    await unlink(this.fileFor(key)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error
     })
   }

@@ -68,17 +68,21 @@ export function renderDryRun(r: DryRunResult, surface?: string): Rendered {
 
 /** A headless (or cascade) worker that passed its health window: the status line, then where to find it. */
 export function renderStarted(
-  record: Pick<SidequestRecord, 'ref' | 'title' | 'pid' | 'cwd' | 'branch' | 'log_path' | 'port' | 'worker_index'>,
+  record: Pick<SidequestRecord, 'ref' | 'title' | 'pid' | 'cwd' | 'branch' | 'log_path' | 'port' | 'worker_index' | 'job_id' | 'node'>,
   how: {mode: string; health: string; retrying: boolean; healthWindowMs: number},
 ): Rendered {
   const said =
-    how.health === 'replied' ? 'the model replied' : how.health === 'finished' ? 'it already finished successfully' : how.retrying ? `alive after ${how.healthWindowMs} ms, claude still retrying the API` : `alive and error-free after ${how.healthWindowMs} ms`
+    how.health === 'queued'
+      ? `Slurm job ${record.job_id} queued`
+      : how.health === 'running'
+        ? `Slurm job ${record.job_id} running${record.node ? ` on ${inertLine(record.node)}` : ''}`
+        : how.health === 'replied' ? 'the model replied' : how.health === 'finished' ? 'it already finished successfully' : how.retrying ? `alive after ${how.healthWindowMs} ms, claude still retrying the API` : `alive and error-free after ${how.healthWindowMs} ms`
   return {
     stderr: `✓ Started ${how.mode} worker for ${inertLine(record.ref)} (${said})\n`,
     stdout:
       [
         `ref     ${inertLine(record.ref)}: ${inertLine(record.title)}`,
-        `pid     ${record.pid}`,
+        record.job_id ? `job     ${record.job_id}` : `pid     ${record.pid}`,
         `cwd     ${record.cwd}`,
         `branch  ${record.branch}`,
         ...(typeof record.port === 'number' ? [`port    ${record.port} (DISPATCH_PORT; worker index ${record.worker_index})`] : []),

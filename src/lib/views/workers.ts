@@ -21,8 +21,17 @@ export type {Rendered, TerminalFacts} from './facts.js'
  */
 export type WorkerRow = StatusEntry & {last_activity?: string | null; outcome?: WorkerOutcome | null}
 
-export function stateLabel(e: {state: WorkerState; exit_code?: number | null; exit_signal?: string | null}): string {
+export function stateLabel(e: {state: WorkerState; exit_code?: number | null; exit_signal?: string | null; job_state?: string | null; job_reason?: string | null}): string {
+  const base = baseLabel(e)
+  // How the scheduler ended a Slurm job says more than the signal it sent (TIMEOUT, NODE_FAIL, OUT_OF_MEMORY…).
+  if (e.state !== 'queued' && e.state !== 'running' && e.job_state && !['COMPLETED', 'FAILED'].includes(e.job_state)) return `${base} ${e.job_state}`
+  return base
+}
+
+function baseLabel(e: {state: WorkerState; exit_code?: number | null; exit_signal?: string | null; job_reason?: string | null}): string {
   switch (e.state) {
+    case 'queued':
+      return e.job_reason ? `QUEUED (${e.job_reason})` : 'QUEUED'
     case 'running':
       return 'RUNNING'
     case 'exited':
@@ -48,7 +57,7 @@ const when = (iso: string | null | undefined, f: TerminalFacts) => (!iso ? '-' :
 
 const COLUMNS = {
   state: {header: 'STATE', cell: (r) => stateLabel(r)},
-  pid: {header: 'PID', cell: (r) => String(r.pid)},
+  pid: {header: 'PID', cell: (r) => (r.runner === 'slurm' ? `slurm:${r.job_id}` : String(r.pid))},
   ref: {header: 'REF', cell: (r) => r.ref},
   mode: {header: 'MODE', cell: (r) => r.mode},
   started: {header: 'STARTED', cell: (r, f) => when(r.started_at, f)},
@@ -80,7 +89,7 @@ function renderSidequestList(rows: readonly WorkerRow[], all: boolean, f: Termin
 
 /** Running and clean exits read green, failures red, a stop or a worker that vanished without an end yellow. */
 function stateColour(e: WorkerRow): 'green' | 'yellow' | 'red' {
-  if (e.state === 'running' || (e.state === 'exited' && e.exit_code === 0)) return 'green'
+  if (e.state === 'running' || e.state === 'queued' || (e.state === 'exited' && e.exit_code === 0)) return 'green'
   return e.state === 'unknown' || e.state === 'stopped' ? 'yellow' : 'red'
 }
 
@@ -115,6 +124,7 @@ export function renderWorkerBlock(e: WorkerRow, f: TerminalFacts & {color: boole
   const back = backTo(e)
   const lines = [
     `ref       ${inertLine(e.ref)}: ${inertLine(e.title)}`,
+    ...(e.runner === 'slurm' ? [`job       ${e.job_id} (Slurm${e.node ? `, node ${inertLine(e.node)}` : ''})`] : []),
     `pid       ${e.pid}`,
     `state     ${paint(stateLabel(e), stateColour(e), f.color)}${e.error ? ` (${inertLine(e.error)})` : ''}`,
     `exit code ${e.exit_code ?? '-'}`,

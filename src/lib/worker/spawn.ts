@@ -10,7 +10,8 @@ import {judgeHealth} from './health.js'
 import {tailOf} from './log.js'
 import type {RetryWarning} from './stream/index.js'
 
-export type HealthVerdict = 'replied' | 'window' | 'finished'
+/** Slurm workers without --wait-start: queued or running, as the scheduler said at submission. */
+export type HealthVerdict = 'replied' | 'window' | 'finished' | 'queued' | 'running'
 
 export interface StartedWorker {
   record: SidequestRecord

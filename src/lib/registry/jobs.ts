@@ -1,0 +1,43 @@
+/** What the Slurm scheduler says about the jobs behind records, laid over them when they are read. */
+import type {JobScheduler} from '../runners/slurm-scheduler.js'
+import {isActive} from './liveness.js'
+import type {SidequestRecord} from './record.js'
+
+/** Ended Slurm jobs are still asked about for this long, so status can show how the scheduler ended them. */
+const RECENTLY_ENDED_MS = 60 * 60 * 1000
+
+/**
+ * Put what the scheduler says into Slurm records (job_state, job_reason,
+ * node, and the end when the job ended without writing one): one query for
+ * all of them. Not written back: the record on disk holds what the job wrote.
+ */
+export async function overlayJobStates(records: SidequestRecord[], scheduler: JobScheduler, warn: (message: string) => void): Promise<void> {
+  const now = Date.now()
+  const asked = records.filter((r) => r.runner === 'slurm' && r.job_id && (!r.ended_at || now - new Date(r.ended_at).getTime() < RECENTLY_ENDED_MS))
+  if (asked.length === 0) return
+  const jobs = await scheduler.jobs([...new Set(asked.map((r) => r.job_id!))])
+  if (!jobs) {
+    warn('warning: could not ask the Slurm scheduler (squeue) about jobs; Slurm workers without a recorded end count as active')
+    return
+  }
+  for (const r of asked) {
+    const job = jobs.get(r.job_id!)
+    if (!job) {
+      // Forgotten by the scheduler: the record judges.
+      if (!r.ended_at) r.job_state = null
+      continue
+    }
+    r.job_state = job.state
+    r.job_reason = job.reason
+    if (job.node) r.node = job.node
+    if (!r.ended_at && job.endedAt !== null) {
+      r.ended_at = job.endedAt
+      r.exit_code = job.exitCode
+      r.exit_signal = job.exitSignal
+    } else if (!r.ended_at && !isActive(r)) {
+      r.ended_at = new Date(now).toISOString()
+      r.exit_code = job.exitCode
+      r.exit_signal = job.exitSignal
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import {expect} from 'chai'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import {admit} from '../../../src/lib/dispatch/admit.js'
+import {interruptedError} from '../../../src/lib/interrupt.js'
+import {Registry, isActive, recordKey, workerState, type SidequestRecord} from '../../../src/lib/registry/index.js'
+import {decodeWaitStatus, parseSqueue, SQUEUE_FORMAT, type JobInfo, type JobScheduler} from '../../../src/lib/runners/slurm-scheduler.js'
+import {jobName, jobScript, sbatchArgs, sbatchEnv} from '../../../src/lib/runners/slurm.js'
+import {stateLabel} from '../../../src/lib/views/workers.js'
+
+/** A squeue line as `squeue -h -O SQUEUE_FORMAT` pads it. */
+function squeueLine(fields: string[]): string {
+  const widths = SQUEUE_FORMAT.split(',').map((f) => Number(f.split(':')[1]))
+  return fields.map((f, i) => f.padEnd(widths[i])).join('')
+}
+
+const base = {
+  schema_version: 2,
+  mode: 'headless' as const,
+  ref: 'acme/api#1',
+  forge: 'github' as const,
+  url: '',
+  title: 't',
+  started_at: '2026-01-01T00:00:00.000Z',
+  parent_session: null,
+  paths_claimed: [],
+  cwd: '/w',
+  branch: 'b',
+  log_path: null,
+  cascade_depth: 0,
+  claude_session_id: null,
+}
+
+describe('Slurm runner: pure parts', () => {
+  it('parses squeue fixed-width output, an empty node list included', () => {
+    const text = [
+      squeueLine(['12', 'PENDING', '0', 'Unknown', 'JobHeldUser', '']),
+      squeueLine(['13', 'RUNNING', '0', '2026-11-24T20:26:09', 'None', 'node7']),
+      squeueLine(['14', 'FAILED', '768', '2026-11-24T19:26:09', 'NonZeroExitCode', 'node7']),
+      squeueLine(['15', 'TIMEOUT', '15', '2026-11-24T19:27:09', 'TimeLimit', 'node8']),
+      '',
+    ].join('\n')
+    const jobs = parseSqueue(text)
+    expect(jobs.get('12')).to.deep.include({state: 'PENDING', reason: 'JobHeldUser', node: null, exitCode: null, endedAt: null})
+    // A running job's EndTime is when its limit would end it: not an end.
+    expect(jobs.get('13')).to.deep.include({state: 'RUNNING', reason: null, node: 'node7', endedAt: null, exitCode: null})
+    expect(jobs.get('14')).to.deep.include({state: 'FAILED', exitCode: 3, exitSignal: null, node: 'node7'})
+    expect(jobs.get('14')!.endedAt).to.equal(new Date('2026-11-24T19:26:09').toISOString())
+    expect(jobs.get('15')).to.deep.include({state: 'TIMEOUT', exitCode: 143, exitSignal: 'SIGTERM'})
+  })
+
+  for (const [raw, want] of [
+    [0, {exitCode: 0, exitSignal: null}],
+    [256, {exitCode: 1, exitSignal: null}],
+    [9, {exitCode: 137, exitSignal: 'SIGKILL'}],
+    [2, {exitCode: 130, exitSignal: 'SIGINT'}],
+  ] as const) {
+    it(`decodes wait status ${raw}`, () => expect(decodeWaitStatus(raw)).to.deep.equal(want))
+  }
+
+  it('builds sbatch options from the config, with only harmless variables exported', () => {
+    const args = sbatchArgs({partition: 'gpu', account: 'lab', qos: 'low', timeLimit: '1:30:00', cpus: 4, memory: '8G', extraArgs: ['--constraint=avx2']}, {name: 'dispatch-acme-api-1', cwd: '/w', logPath: '/l.log', exportVars: ['PATH', 'HOME']})
+    expect(args).to.deep.equal(['--parsable', '--job-name=dispatch-acme-api-1', '--chdir=/w', '--output=/l.log', '--open-mode=append', '--export=PATH,HOME', '--partition=gpu', '--account=lab', '--qos=low', '--time=1:30:00', '--cpus-per-task=4', '--mem=8G', '--constraint=avx2'])
+    expect(sbatchArgs({extraArgs: []}, {name: 'n', cwd: '/w', logPath: '/l', exportVars: []})).to.include('--export=NONE')
+    expect(sbatchEnv({PATH: '/bin', HOME: '/h', GH_TOKEN: 'secret', FORGEJO_TOKEN: 'x', ANTHROPIC_API_KEY: 'k', SLURM_CONF: '/c'})).to.deep.equal({PATH: '/bin', HOME: '/h', SLURM_CONF: '/c'})
+  })
+
+  it('writes a job script that names the spec file and quotes every word', () => {
+    const script = jobScript(['/usr/bin/node', '/opt/d/slurm-job.js', "/state/slurm/spec-1.json"], "acme/api#1'; rm -rf /")
+    expect(script.split('\n')[0]).to.equal('#!/bin/sh')
+    expect(script).to.include("exec /usr/bin/node /opt/d/slurm-job.js /state/slurm/spec-1.json")
+    expect(script).to.not.include("'; rm")
+    expect(jobName('acme/api#12')).to.equal('dispatch-acme-api-12')
+  })
+
+  it('names Slurm records after the job and local ones after the pid', () => {
+    expect(recordKey({pid: 42, runner: 'local'})).to.equal('42')
+    expect(recordKey({pid: 42})).to.equal('42')
+    expect(recordKey({pid: 0, runner: 'slurm', job_id: '17'})).to.equal('slurm-17')
+  })
+
+  it('judges Slurm liveness from the job state, and the record when the scheduler forgot the job', () => {
+    const slurm = (extra: Partial<SidequestRecord>): SidequestRecord => ({...base, pid: 0, pid_start_time: null, runner: 'slurm', job_id: '5', ...extra})
+    expect(workerState(slurm({job_state: 'PENDING'}))).to.equal('queued')
+    expect(workerState(slurm({job_state: 'RUNNING', pid: 99}))).to.equal('running')
+    expect(isActive(slurm({job_state: null}))).to.equal(false)
+    expect(workerState(slurm({job_state: null}))).to.equal('unknown')
+    // Scheduler not asked (unreachable): not known to have ended, so it counts.
+    expect(isActive(slurm({}))).to.equal(true)
+    expect(isActive(slurm({ended_at: '2026-01-01T00:01:00Z'}))).to.equal(false)
+    expect(stateLabel({state: 'killed', exit_signal: 'SIGTERM', job_state: 'TIMEOUT'})).to.equal('KILLED (SIGTERM) TIMEOUT')
+    expect(stateLabel({state: 'queued', job_reason: 'Resources'})).to.equal('QUEUED (Resources)')
+  })
+
+  it('says an interrupted Slurm dispatch left its job with the scheduler', () => {
+    expect(interruptedError('SIGINT', {pid: 0, ref: 'a/b#1', alive: false, job_id: '42'}).message).to.equal('Interrupted; Slurm job 42 keeps its place (dispatch status a/b#1, or dispatch stop a/b#1).')
+  })
+
+  it('counts only local workers against maxActive', () => {
+    const plan = {issue: {ref: 'acme/api#9'}, repo: 'acme/api', claims: [], claimRoots: [], checkout: {dir: '/c'}} as unknown as Parameters<typeof admit>[1]
+    const queued = {...base, pid: 0, pid_start_time: null, runner: 'slurm' as const, job_id: '5', job_state: 'PENDING'}
+    expect(() => admit([queued, {...queued, job_id: '6', ref: 'acme/api#2'}], plan, 1, false)).to.not.throw()
+    expect(() => admit([{...base, pid: 7, pid_start_time: 'x', runner: 'local'}], plan, 1, false)).to.throw(/maxActive is 1/)
+  })
+})
+
+describe('Registry with Slurm records', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'dispatch-slurm-registry-'))
+    mkdirSync(path.join(dir, 'sidequests'), {recursive: true, mode: 0o700})
+  })
+  afterEach(() => rmSync(dir, {recursive: true, force: true}))
+
+  const write = (name: string, record: Record<string, unknown>) => writeFileSync(path.join(dir, 'sidequests', name), JSON.stringify(record), {mode: 0o600})
+
+  function counting(states: Record<string, Partial<JobInfo>>): JobScheduler & {calls: string[][]} {
+    const calls: string[][] = []
+    return {
+      calls,
+      async jobs(ids) {
+        calls.push([...ids])
+        const out = new Map<string, JobInfo>()
+        for (const id of ids) if (states[id]) out.set(id, {id, state: 'RUNNING', reason: null, node: null, endedAt: null, exitCode: null, exitSignal: null, ...states[id]})
+        return out
+      },
+    }
+  }
+
+  it('asks the scheduler once for a thousand Slurm records, and reads old records as local', async () => {
+    const states: Record<string, Partial<JobInfo>> = {}
+    for (let i = 1; i <= 1000; i++) {
+      write(`slurm-${i}.json`, {...base, ref: `acme/api#${i}`, pid: 0, pid_start_time: null, runner: 'slurm', job_id: String(i)})
+      if (i % 2 === 0) states[String(i)] = {state: i % 4 === 0 ? 'PENDING' : 'RUNNING'}
+    }
+    // A record from before runners existed: no runner, named after its pid (long gone).
+    write('999999.json', {...base, pid: 999_999, pid_start_time: '1', ref: 'acme/api#old'})
+    const scheduler = counting(states)
+    const registry = new Registry({stateDir: dir, scheduler})
+    const active = await registry.active()
+    expect(scheduler.calls).to.have.length(1)
+    expect(scheduler.calls[0]).to.have.length(1000)
+    expect(active).to.have.length(500)
+    expect(active.filter((r) => r.job_state === 'PENDING')).to.have.length(250)
+    const all = await registry.all()
+    expect(all.find((r) => r.ref === 'acme/api#old')).to.include({runner: 'local', pid: 999_999})
+    // Forgotten by the scheduler and no end recorded: judged by the record, not active.
+    expect(all.find((r) => r.job_id === '1')).to.include({job_state: null})
+  })
+
+  it('fills the end of a job that ended without writing one, and never writes what the scheduler said', async () => {
+    write('slurm-7.json', {...base, pid: 0, pid_start_time: null, runner: 'slurm', job_id: '7'})
+    const registry = new Registry({stateDir: dir, scheduler: counting({'7': {state: 'NODE_FAIL', endedAt: '2026-01-01T00:05:00.000Z', exitCode: 137, exitSignal: 'SIGKILL'}})})
+    const r = (await registry.get('slurm-7'))!
+    expect(r).to.include({job_state: 'NODE_FAIL', ended_at: '2026-01-01T00:05:00.000Z', exit_code: 137})
+    expect(workerState(r)).to.equal('killed')
+    const updated = await registry.update('slurm-7', {stopped: true})
+    expect(updated).to.not.have.property('job_state')
+  })
+
+  it('skips files that are not records and keeps pid-named ones working', async () => {
+    write('slurm-x.json', {...base})
+    write('slurm-8.json', {...base, pid: 0, runner: 'local'})
+    const registry = new Registry({stateDir: dir, scheduler: counting({})})
+    expect(await registry.all()).to.deep.equal([])
+  })
+})
