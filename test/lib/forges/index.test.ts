@@ -1,54 +1,22 @@
 import {expect} from 'chai'
 import http from 'node:http'
 
-import type {Config} from '../../../src/lib/config/index.js'
 import {FailureError, NotFoundError, PolicyError} from '../../../src/lib/errors.js'
 import {createForges, resolveIssue} from '../../../src/lib/forges/index.js'
 import {MAX_BODY_BYTES} from '../../../src/lib/forges/body.js'
-import {startFakeForge} from '../../support/fake-forge.mjs'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
-
-function configFor(forge: FakeForge, withForgejo: boolean, timeoutMs = 2000): Config {
-  return {
-    file: '/dev/null',
-    allowedOwners: ['acme', 'Solo-Dev'],
-    workspace: {root: '/nonexistent', layout: '{owner}/{repo}'},
-    repos: {},
-    worktreeRoot: '/nonexistent/wt',
-    stateDir: '/nonexistent/state',
-    maxActive: 8,
-    healthWindowMs: 1000,
-    timeoutMs,
-    github: forge.github,
-    forgejo: withForgejo ? {...forge.forgejo, tokenEnv: 'FORGEJO_TOKEN'} : undefined,
-    claude: {bin: 'claude', permissionMode: 'auto', allowedTools: [], extraArgs: []},
-    landing: 'pr',
-    interactive: {surface: 'auto'},
-    notify: {desktop: false, timeoutMs: 1000},
-    prompts: {},
-  }
-}
+import {loopbackConfig, useFakeForge, type FakeForge} from '../../support/forge-sandbox.js'
 
 describe('issue resolution against a loopback forge', function () {
   this.timeout(20_000)
+  const t = useFakeForge()
+  const {warnings, env} = t
   let forge: FakeForge
-  const warnings: string[] = []
-  const env = {GH_TOKEN: 'ghp_testtoken123', FORGEJO_TOKEN: 'fj_testtoken456', PATH: ''}
-  const resolve = (ref: string, withForgejo = false, timeoutMs = 2000, allowedOwners?: string[]) => {
-    const config = configFor(forge, withForgejo, timeoutMs)
-    if (allowedOwners) config.allowedOwners = allowedOwners
+  beforeEach(() => ({forge} = t))
+  const owners = ['acme', 'Solo-Dev']
+  const resolve = (ref: string, withForgejo = false, timeoutMs = 2000, allowedOwners = owners) => {
+    const config = loopbackConfig(forge, {forgejo: withForgejo, timeoutMs, allowedOwners})
     return resolveIssue(ref, config, createForges(config, env, (m) => warnings.push(m)), (m) => warnings.push(m))
   }
-
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    warnings.length = 0
-  })
-  afterEach(async () => {
-    await forge.close()
-    forge.verify()
-  })
 
   it('fetches a GitHub issue with the token and uses the canonical names', async () => {
     forge.addIssue({owner: 'Acme', repo: 'API', number: 12, title: 'Fix it', body: 'details'})
@@ -155,7 +123,7 @@ describe('issue resolution against a loopback forge', function () {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
     const port = (server.address() as {port: number}).port
     await new Promise<void>((r) => server.close(() => r()))
-    const config = configFor(forge, false)
+    const config = loopbackConfig(forge, {allowedOwners: owners})
     config.github = {apiUrl: `http://127.0.0.1:${port}`, webUrl: 'https://github.com'}
     const error = await resolveIssue('acme/api#1', config, createForges(config, env, () => {})).catch((e) => e)
     expect(error).to.be.instanceOf(FailureError)
