@@ -69,6 +69,8 @@ export interface ForgeSandbox {
   release: string
   /** Pids the test started outside the registry: waited for, then killed, after the test. */
   pids: Set<number>
+  /** The checkout made for each of `opts.repos`, by 'owner/repo'. */
+  checkouts: Record<string, string>
 }
 
 /** Register a sandbox + fake forge per test in the calling describe block; returns the live handles. */
@@ -80,7 +82,7 @@ export function useForgeSandbox(opts: ForgeSandboxOptions = {}): ForgeSandbox {
     t.release = path.join(t.sb.dir, 'release')
     writeConfig(t.sb, {github: t.forge.github, ...(opts.forgejo ? {forgejo: t.forge.forgejo} : {})}, opts.config)
     t.env = {...t.sb.env, TMUX_TMPDIR: t.sb.dir, ...(opts.hold ? {STANDIN_HOLD_FILE: t.release} : {}), ...opts.env}
-    for (const name of opts.repos ?? []) makeRepo(t.sb, ...(name.split('/') as [string, string]))
+    t.checkouts = Object.fromEntries((opts.repos ?? []).map((name) => [name, makeRepo(t.sb, ...(name.split('/') as [string, string]))]))
     for (const issue of opts.issues ?? []) t.forge.addIssue(issue as Parameters<FakeForge['addIssue']>[0])
   })
   afterEach(async () => {

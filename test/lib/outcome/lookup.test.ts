@@ -6,10 +6,8 @@ import {ForgejoForge} from '../../../src/lib/forges/forgejo.js'
 import {GitHubForge} from '../../../src/lib/forges/github.js'
 import type {ForgeKind} from '../../../src/lib/issue-ref.js'
 import {OutcomeLookup, type OutcomeTarget} from '../../../src/lib/outcome/index.js'
-import {startFakeForge} from '../../support/fake-forge.mjs'
-import {git, makeRepo, makeSandbox, type Sandbox} from '../../support/helpers.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
+import {useForgeSandbox, type FakeForge} from '../../support/forge-sandbox.js'
+import {git, type Sandbox} from '../../support/helpers.js'
 
 /** Clients of both forges on given API URLs, as the composition root makes them. */
 function clients(urls: {github: {apiUrl: string; webUrl: string}; forgejo: {apiUrl: string; baseUrl: string}}, timeoutMs: number) {
@@ -25,22 +23,13 @@ function lookupOn(c: ReturnType<typeof clients>, timeoutMs: number): OutcomeLook
 
 describe('outcome lookup: git in the checkout, then the pull request and its checks', function () {
   this.timeout(30_000)
+  const t = useForgeSandbox({repos: ['acme/api']})
   let forge: FakeForge
   let sb: Sandbox
   let checkout: string
-
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
-    checkout = makeRepo(sb, 'acme', 'api')
-  })
-  afterEach(async () => {
-    try {
-      forge.verify()
-    } finally {
-      await forge.close()
-      sb.cleanup()
-    }
+  beforeEach(() => {
+    ;({forge, sb} = t)
+    checkout = t.checkouts['acme/api']
   })
 
   /** A dispatch branch with `n` commits, in a worktree like dispatch's; pushed when asked. */
