@@ -10,10 +10,9 @@ import net from 'node:net'
 import path from 'node:path'
 
 import type {WorkerOutcome} from '../../src/index.js'
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {git, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
+import {git, isAlive, killQuietly, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 type Kind = 'github' | 'forgejo'
 
 function writeRecord(sb: Sandbox, record: Record<string, unknown>): void {
@@ -55,22 +54,13 @@ function outcomeColumn(stdout: string): Record<string, string> {
 
 describe('outcome: what came of a worker (through the binary)', function () {
   this.timeout(90_000)
+  const t = useForgeSandbox({repos: ['acme/api']})
   let forge: FakeForge
   let sb: Sandbox
   let checkout: string
-
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
-    checkout = makeRepo(sb, 'acme', 'api')
-  })
-  afterEach(async () => {
-    try {
-      forge.verify()
-    } finally {
-      await forge.close()
-      sb.cleanup()
-    }
+  beforeEach(() => {
+    ;({forge, sb} = t)
+    checkout = t.checkouts['acme/api']
   })
 
   /** A dispatch worktree with `n` commits on its branch, pushed when asked. */
