@@ -20,6 +20,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import type {Config} from '../../src/lib/config/index.js'
+import {createForges} from '../../src/lib/forges/index.js'
 import {startFakeForge} from './fake-forge.mjs'
 import {isAlive, killQuietly, killTmux, makeRepo, makeSandbox, processesIn, waitFor, writeConfig, type Sandbox} from './helpers.js'
 import {records} from './state.js'
@@ -188,6 +189,10 @@ export interface LoopbackForge {
   warnings: string[]
   /** Tokens for both forges and nothing else: what createForges reads. */
   env: NodeJS.ProcessEnv
+  /** Collects a warning into `warnings`. */
+  warn: (message: string) => void
+  /** The forge clients for `config`, with `env`'s tokens, warning into `warnings`. */
+  forges: (config: Config) => ReturnType<typeof createForges>
 }
 
 /**
@@ -196,7 +201,10 @@ export interface LoopbackForge {
  * verified after each test.
  */
 export function useFakeForge(): LoopbackForge {
-  const t: LoopbackForge = {forge: undefined as unknown as FakeForge, warnings: [], env: {GH_TOKEN: 'ghp_testtoken123', FORGEJO_TOKEN: 'fj_testtoken456', PATH: ''}}
+  const warnings: string[] = []
+  const env = {GH_TOKEN: 'ghp_testtoken123', FORGEJO_TOKEN: 'fj_testtoken456', PATH: ''}
+  const warn = (message: string) => void warnings.push(message)
+  const t: LoopbackForge = {forge: undefined as unknown as FakeForge, warnings, env, warn, forges: (config) => createForges(config, env, warn)}
   beforeEach(async () => {
     t.forge = await startFakeForge()
     t.warnings.length = 0

@@ -9,13 +9,12 @@ import {loopbackConfig, useFakeForge, type FakeForge} from '../../support/forge-
 describe('issue resolution against a loopback forge', function () {
   this.timeout(20_000)
   const t = useFakeForge()
-  const {warnings, env} = t
+  const owners = ['acme', 'Solo-Dev']
   let forge: FakeForge
   beforeEach(() => ({forge} = t))
-  const owners = ['acme', 'Solo-Dev']
   const resolve = (ref: string, withForgejo = false, timeoutMs = 2000, allowedOwners = owners) => {
     const config = loopbackConfig(forge, {forgejo: withForgejo, timeoutMs, allowedOwners})
-    return resolveIssue(ref, config, createForges(config, env, (m) => warnings.push(m)), (m) => warnings.push(m))
+    return resolveIssue(ref, config, t.forges(config), t.warn)
   }
 
   it('fetches a GitHub issue with the token and uses the canonical names', async () => {
@@ -125,7 +124,7 @@ describe('issue resolution against a loopback forge', function () {
     await new Promise<void>((r) => server.close(() => r()))
     const config = loopbackConfig(forge, {allowedOwners: owners})
     config.github = {apiUrl: `http://127.0.0.1:${port}`, webUrl: 'https://github.com'}
-    const error = await resolveIssue('acme/api#1', config, createForges(config, env, () => {})).catch((e) => e)
+    const error = await resolveIssue('acme/api#1', config, createForges(config, t.env, () => {})).catch((e) => e)
     expect(error).to.be.instanceOf(FailureError)
     expect(error.message).to.match(new RegExp(`Could not reach 127\\.0\\.0\\.1:${port}: fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\.`))
   })
@@ -240,14 +239,14 @@ describe('issue resolution against a loopback forge', function () {
       forge.addMissing({forge: 'forgejo', owner: 'acme', repo: 'api', number: 40})
       const issue = await resolve('acme/api#40', true)
       expect(issue).to.include({forge: 'github', forgeFallback: true})
-      expect(warnings.join('\n')).to.match(/acme\/api#40 is not on Forgejo \(127\.0\.0\.1:\d+\); looking it up on GitHub .*forgejo:acme or github:acme/)
+      expect(t.warnings.join('\n')).to.match(/acme\/api#40 is not on Forgejo \(127\.0\.0\.1:\d+\); looking it up on GitHub .*forgejo:acme or github:acme/)
     })
 
     it('marks nothing when Forgejo has the issue', async () => {
       forge.addIssue({forge: 'forgejo', owner: 'acme', repo: 'site', number: 41})
       const issue = await resolve('acme/site#41', true)
       expect(issue.forgeFallback).to.equal(undefined)
-      expect(warnings).to.deep.equal([])
+      expect(t.warnings).to.deep.equal([])
     })
 
     it('never falls back to GitHub for an owner allowed as forgejo: only', async () => {

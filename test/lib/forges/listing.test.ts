@@ -1,7 +1,6 @@
 import {expect} from 'chai'
 
 import {FailureError, NotFoundError, PolicyError, UsageError} from '../../../src/lib/errors.js'
-import {createForges} from '../../../src/lib/forges/index.js'
 import {labelledIssues, parseRepoFlag} from '../../../src/lib/forges/labelled.js'
 import {checkLabel, hasNextPage, issuesOfPage} from '../../../src/lib/forges/listing.js'
 import {loopbackConfig, useFakeForge, type FakeForge} from '../../support/forge-sandbox.js'
@@ -48,12 +47,11 @@ describe('forges: open issues by label', () => {
   describe('against the loopback forge', function () {
     this.timeout(20_000)
     const t = useFakeForge()
-    const {warnings, env} = t
     let forge: FakeForge
     beforeEach(() => ({forge} = t))
     const list = (repo: string, label: string, limit: number, opts: {forgejo?: boolean; timeoutMs?: number; owners?: string[]} = {}) => {
       const config = loopbackConfig(forge, {forgejo: opts.forgejo, timeoutMs: opts.timeoutMs, allowedOwners: opts.owners})
-      return labelledIssues(repo, label, limit, config, createForges(config, env, (m) => warnings.push(m)), (m) => warnings.push(m))
+      return labelledIssues(repo, label, limit, config, t.forges(config), t.warn)
     }
 
     it('GitHub: follows pages, leaves out pull requests and other labels, newest first, up to the limit', async () => {
@@ -121,7 +119,7 @@ describe('forges: open issues by label', () => {
       forge.addIssue({owner: 'acme', repo: 'api', number: 2, labels: ['ready']})
       const listed = await list('acme/api', 'ready', 10, {forgejo: true})
       expect(listed.map((i) => i.input)).to.deep.equal([`${forge.github.webUrl}/acme/api/issues/2`])
-      expect(warnings.join('\n')).to.match(/acme\/api is not on Forgejo .* listing it on GitHub/)
+      expect(t.warnings.join('\n')).to.match(/acme\/api is not on Forgejo .* listing it on GitHub/)
       forge.script('GET /fj/api/v1/repos/acme/api/issues', [{status: 500}, {status: 500}, {status: 500}])
       const error = await list('acme/api', 'ready', 10, {forgejo: true}).catch((e) => e)
       expect(error).to.be.instanceOf(FailureError)
