@@ -2,33 +2,25 @@ import {expect} from 'chai'
 import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {git, isAlive, killQuietly, makeRepo, makeSandbox, processesIn, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
+import {git, processesIn, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 import {records, standIns} from '../support/state.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
 describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (through the binary)', function () {
   this.timeout(90_000)
+  const t = useForgeSandbox({
+    repos: ['acme/api'],
+    issues: [{owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'}],
+    env: {GH_TOKEN: 'ghp_SECRETTOKEN0123456789', STANDIN_CHECK_FILES: '.env,.setup-done,.which'},
+  })
   let forge: FakeForge
   let sb: Sandbox
   let env: NodeJS.ProcessEnv
   let checkout: string
   const wt12 = () => path.join(sb.worktreeRoot, 'acme', 'api', 'issue-12-fix-the-login-bug')
-
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
-    checkout = makeRepo(sb, 'acme', 'api')
-    forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'})
-    env = {...sb.env, GH_TOKEN: 'ghp_SECRETTOKEN0123456789', STANDIN_CHECK_FILES: '.env,.setup-done,.which'}
-  })
-  afterEach(async () => {
-    writeFileSync(path.join(sb.dir, 'release'), '')
-    const pids = records(sb).flatMap((r) => [r.pid, r.supervisor_pid].filter(Boolean))
-    await waitFor('workers to exit', () => pids.every((p) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
-    await forge.close()
-    sb.cleanup()
+  beforeEach(() => {
+    ;({forge, sb, env} = t)
+    checkout = t.checkouts['acme/api']
   })
 
   const config = (worktree: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => writeConfig(sb, {github: forge.github}, {worktree, ...extra})
@@ -156,7 +148,7 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
     for (const n of [20, 21, 22, 23]) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`})
     // The setups overlap: each dispatch is outside the registry lock while its setup runs.
     config({setup: 'sleep 0.5'})
-    const held = {...env, STANDIN_HOLD_FILE: path.join(sb.dir, 'release')}
+    const held = {...env, STANDIN_HOLD_FILE: t.release}
     const results = await Promise.all([20, 21, 22].map((n) => runCli(['headless', `acme/api#${n}`], {env: held})))
     for (const r of results) expect(r.code, r.stderr).to.equal(0)
     const byRef = () => Object.fromEntries(records(sb).filter((r) => !r.ended_at).map((r) => [r.ref, r]))

@@ -2,14 +2,13 @@
 // binary against the loopback forge (GitHub and Forgejo), real git repos and
 // the stand-in claude.
 import {expect} from 'chai'
-import {existsSync, readdirSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync} from 'node:fs'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {isAlive, killQuietly, makeRepo, makeSandbox, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
+import {makeRepo, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 import {auditLines, records, standIns} from '../support/state.js'
 
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 type Element = {input: string; ref: string; outcome: string; worker?: Record<string, any>; plan?: Record<string, any>; error?: {code: string; exit_code: number; message: string}; log_tail?: string[]}
 
 /** The records of workers still running, by ref. */
@@ -21,29 +20,12 @@ const liveRefs = (sb: Sandbox) =>
 
 describe('dispatch headless / cascade fan-out (through the binary)', function () {
   this.timeout(180_000)
+  // Workers stay alive until released (hold), so each one counts for the next admission.
+  const t = useForgeSandbox({hold: true, repos: ['acme/api'], env: {GH_TOKEN: 'ghp_SECRETTOKEN0123456789', FORGEJO_TOKEN: 'fj_SECRETTOKEN0123456789'}, exitWaitMs: 15_000})
   let forge: FakeForge
   let sb: Sandbox
   let env: NodeJS.ProcessEnv
-  let release: string
-  const pids = new Set<number>()
-
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
-    makeRepo(sb, 'acme', 'api')
-    release = path.join(sb.dir, 'release')
-    // Workers stay alive until released, so each one counts for the next admission.
-    env = {...sb.env, GH_TOKEN: 'ghp_SECRETTOKEN0123456789', FORGEJO_TOKEN: 'fj_SECRETTOKEN0123456789', STANDIN_HOLD_FILE: release}
-  })
-  afterEach(async () => {
-    writeFileSync(release, '')
-    for (const r of records(sb)) pids.add(r.pid), r.supervisor_pid && pids.add(r.supervisor_pid)
-    await waitFor('workers to exit', () => [...pids].every((p) => !isAlive(p)), 15_000).catch(() => killQuietly(pids))
-    pids.clear()
-    await forge.close()
-    sb.cleanup()
-    forge.verify()
-  })
+  beforeEach(() => ({forge, sb, env} = t))
 
   for (const kind of ['github', 'forgejo'] as const) {
     it(`${kind}: --label fans out over 20 open issues; closed, moved outside the owners, duplicate and past maxActive are refused and listed; exit 3`, async () => {

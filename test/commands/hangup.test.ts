@@ -3,38 +3,19 @@
 // detached worker keeps running. Before this, SIGHUP killed dispatch on the
 // spot and left its lock, log and waiting supervisor behind.
 import {expect} from 'chai'
-import {existsSync, readdirSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync} from 'node:fs'
 import path from 'node:path'
 
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {filesUnder, isAlive, killQuietly, makeRepo, makeSandbox, processesIn, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {filesUnder, isAlive, processesIn, startCli, waitFor, type Sandbox} from '../support/helpers.js'
 import {auditLines, records} from '../support/state.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 
 describe('SIGHUP during a dispatch (through the binary)', function () {
   this.timeout(60_000)
-  let forge: FakeForge
+  const t = useForgeSandbox({hold: true, repos: ['acme/api'], issues: [{owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'}]})
   let sb: Sandbox
   let env: NodeJS.ProcessEnv
-
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
-    makeRepo(sb, 'acme', 'api')
-    forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'})
-    writeConfig(sb, {github: forge.github})
-    env = {...sb.env, STANDIN_HOLD_FILE: path.join(sb.dir, 'release')}
-  })
-  afterEach(async () => {
-    writeFileSync(path.join(sb.dir, 'release'), '')
-    const pids = new Set<number>(processesIn(sb.dir))
-    for (const r of records(sb)) pids.add(r.pid), r.supervisor_pid && pids.add(r.supervisor_pid)
-    await waitFor('workers to exit', () => [...pids].every((p) => !isAlive(p)), 10_000).catch(() => killQuietly(pids))
-    forge.verify()
-    await forge.close()
-    sb.cleanup()
-  })
+  beforeEach(() => ({sb, env} = t))
 
   it('before the worker exists: exit 129, nothing left (no record, lock, log or supervisor)', async () => {
     const run = startCli(['headless', 'acme/api#12'], {env: {...env, DISPATCH_FAULT_PAUSE: 'after-spawn'}, cwd: sb.dir})

@@ -6,14 +6,14 @@
  */
 import {expect} from 'chai'
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 
 import type {WorkerOutcome} from '../../src/index.js'
-import {startFakeForge} from '../support/fake-forge.mjs'
-import {git, isAlive, killQuietly, makeRepo, makeSandbox, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {dispatchBranch} from '../support/branches.js'
+import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
+import {git, isAlive, killQuietly, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {startSilentServer} from '../support/silent-server.js'
 
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
 type Kind = 'github' | 'forgejo'
 
 function writeRecord(sb: Sandbox, record: Record<string, unknown>): void {
@@ -55,33 +55,10 @@ function outcomeColumn(stdout: string): Record<string, string> {
 
 describe('outcome: what came of a worker (through the binary)', function () {
   this.timeout(90_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let checkout: string
-
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
-    checkout = makeRepo(sb, 'acme', 'api')
-  })
-  afterEach(async () => {
-    try {
-      forge.verify()
-    } finally {
-      await forge.close()
-      sb.cleanup()
-    }
-  })
-
-  /** A dispatch worktree with `n` commits on its branch, pushed when asked. */
-  function worktree(name: string, n: number, push: boolean): {dir: string; branch: string; tip: string} {
-    const dir = path.join(sb.worktreeRoot, 'acme', 'api', name)
-    const branch = `dispatch/${name}`
-    git(checkout, 'worktree', 'add', '-q', '--no-track', '-b', branch, dir, 'origin/main')
-    for (let i = 0; i < n; i++) git(dir, 'commit', '-q', '--allow-empty', '-m', `work ${name} ${i}`)
-    if (push) git(dir, 'push', '-q', 'origin', branch)
-    return {dir, branch, tip: git(dir, 'rev-parse', 'HEAD')}
-  }
+  const t = useForgeSandbox({repos: ['acme/api']})
+  let forge: FakeForge, sb: Sandbox, checkout: string
+  beforeEach(() => ({forge, sb, checkouts: {'acme/api': checkout}} = t))
+  const worktree = (name: string, n: number, push: boolean) => dispatchBranch(sb, checkout, name, n, push)
 
   /** A squash merge on the forge: one new commit on main, and the head branch deleted, as GitHub does. */
   function squashMerge(branch: string): void {
@@ -161,13 +138,7 @@ describe('outcome: what came of a worker (through the binary)', function () {
   })
 
   it('a forge that hangs: status answers within the configured timeout, with "unknown"', async () => {
-    const sockets = new Set<net.Socket>()
-    const server = net.createServer((s) => {
-      sockets.add(s)
-      s.on('error', () => {})
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`
+    const {base, close} = await startSilentServer()
     try {
       writeConfig(sb, {github: {apiUrl: `${base}/api`, webUrl: base}}, {timeoutMs: 2000})
       // Nine branches: asked four at a time with only per-request timeouts, that would be three waves of 2 s.
@@ -182,8 +153,7 @@ describe('outcome: what came of a worker (through the binary)', function () {
       expect(new Set(Object.values(outcomeColumn(list.stdout)))).to.deep.equal(new Set(['unknown']))
       expect(took, `status took ${took} ms`).to.be.below(5000)
     } finally {
-      for (const s of sockets) s.destroy()
-      await new Promise((resolve) => server.close(resolve))
+      await close()
     }
   })
 

@@ -19,6 +19,8 @@ import {existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSyn
 import os from 'node:os'
 import path from 'node:path'
 
+import type {Config} from '../../src/lib/config/index.js'
+import {createForges} from '../../src/lib/forges/index.js'
 import {startFakeForge} from './fake-forge.mjs'
 import {isAlive, killQuietly, killTmux, makeRepo, makeSandbox, processesIn, waitFor, writeConfig, type Sandbox} from './helpers.js'
 import {records} from './state.js'
@@ -68,6 +70,8 @@ export interface ForgeSandbox {
   release: string
   /** Pids the test started outside the registry: waited for, then killed, after the test. */
   pids: Set<number>
+  /** The checkout made for each of `opts.repos`, by 'owner/repo'. */
+  checkouts: Record<string, string>
 }
 
 /** Register a sandbox + fake forge per test in the calling describe block; returns the live handles. */
@@ -79,7 +83,7 @@ export function useForgeSandbox(opts: ForgeSandboxOptions = {}): ForgeSandbox {
     t.release = path.join(t.sb.dir, 'release')
     writeConfig(t.sb, {github: t.forge.github, ...(opts.forgejo ? {forgejo: t.forge.forgejo} : {})}, opts.config)
     t.env = {...t.sb.env, TMUX_TMPDIR: t.sb.dir, ...(opts.hold ? {STANDIN_HOLD_FILE: t.release} : {}), ...opts.env}
-    for (const name of opts.repos ?? []) makeRepo(t.sb, ...(name.split('/') as [string, string]))
+    t.checkouts = Object.fromEntries((opts.repos ?? []).map((name) => [name, makeRepo(t.sb, ...(name.split('/') as [string, string]))]))
     for (const issue of opts.issues ?? []) t.forge.addIssue(issue as Parameters<FakeForge['addIssue']>[0])
   })
   afterEach(async () => {
@@ -146,6 +150,69 @@ export function useTempDir(prefix: string): {dir: string} {
     t.dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)))
   })
   afterEach(() => rmSync(t.dir, {recursive: true, force: true, maxRetries: 10, retryDelay: 100}))
+  return t
+}
+
+export interface LoopbackConfigOptions {
+  /** Configure the Forgejo side as well (token in FORGEJO_TOKEN). */
+  forgejo?: boolean
+  timeoutMs?: number
+  /** Default: ['acme']. */
+  allowedOwners?: string[]
+}
+
+/** A full Config for library tests that call the forge clients against the loopback forge; no file, no workspace. */
+export function loopbackConfig(forge: FakeForge, opts: LoopbackConfigOptions = {}): Config {
+  return {
+    file: '/dev/null',
+    allowedOwners: opts.allowedOwners ?? ['acme'],
+    workspace: {root: '/nonexistent', layout: '{owner}/{repo}'},
+    repos: {},
+    worktreeRoot: '/nonexistent/wt',
+    stateDir: '/nonexistent/state',
+    maxActive: 8,
+    healthWindowMs: 1000,
+    timeoutMs: opts.timeoutMs ?? 2000,
+    github: forge.github,
+    forgejo: opts.forgejo ? {...forge.forgejo, tokenEnv: 'FORGEJO_TOKEN'} : undefined,
+    claude: {bin: 'claude', permissionMode: 'auto', allowedTools: [], extraArgs: []},
+    landing: 'pr',
+    interactive: {surface: 'auto'},
+    notify: {desktop: false, timeoutMs: 1000},
+    prompts: {},
+  }
+}
+
+export interface LoopbackForge {
+  forge: FakeForge
+  /** The warnings the forge clients gave in this test (emptied before each test). */
+  warnings: string[]
+  /** Tokens for both forges and nothing else: what createForges reads. */
+  env: NodeJS.ProcessEnv
+  /** Collects a warning into `warnings`. */
+  warn: (message: string) => void
+  /** The forge clients for `config`, with `env`'s tokens, warning into `warnings`. */
+  forges: (config: Config) => ReturnType<typeof createForges>
+}
+
+/**
+ * The strict fake forge alone, per test, in the calling describe block: for
+ * library tests that call the forge clients with no sandbox. Closed and
+ * verified after each test.
+ */
+export function useFakeForge(): LoopbackForge {
+  const warnings: string[] = []
+  const env = {GH_TOKEN: 'ghp_testtoken123', FORGEJO_TOKEN: 'fj_testtoken456', PATH: ''}
+  const warn = (message: string) => void warnings.push(message)
+  const t: LoopbackForge = {forge: undefined as unknown as FakeForge, warnings, env, warn, forges: (config) => createForges(config, env, warn)}
+  beforeEach(async () => {
+    t.forge = await startFakeForge()
+    t.warnings.length = 0
+  })
+  afterEach(async () => {
+    await t.forge.close()
+    t.forge.verify()
+  })
   return t
 }
 

@@ -1,54 +1,21 @@
 import {expect} from 'chai'
 import http from 'node:http'
 
-import type {Config} from '../../../src/lib/config/index.js'
 import {FailureError, NotFoundError, PolicyError} from '../../../src/lib/errors.js'
 import {createForges, resolveIssue} from '../../../src/lib/forges/index.js'
 import {MAX_BODY_BYTES} from '../../../src/lib/forges/body.js'
-import {startFakeForge} from '../../support/fake-forge.mjs'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
-
-function configFor(forge: FakeForge, withForgejo: boolean, timeoutMs = 2000): Config {
-  return {
-    file: '/dev/null',
-    allowedOwners: ['acme', 'Solo-Dev'],
-    workspace: {root: '/nonexistent', layout: '{owner}/{repo}'},
-    repos: {},
-    worktreeRoot: '/nonexistent/wt',
-    stateDir: '/nonexistent/state',
-    maxActive: 8,
-    healthWindowMs: 1000,
-    timeoutMs,
-    github: forge.github,
-    forgejo: withForgejo ? {...forge.forgejo, tokenEnv: 'FORGEJO_TOKEN'} : undefined,
-    claude: {bin: 'claude', permissionMode: 'auto', allowedTools: [], extraArgs: []},
-    landing: 'pr',
-    interactive: {surface: 'auto'},
-    notify: {desktop: false, timeoutMs: 1000},
-    prompts: {},
-  }
-}
+import {loopbackConfig, useFakeForge, type FakeForge} from '../../support/forge-sandbox.js'
 
 describe('issue resolution against a loopback forge', function () {
   this.timeout(20_000)
+  const t = useFakeForge()
+  const owners = ['acme', 'Solo-Dev']
   let forge: FakeForge
-  const warnings: string[] = []
-  const env = {GH_TOKEN: 'ghp_testtoken123', FORGEJO_TOKEN: 'fj_testtoken456', PATH: ''}
-  const resolve = (ref: string, withForgejo = false, timeoutMs = 2000, allowedOwners?: string[]) => {
-    const config = configFor(forge, withForgejo, timeoutMs)
-    if (allowedOwners) config.allowedOwners = allowedOwners
-    return resolveIssue(ref, config, createForges(config, env, (m) => warnings.push(m)), (m) => warnings.push(m))
+  beforeEach(() => ({forge} = t))
+  const resolve = (ref: string, withForgejo = false, timeoutMs = 2000, allowedOwners = owners) => {
+    const config = loopbackConfig(forge, {forgejo: withForgejo, timeoutMs, allowedOwners})
+    return resolveIssue(ref, config, t.forges(config), t.warn)
   }
-
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    warnings.length = 0
-  })
-  afterEach(async () => {
-    await forge.close()
-    forge.verify()
-  })
 
   it('fetches a GitHub issue with the token and uses the canonical names', async () => {
     forge.addIssue({owner: 'Acme', repo: 'API', number: 12, title: 'Fix it', body: 'details'})
@@ -155,9 +122,9 @@ describe('issue resolution against a loopback forge', function () {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
     const port = (server.address() as {port: number}).port
     await new Promise<void>((r) => server.close(() => r()))
-    const config = configFor(forge, false)
+    const config = loopbackConfig(forge, {allowedOwners: owners})
     config.github = {apiUrl: `http://127.0.0.1:${port}`, webUrl: 'https://github.com'}
-    const error = await resolveIssue('acme/api#1', config, createForges(config, env, () => {})).catch((e) => e)
+    const error = await resolveIssue('acme/api#1', config, createForges(config, t.env, () => {})).catch((e) => e)
     expect(error).to.be.instanceOf(FailureError)
     expect(error.message).to.match(new RegExp(`Could not reach 127\\.0\\.0\\.1:${port}: fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\.`))
   })
@@ -272,14 +239,14 @@ describe('issue resolution against a loopback forge', function () {
       forge.addMissing({forge: 'forgejo', owner: 'acme', repo: 'api', number: 40})
       const issue = await resolve('acme/api#40', true)
       expect(issue).to.include({forge: 'github', forgeFallback: true})
-      expect(warnings.join('\n')).to.match(/acme\/api#40 is not on Forgejo \(127\.0\.0\.1:\d+\); looking it up on GitHub .*forgejo:acme or github:acme/)
+      expect(t.warnings.join('\n')).to.match(/acme\/api#40 is not on Forgejo \(127\.0\.0\.1:\d+\); looking it up on GitHub .*forgejo:acme or github:acme/)
     })
 
     it('marks nothing when Forgejo has the issue', async () => {
       forge.addIssue({forge: 'forgejo', owner: 'acme', repo: 'site', number: 41})
       const issue = await resolve('acme/site#41', true)
       expect(issue.forgeFallback).to.equal(undefined)
-      expect(warnings).to.deep.equal([])
+      expect(t.warnings).to.deep.equal([])
     })
 
     it('never falls back to GitHub for an owner allowed as forgejo: only', async () => {

@@ -1,34 +1,9 @@
 import {expect} from 'chai'
 
-import type {Config} from '../../../src/lib/config/index.js'
 import {FailureError, NotFoundError, PolicyError, UsageError} from '../../../src/lib/errors.js'
-import {createForges} from '../../../src/lib/forges/index.js'
 import {labelledIssues, parseRepoFlag} from '../../../src/lib/forges/labelled.js'
 import {checkLabel, hasNextPage, issuesOfPage} from '../../../src/lib/forges/listing.js'
-import {startFakeForge} from '../../support/fake-forge.mjs'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
-
-function configFor(forge: FakeForge, withForgejo: boolean, timeoutMs = 2000, allowedOwners = ['acme']): Config {
-  return {
-    file: '/dev/null',
-    allowedOwners,
-    workspace: {root: '/nonexistent', layout: '{owner}/{repo}'},
-    repos: {},
-    worktreeRoot: '/nonexistent/wt',
-    stateDir: '/nonexistent/state',
-    maxActive: 8,
-    healthWindowMs: 1000,
-    timeoutMs,
-    github: forge.github,
-    forgejo: withForgejo ? {...forge.forgejo, tokenEnv: 'FORGEJO_TOKEN'} : undefined,
-    claude: {bin: 'claude', permissionMode: 'auto', allowedTools: [], extraArgs: []},
-    landing: 'pr',
-    interactive: {surface: 'auto'},
-    notify: {desktop: false, timeoutMs: 1000},
-    prompts: {},
-  }
-}
+import {loopbackConfig, useFakeForge, type FakeForge} from '../../support/forge-sandbox.js'
 
 describe('forges: open issues by label', () => {
   describe('pure parts', () => {
@@ -71,22 +46,13 @@ describe('forges: open issues by label', () => {
 
   describe('against the loopback forge', function () {
     this.timeout(20_000)
+    const t = useFakeForge()
     let forge: FakeForge
-    const warnings: string[] = []
-    const env = {GH_TOKEN: 'ghp_testtoken123', FORGEJO_TOKEN: 'fj_testtoken456', PATH: ''}
+    beforeEach(() => ({forge} = t))
     const list = (repo: string, label: string, limit: number, opts: {forgejo?: boolean; timeoutMs?: number; owners?: string[]} = {}) => {
-      const config = configFor(forge, Boolean(opts.forgejo), opts.timeoutMs, opts.owners)
-      return labelledIssues(repo, label, limit, config, createForges(config, env, (m) => warnings.push(m)), (m) => warnings.push(m))
+      const config = loopbackConfig(forge, {forgejo: opts.forgejo, timeoutMs: opts.timeoutMs, allowedOwners: opts.owners})
+      return labelledIssues(repo, label, limit, config, t.forges(config), t.warn)
     }
-
-    beforeEach(async () => {
-      forge = await startFakeForge()
-      warnings.length = 0
-    })
-    afterEach(async () => {
-      await forge.close()
-      forge.verify()
-    })
 
     it('GitHub: follows pages, leaves out pull requests and other labels, newest first, up to the limit', async () => {
       for (let n = 1; n <= 130; n++) forge.addIssue({owner: 'acme', repo: 'api', number: n, labels: n % 10 === 0 ? ['other'] : ['ready', 'x'], pull: n % 7 === 0})
@@ -153,7 +119,7 @@ describe('forges: open issues by label', () => {
       forge.addIssue({owner: 'acme', repo: 'api', number: 2, labels: ['ready']})
       const listed = await list('acme/api', 'ready', 10, {forgejo: true})
       expect(listed.map((i) => i.input)).to.deep.equal([`${forge.github.webUrl}/acme/api/issues/2`])
-      expect(warnings.join('\n')).to.match(/acme\/api is not on Forgejo .* listing it on GitHub/)
+      expect(t.warnings.join('\n')).to.match(/acme\/api is not on Forgejo .* listing it on GitHub/)
       forge.script('GET /fj/api/v1/repos/acme/api/issues', [{status: 500}, {status: 500}, {status: 500}])
       const error = await list('acme/api', 'ready', 10, {forgejo: true}).catch((e) => e)
       expect(error).to.be.instanceOf(FailureError)

@@ -1,15 +1,13 @@
 import {expect} from 'chai'
-import net from 'node:net'
-import path from 'node:path'
 
 import {ForgejoForge} from '../../../src/lib/forges/forgejo.js'
 import {GitHubForge} from '../../../src/lib/forges/github.js'
 import type {ForgeKind} from '../../../src/lib/issue-ref.js'
 import {OutcomeLookup, type OutcomeTarget} from '../../../src/lib/outcome/index.js'
-import {startFakeForge} from '../../support/fake-forge.mjs'
-import {git, makeRepo, makeSandbox, type Sandbox} from '../../support/helpers.js'
-
-type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
+import {dispatchBranch} from '../../support/branches.js'
+import {useForgeSandbox, type FakeForge} from '../../support/forge-sandbox.js'
+import {git} from '../../support/helpers.js'
+import {startSilentServer} from '../../support/silent-server.js'
 
 /** Clients of both forges on given API URLs, as the composition root makes them. */
 function clients(urls: {github: {apiUrl: string; webUrl: string}; forgejo: {apiUrl: string; baseUrl: string}}, timeoutMs: number) {
@@ -25,32 +23,10 @@ function lookupOn(c: ReturnType<typeof clients>, timeoutMs: number): OutcomeLook
 
 describe('outcome lookup: git in the checkout, then the pull request and its checks', function () {
   this.timeout(30_000)
-  let forge: FakeForge
-  let sb: Sandbox
-  let checkout: string
-
-  beforeEach(async () => {
-    forge = await startFakeForge()
-    sb = makeSandbox()
-    checkout = makeRepo(sb, 'acme', 'api')
-  })
-  afterEach(async () => {
-    try {
-      forge.verify()
-    } finally {
-      await forge.close()
-      sb.cleanup()
-    }
-  })
-
-  /** A dispatch branch with `n` commits, in a worktree like dispatch's; pushed when asked. */
-  function branch(name: string, n: number, push: boolean): {tip: string; dir: string} {
-    const dir = path.join(sb.worktreeRoot, 'acme', 'api', name)
-    git(checkout, 'worktree', 'add', '-q', '--no-track', '-b', `dispatch/${name}`, dir, 'origin/main')
-    for (let i = 0; i < n; i++) git(dir, 'commit', '-q', '--allow-empty', '-m', `work ${i}`)
-    if (push) git(dir, 'push', '-q', 'origin', `dispatch/${name}`)
-    return {tip: git(dir, 'rev-parse', 'HEAD'), dir}
-  }
+  const t = useForgeSandbox({repos: ['acme/api']})
+  let forge: FakeForge, checkout: string
+  beforeEach(() => ({forge, checkouts: {'acme/api': checkout}} = t))
+  const branch = (name: string, n: number, push: boolean) => dispatchBranch(t.sb, checkout, name, n, push)
 
   const target = (kind: ForgeKind, name: string): OutcomeTarget => ({forge: kind, owner: 'acme', repo: 'api', branch: `dispatch/${name}`, dir: checkout})
 
@@ -152,14 +128,7 @@ describe('outcome lookup: git in the checkout, then the pull request and its che
 
   it('a forge that hangs is given up on when the lookup budget runs out', async () => {
     branch('issue-11-hang', 1, false)
-    const sockets = new Set<net.Socket>()
-    // Accepts connections and never answers a byte.
-    const server = net.createServer((s) => {
-      sockets.add(s)
-      s.on('error', () => {})
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`
+    const {base, close} = await startSilentServer()
     try {
       for (const kind of ['github', 'forgejo'] as const) {
         // Each request alone would wait 20 s; the whole lookup has 800 ms.
@@ -172,8 +141,7 @@ describe('outcome lookup: git in the checkout, then the pull request and its che
         expect(o.forge_error, kind).to.match(/no answer within 0\.8 s|Timed out/)
       }
     } finally {
-      for (const s of sockets) s.destroy()
-      await new Promise((resolve) => server.close(resolve))
+      await close()
     }
   })
 })

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {TITLE_MAX, sessionTitle} from '../../../src/lib/interactive/surfaces.js'
+import {TITLE_MAX, sessionTitle} from '../../../src/lib/interactive/lines.js'
 
 describe('sessionTitle', () => {
   const long = 'word '.repeat(40).trim()

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {decideReap, type WorktreeFacts} from '../../src/lib/reap/index.js'
+import {decideReap, type WorktreeFacts} from '../../../src/lib/reap/decide.js'
 
 /** A clean, pushed, merged worktree: removable. Each row changes what it names. */
 const base: WorktreeFacts = {

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {RECENT_REF_WINDOW_MS, autocompleteSetup, completionRefs, refCommands} from '../../src/lib/completion/index.js'
+import {RECENT_REF_WINDOW_MS, completionRefs} from '../../../src/lib/completion/refs.js'
 
 const NOW = new Date('2026-03-10T12:00:00.000Z')
 const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString()
@@ -61,35 +61,4 @@ describe('completionRefs', () => {
       expect(completionRefs(c.records, NOW, RECENT_REF_WINDOW_MS, (r) => (c.active ?? []).includes(r.pid))).to.deep.equal(c.want)
     })
   }
-})
-
-describe('refCommands', () => {
-  it('takes the visible commands whose first argument is a ref, with the flags that take a value', () => {
-    const got = refCommands([
-      {id: 'status', args: {ref: {}}, flags: {json: {type: 'boolean'}, pid: {type: 'option'}, since: {type: 'option', char: 's'}, all: {type: 'boolean'}}},
-      {id: 'reap', args: {}, flags: {config: {type: 'option'}}},
-      {id: 'sidequests:conflicts', args: {path: {}}, flags: {}},
-      {id: 'secret', hidden: true, args: {ref: {}}, flags: {}},
-      {id: 'attach', args: {ref: {}}, flags: {config: {type: 'option'}}},
-    ])
-    expect(got).to.deep.equal([
-      {words: 'attach', valueFlags: ['--config']},
-      {words: 'status', valueFlags: ['--pid', '--since', '-s']},
-    ])
-  })
-})
-
-describe('autocompleteSetup', () => {
-  it('names the rc line, the script it loads and the function file, per shell', () => {
-    expect(autocompleteSetup('bash', 'dispatch', '/c/dispatch')).to.deep.equal({
-      shell: 'bash',
-      setup: 'DISPATCH_AC_BASH_SETUP_PATH=/c/dispatch/autocomplete/bash_setup && test -f $DISPATCH_AC_BASH_SETUP_PATH && source $DISPATCH_AC_BASH_SETUP_PATH; # dispatch autocomplete setup',
-      rc_file: '~/.bashrc',
-      script_path: '/c/dispatch/autocomplete/bash_setup',
-      function_path: '/c/dispatch/autocomplete/functions/bash/dispatch.bash',
-      completes_refs: true,
-    })
-    expect(autocompleteSetup('zsh', 'dispatch', '/c/dispatch')).to.include({rc_file: '~/.zshrc', function_path: '/c/dispatch/autocomplete/functions/zsh/_dispatch', completes_refs: true})
-    expect(autocompleteSetup('powershell', 'dispatch', '/c/dispatch')).to.deep.include({setup: '. /c/dispatch/autocomplete/functions/powershell/dispatch.ps1', rc_file: '$PROFILE', completes_refs: false})
-  })
 })
