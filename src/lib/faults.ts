@@ -6,10 +6,17 @@ import path from 'node:path'
  * DISPATCH_FAULT_PAUSE=<step>, dispatch writes `<stateDir>/fault-<step>` when it
  * reaches that step and then hangs until it is killed. Steps: after-worktree,
  * after-spawn (supervisor started, spec not sent), after-record (record
- * written, health not judged). Unset in normal use; costs one env lookup.
+ * written, health not judged), supervisor-before-record (in the supervisor:
+ * claude started, its record not written). Unset in normal use; costs one env lookup.
  */
-export async function faultPoint(step: 'after-worktree' | 'after-spawn' | 'after-record', stateDir: string): Promise<void> {
+export async function faultPoint(step: 'after-worktree' | 'after-spawn' | 'after-record' | 'supervisor-before-record', stateDir: string): Promise<void> {
   if (process.env.DISPATCH_FAULT_PAUSE !== step) return
   writeFileSync(path.join(stateDir, `fault-${step}`), String(process.pid))
   await new Promise(() => setInterval(() => {}, 1 << 30))
+}
+
+/** How long dispatch waits for a supervisor to report its worker started; DISPATCH_FAULT_START_TIMEOUT_MS shortens it for the tests. */
+export function startTimeoutMs(defaultMs: number): number {
+  const ms = Number(process.env.DISPATCH_FAULT_START_TIMEOUT_MS)
+  return Number.isInteger(ms) && ms > 0 ? ms : defaultMs
 }

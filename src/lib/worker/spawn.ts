@@ -2,7 +2,7 @@ import {spawn, type ChildProcess} from 'node:child_process'
 
 import {helperScript} from '../dev-loader.js'
 import {FailureError} from '../errors.js'
-import {faultPoint} from '../faults.js'
+import {faultPoint, startTimeoutMs} from '../faults.js'
 import type {Registry, SidequestRecord} from '../registry/index.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import type {StartGuard} from '../interrupt.js'
@@ -63,6 +63,25 @@ export interface LaunchedWorker {
   waitHealthy(healthWindowMs: number): Promise<StartedWorker>
 }
 
+/** How long a supervisor has to report that claude started and its record is written. */
+const START_TIMEOUT_MS = 20_000
+/** How long a supervisor given up on has to stop the claude it may have started (it SIGKILLs claude's group after 2 s). */
+const ABANDON_GRACE_MS = 3000
+
+/**
+ * Give up on a supervisor that never reported a start. It may be stuck after
+ * starting claude (writing the record, say): have it stop claude and its
+ * process group first, then kill it, so no worker runs on with neither a
+ * supervisor nor a record.
+ */
+async function abandon(child: ChildProcess): Promise<void> {
+  try {
+    if (child.connected) child.send({type: 'abort', reason: 'dispatch gave up waiting for the worker to start'} satisfies SupervisorMessage)
+  } catch {}
+  await nextMessage(child, ['exited'], ABANDON_GRACE_MS)
+  child.kill('SIGKILL')
+}
+
 /**
  * Launch a supervised, detached worker and return once its record is written
  * (so callers can drop their registry lock before the health wait).
@@ -101,13 +120,13 @@ export async function launchWorker(spec: WorkerSpec, registry: Registry, guard?:
   guard?.hold()
   child.send({type: 'start', spec} satisfies SupervisorMessage)
 
-  const first = await nextMessage(child, ['started', 'spawn-error'], 20_000)
+  const first = await nextMessage(child, ['started', 'spawn-error'], startTimeoutMs(START_TIMEOUT_MS))
   if (first !== 'gone' && first !== 'timeout' && first.type === 'started') guard?.started(first.record)
   else guard?.notStarted()
   if (first === 'gone' || first === 'timeout' || first.type !== 'started') {
+    if (first === 'timeout') await abandon(child)
     release()
     const why = first === 'gone' ? 'the supervisor died' : first === 'timeout' ? 'the supervisor did not answer' : (first as {message: string}).message
-    if (first === 'timeout') child.kill('SIGKILL')
     throw new WorkerStartError(`The worker did not start: ${why}.`, await tailOf(spec.logPath))
   }
   const started = first.record

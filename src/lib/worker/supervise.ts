@@ -6,6 +6,7 @@ import {spawn} from 'node:child_process'
 import {appendFileSync, closeSync, openSync, readFileSync} from 'node:fs'
 import {setTimeout as delay} from 'node:timers/promises'
 
+import {faultPoint} from '../faults.js'
 import {notify} from '../notify.js'
 import {pullRequestUrl} from '../outcome/finish.js'
 import {processStartTime} from '../proc.js'
@@ -111,7 +112,7 @@ export async function supervise(spec: WorkerSpec, hooks: SuperviseHooks): Promis
     hooks.onSpawn?.(pid)
     const first = {...spec.record, pid, pid_start_time: processStartTime(pid) ?? null, supervisor_pid: process.pid}
     const write = hooks.writeStart ?? ((r: Registry, rec: SidequestRecord) => r.write(rec).then(() => rec))
-    recorded = write(registry, first).then(
+    recorded = faultPoint('supervisor-before-record', spec.stateDir).then(() => write(registry, first)).then(
       (record) => {
         send({type: 'started', pid, record})
         return true
