@@ -67,5 +67,11 @@ function firstSlot(req: WorktreeRequest, facts: BranchFacts): WorktreePlan {
     const branch = facts.branches.includes(wanted) ? wanted : byLength(facts.branches, (b) => b)[0]
     return {path: target, branch, defaultBranch: def.name, startPoint: def.startPoint, action: 'checkout', slot: 1}
   }
+  // Only on origin (reap removed the local branch once it was pushed): continue from the pushed work.
+  const remote = facts.remoteBranches ?? []
+  if (remote.length > 0) {
+    const branch = remote.includes(wanted) ? wanted : byLength(remote, (b) => b)[0]
+    return {path: target, branch, defaultBranch: def.name, startPoint: `origin/${branch}`, action: 'create', slot: 1}
+  }
   return {path: target, branch: wanted, defaultBranch: def.name, startPoint: def.startPoint, action: 'create', slot: 1}
 }

@@ -49,12 +49,17 @@ export async function listWorktrees(dir: string): Promise<WorktreeEntry[]> {
   return parseWorktreeList(await gitQuery(dir, ['worktree', 'list', '--porcelain']))
 }
 
-async function localIssueBranches(dir: string, number: number): Promise<string[]> {
-  const out = await gitQuery(dir, ['for-each-ref', '--format=%(refname:short)', `refs/heads/dispatch/issue-${number}`, `refs/heads/dispatch/issue-${number}-*`])
-  return out
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((b) => b && isIssueBranch(b, number))
+/** The issue's `dispatch/issue-<N>[-…]` branches, local and on origin, in one git call. */
+async function issueBranches(dir: string, number: number): Promise<{local: string[]; remote: string[]}> {
+  const patterns = ['refs/heads/', 'refs/remotes/origin/'].flatMap((at) => [`${at}dispatch/issue-${number}`, `${at}dispatch/issue-${number}-*`])
+  const out = await gitQuery(dir, ['for-each-ref', '--format=%(refname)', ...patterns])
+  const local: string[] = []
+  const remote: string[] = []
+  for (const ref of out.split('\n').map((l) => l.trim())) {
+    if (ref.startsWith('refs/heads/') && isIssueBranch(ref.slice(11), number)) local.push(ref.slice(11))
+    else if (ref.startsWith('refs/remotes/origin/') && isIssueBranch(ref.slice(20), number)) remote.push(ref.slice(20))
+  }
+  return {local, remote}
 }
 
 /** What the repository says about an issue's branches: read with git, no title needed. */
@@ -63,12 +68,14 @@ export interface BranchFacts {
   worktrees: WorktreeEntry[]
   /** Local `dispatch/issue-<N>[-…]` branches. */
   branches: string[]
+  /** The same on origin (names without `origin/`): pushed work a new worktree continues from. */
+  remoteBranches?: string[]
 }
 
 /** The three reads decideWorktree decides on, as concurrent git processes in the checkout `dir`. */
 export async function readBranchFacts(dir: string, number: number): Promise<BranchFacts> {
-  const [def, worktrees, branches] = await Promise.all([defaultBranch(dir), listWorktrees(dir), localIssueBranches(dir, number)])
-  return {defaultBranch: def, worktrees, branches}
+  const [def, worktrees, branches] = await Promise.all([defaultBranch(dir), listWorktrees(dir), issueBranches(dir, number)])
+  return {defaultBranch: def, worktrees, branches: branches.local, remoteBranches: branches.remote}
 }
 
 /** Does the repository at `dir` have a remote named origin? */

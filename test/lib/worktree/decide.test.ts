@@ -37,3 +37,20 @@ describe('one worker per worktree: decideWorktree with busy worktrees', () => {
     })
   }
 })
+
+describe('decideWorktree: pushed work with no local branch (reap removed it)', () => {
+  const t = useSandbox(false)
+  const req = () => ({checkout: '/src/acme/api', worktreeRoot: t.sb.worktreeRoot, owner: 'acme', repo: 'api', number: 12, title: 'Fix the thing'})
+  const base = {defaultBranch: {name: 'main', startPoint: 'origin/main'}, worktrees: [{path: '/src/acme/api', branch: 'main', prunable: false}]}
+  const table: Array<[string, Partial<BranchFacts>, {branch: string; startPoint: string; action: string}]> = [
+    ['only on origin: a new local branch from origin/<branch>', {branches: [], remoteBranches: ['dispatch/issue-12-fix-the-thing']}, {branch: 'dispatch/issue-12-fix-the-thing', startPoint: 'origin/dispatch/issue-12-fix-the-thing', action: 'create'}],
+    ['on origin under the old title: that branch, continued', {branches: [], remoteBranches: ['dispatch/issue-12-old-title']}, {branch: 'dispatch/issue-12-old-title', startPoint: 'origin/dispatch/issue-12-old-title', action: 'create'}],
+    ['a local branch wins over origin: check it out', {branches: ['dispatch/issue-12-fix-the-thing'], remoteBranches: ['dispatch/issue-12-fix-the-thing']}, {branch: 'dispatch/issue-12-fix-the-thing', startPoint: 'origin/main', action: 'checkout'}],
+    ['nowhere: a new branch from the default branch', {branches: [], remoteBranches: []}, {branch: 'dispatch/issue-12-fix-the-thing', startPoint: 'origin/main', action: 'create'}],
+  ]
+  for (const [title, facts, want] of table) {
+    it(title, () => {
+      expect(decideWorktree(req(), {...base, branches: [], ...facts} as BranchFacts)).to.deep.include(want)
+    })
+  }
+})
