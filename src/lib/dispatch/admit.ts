@@ -16,11 +16,21 @@ export const OVER_CAPACITY: Record<RunnerKind, 'refuse' | 'queue'> = {local: 're
 /**
  * The policy checks against active workers (SPEC §7): one worker per ref
  * (unless --force), claims that overlap no active worker's (unless --force),
- * and maxActive (always, local workers only). Claims compare within their repository; the plan's
+ * one worker per working tree for --no-worktree (always), and maxActive (always, local workers only). Claims compare within their repository; the plan's
  * roots and the records' own place old absolute claims. Pure over the given records.
  */
-export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPlan, 'issue' | 'repo' | 'claims' | 'claimRoots' | 'checkout'> & {runner?: RunnerKind}, maxActive: number, force: boolean): void {
+export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPlan, 'issue' | 'repo' | 'claims' | 'claimRoots' | 'checkout' | 'worktree'> & {runner?: RunnerKind}, maxActive: number, force: boolean): void {
   const ref = plan.issue.ref
+  // One worker per working tree, --force or not: two claudes editing one checkout undo each other's work.
+  if (plan.worktree.action === 'in-place') {
+    const sharer = active.find((r) => path.resolve(r.cwd) === path.resolve(plan.worktree.path))
+    if (sharer) {
+      throw new PolicyError(
+        `Worker pid ${sharer.pid} (${sharer.ref}) already runs in the checkout ${plan.worktree.path}; two workers must not share one working tree.`,
+        'Drop --no-worktree to give this one its own worktree, or wait for that worker.',
+      )
+    }
+  }
   if (!force) {
     const dup = active.find((r) => r.ref.toLowerCase() === ref.toLowerCase())
     if (dup) {

@@ -6,7 +6,14 @@ import type {SidequestRecord} from '../../../src/lib/registry/index.js'
 import {issue, record} from '../../support/dispatch-facts.js'
 
 describe('admit (pure)', () => {
-  const plan = (claims: string[] = [], ref = 'acme/api#12') => ({issue: {...issue, ref}, repo: 'acme/api', claims, claimRoots: [{dir: '/ws/acme/api', repo: 'acme/api'}], checkout: {dir: '/ws/acme/api'} as never})
+  const plan = (claims: string[] = [], ref = 'acme/api#12', inPlace = false) => ({
+    issue: {...issue, ref},
+    repo: 'acme/api',
+    claims,
+    claimRoots: [{dir: '/ws/acme/api', repo: 'acme/api'}],
+    checkout: {dir: '/ws/acme/api'} as never,
+    worktree: (inPlace ? {action: 'in-place', path: '/ws/acme/api'} : {action: 'create', path: '/wt/acme/api/issue-12-fix'}) as never,
+  })
   const table: Array<[string, SidequestRecord[], ReturnType<typeof plan>, {force?: boolean; max?: number}, RegExp | undefined]> = [
     ['no active worker', [], plan(), {}, undefined],
     ['a worker on the same ref, any case', [record({ref: 'ACME/api#12'})], plan(), {}, /already has an active worker \(pid 4242/],
@@ -15,6 +22,8 @@ describe('admit (pure)', () => {
     ['a claim containing an active claim', [record({paths_claimed: ['src/auth']})], plan(['src']), {}, /\(descendant\)/],
     ['the same path in another repository', [record({repo: 'acme/web', ref: 'acme/web#1', paths_claimed: ['src'], checkout: '/ws/acme/web', cwd: '/wt/acme/web/x'})], plan(['src']), {}, undefined],
     ['an overlapping claim with --force', [record({paths_claimed: ['src']})], plan(['src']), {force: true}, undefined],
+    ['--no-worktree where another worker runs in the checkout, even with --force', [record({ref: 'acme/api#8', cwd: '/ws/acme/api/'})], plan([], 'acme/api#12', true), {force: true}, /pid 4242 \(acme\/api#8\) already runs in the checkout \/ws\/acme\/api; two workers must not share/],
+    ['--no-worktree while other workers run in worktrees', [record({ref: 'acme/api#8'})], plan([], 'acme/api#12', true), {}, undefined],
     ['maxActive reached, even with --force', [record({}), record({pid: 4343, ref: 'acme/api#8'})], plan(), {force: true, max: 2}, /2 workers are active; maxActive is 2/],
   ]
   for (const [name, active, p, o, error] of table) {
