@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
@@ -138,7 +138,7 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     const kept = JSON.parse((await runCli(['reap', '--json'], {env, cwd: sb.dir})).stdout)
     const busy = kept.find((e: {path: string}) => e.path === queued.cwd)
     expect(busy, JSON.stringify(busy)).to.include({action: 'kept'})
-    expect(busy.reason).to.include('acme/api#12')
+    expect(busy.reason).to.equal(`active Slurm job ${queued.job_id} (acme/api#12)`)
 
     const attach = await runCli(['attach', 'acme/api#12'], {env, cwd: sb.dir})
     expect(attach.code, attach.stderr).to.equal(3)
@@ -256,6 +256,69 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     }
     const list = JSON.parse((await runCli(['sidequests', 'list', '--json'], {env, cwd: sb.dir})).stdout)
     expect(list.map((r: {job_id: string}) => r.job_id)).to.deep.equal([held.job_id])
+  })
+
+  it('fans out 20 issues by label onto the cluster: closed and duplicates (queued Slurm, running local) refused, the rest queued past maxActive; exit 3', async () => {
+    // Held jobs stay PENDING, as on a full cluster; maxActive 1 is taken by a local worker.
+    writeConfig(sb, {github: forge.github}, {maxActive: 1, runner: {kind: 'slurm', slurm: {extraArgs: ['--hold']}}})
+    for (let n = 30; n <= 48; n++) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`, labels: ['ready']})
+    // Closed after the list was read.
+    forge.addIssue({owner: 'acme', repo: 'api', number: 49, title: 'Task 49', labels: ['ready'], state: 'closed', listState: 'open'})
+    const queuedBefore = await runCli(['headless', 'acme/api#48', '--claims', 'src'], {env, cwd: sb.dir})
+    expect(queuedBefore.code, queuedBefore.stderr).to.equal(0)
+    const local = await runCli(['headless', 'acme/api#47', '--runner=local'], {env, cwd: sb.dir})
+    expect(local.code, local.stderr).to.equal(0)
+
+    const res = await runCli(['headless', '--label', 'ready', '--repo=acme/api', '--json'], {env, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(3)
+    const out: Array<{ref: string; outcome: string; worker?: Record<string, any>; error?: {message: string}}> = JSON.parse(res.stdout)
+    expect(out.map((e) => e.ref)).to.deep.equal(Array.from({length: 20}, (_, i) => `acme/api#${49 - i}`))
+    const by = (n: number) => out.find((e) => e.ref === `acme/api#${n}`)!
+    expect(by(49)).to.include({outcome: 'refused'})
+    expect(by(49).error!.message).to.match(/acme\/api#49 is closed/)
+    for (const n of [48, 47]) {
+      expect(by(n).outcome).to.equal('refused')
+      expect(by(n).error!.message).to.match(/already has an active worker/)
+    }
+    const queued = out.filter((e) => e.outcome === 'started')
+    expect(queued.map((e) => e.ref)).to.deep.equal(Array.from({length: 17}, (_, i) => `acme/api#${46 - i}`))
+    for (const e of queued) expect(e.worker).to.include({runner: 'slurm', health: 'queued', pid: 0}).and.have.property('job_id').that.match(/^\d+$/)
+    expect(res.stdout).not.to.include('maxActive')
+    // The scheduler holds every one of them, queued.
+    const ids = queued.map((e) => e.worker!.job_id)
+    const states = (await slurm.cluster().client('squeue', '-h', `--jobs=${ids.join(',')}`, '-o', '%i %T')).trim().split('\n').sort()
+    expect(states).to.deep.equal(ids.map((id) => `${id} PENDING`).sort())
+
+    // Claims are per repository: a claim the queued #48 holds in acme/api refuses acme/api#12, not acme/web#5; one line per issue.
+    makeRepo(sb, 'acme', 'web')
+    forge.addIssue({owner: 'acme', repo: 'web', number: 5, title: 'Web task'})
+    const lines = await runCli(['headless', 'acme/web#5', '--claims=src/auth', 'acme/api#12'], {env, cwd: sb.dir})
+    expect(lines.code, lines.stderr).to.equal(3)
+    expect(lines.stdout).to.match(/^started +acme\/web#5 +job \d+ +dispatch\/issue-5-web-task +\(queued in the scheduler\)\nrefused +acme\/api#12 +Claim src\/auth in acme\/api overlaps src \(ancestor\), claimed by .* working on acme\/api#48\.\n$/)
+    expect(lines.stderr).to.include('Started 1 headless worker for 2 issues; 1 refused.')
+  })
+
+  it('prune removes the spec file of a job that ended without reading it, and keeps a queued job\'s', async () => {
+    writeConfig(sb, {github: forge.github}, {runner: {kind: 'slurm', slurm: {extraArgs: ['--hold']}}})
+    for (const ref of ['acme/api#12', 'acme/api#13']) expect((await runCli(['headless', ref], {env, cwd: sb.dir})).code).to.equal(0)
+    const [gone, waiting] = ['acme/api#12', 'acme/api#13'].map((ref) => records(sb).find((r) => r.ref === ref)!)
+    // Someone else cancels the queued job: it never runs, so it never deletes its spec file (which holds the token).
+    await slurm.cluster().client('scancel', gone.job_id)
+    await waitFor('the job to be cancelled', async () => (await jobState(gone.job_id)) === 'CANCELLED', 20_000)
+    expect(readFileSync(gone.job_spec_file, 'utf8')).to.include(TOKEN)
+    // A spec file no record names: a dispatch may be submitting it; an hour-old one is left over.
+    const slurmDir = path.join(sb.stateDir, 'slurm')
+    const [fresh, old] = ['spec-0f0f.json', 'spec-0e0e.json'].map((n) => path.join(slurmDir, n))
+    for (const f of [fresh, old]) writeFileSync(f, '{}', {mode: 0o600})
+    utimesSync(old, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000))
+
+    const dry = await runCli(['sidequests', 'prune', '--dry-run', '--json'], {env, cwd: sb.dir})
+    expect(JSON.parse(dry.stdout).spec_files_removed.sort()).to.deep.equal([gone.job_spec_file, old].sort())
+    expect(existsSync(gone.job_spec_file)).to.equal(true)
+    const res = await runCli(['sidequests', 'prune', '--json'], {env, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    expect(JSON.parse(res.stdout).spec_files_removed.sort()).to.deep.equal([gone.job_spec_file, old].sort())
+    expect(filesUnder(slurmDir).sort()).to.deep.equal([path.basename(fresh), path.basename(waiting.job_spec_file)].sort())
   })
 
   it('doctor checks the Slurm tools, the controller and the shared roots only for the Slurm runner', async () => {
