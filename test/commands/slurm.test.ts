@@ -231,7 +231,7 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     expect(res.stdout, res.stdout).to.match(/acme\/api#12 (EXITED 0|STOPPED)/)
   })
 
-  it('asks the scheduler once per command, however many Slurm records there are', async () => {
+  it('asks squeue once per command, however many Slurm records there are, and sacct once about jobs it forgot without an end (none here: the records judge)', async () => {
     writeConfig(sb, {github: forge.github}, {runner: {kind: 'slurm', slurm: {extraArgs: ['--hold']}}})
     expect((await runCli(['headless', 'acme/api#12', '--claims', 'src'], {env, cwd: sb.dir})).code).to.equal(0)
     const [held] = records(sb)
@@ -246,14 +246,24 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     mkdirSync(bin)
     const real = execFileSync('sh', ['-c', 'command -v squeue'], {encoding: 'utf8'}).trim()
     writeFileSync(path.join(bin, 'squeue'), `#!/bin/sh\necho x >> ${calls}\nexec ${real} "$@"\n`, {mode: 0o755})
+    // The same for sacct, with its exit code: the 300 jobs are forgotten without an end, so accounting is asked about
+    // them, once; this cluster has none, so sacct fails and the records judge.
+    const sacctCalls = path.join(sb.dir, 'sacct-calls')
+    const realSacct = execFileSync('sh', ['-c', 'command -v sacct'], {encoding: 'utf8'}).trim()
+    writeFileSync(path.join(bin, 'sacct'), `#!/bin/sh\n${realSacct} "$@" >/dev/null 2>&1\necho "exit=$?" >> ${sacctCalls}\n`, {mode: 0o755})
     const counted = {...env, PATH: `${bin}:${env.PATH}`}
-    const count = () => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').length : 0)
+    const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [])
     for (const args of [['sidequests', 'list', '--json'], ['sidequests', 'list', '--all', '--json'], ['status', '--json'], ['sidequests', 'conflicts', path.join(sb.workspace, 'acme', 'api', 'src')]]) {
       rmSync(calls, {force: true})
+      rmSync(sacctCalls, {force: true})
       const res = await runCli(args, {env: counted, cwd: sb.dir})
       expect(res.code, res.stderr).to.be.oneOf([0, 1])
-      expect(count(), args.join(' ')).to.equal(1)
+      expect(lines(calls), args.join(' ')).to.have.length(1)
+      expect(lines(sacctCalls), args.join(' ')).to.have.length(1)
+      expect(lines(sacctCalls)[0]).to.not.equal('exit=0')
     }
+    const all = JSON.parse((await runCli(['sidequests', 'list', '--all', '--json'], {env, cwd: sb.dir})).stdout)
+    expect(all.find((r: {job_id: string}) => r.job_id === '900000')).to.include({job_state: null})
     const list = JSON.parse((await runCli(['sidequests', 'list', '--json'], {env, cwd: sb.dir})).stdout)
     expect(list.map((r: {job_id: string}) => r.job_id)).to.deep.equal([held.job_id])
   })
