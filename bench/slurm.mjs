@@ -3,8 +3,9 @@
 //   - a Slurm dispatch (`headless --runner slurm`, held so nothing runs) over
 //     a bare `sbatch` of the same job script, as a ratio;
 //   - `sidequests list --json` with 1,000 Slurm records against 1,000 local
-//     ones: time, and scheduler queries counted by an `squeue` on PATH that
-//     counts its calls before running the real one. Target: at most one more.
+//     ones: time, and scheduler queries counted by an `squeue` and an `sacct`
+//     on PATH that count their calls before running the real ones. Target: at
+//     most one more.
 // Where Slurm can't run (not installed and not installable, not root), the
 // cases are skipped with the reason.
 import {spawn} from 'node:child_process'
@@ -70,13 +71,17 @@ export async function benchSlurm(ctx) {
     }
     process.stderr.write('\n')
 
-    // (b) 1,000 Slurm records, 1 in 10 without an end (some of them held jobs the scheduler knows), against 1,000 local ones.
+    // (b) 1,000 Slurm records, 1 in 10 without an end (held jobs the scheduler knows), against 1,000 local ones.
+    while (jobIds.length < 100) {
+      const held = await timeCmd('sbatch', ['--hold', '--parsable', '--job-name=bench-live', '--output=/dev/null', script], env, ctx.tmp)
+      jobIds.push(held.out.trim().split(';')[0])
+    }
     const slurmState = path.join(ctx.tmp, 'state-slurm-1000')
     const dir = path.join(slurmState, 'sidequests')
     mkdirSync(dir, {recursive: true, mode: 0o700})
     for (let i = 0; i < 1000; i++) {
       const live = i % 10 === 0
-      const jobId = live && i / 10 < jobIds.length ? jobIds[i / 10] : String(5_000_000 + i)
+      const jobId = live ? jobIds[i / 10] : String(5_000_000 + i)
       const record = {
         schema_version: 2, pid: live ? 0 : 4_000_000 + i, pid_start_time: null, mode: 'headless', ref: `acme/api#${i + 1}`, forge: 'github', repo: 'acme/api',
         url: `https://github.com/acme/api/issues/${i + 1}`, title: `Task ${i + 1}`, started_at: new Date(Date.now() - (1000 - i) * 1000).toISOString(),
@@ -92,8 +97,11 @@ export async function benchSlurm(ctx) {
     const wrapperDir = path.join(ctx.tmp, 'counting-bin')
     const calls = path.join(ctx.tmp, 'squeue-calls')
     mkdirSync(wrapperDir, {recursive: true})
-    const real = (await timeCmd('sh', ['-c', 'command -v squeue'], env)).out.trim()
-    writeFileSync(path.join(wrapperDir, 'squeue'), `#!/bin/sh\necho x >> '${calls}'\nexec '${real}' "$@"\n`, {mode: 0o755})
+    // squeue and sacct (asked only about jobs squeue forgot without an end) are the scheduler queries.
+    for (const tool of ['squeue', 'sacct']) {
+      const real = (await timeCmd('sh', ['-c', `command -v ${tool}`], env)).out.trim()
+      writeFileSync(path.join(wrapperDir, tool), `#!/bin/sh\necho ${tool} >> '${calls}'\nexec '${real}' "$@"\n`, {mode: 0o755})
+    }
     const counted = {...env, PATH: `${wrapperDir}:${env.PATH}`}
     const queries = async (cfg) => {
       rmSync(calls, {force: true})
