@@ -126,7 +126,7 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     expect(JSON.parse(conflicts.stdout)[0]).to.include({ref: 'acme/api#12', claim: 'src', reason: 'ancestor'})
     const dup = await runCli(['headless', 'acme/api#12', '--runner', 'local'], {env, cwd: sb.dir})
     expect(dup.code, dup.stderr).to.equal(3)
-    expect(dup.stderr).to.include('already has an active worker')
+    expect(dup.stderr).to.include(`already has an active worker (Slurm job ${queued.job_id}, headless`)
     const claim = await runCli(['headless', 'acme/api#13', '--runner=local', '--claims', 'src/auth'], {env, cwd: sb.dir})
     expect(claim.code, claim.stderr).to.equal(3)
     expect(claim.stderr).to.match(/Claim src\/auth in acme\/api overlaps src/)
@@ -304,7 +304,7 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     forge.addIssue({owner: 'acme', repo: 'web', number: 5, title: 'Web task'})
     const lines = await runCli(['headless', 'acme/web#5', '--claims=src/auth', 'acme/api#12'], {env, cwd: sb.dir})
     expect(lines.code, lines.stderr).to.equal(3)
-    expect(lines.stdout).to.match(/^started +acme\/web#5 +job \d+ +dispatch\/issue-5-web-task +\(queued in the scheduler\)\nrefused +acme\/api#12 +Claim src\/auth in acme\/api overlaps src \(ancestor\), claimed by .* working on acme\/api#48\.\n$/)
+    expect(lines.stdout).to.match(/^started +acme\/web#5 +job \d+ +dispatch\/issue-5-web-task +\(queued in the scheduler\)\nrefused +acme\/api#12 +Claim src\/auth in acme\/api overlaps src \(ancestor\), claimed by Slurm job \d+ working on acme\/api#48\.\n$/)
     expect(lines.stderr).to.include('Started 1 headless worker for 2 issues; 1 refused.')
   })
 
