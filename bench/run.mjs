@@ -7,6 +7,7 @@
 //
 //   BENCH_RUNS=15        timed runs per case (default 15)
 //   BENCH_SIZES=0,100,1000,10000   registry sizes for the scale cases
+//   BENCH_SLURM=0        skip the Slurm cases (bench/slurm.mjs), which start a one-node cluster
 //   BENCH_SETUP_ONLY=1   set up the fake forge and checkout, print the config, and
 //                        wait for Ctrl-C (for profiling one command by hand)
 import {execFileSync, spawn} from 'node:child_process'
@@ -16,6 +17,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {startFakeForge} from '../test/support/fake-forge.mjs'
+import {benchSlurm} from './slurm.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const bin = path.join(root, 'bin', 'run.js')
@@ -75,8 +77,8 @@ function yamlConfig(file, lines) {
   return file
 }
 
-/** A registry of n records, 1 in 10 alive (real sleeping processes), each claiming one path. */
-function makeRegistry(n) {
+/** A registry of n current (schema 2) records, 1 in 10 alive (real sleeping processes), each claiming one path of the checkout's repository. */
+function makeRegistry(n, checkout) {
   const stateDir = path.join(tmp, `state-${n}`)
   const dir = path.join(stateDir, 'sidequests')
   mkdirSync(dir, {recursive: true, mode: 0o700})
@@ -95,9 +97,9 @@ function makeRegistry(n) {
       start = process.platform === 'linux' ? startTime(pid) : null
     }
     const record = {
-      schema_version: 1, pid, pid_start_time: start, mode: 'headless', ref: `acme/api#${i + 1}`, forge: 'github',
+      schema_version: 2, pid, pid_start_time: start, mode: 'headless', ref: `acme/api#${i + 1}`, forge: 'github', repo: 'acme/api', checkout, runner: 'local',
       url: `https://github.com/acme/api/issues/${i + 1}`, title: `Task ${i + 1}`, started_at: new Date(Date.now() - (n - i) * 1000).toISOString(),
-      parent_session: null, paths_claimed: [`/repo/src/module-${i}`], cwd: `/wt/acme/api/issue-${i + 1}`, branch: `dispatch/issue-${i + 1}`,
+      parent_session: null, paths_claimed: [`src/module-${i}`], cwd: `/wt/acme/api/issue-${i + 1}`, branch: `dispatch/issue-${i + 1}`,
       log_path: null, cascade_depth: 0, claude_session_id: null,
       ...(alive ? {} : {ended_at: new Date().toISOString(), exit_code: 0, cost_usd: 0.01, num_turns: 3}),
     }
@@ -131,7 +133,7 @@ async function main() {
     execFileSync('mv', [path.join(tmp, 'api.git'), path.join(tmp, 'remotes', 'acme', 'api.git')])
     git(checkout, 'remote', 'set-url', 'origin', path.join(tmp, 'remotes', 'acme', 'api.git'))
     for (let n = 1; n <= 200; n++) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Bench task ${n}`, body: 'Benchmark issue.'})
-    const dispatchConfig = yamlConfig(path.join(tmp, 'dispatch.yaml'), [
+    const dispatchConfigLines = [
       'allowedOwners: [acme]',
       `workspace: {root: ${path.join(tmp, 'workspace')}}`,
       `worktreeRoot: ${path.join(tmp, 'worktrees')}`,
@@ -140,7 +142,8 @@ async function main() {
       'healthWindowMs: 4000',
       `github: {apiUrl: ${forge.github.apiUrl}, webUrl: ${forge.github.webUrl}}`,
       `claude: {bin: ${standIn}, permissionMode: acceptEdits}`,
-    ])
+    ]
+    const dispatchConfig = yamlConfig(path.join(tmp, 'dispatch.yaml'), dispatchConfigLines)
 
     if (process.env.BENCH_SETUP_ONLY) {
       process.stdout.write(`config: ${dispatchConfig}\nenv: HOME=${path.join(tmp, 'home')}\nPress Ctrl-C to stop.\n`)
@@ -148,7 +151,7 @@ async function main() {
       return
     }
     process.stderr.write('building registries…\n')
-    const configs = Object.fromEntries(SIZES.map((n) => [n, makeRegistry(n)]))
+    const configs = Object.fromEntries(SIZES.map((n) => [n, makeRegistry(n, checkout)]))
     const env = baseEnv()
 
     /** name → args; measured in alternating rounds. */
@@ -157,7 +160,7 @@ async function main() {
       ['dispatch --version', [bin, '--version']],
       ['dispatch --help', [bin, '--help']],
       ...SIZES.flatMap((n) => [
-        [`sidequests conflicts (${n} records)`, [bin, 'sidequests', 'conflicts', '/repo/src/module-10/file.ts', '--config', configs[n]]],
+        [`sidequests conflicts (${n} records)`, [bin, 'sidequests', 'conflicts', path.join(checkout, 'src', 'module-10', 'file.ts'), '--config', configs[n]]],
         [`sidequests list --json (${n} records)`, [bin, 'sidequests', 'list', '--json', '--config', configs[n]]],
       ]),
       ['headless --dry-run', [bin, 'headless', 'acme/api#1', '--dry-run', '--config', dispatchConfig]],
@@ -189,10 +192,15 @@ async function main() {
     const rss = {
       'dispatch --version': await rssOnce([bin, '--version'], env),
       [`sidequests list --json (${SIZES[SIZES.length - 1]} records)`]: await rssOnce([bin, 'sidequests', 'list', '--json', '--all', '--config', configs[SIZES[SIZES.length - 1]]], env),
-      [`sidequests conflicts (${SIZES[SIZES.length - 1]} records)`]: await rssOnce([bin, 'sidequests', 'conflicts', '/repo/src/module-10', '--config', configs[SIZES[SIZES.length - 1]]], env),
+      [`sidequests conflicts (${SIZES[SIZES.length - 1]} records)`]: await rssOnce([bin, 'sidequests', 'conflicts', path.join(checkout, 'src', 'module-10'), '--config', configs[SIZES[SIZES.length - 1]]], env),
       'headless --dry-run': await rssOnce([bin, 'headless', 'acme/api#2', '--dry-run', '--config', dispatchConfig], env),
       'headless dispatch': await rssOnce([bin, 'headless', 'acme/api#3', '--config', dispatchConfig], env),
     }
+
+    // Slurm (issue #14): its own cluster, started and stopped in there.
+    const slurm = process.env.BENCH_SLURM === '0'
+      ? {lines: ['', 'Slurm cases skipped: BENCH_SLURM=0.'], met: true}
+      : await benchSlurm({tmp, bin, runs: RUNS, env, dispatchConfigLines, localConfig: configs[1000] ?? makeRegistry(1000, checkout), median, fmt})
 
     // Report.
     const base = median(times['node -e 0'])
@@ -250,7 +258,8 @@ async function main() {
       if (mib > 120) allMet = false
       mem.push(`| ${name} | ${mib.toFixed(0)} | ≤ 120 | ${mib <= 120 ? 'yes' : 'NO'} |`)
     }
-    process.stdout.write([...out, ...scale, ...mem, '', allMet ? 'All targets met.' : 'Some targets are NOT met (see above).', ''].join('\n'))
+    if (!slurm.met) allMet = false
+    process.stdout.write([...out, ...scale, ...mem, ...slurm.lines, '', allMet ? 'All targets met.' : 'Some targets are NOT met (see above).', ''].join('\n'))
   } finally {
     await forge.close()
     for (const s of sleepers) s.kill('SIGKILL')

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
@@ -126,7 +126,7 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     expect(JSON.parse(conflicts.stdout)[0]).to.include({ref: 'acme/api#12', claim: 'src', reason: 'ancestor'})
     const dup = await runCli(['headless', 'acme/api#12', '--runner', 'local'], {env, cwd: sb.dir})
     expect(dup.code, dup.stderr).to.equal(3)
-    expect(dup.stderr).to.include('already has an active worker')
+    expect(dup.stderr).to.include(`already has an active worker (Slurm job ${queued.job_id}, headless`)
     const claim = await runCli(['headless', 'acme/api#13', '--runner=local', '--claims', 'src/auth'], {env, cwd: sb.dir})
     expect(claim.code, claim.stderr).to.equal(3)
     expect(claim.stderr).to.match(/Claim src\/auth in acme\/api overlaps src/)
@@ -138,7 +138,7 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     const kept = JSON.parse((await runCli(['reap', '--json'], {env, cwd: sb.dir})).stdout)
     const busy = kept.find((e: {path: string}) => e.path === queued.cwd)
     expect(busy, JSON.stringify(busy)).to.include({action: 'kept'})
-    expect(busy.reason).to.include('acme/api#12')
+    expect(busy.reason).to.equal(`active Slurm job ${queued.job_id} (acme/api#12)`)
 
     const attach = await runCli(['attach', 'acme/api#12'], {env, cwd: sb.dir})
     expect(attach.code, attach.stderr).to.equal(3)
@@ -231,7 +231,7 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     expect(res.stdout, res.stdout).to.match(/acme\/api#12 (EXITED 0|STOPPED)/)
   })
 
-  it('asks the scheduler once per command, however many Slurm records there are', async () => {
+  it('asks squeue once per command, however many Slurm records there are, and sacct once about jobs it forgot without an end (none here: the records judge)', async () => {
     writeConfig(sb, {github: forge.github}, {runner: {kind: 'slurm', slurm: {extraArgs: ['--hold']}}})
     expect((await runCli(['headless', 'acme/api#12', '--claims', 'src'], {env, cwd: sb.dir})).code).to.equal(0)
     const [held] = records(sb)
@@ -246,16 +246,89 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     mkdirSync(bin)
     const real = execFileSync('sh', ['-c', 'command -v squeue'], {encoding: 'utf8'}).trim()
     writeFileSync(path.join(bin, 'squeue'), `#!/bin/sh\necho x >> ${calls}\nexec ${real} "$@"\n`, {mode: 0o755})
+    // The same for sacct, with its exit code: the 300 jobs are forgotten without an end, so accounting is asked about
+    // them, once; this cluster has none, so sacct fails and the records judge.
+    const sacctCalls = path.join(sb.dir, 'sacct-calls')
+    const realSacct = execFileSync('sh', ['-c', 'command -v sacct'], {encoding: 'utf8'}).trim()
+    writeFileSync(path.join(bin, 'sacct'), `#!/bin/sh\n${realSacct} "$@" >/dev/null 2>&1\necho "exit=$?" >> ${sacctCalls}\n`, {mode: 0o755})
     const counted = {...env, PATH: `${bin}:${env.PATH}`}
-    const count = () => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').length : 0)
+    const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [])
     for (const args of [['sidequests', 'list', '--json'], ['sidequests', 'list', '--all', '--json'], ['status', '--json'], ['sidequests', 'conflicts', path.join(sb.workspace, 'acme', 'api', 'src')]]) {
       rmSync(calls, {force: true})
+      rmSync(sacctCalls, {force: true})
       const res = await runCli(args, {env: counted, cwd: sb.dir})
       expect(res.code, res.stderr).to.be.oneOf([0, 1])
-      expect(count(), args.join(' ')).to.equal(1)
+      expect(lines(calls), args.join(' ')).to.have.length(1)
+      expect(lines(sacctCalls), args.join(' ')).to.have.length(1)
+      expect(lines(sacctCalls)[0]).to.not.equal('exit=0')
     }
+    const all = JSON.parse((await runCli(['sidequests', 'list', '--all', '--json'], {env, cwd: sb.dir})).stdout)
+    expect(all.find((r: {job_id: string}) => r.job_id === '900000')).to.include({job_state: null})
     const list = JSON.parse((await runCli(['sidequests', 'list', '--json'], {env, cwd: sb.dir})).stdout)
     expect(list.map((r: {job_id: string}) => r.job_id)).to.deep.equal([held.job_id])
+  })
+
+  it('fans out 20 issues by label onto the cluster: closed and duplicates (queued Slurm, running local) refused, the rest queued past maxActive; exit 3', async () => {
+    // Held jobs stay PENDING, as on a full cluster; maxActive 1 is taken by a local worker.
+    writeConfig(sb, {github: forge.github}, {maxActive: 1, runner: {kind: 'slurm', slurm: {extraArgs: ['--hold']}}})
+    for (let n = 30; n <= 48; n++) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`, labels: ['ready']})
+    // Closed after the list was read.
+    forge.addIssue({owner: 'acme', repo: 'api', number: 49, title: 'Task 49', labels: ['ready'], state: 'closed', listState: 'open'})
+    const queuedBefore = await runCli(['headless', 'acme/api#48', '--claims', 'src'], {env, cwd: sb.dir})
+    expect(queuedBefore.code, queuedBefore.stderr).to.equal(0)
+    const local = await runCli(['headless', 'acme/api#47', '--runner=local'], {env, cwd: sb.dir})
+    expect(local.code, local.stderr).to.equal(0)
+
+    const res = await runCli(['headless', '--label', 'ready', '--repo=acme/api', '--json'], {env, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(3)
+    const out: Array<{ref: string; outcome: string; worker?: Record<string, any>; error?: {message: string}}> = JSON.parse(res.stdout)
+    expect(out.map((e) => e.ref)).to.deep.equal(Array.from({length: 20}, (_, i) => `acme/api#${49 - i}`))
+    const by = (n: number) => out.find((e) => e.ref === `acme/api#${n}`)!
+    expect(by(49)).to.include({outcome: 'refused'})
+    expect(by(49).error!.message).to.match(/acme\/api#49 is closed/)
+    for (const n of [48, 47]) {
+      expect(by(n).outcome).to.equal('refused')
+      expect(by(n).error!.message).to.match(/already has an active worker/)
+    }
+    const queued = out.filter((e) => e.outcome === 'started')
+    expect(queued.map((e) => e.ref)).to.deep.equal(Array.from({length: 17}, (_, i) => `acme/api#${46 - i}`))
+    for (const e of queued) expect(e.worker).to.include({runner: 'slurm', health: 'queued', pid: 0}).and.have.property('job_id').that.match(/^\d+$/)
+    expect(res.stdout).not.to.include('maxActive')
+    // The scheduler holds every one of them, queued.
+    const ids = queued.map((e) => e.worker!.job_id)
+    const states = (await slurm.cluster().client('squeue', '-h', `--jobs=${ids.join(',')}`, '-o', '%i %T')).trim().split('\n').sort()
+    expect(states).to.deep.equal(ids.map((id) => `${id} PENDING`).sort())
+
+    // Claims are per repository: a claim the queued #48 holds in acme/api refuses acme/api#12, not acme/web#5; one line per issue.
+    makeRepo(sb, 'acme', 'web')
+    forge.addIssue({owner: 'acme', repo: 'web', number: 5, title: 'Web task'})
+    const lines = await runCli(['headless', 'acme/web#5', '--claims=src/auth', 'acme/api#12'], {env, cwd: sb.dir})
+    expect(lines.code, lines.stderr).to.equal(3)
+    expect(lines.stdout).to.match(/^started +acme\/web#5 +job \d+ +dispatch\/issue-5-web-task +\(queued in the scheduler\)\nrefused +acme\/api#12 +Claim src\/auth in acme\/api overlaps src \(ancestor\), claimed by Slurm job \d+ working on acme\/api#48\.\n$/)
+    expect(lines.stderr).to.include('Started 1 headless worker for 2 issues; 1 refused.')
+  })
+
+  it('prune removes the spec file of a job that ended without reading it, and keeps a queued job\'s', async () => {
+    writeConfig(sb, {github: forge.github}, {runner: {kind: 'slurm', slurm: {extraArgs: ['--hold']}}})
+    for (const ref of ['acme/api#12', 'acme/api#13']) expect((await runCli(['headless', ref], {env, cwd: sb.dir})).code).to.equal(0)
+    const [gone, waiting] = ['acme/api#12', 'acme/api#13'].map((ref) => records(sb).find((r) => r.ref === ref)!)
+    // Someone else cancels the queued job: it never runs, so it never deletes its spec file (which holds the token).
+    await slurm.cluster().client('scancel', gone.job_id)
+    await waitFor('the job to be cancelled', async () => (await jobState(gone.job_id)) === 'CANCELLED', 20_000)
+    expect(readFileSync(gone.job_spec_file, 'utf8')).to.include(TOKEN)
+    // A spec file no record names: a dispatch may be submitting it; an hour-old one is left over.
+    const slurmDir = path.join(sb.stateDir, 'slurm')
+    const [fresh, old] = ['spec-0f0f.json', 'spec-0e0e.json'].map((n) => path.join(slurmDir, n))
+    for (const f of [fresh, old]) writeFileSync(f, '{}', {mode: 0o600})
+    utimesSync(old, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000))
+
+    const dry = await runCli(['sidequests', 'prune', '--dry-run', '--json'], {env, cwd: sb.dir})
+    expect(JSON.parse(dry.stdout).spec_files_removed.sort()).to.deep.equal([gone.job_spec_file, old].sort())
+    expect(existsSync(gone.job_spec_file)).to.equal(true)
+    const res = await runCli(['sidequests', 'prune', '--json'], {env, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    expect(JSON.parse(res.stdout).spec_files_removed.sort()).to.deep.equal([gone.job_spec_file, old].sort())
+    expect(filesUnder(slurmDir).sort()).to.deep.equal([path.basename(fresh), path.basename(waiting.job_spec_file)].sort())
   })
 
   it('doctor checks the Slurm tools, the controller and the shared roots only for the Slurm runner', async () => {

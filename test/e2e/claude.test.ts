@@ -8,6 +8,7 @@ import {createRequire} from 'node:module'
 import path from 'node:path'
 
 import {useForgeSandbox} from '../support/forge-sandbox.js'
+import {useSlurm} from '../support/slurm.js'
 import {BIN, descendants, git, isAlive, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
 import * as state from '../support/state.js'
 import {conversationText, lastToolResult, startModelServer, type ModelServer, type Script} from '../support/model-server.js'
@@ -211,5 +212,35 @@ describe('e2e: the real Claude Code CLI', function () {
     })
     expect(resumed, 'a claude process under the pane').to.be.a('number')
     expect(readlinkSync(`/proc/${resumed}/cwd`)).to.equal(record.cwd)
+  })
+  // Its own suite, so the cluster starts only for it (and skips, with the reason, where Slurm can't run).
+  describe('on the one-node Slurm cluster', function () {
+    const slurm = useSlurm(this)
+
+    it('6. headless --runner slurm: the real claude commits on the branch inside the job; record (job id, exit code, cost) and status agree', async () => {
+      script = bashThenDone(`printf 'e2e\\n' > E2E.md && git add E2E.md && git commit -q -m "Add the E2E note" -m "closes #1"`, 'Committed the E2E note on the branch.')
+      const cluster = slurm.cluster()
+      const senv = {...env, ...cluster.env}
+      const res = await runCli(['headless', 'acme/api#1', '--runner', 'slurm', '--wait-start', '--json'], {env: senv, timeoutMs: 90_000})
+      expect(res.code, res.stderr).to.equal(0)
+      const out = JSON.parse(res.stdout)
+      expect(out).to.include({runner: 'slurm', ref: 'acme/api#1'})
+      expect(out.job_id).to.match(/^\d+$/)
+      expect(out.health).to.be.oneOf(['replied', 'finished'])
+      const record = await waitFor('the job to record its end', () => records().find((r) => r.job_id === out.job_id && r.ended_at), 90_000)
+      expect(record).to.include({runner: 'slurm', exit_code: 0, node: cluster.node, branch: 'dispatch/issue-1-add-an-e2e-note'})
+      expect(record.cost_usd).to.be.a('number')
+      expect(record.num_turns).to.be.a('number').and.to.be.greaterThan(0)
+      expect(git(record.cwd, 'log', '-1', '--format=%s%n%b', record.branch)).to.match(/Add the E2E note\s+closes #1/)
+      expect(readFileSync(path.join(record.cwd, 'E2E.md'), 'utf8')).to.equal('e2e\n')
+      // The scheduler agrees: the job's exit code is claude's.
+      const state = async () => (await cluster.client('squeue', '-h', '--states=all', `--jobs=${out.job_id},${out.job_id}`, '-o', '%T')).trim()
+      await waitFor('the scheduler to see the job complete', async () => (await state()) === 'COMPLETED', 30_000)
+      const block = JSON.parse((await runCli(['status', 'acme/api#1', '--json'], {env: senv})).stdout)
+      expect(block).to.include({job_id: out.job_id, job_state: 'COMPLETED', state: 'exited', exit_code: 0, active: false, cost_usd: record.cost_usd})
+      const status = await runCli(['status', 'acme/api#1', '--tail', '20'], {env: senv})
+      expect(status.stdout).to.match(/^state +EXITED 0$/m)
+      expect(status.stdout).to.include('◆ Committed the E2E note on the branch.')
+    })
   })
 })

@@ -6,6 +6,7 @@ import {print} from '../../cli/print.js'
 import {UsageError} from '../../lib/errors.js'
 import {parseDuration} from '../../lib/format.js'
 import {isActive, recordKey} from '../../lib/registry/index.js'
+import {pruneSpecFiles} from '../../lib/runners/slurm-specs.js'
 import {renderPrune, type PruneResult} from '../../lib/views/prune.js'
 
 export type {PruneResult} from '../../lib/views/prune.js'
@@ -26,8 +27,9 @@ export default class SidequestsPrune extends BaseCommand {
     const deps = await this.deps(flags.config, {readOnly: true})
     const registry = deps.registry()
     const cutoff = deps.now().getTime() - age
-    const result: PruneResult = {removed: [], kept: 0}
-    for (const r of await registry.all()) {
+    const result: PruneResult = {removed: [], kept: 0, spec_files_removed: []}
+    const all = await registry.all()
+    for (const r of all) {
       const endedAt = r.ended_at ?? null
       // A record without an end whose process is gone (supervisor killed) counts from its start.
       const ended = endedAt !== null || !isActive(r)
@@ -42,6 +44,8 @@ export default class SidequestsPrune extends BaseCommand {
       }
       result.removed.push({pid: r.pid, ref: r.ref, ended_at: endedAt, log_removed: Boolean(flags.logs && r.log_path)})
     }
+    // Whatever its age: a spec file no job will read holds tokens and nothing else.
+    result.spec_files_removed = pruneSpecFiles(deps.config.stateDir, all, {now: deps.now().getTime(), dryRun: flags['dry-run']})
     print(this, renderPrune(result, Boolean(flags['dry-run'])))
     return result
   }

@@ -19,6 +19,11 @@ export const OVER_CAPACITY: Record<RunnerKind, 'refuse' | 'queue'> = {local: 're
  * one worker per working tree for --no-worktree (always), and maxActive (always, local workers only). Claims compare within their repository; the plan's
  * roots and the records' own place old absolute claims. Pure over the given records.
  */
+/** Who holds a ref or claim, in a message: a Slurm worker by its job (pid 0 while queued, on another node after). */
+function holder(r: Pick<SidequestRecord, 'pid' | 'runner' | 'job_id'>): string {
+  return r.runner === 'slurm' && r.job_id ? `Slurm job ${r.job_id}` : `pid ${r.pid}`
+}
+
 export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPlan, 'issue' | 'repo' | 'claims' | 'claimRoots' | 'checkout' | 'worktree'> & {runner?: RunnerKind}, maxActive: number, force: boolean): void {
   const ref = plan.issue.ref
   // One worker per working tree, --force or not: two claudes editing one checkout undo each other's work.
@@ -26,7 +31,7 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
     const sharer = active.find((r) => path.resolve(r.cwd) === path.resolve(plan.worktree.path))
     if (sharer) {
       throw new PolicyError(
-        `Worker pid ${sharer.pid} (${sharer.ref}) already runs in the checkout ${plan.worktree.path}; two workers must not share one working tree.`,
+        `The worker ${holder(sharer)} (${sharer.ref}) already runs in the checkout ${plan.worktree.path}; two workers must not share one working tree.`,
         'Drop --no-worktree to give this one its own worktree, or wait for that worker.',
       )
     }
@@ -35,7 +40,7 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
     const dup = active.find((r) => r.ref.toLowerCase() === ref.toLowerCase())
     if (dup) {
       throw new PolicyError(
-        `${ref} already has an active worker (pid ${dup.pid}, ${dup.mode}, started ${dup.started_at}).`,
+        `${ref} already has an active worker (${holder(dup)}, ${dup.mode}, started ${dup.started_at}).`,
         `Follow it with: dispatch status ${ref}. Use --force to start another anyway.`,
       )
     }
@@ -46,8 +51,9 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
       const hits = findConflicts(active, {repo: plan.repo, rel, abs: path.join(main, rel)}, roots)
       if (hits.length > 0) {
         const h = hits[0]
+        const by = active.find((r) => r.pid === h.pid && r.ref === h.ref) ?? h
         throw new PolicyError(
-          `Claim ${rel} in ${plan.repo} overlaps ${h.claim} (${h.reason}), claimed by pid ${h.pid} working on ${h.ref}.`,
+          `Claim ${rel} in ${plan.repo} overlaps ${h.claim} (${h.reason}), claimed by ${holder(by)} working on ${h.ref}.`,
           'Wait for that worker, narrow --claims, or use --force.',
         )
       }

@@ -76,7 +76,7 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
     const worker = busy.get(path.resolve(dir))
     if (worker) {
       // Decided before any git work: a busy worktree costs no fetch.
-      keep(worker.branch || null, decideReap({...nothingKnown(mainDir), activeWorker: {pid: worker.pid, ref: worker.ref}}).reason)
+      keep(worker.branch || null, decideReap({...nothingKnown(mainDir), activeWorker: {pid: worker.pid, ref: worker.ref, jobId: worker.runner === 'slurm' ? worker.job_id : null}}).reason)
       continue
     }
     if (opts.minAgeMs && Date.now() - gitfileMtime(dir) < opts.minAgeMs) {

@@ -5,6 +5,8 @@ import type {SidequestRecord} from './record.js'
 
 /** Ended Slurm jobs are still asked about for this long, so status can show how the scheduler ended them. */
 const RECENTLY_ENDED_MS = 60 * 60 * 1000
+/** Accounting (sacct) is asked about jobs submitted this recently. */
+const HISTORY_MS = 7 * 24 * 60 * 60 * 1000
 
 /**
  * Put what the scheduler says into Slurm records (job_state, job_reason,
@@ -19,6 +21,13 @@ export async function overlayJobStates(records: SidequestRecord[], scheduler: Jo
   if (!jobs) {
     warn('warning: could not ask the Slurm scheduler (squeue) about jobs; Slurm workers without a recorded end count as active')
     return
+  }
+  // Forgotten by the queue without writing an end (killed at a time limit, its node lost): accounting may know how it
+  // ended. Only recent ones: an old record without an end would otherwise cost every command a query forever.
+  const unended = asked.filter((r) => !r.ended_at && !jobs.has(r.job_id!) && now - new Date(r.started_at).getTime() < HISTORY_MS)
+  if (unended.length > 0 && scheduler.history) {
+    const since = new Date(Math.min(...unended.map((r) => new Date(r.started_at).getTime())) - 60_000)
+    for (const [id, job] of (await scheduler.history([...new Set(unended.map((r) => r.job_id!))], since)) ?? []) jobs.set(id, job)
   }
   for (const r of asked) {
     const job = jobs.get(r.job_id!)

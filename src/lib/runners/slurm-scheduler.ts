@@ -1,10 +1,11 @@
 /**
  * What the Slurm scheduler says about jobs: one `squeue` call for every job
  * id a command asks about (never one per record). squeue knows pending,
- * running and recently ended jobs (MinJobAge, 5 minutes by default); sacct
- * would know more but needs accounting (slurmdbd), which many sites and the
- * test cluster run without. A job squeue no longer lists is judged by its
- * record (the job writes its end there).
+ * running and recently ended jobs (MinJobAge, 5 minutes by default). sacct
+ * knows more but needs accounting (slurmdbd), which many sites and the test
+ * cluster run without: it is asked only about jobs squeue forgot whose record
+ * has no end (a job killed before it could write one: TIMEOUT, NODE_FAIL,
+ * OUT_OF_MEMORY), and where it fails such a job is judged by its record.
  */
 import {execFile} from 'node:child_process'
 
@@ -85,10 +86,46 @@ export function parseSqueue(text: string): Map<string, JobInfo> {
   return jobs
 }
 
+/** The columns asked of sacct (`-P`: separated by |, none padded). */
+export const SACCT_FORMAT = 'JobIDRaw,State,ExitCode,End,NodeList,Reason'
+
+/**
+ * Parse `sacct -n -P -X -o <SACCT_FORMAT>` output into ended jobs by id (a
+ * job sacct still calls live tells nothing squeue did not). Pure.
+ */
+export function parseSacct(text: string): Map<string, JobInfo> {
+  const jobs = new Map<string, JobInfo>()
+  for (const line of text.split('\n')) {
+    const [id, stateText = '', exit = '', end = '', node = '', reason = ''] = line.trim().split('|')
+    // "CANCELLED by 0": the state is the first word.
+    const state = stateText.split(' ')[0]
+    if (!/^\d+(_\d+)?$/.test(id ?? '') || !state || isLiveJobState(state)) continue
+    // ExitCode is "<exit>:<signal>" of the batch script.
+    const m = /^(\d+):(\d+)$/.exec(exit)
+    const signal = m ? Number(m[2]) : 0
+    jobs.set(id, {
+      id,
+      state,
+      reason: reason && reason !== 'None' ? reason : null,
+      node: node && node !== 'None assigned' && node !== '(null)' ? node : null,
+      endedAt: isoOf(end),
+      exitCode: m ? (signal ? 128 + signal : Number(m[1])) : null,
+      exitSignal: signal ? (SIGNALS[signal] ?? `SIG${signal}`) : null,
+    })
+  }
+  return jobs
+}
+
 /** Something that can tell the state of jobs; the Registry asks it once per read. */
 export interface JobScheduler {
   /** undefined: the scheduler could not be asked (not installed, controller down). */
   jobs(ids: readonly string[]): Promise<Map<string, JobInfo> | undefined>
+  /**
+   * Ended jobs the scheduler's queue has forgotten, from its accounting
+   * (sacct), for jobs submitted since `since`. undefined: no accounting
+   * (no slurmdbd, as on many sites), or it could not be asked.
+   */
+  history?(ids: readonly string[], since: Date): Promise<Map<string, JobInfo> | undefined>
 }
 
 /** A scheduler never asked (shell completion must not wait on a cluster): Slurm workers not known to have ended count as active. */
@@ -117,6 +154,18 @@ export function squeueScheduler(env?: NodeJS.ProcessEnv): JobScheduler {
         return parseSqueue(await slurmTool('squeue', ['-h', '--states=all', `--jobs=${list.join(',')}`, '-O', SQUEUE_FORMAT], {env}))
       } catch (error) {
         if (/Invalid job id/i.test((error as {stderr?: string}).stderr ?? '')) return new Map()
+        return undefined
+      }
+    },
+    async history(ids, since) {
+      if (ids.length === 0) return new Map()
+      // Slurm reads -S as local time without a zone, like the times it prints.
+      const pad = (n: number) => String(n).padStart(2, '0')
+      const start = `${since.getFullYear()}-${pad(since.getMonth() + 1)}-${pad(since.getDate())}T${pad(since.getHours())}:${pad(since.getMinutes())}:${pad(since.getSeconds())}`
+      try {
+        return parseSacct(await slurmTool('sacct', ['-n', '-P', '-X', '-S', start, '-j', ids.join(','), '-o', SACCT_FORMAT], {env, timeoutMs: 10_000}))
+      } catch {
+        // "Slurm accounting storage is disabled": the record judges, as documented.
         return undefined
       }
     },

@@ -112,15 +112,25 @@ export async function startSlurmWorker(job: WorkerSpec, settings: SlurmSettings,
  * model reply, or alive and error-free when the window closes. A job that
  * ended badly is reported with its log tail.
  */
+/** How long the scheduler may lag behind a job's own record of its end. */
+const SCHEDULER_CATCH_UP_MS = 5000
+
 async function slurmHealth(job: WorkerSpec, first: SidequestRecord, windowMs: number, opts: {waitStart: boolean; registry: Registry}): Promise<StartedWorker> {
   const key = recordKey(first)
   let runningSince: number | undefined
+  let endedSince: number | undefined
   for (;;) {
     const record = (await opts.registry.get(key)) ?? first
     const state = record.job_state
     const ended = Boolean(record.ended_at) || (state !== undefined && !isLiveJobState(state))
     const signals = await logSignals(job.logPath)
     if (signals.failed) throw new WorkerStartError(`The worker for ${record.ref} (Slurm job ${record.job_id}) failed to start: ${signals.failed}.`, await tailOf(job.logPath), record)
+    // NOTE: the job writes its end into the record a moment before its batch script exits, so the scheduler may still
+    // say RUNNING (or COMPLETING): give it a few seconds to say how the job ended (FAILED, COMPLETED) before reporting.
+    if (ended && state && isLiveJobState(state) && Date.now() - (endedSince ??= Date.now()) < SCHEDULER_CATCH_UP_MS) {
+      await delay(100)
+      continue
+    }
     if (ended) {
       if (record.exit_code === 0 && signals.finished) return {record, health: 'finished', warnings: []}
       const how = state ? `${state}${record.job_reason ? ` (${record.job_reason})` : ''}` : 'without a state'

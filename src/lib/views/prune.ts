@@ -4,6 +4,8 @@ import type {Rendered} from './facts.js'
 export interface PruneResult {
   removed: Array<{pid: number; ref: string; ended_at: string | null; log_removed: boolean}>
   kept: number
+  /** Slurm spec files (a job's environment, tokens included) whose job will never read them. */
+  spec_files_removed: string[]
 }
 
 function records(n: number): string {
@@ -18,7 +20,9 @@ function pruneSummary(result: PruneResult, dryRun: boolean): string {
 export function renderPrune(result: PruneResult, dryRun: boolean): Rendered {
   const verb = dryRun ? 'would remove' : 'removed'
   return {
-    stdout: result.removed.map((r) => `${verb} ${r.pid} ${r.ref}${r.log_removed ? ' (and its log)' : ''}\n`).join(''),
+    stdout:
+      result.removed.map((r) => `${verb} ${r.pid} ${r.ref}${r.log_removed ? ' (and its log)' : ''}\n`).join('') +
+      result.spec_files_removed.map((file) => `${verb} ${file} (a Slurm job's environment that no job will read)\n`).join(''),
     stderr: `${pruneSummary(result, dryRun)}\n`,
   }
 }

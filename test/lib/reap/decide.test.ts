@@ -22,6 +22,8 @@ describe('decideReap (SPEC §10: reap never loses work)', () => {
     ['reachable only by main and remotes together', {merged: false}, 'remove', 'every commit is on main or a remote branch'],
     ['detached HEAD already on main', {branch: null}, 'remove', 'merged into main'],
     ['an active worker, whatever else', {activeWorker: {pid: 42, ref: 'acme/api#1'}, dirty: true, unreachable: 3}, 'keep', 'active worker pid 42 (acme/api#1)'],
+    ['a queued Slurm job (no process yet)', {activeWorker: {pid: 0, ref: 'acme/api#1', jobId: '42'}}, 'keep', 'active Slurm job 42 (acme/api#1)'],
+    ['a running Slurm job (its pid is on a node)', {activeWorker: {pid: 913, ref: 'acme/api#1', jobId: '42'}}, 'keep', 'active Slurm job 42 (acme/api#1)'],
     ['unknown to its checkout', {registered: false}, 'keep', 'not a worktree of /src/acme/api (run git worktree prune there)'],
     ['someone switched it to another branch', {branch: 'feature/mine'}, 'keep', 'not a dispatch branch'],
     ['uncommitted changes', {dirty: true}, 'keep', 'uncommitted changes'],

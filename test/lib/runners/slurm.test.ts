@@ -6,8 +6,9 @@ import path from 'node:path'
 import {admit} from '../../../src/lib/dispatch/admit.js'
 import {interruptedError} from '../../../src/lib/interrupt.js'
 import {Registry, isActive, recordKey, workerState, type SidequestRecord} from '../../../src/lib/registry/index.js'
-import {decodeWaitStatus, parseSqueue, SQUEUE_FORMAT, type JobInfo, type JobScheduler} from '../../../src/lib/runners/slurm-scheduler.js'
+import {decodeWaitStatus, parseSacct, parseSqueue, SQUEUE_FORMAT, type JobInfo, type JobScheduler} from '../../../src/lib/runners/slurm-scheduler.js'
 import {jobName, jobScript, sbatchArgs, sbatchEnv} from '../../../src/lib/runners/slurm.js'
+import {ORPHAN_SPEC_AGE_MS, staleSpecFiles} from '../../../src/lib/runners/slurm-specs.js'
 import {stateLabel} from '../../../src/lib/views/workers.js'
 
 /** A squeue line as `squeue -h -O SQUEUE_FORMAT` pads it. */
@@ -60,6 +61,25 @@ describe('Slurm runner: pure parts', () => {
     it(`decodes wait status ${raw}`, () => expect(decodeWaitStatus(raw)).to.deep.equal(want))
   }
 
+  const sacct: Array<[string, string, Partial<JobInfo> | undefined]> = [
+    ['a time limit', '41|TIMEOUT|0:15|2026-11-24T20:26:09|node7|TimeLimit', {state: 'TIMEOUT', exitCode: 143, exitSignal: 'SIGTERM', node: 'node7', reason: 'TimeLimit'}],
+    ['cancelled by a user, never placed', '42|CANCELLED by 0|0:0|2026-11-24T20:26:09|None assigned|None', {state: 'CANCELLED', exitCode: 0, exitSignal: null, node: null, reason: null}],
+    ['a failure', '43|FAILED|3:0|2026-11-24T20:26:09|node7|NonZeroExitCode', {state: 'FAILED', exitCode: 3, reason: 'NonZeroExitCode'}],
+    ['out of memory, killed', '44|OUT_OF_MEMORY|0:9|Unknown|node7|None', {state: 'OUT_OF_MEMORY', exitCode: 137, exitSignal: 'SIGKILL', endedAt: null}],
+    ['a node lost', '45|NODE_FAIL|1:0|2026-11-24T20:26:09|node7|None', {state: 'NODE_FAIL', exitCode: 1}],
+    ['still running (squeue knows it): ignored', '46|RUNNING|0:0|Unknown|node7|None', undefined],
+    ['a header or a step line: ignored', 'JobIDRaw|State|ExitCode|End|NodeList|Reason', undefined],
+  ]
+  for (const [what, line, want] of sacct) {
+    it(`parses sacct -P: ${what}`, () => {
+      const id = line.split('|')[0]
+      const got = parseSacct(`${line}\n`).get(id)
+      if (want === undefined) expect(got).to.equal(undefined)
+      else expect(got).to.deep.include({id, ...want})
+    })
+  }
+  it('parses sacct end times like squeue\'s (local, no zone)', () => expect(parseSacct('41|TIMEOUT|0:15|2026-11-24T20:26:09|n|None').get('41')!.endedAt).to.equal(new Date('2026-11-24T20:26:09').toISOString()))
+
   it('builds sbatch options from the config, with only harmless variables exported', () => {
     const args = sbatchArgs({partition: 'gpu', account: 'lab', qos: 'low', timeLimit: '1:30:00', cpus: 4, memory: '8G', extraArgs: ['--constraint=avx2']}, {name: 'dispatch-acme-api-1', cwd: '/w', logPath: '/l.log', exportVars: ['PATH', 'HOME']})
     expect(args).to.deep.equal(['--parsable', '--job-name=dispatch-acme-api-1', '--chdir=/w', '--output=/l.log', '--open-mode=append', '--export=PATH,HOME', '--partition=gpu', '--account=lab', '--qos=low', '--time=1:30:00', '--cpus-per-task=4', '--mem=8G', '--constraint=avx2'])
@@ -103,6 +123,15 @@ describe('Slurm runner: pure parts', () => {
     const queued = {...base, pid: 0, pid_start_time: null, runner: 'slurm' as const, job_id: '5', job_state: 'PENDING'}
     expect(() => admit([queued, {...queued, job_id: '6', ref: 'acme/api#2'}], plan, 1, false)).to.not.throw()
     expect(() => admit([{...base, pid: 7, pid_start_time: 'x', runner: 'local'}], plan, 1, false)).to.throw(/maxActive is 1/)
+  })
+
+  it('names a Slurm worker by its job in duplicate and claim refusals', () => {
+    const queued = {...base, ref: 'acme/api#9', pid: 0, pid_start_time: null, runner: 'slurm' as const, job_id: '5', job_state: 'PENDING', repo: 'acme/api', paths_claimed: ['src']}
+    const plan = (ref: string, claims: string[]) => ({issue: {ref}, repo: 'acme/api', claims, claimRoots: [{dir: '/c', repo: 'acme/api'}], checkout: {dir: '/c'}}) as unknown as Parameters<typeof admit>[1]
+    expect(() => admit([queued], plan('acme/api#9', []), 1, false)).to.throw(/already has an active worker \(Slurm job 5, headless, started /)
+    expect(() => admit([queued], plan('acme/api#10', ['src/a']), 1, false)).to.throw(/overlaps src \(ancestor\), claimed by Slurm job 5 working on acme\/api#9\./)
+    const local = {...queued, pid: 7, pid_start_time: 'x', runner: 'local' as const, job_id: undefined}
+    expect(() => admit([local], plan('acme/api#10', ['src/a']), 1, false)).to.throw(/claimed by pid 7 working on/)
   })
 })
 
@@ -160,10 +189,61 @@ describe('Registry with Slurm records', () => {
     expect(updated).to.not.have.property('job_state')
   })
 
+  it('asks accounting (once) only about recent jobs the queue forgot without an end; without accounting the record judges', async () => {
+    const recent = new Date(Date.now() - 3600_000).toISOString()
+    write('slurm-7.json', {...base, started_at: recent, pid: 0, pid_start_time: null, runner: 'slurm', job_id: '7'})
+    write('slurm-8.json', {...base, started_at: recent, pid: 0, pid_start_time: null, runner: 'slurm', job_id: '8'})
+    // Ended in its record, or too old to ask about, or still queued: not asked.
+    write('slurm-9.json', {...base, started_at: recent, pid: 0, pid_start_time: null, runner: 'slurm', job_id: '9', ended_at: new Date().toISOString(), exit_code: 0})
+    write('slurm-10.json', {...base, pid: 0, pid_start_time: null, runner: 'slurm', job_id: '10'})
+    write('slurm-11.json', {...base, started_at: recent, pid: 0, pid_start_time: null, runner: 'slurm', job_id: '11'})
+    const history: string[][] = []
+    const withAccounting = (answer: Map<string, JobInfo> | undefined): JobScheduler => ({
+      jobs: counting({'11': {state: 'PENDING'}}).jobs,
+      async history(ids) {
+        history.push([...ids])
+        return answer
+      },
+    })
+    const timeout: JobInfo = {id: '7', state: 'TIMEOUT', reason: 'TimeLimit', node: 'n1', endedAt: '2026-11-24T20:00:00.000Z', exitCode: 143, exitSignal: 'SIGTERM'}
+    const all = await new Registry({stateDir: dir, scheduler: withAccounting(new Map([['7', timeout]]))}).all()
+    expect(history).to.deep.equal([['7', '8']])
+    expect(all.find((r) => r.job_id === '7')).to.include({job_state: 'TIMEOUT', ended_at: '2026-11-24T20:00:00.000Z', exit_code: 143, exit_signal: 'SIGTERM', job_reason: 'TimeLimit'})
+    expect(all.find((r) => r.job_id === '8')).to.include({job_state: null})
+    expect(isActive(all.find((r) => r.job_id === '11')!)).to.equal(true)
+    // No accounting (sacct fails): as before, the record judges.
+    const without = await new Registry({stateDir: dir, scheduler: withAccounting(undefined)}).all()
+    expect(without.find((r) => r.job_id === '7')).to.include({job_state: null}).and.not.have.property('exit_code')
+    expect(isActive(without.find((r) => r.job_id === '7')!)).to.equal(false)
+  })
+
   it('skips files that are not records and keeps pid-named ones working', async () => {
     write('slurm-x.json', {...base})
     write('slurm-8.json', {...base, pid: 0, runner: 'local'})
     const registry = new Registry({stateDir: dir, scheduler: counting({})})
     expect(await registry.all()).to.deep.equal([])
   })
+})
+
+describe('Slurm spec files: which ones no job will read', () => {
+  const now = Date.parse('2026-11-24T20:00:00Z')
+  const rec = (file: string, patch: Partial<SidequestRecord>): SidequestRecord => ({...base, pid: 0, pid_start_time: null, runner: 'slurm', job_id: '7', job_spec_file: file, ...patch})
+  const cases: Array<[string, Partial<SidequestRecord> | undefined, number, boolean]> = [
+    ['queued job', {job_state: 'PENDING'}, 0, false],
+    ['running job that has not read it yet', {job_state: 'RUNNING'}, 0, false],
+    ['scheduler could not be asked', {}, 0, false],
+    ['job cancelled in the queue by someone else', {job_state: 'CANCELLED'}, 0, true],
+    ['job failed before reading it', {job_state: 'FAILED'}, 0, true],
+    ['scheduler forgot the job', {job_state: null}, 0, true],
+    ['record ended', {job_state: 'PENDING', ended_at: '2026-11-24T19:00:00Z'}, 0, true],
+    ['no record names it, fresh (a dispatch may be submitting)', undefined, 60_000, false],
+    ['no record names it, over an hour old', undefined, ORPHAN_SPEC_AGE_MS, true],
+  ]
+  for (const [title, patch, age, stale] of cases) {
+    it(`${title}: ${stale ? 'stale' : 'kept'}`, () => {
+      const file = '/s/slurm/spec-aa.json'
+      const records = patch ? [rec(file, patch)] : [rec('/s/slurm/spec-other.json', {job_state: 'CANCELLED'})]
+      expect(staleSpecFiles([{file, mtimeMs: now - age}], records, now)).to.deep.equal(stale ? [file] : [])
+    })
+  }
 })
