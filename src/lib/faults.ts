@@ -20,3 +20,13 @@ export function startTimeoutMs(defaultMs: number): number {
   const ms = Number(process.env.DISPATCH_FAULT_START_TIMEOUT_MS)
   return Number.isInteger(ms) && ms > 0 ? ms : defaultMs
 }
+
+/**
+ * A factor for waits the tests must not sit through at full length (the
+ * supervisor's half-minute of record retries): DISPATCH_FAULT_TIME_SCALE=0.1
+ * makes them ten times shorter, with the same steps. 1 in normal use.
+ */
+export function faultTimeScale(): number {
+  const scale = Number(process.env.DISPATCH_FAULT_TIME_SCALE)
+  return scale > 0 && scale <= 1 ? scale : 1
+}

@@ -6,7 +6,7 @@ import {spawn} from 'node:child_process'
 import {appendFileSync, closeSync, openSync, readFileSync} from 'node:fs'
 import {setTimeout as delay} from 'node:timers/promises'
 
-import {faultPoint} from '../faults.js'
+import {faultPoint, faultTimeScale} from '../faults.js'
 import {notify} from '../notify.js'
 import {pullRequestUrl} from '../outcome/finish.js'
 import {processStartTime} from '../proc.js'
@@ -33,7 +33,7 @@ function writePrompt(stdin: NodeJS.WritableStream, prompt: string): void {
 async function recordEnd(registry: Registry, key: number | string, patch: Partial<SidequestRecord>, logPath: string): Promise<SidequestRecord | undefined> {
   let lastError: unknown
   for (const wait of [0, 250, 500, 1000, 2000, 4000, 8000, 15_000]) {
-    if (wait) await delay(wait)
+    if (wait) await delay(wait * faultTimeScale())
     try {
       return await registry.update(key, patch)
     } catch (error) {
