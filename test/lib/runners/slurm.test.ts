@@ -119,7 +119,7 @@ describe('Slurm runner: pure parts', () => {
   })
 
   it('counts only local workers against maxActive', () => {
-    const plan = {issue: {ref: 'acme/api#9'}, repo: 'acme/api', claims: [], claimRoots: [], checkout: {dir: '/c'}} as unknown as Parameters<typeof admit>[1]
+    const plan = {issue: {ref: 'acme/api#9'}, repo: 'acme/api', claims: [], claimRoots: [], checkout: {dir: '/c'}, worktree: {action: 'create', path: '/wt/acme/api/issue-9'}} as unknown as Parameters<typeof admit>[1]
     const queued = {...base, pid: 0, pid_start_time: null, runner: 'slurm' as const, job_id: '5', job_state: 'PENDING'}
     expect(() => admit([queued, {...queued, job_id: '6', ref: 'acme/api#2'}], plan, 1, false)).to.not.throw()
     expect(() => admit([{...base, pid: 7, pid_start_time: 'x', runner: 'local'}], plan, 1, false)).to.throw(/maxActive is 1/)
@@ -127,7 +127,7 @@ describe('Slurm runner: pure parts', () => {
 
   it('names a Slurm worker by its job in duplicate and claim refusals', () => {
     const queued = {...base, ref: 'acme/api#9', pid: 0, pid_start_time: null, runner: 'slurm' as const, job_id: '5', job_state: 'PENDING', repo: 'acme/api', paths_claimed: ['src']}
-    const plan = (ref: string, claims: string[]) => ({issue: {ref}, repo: 'acme/api', claims, claimRoots: [{dir: '/c', repo: 'acme/api'}], checkout: {dir: '/c'}}) as unknown as Parameters<typeof admit>[1]
+    const plan = (ref: string, claims: string[]) => ({issue: {ref}, repo: 'acme/api', claims, claimRoots: [{dir: '/c', repo: 'acme/api'}], checkout: {dir: '/c'}, worktree: {action: 'create', path: '/wt/acme/api/x'}}) as unknown as Parameters<typeof admit>[1]
     expect(() => admit([queued], plan('acme/api#9', []), 1, false)).to.throw(/already has an active worker \(Slurm job 5, headless, started /)
     expect(() => admit([queued], plan('acme/api#10', ['src/a']), 1, false)).to.throw(/overlaps src \(ancestor\), claimed by Slurm job 5 working on acme\/api#9\./)
     const local = {...queued, pid: 7, pid_start_time: 'x', runner: 'local' as const, job_id: undefined}
