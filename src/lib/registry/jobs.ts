@@ -1,10 +1,17 @@
 /** What the Slurm scheduler says about the jobs behind records, laid over them when they are read. */
-import type {JobScheduler} from '../runners/slurm-scheduler.js'
+import {rmSync} from 'node:fs'
+
+import {isLiveJobState, type JobScheduler} from '../runners/slurm-scheduler.js'
 import {isActive} from './liveness.js'
 import type {SidequestRecord} from './record.js'
 
 /** Ended Slurm jobs are still asked about for this long, so status can show how the scheduler ended them. */
 const RECENTLY_ENDED_MS = 60 * 60 * 1000
+
+/** A path the Slurm runner writes specs to (`<stateDir>/slurm/spec-<hex>.json`): a record never makes dispatch delete anything else. Pure. */
+export function isSpecFile(file: string): boolean {
+  return /(^|\/)slurm\/spec-[0-9a-f]+\.json$/.test(file)
+}
 
 /**
  * Put what the scheduler says into Slurm records (job_state, job_reason,
@@ -22,6 +29,9 @@ export async function overlayJobStates(records: SidequestRecord[], scheduler: Jo
   }
   for (const r of asked) {
     const job = jobs.get(r.job_id!)
+    // A job that ended (or was forgotten) will never read its spec file: a job cancelled, refused
+    // or failed while queued leaves it, with the worker's tokens, unless someone removes it.
+    if (r.job_spec_file && isSpecFile(r.job_spec_file) && (!job || !isLiveJobState(job.state))) rmSync(r.job_spec_file, {force: true})
     if (!job) {
       // Forgotten by the scheduler: the record judges.
       if (!r.ended_at) r.job_state = null
