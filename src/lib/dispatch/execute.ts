@@ -8,7 +8,7 @@ import type {DispatchContext} from '../context.js'
 import {FailureError, errorMessage} from '../errors.js'
 import {faultPoint} from '../faults.js'
 import type {StartGuard} from '../interrupt.js'
-import {withLock} from '../lock.js'
+import {dispatchLockPath, withLock} from '../lock.js'
 import {logPath} from '../naming.js'
 import {notify} from '../notify.js'
 import {outcomeForgeSpec} from '../outcome/finish.js'
@@ -46,7 +46,7 @@ export async function prepare(ctx: DispatchContext, first: DispatchPlan, progres
 /** Run `fn` under the registry lock every dispatch takes, so the checks against active workers stay honest. */
 export async function underDispatchLock<T>(ctx: DispatchContext, fn: () => Promise<T>): Promise<T> {
   const lapse = () => ctx.warn('warning: this machine is so busy that dispatch could not keep its registry lock fresh; another dispatch may have checked for duplicates at the same moment (dispatch sidequests list shows every worker)')
-  return withLock(path.join(ctx.config.stateDir, 'locks', 'dispatch'), fn, {onLapse: lapse})
+  return withLock(dispatchLockPath(ctx.config.stateDir), fn, {onLapse: lapse})
 }
 
 /**

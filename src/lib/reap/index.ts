@@ -7,6 +7,8 @@ import path from 'node:path'
 
 import {startingRecords} from '../bootstrap/slots.js'
 import {errorMessage} from '../errors.js'
+import {gitQuery} from '../git.js'
+import {dispatchLockPath, withLock} from '../lock.js'
 import type {Registry, SidequestRecord} from '../registry/index.js'
 import {forgeCouldVouch, type ForgeReapFacts} from '../outcome/reap-rule.js'
 import {decideReap, type ReapVerdict, type WorktreeFacts} from './decide.js'
@@ -88,9 +90,12 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
       if (!facts.has(mainDir)) facts.set(mainDir, repoFacts(mainDir, opts.fetch))
       const repo = await facts.get(mainDir)!
       let f: WorktreeFacts
+      // What the verdict is about, read before the facts: a commit made after this keeps the worktree.
+      let seen: string | undefined
       if (repo.branches.has(path.resolve(dir))) {
         branch = repo.branches.get(path.resolve(dir)) ?? null
         const detachedFrom = branch ? null : detachedBranch(dir, repo)
+        seen = await tips(dir, branch ?? detachedFrom)
         f = await worktreeFacts(dir, branch ?? detachedFrom, repo, mainDir)
         // The verdict speaks of the HEAD git reports; the branch still goes with the worktree.
         f.branch = branch
@@ -108,11 +113,37 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
         results.push({path: dir, branch, action: 'would-remove', verdict: 'remove', reason: v.reason, rule: v.rule ?? 'git'})
         continue
       }
-      await removeWorktree(mainDir, dir, branch, repo.local)
+      // NOTE: the facts (and the forge's answer) took time: a dispatch may have started a worker in
+      // this worktree since, or someone committed there. Look again under the dispatch lock, which a
+      // dispatch holds while it checks and registers a worker, and remove only what was judged.
+      const since = await withLock(dispatchLockPath(opts.stateDir), async () => {
+        const changed = await changedSince(opts, dir, branch, seen)
+        if (!changed) await removeWorktree(mainDir, dir, branch, repo.local)
+        return changed
+      })
+      if (since) {
+        keep(branch, since)
+        continue
+      }
       results.push({path: dir, branch, action: 'removed', verdict: 'remove', reason: v.reason, rule: v.rule ?? 'git'})
     } catch (error) {
       keep(branch, `could not inspect or remove: ${errorMessage(error).split('\n')[0]}`)
     }
   }
   return results
+}
+
+/** HEAD and the branch's tip, as one string to compare. */
+async function tips(dir: string, branch: string | null): Promise<string> {
+  const at = (ref: string) => gitQuery(dir, ['rev-parse', '--verify', '--quiet', ref]).catch(() => '')
+  return `${await at('HEAD')} ${branch ? await at(`refs/heads/${branch}`) : ''}`
+}
+
+/** Why a worktree judged removable must stay after all (a worker started in it, commits were added), or undefined. */
+async function changedSince(opts: ReapOptions, dir: string, branch: string | null, seen: string | undefined): Promise<string | undefined> {
+  const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir))]
+  const worker = active.find((r) => path.resolve(r.cwd) === path.resolve(dir))
+  if (worker) return decideReap({...nothingKnown(dir), activeWorker: {pid: worker.pid, ref: worker.ref}}).reason
+  if (seen !== undefined && (await tips(dir, branch)) !== seen) return 'new commits arrived while reap looked; run reap again to judge them'
+  return undefined
 }
