@@ -42,4 +42,14 @@ describe('worktree bootstrap under hostile input (through the binary)', function
     expect(res.stderr).to.match(/did not copy conf\/db\.local: its directory in the worktree is a symlink to .*outside, outside the worktree/)
     expect(readFileSync(path.join(checkout, 'conf', 'db.local'), 'utf8')).to.equal('password=hunter2\n')
   })
+
+  it('a setup whose shell cannot start says so, not just "exited with code 127"', async () => {
+    const {sb, forge} = t
+    writeConfig(sb, {github: forge.github}, {worktree: {setup: 'echo hi'}})
+    const res = await runCli(['headless', 'acme/api#12'], {env: {...t.env, SHELL: '/nonexistent/shell'}, cwd: t.checkouts['acme/api']})
+    expect(res.code).to.equal(1)
+    expect(res.stderr).to.match(/The worktree setup for acme\/api#12 could not run: could not start \/nonexistent\/shell: spawn \/nonexistent\/shell ENOENT; no worker was started/)
+    expect(res.stderr).to.include('dispatch: could not start /nonexistent/shell')
+    expect(res.stderr).to.not.match(/\n\s+at /)
+  })
 })
