@@ -1,9 +1,10 @@
 import {expect} from 'chai'
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {useForgeSandbox} from '../support/forge-sandbox.js'
-import {git, runCli, writeConfig} from '../support/helpers.js'
+import {git, processesIn, runCli, startCli, waitFor, writeConfig} from '../support/helpers.js'
+import {records} from '../support/state.js'
 
 describe('worktree bootstrap under hostile input (through the binary)', function () {
   this.timeout(90_000)
@@ -51,5 +52,20 @@ describe('worktree bootstrap under hostile input (through the binary)', function
     expect(res.stderr).to.match(/The worktree setup for acme\/api#12 could not run: could not start \/nonexistent\/shell: spawn \/nonexistent\/shell ENOENT; no worker was started/)
     expect(res.stderr).to.include('dispatch: could not start /nonexistent/shell')
     expect(res.stderr).to.not.match(/\n\s+at /)
+  })
+
+  it('Ctrl-C during an interactive dispatch\'s setup kills the setup, says nothing was started, and leaves no note behind', async () => {
+    const {sb, forge} = t
+    writeConfig(sb, {github: forge.github}, {worktree: {setup: 'touch .setup-started; sleep 30'}})
+    const wt = path.join(sb.worktreeRoot, 'acme', 'api', 'issue-12-fix-the-login-bug')
+    const run = startCli(['interactive', 'acme/api#12', '--surface=print'], {env: t.env, cwd: t.checkouts['acme/api']})
+    await waitFor('the setup to start', () => existsSync(path.join(wt, '.setup-started')))
+    process.kill(run.pid, 'SIGINT')
+    const res = await run.done
+    expect(res.code, res.stderr).to.equal(130)
+    expect(res.stderr).to.match(/Interrupted before the worker started; nothing was started/)
+    await waitFor('no process left in the worktree', () => processesIn(wt).length === 0, 5000)
+    expect(records(sb)).to.deep.equal([])
+    expect(readdirSync(path.join(sb.stateDir, 'starting'))).to.deep.equal([])
   })
 })

@@ -7,7 +7,7 @@ import {claudeConfigFile, preTrust} from '../claude.js'
 import type {DispatchContext} from '../context.js'
 import {FailureError, errorMessage} from '../errors.js'
 import {faultPoint} from '../faults.js'
-import type {StartGuard} from '../interrupt.js'
+import {StartGuard} from '../interrupt.js'
 import {dispatchLockPath, withLock} from '../lock.js'
 import {logPath} from '../naming.js'
 import {notify} from '../notify.js'
@@ -85,9 +85,16 @@ export async function settleAndLaunch<T>(ctx: DispatchContext, remote: RemoteFac
   })
   if (!first.forget) return {plan: first.plan, launched: first.launched as T}
   const {plan, forget} = first
+  // An interactive dispatch has no guard of its own; Ctrl-C during its setup must still
+  // kill the setup (it runs in a process group of its own, out of the terminal's reach).
+  const guard = io.guard ?? new StartGuard()
+  const bootstrap = async () => {
+    const log = await createLog(ctx.config.stateDir, plan, ctx.now(), guard)
+    await timedStep(io.progress, plan.bootstrap.setup ? 'Setting up the worktree' : 'Copying .worktreeinclude files', bootstrapWorktree(ctx, plan, log, guard))
+    return log
+  }
   try {
-    const log = await createLog(ctx.config.stateDir, plan, ctx.now(), io.guard)
-    await timedStep(io.progress, plan.bootstrap.setup ? 'Setting up the worktree' : 'Copying .worktreeinclude files', bootstrapWorktree(ctx, plan, log, io.guard))
+    const log = await (io.guard ? bootstrap() : guard.race(bootstrap))
     return {plan, launched: await underDispatchLock(ctx, () => launch(plan, io.log ? log : undefined))}
   } finally {
     await forget()
