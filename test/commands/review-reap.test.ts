@@ -1,11 +1,13 @@
 import {expect} from 'chai'
-import {existsSync} from 'node:fs'
+import {existsSync, mkdirSync, symlinkSync} from 'node:fs'
 import http from 'node:http'
 import type net from 'node:net'
+import path from 'node:path'
 
 import {dispatchBranch} from '../support/branches.js'
 import {useForgeSandbox} from '../support/forge-sandbox.js'
-import {git, startCli, waitFor, writeConfig} from '../support/helpers.js'
+import {git, runCli, startCli, waitFor, writeConfig} from '../support/helpers.js'
+import {records} from '../support/state.js'
 
 /**
  * A GitHub pulls endpoint that holds its answer until the test lets it go:
@@ -60,5 +62,30 @@ describe('reap removes only what it judged (through the binary)', function () {
       gate.release()
       await gate.close()
     }
+  })
+})
+
+describe('reap under a symlinked worktreeRoot (through the binary)', function () {
+  this.timeout(60_000)
+  const t = useForgeSandbox({repos: ['acme/api'], issues: [{owner: 'acme', repo: 'api', number: 12, title: 'Fix it'}], env: {GH_TOKEN: 'ghp_SECRETTOKEN0123456789', STANDIN_COMMIT: '1'}})
+
+  it('removes a worktree whose branch is on origin, though git knows it by its real path', async () => {
+    const {sb, forge} = t
+    const real = path.join(sb.dir, 'disk', 'worktrees')
+    mkdirSync(real, {recursive: true})
+    const link = path.join(sb.dir, 'worktrees-link')
+    symlinkSync(real, link)
+    writeConfig(sb, {github: forge.github}, {worktreeRoot: link})
+    const res = await runCli(['headless', 'acme/api#12'], {env: t.env, cwd: t.checkouts['acme/api']})
+    expect(res.code, res.stderr).to.equal(0)
+    const record = await waitFor('the worker to end', () => records(sb).find((r) => r.ended_at))
+    expect(record.cwd.startsWith(link)).to.equal(true)
+    git(record.cwd, 'push', '-q', 'origin', record.branch)
+
+    const reap = await runCli(['reap', '--json'], {env: t.env})
+    expect(reap.code, reap.stderr).to.equal(0)
+    const [entry] = JSON.parse(reap.stdout)
+    expect(entry).to.include({path: record.cwd, action: 'removed', rule: 'git'})
+    expect(existsSync(record.cwd)).to.equal(false)
   })
 })

@@ -3,6 +3,7 @@
  * no work. The parts: facts.ts reads, decide.ts decides (pure), remove.ts
  * removes; this file walks the candidates and ties them together.
  */
+import {realpathSync} from 'node:fs'
 import path from 'node:path'
 
 import {startingRecords} from '../bootstrap/slots.js'
@@ -65,7 +66,7 @@ export interface ReapOptions {
 export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
   // A dispatch still setting up its worktree (no record yet) holds it like an active worker.
   const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir))]
-  const busy = new Map(active.map((r) => [path.resolve(r.cwd), r]))
+  const busy = new Map(active.map((r) => [realOrResolved(r.cwd), r]))
   const facts = new Map<string, Promise<RepoFacts>>()
   const results: ReapEntry[] = []
   for (const dir of candidates(opts.worktreeRoot, opts.only)) {
@@ -75,7 +76,7 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
       keep(null, 'not a git worktree')
       continue
     }
-    const worker = busy.get(path.resolve(dir))
+    const worker = busy.get(realOrResolved(dir))
     if (worker) {
       // Decided before any git work: a busy worktree costs no fetch.
       keep(worker.branch || null, decideReap({...nothingKnown(mainDir), activeWorker: {pid: worker.pid, ref: worker.ref}}).reason)
@@ -92,8 +93,10 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
       let f: WorktreeFacts
       // What the verdict is about, read before the facts: a commit made after this keeps the worktree.
       let seen: string | undefined
-      if (repo.branches.has(path.resolve(dir))) {
-        branch = repo.branches.get(path.resolve(dir)) ?? null
+      // NOTE: git records a worktree by its real path; worktreeRoot may lead there through a symlink.
+      const at = realOrResolved(dir)
+      if (repo.branches.has(at)) {
+        branch = repo.branches.get(at) ?? null
         const detachedFrom = branch ? null : detachedBranch(dir, repo)
         seen = await tips(dir, branch ?? detachedFrom)
         f = await worktreeFacts(dir, branch ?? detachedFrom, repo, mainDir)
@@ -133,6 +136,14 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
   return results
 }
 
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p)
+  } catch {
+    return path.resolve(p)
+  }
+}
+
 /** HEAD and the branch's tip, as one string to compare. */
 async function tips(dir: string, branch: string | null): Promise<string> {
   const at = (ref: string) => gitQuery(dir, ['rev-parse', '--verify', '--quiet', ref]).catch(() => '')
@@ -142,7 +153,7 @@ async function tips(dir: string, branch: string | null): Promise<string> {
 /** Why a worktree judged removable must stay after all (a worker started in it, commits were added), or undefined. */
 async function changedSince(opts: ReapOptions, dir: string, branch: string | null, seen: string | undefined): Promise<string | undefined> {
   const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir))]
-  const worker = active.find((r) => path.resolve(r.cwd) === path.resolve(dir))
+  const worker = active.find((r) => realOrResolved(r.cwd) === realOrResolved(dir))
   if (worker) return decideReap({...nothingKnown(dir), activeWorker: {pid: worker.pid, ref: worker.ref}}).reason
   if (seen !== undefined && (await tips(dir, branch)) !== seen) return 'new commits arrived while reap looked; run reap again to judge them'
   return undefined
