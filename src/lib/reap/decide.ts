@@ -7,7 +7,7 @@ import {forgeVerdict, type ForgeReapFacts} from '../outcome/reap-rule.js'
 /** What reap knows about one worktree: gathered with git, decided by {@link decideReap}. */
 export interface WorktreeFacts extends ForgeReapFacts {
   /** The active worker running in it, if any. */
-  activeWorker?: {pid: number; ref: string}
+  activeWorker?: {pid: number; ref: string; job_id?: string | null}
   /** The main checkout's `git worktree list` knows it. */
   registered: boolean
   /** The main checkout, for messages. */
@@ -51,7 +51,7 @@ const commits = (n: number) => `${n} commit${n === 1 ? '' : 's'}`
  */
 export function decideReap(f: WorktreeFacts): ReapVerdict {
   const keep = (reason: string): ReapVerdict => ({verdict: 'keep', reason})
-  if (f.activeWorker) return keep(`active worker pid ${f.activeWorker.pid} (${f.activeWorker.ref})`)
+  if (f.activeWorker) return keep(`active worker ${f.activeWorker.job_id ? `Slurm job ${f.activeWorker.job_id}` : `pid ${f.activeWorker.pid}`} (${f.activeWorker.ref})`)
   if (f.justMade) return keep('made moments ago: a dispatch may be starting its worker there')
   if (!f.registered) return keep(`not a worktree of ${f.checkout} (run git worktree prune there)`)
   if (f.branch && !f.branch.startsWith('dispatch/')) return keep('not a dispatch branch')

@@ -79,7 +79,7 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
     const worker = busy.get(realOrResolved(dir))
     if (worker) {
       // Decided before any git work: a busy worktree costs no fetch.
-      keep(worker.branch || null, decideReap({...nothingKnown(mainDir), activeWorker: {pid: worker.pid, ref: worker.ref}}).reason)
+      keep(worker.branch || null, decideReap({...nothingKnown(mainDir), activeWorker: {pid: worker.pid, ref: worker.ref, job_id: worker.job_id}}).reason)
       continue
     }
     if (opts.minAgeMs && Date.now() - gitfileMtime(dir) < opts.minAgeMs) {
@@ -154,7 +154,7 @@ async function tips(dir: string, branch: string | null): Promise<string> {
 async function changedSince(opts: ReapOptions, dir: string, branch: string | null, seen: string | undefined): Promise<string | undefined> {
   const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir))]
   const worker = active.find((r) => realOrResolved(r.cwd) === realOrResolved(dir))
-  if (worker) return decideReap({...nothingKnown(dir), activeWorker: {pid: worker.pid, ref: worker.ref}}).reason
+  if (worker) return decideReap({...nothingKnown(dir), activeWorker: {pid: worker.pid, ref: worker.ref, job_id: worker.job_id}}).reason
   if (seen !== undefined && (await tips(dir, branch)) !== seen) return 'new commits arrived while reap looked; run reap again to judge them'
   return undefined
 }
