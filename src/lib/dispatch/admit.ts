@@ -25,7 +25,7 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
     const dup = active.find((r) => r.ref.toLowerCase() === ref.toLowerCase())
     if (dup) {
       throw new PolicyError(
-        `${ref} already has an active worker (pid ${dup.pid}, ${dup.mode}, started ${dup.started_at}).`,
+        `${ref} already has an active worker (${dup.job_id ? `Slurm job ${dup.job_id}` : `pid ${dup.pid}`}, ${dup.mode}, started ${dup.started_at}).`,
         `Follow it with: dispatch status ${ref}. Use --force to start another anyway.`,
       )
     }
