@@ -31,10 +31,12 @@ const HEALTH: Record<string, string> = {
   finished: 'already finished successfully',
   window: 'alive and error-free',
   interrupted: 'health not awaited: interrupted',
+  queued: 'queued in Slurm',
+  running: 'running in Slurm',
 }
 
 function detail(e: FanoutElement): string {
-  if (e.worker) return `pid ${e.worker.pid}  ${e.worker.branch}  (${HEALTH[e.worker.health] ?? e.worker.health}${e.worker.warnings.length > 0 ? ', claude retrying the API' : ''})`
+  if (e.worker) return `${e.worker.job_id ? `Slurm job ${e.worker.job_id}` : `pid ${e.worker.pid}`}  ${e.worker.branch}  (${HEALTH[e.worker.health] ?? e.worker.health}${e.worker.warnings.length > 0 ? ', claude retrying the API' : ''})`
   if (e.plan) return `${e.plan.cwd} on ${e.plan.branch} (${e.plan.worktree_action})`
   return e.error ? inertLine(e.error.message) : ''
 }
