@@ -63,6 +63,18 @@ describe('reap removes only what it judged (through the binary)', function () {
       await gate.close()
     }
   })
+
+  it('says the forge could not be asked when it keeps a worktree git cannot place', async () => {
+    const {sb} = t
+    const wt = dispatchBranch(sb, t.checkouts['acme/api'], 'issue-8-squashed', 1, false)
+    const gate = await gatedPulls(() => ({}))
+    await gate.close()
+    writeConfig(sb, {github: {apiUrl: gate.base, webUrl: 'https://github.com'}})
+    const res = await runCli(['reap', '--dry-run'], {env: t.env})
+    expect(res.code, res.stderr).to.equal(0)
+    expect(res.stdout).to.match(/^kept +\S+issue-8-squashed \(dispatch\/issue-8-squashed\): 1 commit not on main or any remote branch; the forge could not say whether a merged pull request holds them \(.+\)$/m)
+    expect(existsSync(wt.dir)).to.equal(true)
+  })
 })
 
 describe('reap under a symlinked worktreeRoot (through the binary)', function () {

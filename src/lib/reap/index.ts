@@ -107,7 +107,12 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
         f = {...nothingKnown(mainDir), registered: false}
       }
       let v = decideReap(f)
-      if (opts.askForge && f.branch && forgeCouldVouch({...f, verdict: v.verdict})) v = decideReap({...f, ...(await opts.askForge({path: dir, branch: f.branch, checkout: mainDir}))})
+      if (opts.askForge && f.branch && forgeCouldVouch({...f, verdict: v.verdict})) {
+        const forge = await opts.askForge({path: dir, branch: f.branch, checkout: mainDir})
+        v = decideReap({...f, ...forge})
+        // Say so: a squash-merged branch kept only because the forge was down looks like unmerged work.
+        if (v.verdict === 'keep' && forge.forgeError) v = {...v, reason: `${v.reason}; the forge could not say whether a merged pull request holds them (${forge.forgeError})`}
+      }
       if (v.verdict === 'keep') {
         keep(branch, v.reason)
         continue
