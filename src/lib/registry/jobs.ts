@@ -7,6 +7,8 @@ import type {SidequestRecord} from './record.js'
 
 /** Ended Slurm jobs are still asked about for this long, so status can show how the scheduler ended them. */
 const RECENTLY_ENDED_MS = 60 * 60 * 1000
+/** A job squeue does not list this long after its submission was forgotten, not merely not shown yet. */
+const FORGOTTEN_AFTER_MS = 10 * 60 * 1000
 
 /** A path the Slurm runner writes specs to (`<stateDir>/slurm/spec-<hex>.json`): a record never makes dispatch delete anything else. Pure. */
 export function isSpecFile(file: string): boolean {
@@ -31,7 +33,9 @@ export async function overlayJobStates(records: SidequestRecord[], scheduler: Jo
     const job = jobs.get(r.job_id!)
     // A job that ended (or was forgotten) will never read its spec file: a job cancelled, refused
     // or failed while queued leaves it, with the worker's tokens, unless someone removes it.
-    if (r.job_spec_file && isSpecFile(r.job_spec_file) && (!job || !isLiveJobState(job.state))) rmSync(r.job_spec_file, {force: true})
+    // (Forgotten only counts once the job is old enough that it cannot be one the scheduler has not shown yet.)
+    const gone = job ? !isLiveJobState(job.state) : now - new Date(r.started_at).getTime() > FORGOTTEN_AFTER_MS
+    if (r.job_spec_file && isSpecFile(r.job_spec_file) && gone) rmSync(r.job_spec_file, {force: true})
     if (!job) {
       // Forgotten by the scheduler: the record judges.
       if (!r.ended_at) r.job_state = null

@@ -38,10 +38,10 @@ describe('a Slurm job that never ran leaves no spec file (its tokens) behind', (
     node: null,
     job_spec_file: spec,
   })
-  const spec = (id: string) => {
+  const spec = (id: string, ageMs = 0) => {
     const file = path.join(dir, 'slurm', `spec-${id}abc.json`)
     writeFileSync(file, JSON.stringify({env: {GH_TOKEN: 'ghp_SECRET'}}), {mode: 0o600})
-    writeFileSync(path.join(dir, 'sidequests', `slurm-${id}.json`), JSON.stringify(record(id, file)), {mode: 0o600})
+    writeFileSync(path.join(dir, 'sidequests', `slurm-${id}.json`), JSON.stringify({...record(id, file), started_at: new Date(Date.now() - ageMs).toISOString()}), {mode: 0o600})
     return file
   }
   const scheduler = (states: Record<string, string>): JobScheduler => ({
@@ -54,11 +54,14 @@ describe('a Slurm job that never ran leaves no spec file (its tokens) behind', (
 
   it('removes the spec of a job cancelled or forgotten while queued, keeps the one of a job still queued', async () => {
     const cancelled = spec('1')
-    const forgotten = spec('2')
+    const forgotten = spec('2', 3600_000)
     const queued = spec('3')
+    // Just submitted and not listed (yet): its job may still read it.
+    const fresh = spec('4')
     const registry = new Registry({stateDir: dir, scheduler: scheduler({'1': 'CANCELLED', '3': 'PENDING'})})
     const active = await registry.active()
     expect(active.map((r) => r.job_id)).to.deep.equal(['3'])
+    expect(existsSync(fresh), 'spec of a job submitted moments ago').to.equal(true)
     expect(existsSync(cancelled), 'spec of a cancelled job').to.equal(false)
     expect(existsSync(forgotten), 'spec of a forgotten job').to.equal(false)
     expect(existsSync(queued), 'spec of a queued job').to.equal(true)
