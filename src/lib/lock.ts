@@ -3,6 +3,11 @@ import path from 'node:path'
 
 import {FailureError} from './errors.js'
 
+/** The lock every dispatch takes to check and register workers (and reap, to remove a worktree nobody may be taking). */
+export function dispatchLockPath(stateDir: string): string {
+  return path.join(stateDir, 'locks', 'dispatch')
+}
+
 export interface LockOptions {
   /** Told when our hold lapsed (see withLock); default: ignored. */
   onLapse?: (error: Error) => void

@@ -304,7 +304,7 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     forge.addIssue({owner: 'acme', repo: 'web', number: 5, title: 'Web task'})
     const lines = await runCli(['headless', 'acme/web#5', '--claims=src/auth', 'acme/api#12'], {env, cwd: sb.dir})
     expect(lines.code, lines.stderr).to.equal(3)
-    expect(lines.stdout).to.match(/^started +acme\/web#5 +job \d+ +dispatch\/issue-5-web-task +\(queued in the scheduler\)\nrefused +acme\/api#12 +Claim src\/auth in acme\/api overlaps src \(ancestor\), claimed by Slurm job \d+ working on acme\/api#48\.\n$/)
+    expect(lines.stdout).to.match(/^started +acme\/web#5 +Slurm job \d+ +dispatch\/issue-5-web-task +\(queued in Slurm\)\nrefused +acme\/api#12 +Claim src\/auth in acme\/api overlaps src \(ancestor\), claimed by Slurm job \d+ working on acme\/api#48\.\n$/)
     expect(lines.stderr).to.include('Started 1 headless worker for 2 issues; 1 refused.')
   })
 

@@ -105,7 +105,7 @@ async function stopEverything(sb: Sandbox, env: NodeJS.ProcessEnv, release: stri
   writeFileSync(release, '')
   const pids = new Set(extra)
   extra.clear()
-  for (const r of records(sb)) for (const p of [r.pid, r.supervisor_pid]) if (typeof p === 'number') pids.add(p)
+  for (const r of records(sb)) for (const p of [r.pid, r.supervisor_pid]) if (typeof p === 'number' && p > 0) pids.add(p)
   await waitFor('workers to exit', () => [...pids].every((p) => !isAlive(p)), waitMs).catch(() => killQuietly(pids))
   killTmux(env)
   // Whatever still runs in the sandbox (a stand-in nobody recorded, a pane's shell): it goes too.

@@ -183,6 +183,8 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 /** Kill every process a test left (workers, supervisors), by pid. */
 export function killQuietly(pids: Iterable<number>): void {
   for (const pid of pids) {
+    // NOTE: 0 (a Slurm record's pid) or a negative number would kill a whole process group: the test run's own.
+    if (!(pid > 0)) continue
     try {
       process.kill(pid, 'SIGKILL')
     } catch {}

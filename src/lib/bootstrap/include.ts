@@ -63,7 +63,16 @@ function isWithin(root: string, p: string): boolean {
  */
 export async function copyIncluded(checkout: string, worktree: string, entries: readonly string[], opts: {dryRun?: boolean} = {}): Promise<IncludeResult> {
   const root = await realpath(checkout)
+  const wtRoot = await realpath(worktree).catch(() => path.resolve(worktree))
   const result: IncludeResult = {copied: [], skipped: []}
+  // NOTE: the worktree's branch may hold a committed symlink where the checkout has a directory
+  // (a worker can commit one): writing through it would put the file outside the worktree.
+  const leavesWorktree = async (dst: string): Promise<string | undefined> => {
+    let dir = path.dirname(dst)
+    while (!existsSync(dir) && dir !== path.dirname(dir)) dir = path.dirname(dir)
+    const real = await realpath(dir)
+    return isWithin(wtRoot, real) ? undefined : real
+  }
   const copyOne = async (rel: string): Promise<void> => {
     const src = path.join(checkout, rel)
     const dst = path.join(worktree, rel)
@@ -80,6 +89,11 @@ export async function copyIncluded(checkout: string, worktree: string, entries: 
           result.skipped.push({path: rel, reason: target ? `a symlink to ${target}, outside the checkout` : 'a dangling symlink'})
           return
         }
+        const escape = opts.dryRun ? undefined : await leavesWorktree(dst)
+        if (escape) {
+          result.skipped.push({path: rel, reason: `its directory in the worktree is a symlink to ${escape}, outside the worktree`})
+          return
+        }
         if (!opts.dryRun && !existsSync(dst)) {
           await mkdir(path.dirname(dst), {recursive: true})
           await symlink(await readlink(src), dst)
@@ -88,6 +102,11 @@ export async function copyIncluded(checkout: string, worktree: string, entries: 
       } else if (st.isDirectory()) {
         for (const name of (await readdir(src)).sort()) await copyOne(path.join(rel, name))
       } else if (st.isFile()) {
+        const escape = opts.dryRun ? undefined : await leavesWorktree(dst)
+        if (escape) {
+          result.skipped.push({path: rel, reason: `its directory in the worktree is a symlink to ${escape}, outside the worktree`})
+          return
+        }
         if (!opts.dryRun && !existsSync(dst)) {
           await mkdir(path.dirname(dst), {recursive: true})
           await copyFile(src, dst, constants.COPYFILE_EXCL)

@@ -58,11 +58,13 @@ export async function bootstrapWorktree(ctx: DispatchContext, plan: DispatchPlan
   const env = setupEnv(workerEnv(ctx.env, ctx.config, plan), tokenNames(ctx.config))
   const outcome = await runSetup({command, cwd: plan.cwd, env, logPath, timeoutMs: ctx.config.worktree.setupTimeoutMs, shell: ctx.env.SHELL || '/bin/sh', onKill: guard && ((kill) => guard.undo(kill))})
   if (outcome.ok) return
-  const how = outcome.timedOut
-    ? `did not finish within worktree.setupTimeoutMs (${ctx.config.worktree.setupTimeoutMs} ms) and was killed`
-    : outcome.signal
-      ? `was killed by ${outcome.signal}`
-      : `exited with code ${outcome.exitCode}`
+  const how = outcome.spawnError
+    ? `could not run: ${outcome.spawnError}`
+    : outcome.timedOut
+      ? `did not finish within worktree.setupTimeoutMs (${ctx.config.worktree.setupTimeoutMs} ms) and was killed`
+      : outcome.signal
+        ? `was killed by ${outcome.signal}`
+        : `exited with code ${outcome.exitCode}`
   throw new SetupFailedError(
     `The worktree setup for ${plan.issue.ref} ${how}; no worker was started.`,
     `The worktree ${plan.cwd} is kept for inspection; its log is ${logPath}. Fix the setup and dispatch again with --setup (or skip it with --no-setup).`,

@@ -56,6 +56,8 @@ export interface SetupOutcome {
   signal: NodeJS.Signals | null
   timedOut: boolean
   durationMs: number
+  /** Why the shell could not be started at all. */
+  spawnError?: string
 }
 
 /** How long a setup gets between SIGTERM and SIGKILL once its time is up. */
@@ -72,8 +74,14 @@ export async function runSetup(run: SetupRun): Promise<SetupOutcome> {
   writeSync(fd, `dispatch: running worktree setup in ${run.cwd}: ${run.command}\n`)
   try {
     const child = spawn(run.shell, ['-c', run.command], {cwd: run.cwd, env: run.env, stdio: ['ignore', fd, fd], detached: true})
+    let spawnError: string | undefined
     const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => {
-      child.once('error', () => resolve({code: 127, signal: null}))
+      child.once('error', (error) => {
+        // The shell itself could not start ($SHELL names a missing program): say so where the tail is read.
+        spawnError = `could not start ${run.shell}: ${error.message}`
+        writeSync(fd, `dispatch: ${spawnError}\n`)
+        resolve({code: 127, signal: null})
+      })
       child.once('exit', (code, signal) => resolve({code, signal}))
     })
     const group = (signal: NodeJS.Signals) => {
@@ -106,9 +114,9 @@ export async function runSetup(run: SetupRun): Promise<SetupOutcome> {
     forgetKill?.()
     const durationMs = Date.now() - started
     const ok = !timedOut && end.code === 0
-    const how = timedOut ? `timed out after ${run.timeoutMs} ms and was killed` : end.signal ? `was killed by ${end.signal}` : `exited with code ${end.code}`
+    const how = spawnError ?? (timedOut ? `timed out after ${run.timeoutMs} ms and was killed` : end.signal ? `was killed by ${end.signal}` : `exited with code ${end.code}`)
     writeSync(fd, `dispatch: worktree setup ${ok ? 'finished' : 'failed'}: it ${how} (${(durationMs / 1000).toFixed(1)} s)\n`)
-    return {ok, exitCode: end.code, signal: end.signal, timedOut, durationMs}
+    return {ok, exitCode: end.code, signal: end.signal, timedOut, durationMs, ...(spawnError ? {spawnError} : {})}
   } finally {
     closeSync(fd)
   }

@@ -7,8 +7,8 @@ import {claudeConfigFile, preTrust} from '../claude.js'
 import type {DispatchContext} from '../context.js'
 import {FailureError, errorMessage} from '../errors.js'
 import {faultPoint} from '../faults.js'
-import type {StartGuard} from '../interrupt.js'
-import {withLock} from '../lock.js'
+import {StartGuard} from '../interrupt.js'
+import {dispatchLockPath, withLock} from '../lock.js'
 import {logPath} from '../naming.js'
 import {notify} from '../notify.js'
 import {outcomeForgeSpec} from '../outcome/finish.js'
@@ -46,7 +46,7 @@ export async function prepare(ctx: DispatchContext, first: DispatchPlan, progres
 /** Run `fn` under the registry lock every dispatch takes, so the checks against active workers stay honest. */
 export async function underDispatchLock<T>(ctx: DispatchContext, fn: () => Promise<T>): Promise<T> {
   const lapse = () => ctx.warn('warning: this machine is so busy that dispatch could not keep its registry lock fresh; another dispatch may have checked for duplicates at the same moment (dispatch sidequests list shows every worker)')
-  return withLock(path.join(ctx.config.stateDir, 'locks', 'dispatch'), fn, {onLapse: lapse})
+  return withLock(dispatchLockPath(ctx.config.stateDir), fn, {onLapse: lapse})
 }
 
 /**
@@ -85,9 +85,16 @@ export async function settleAndLaunch<T>(ctx: DispatchContext, remote: RemoteFac
   })
   if (!first.forget) return {plan: first.plan, launched: first.launched as T}
   const {plan, forget} = first
+  // An interactive dispatch has no guard of its own; Ctrl-C during its setup must still
+  // kill the setup (it runs in a process group of its own, out of the terminal's reach).
+  const guard = io.guard ?? new StartGuard()
+  const bootstrap = async () => {
+    const log = await createLog(ctx.config.stateDir, plan, ctx.now(), guard)
+    await timedStep(io.progress, plan.bootstrap.setup ? 'Setting up the worktree' : 'Copying .worktreeinclude files', bootstrapWorktree(ctx, plan, log, guard))
+    return log
+  }
   try {
-    const log = await createLog(ctx.config.stateDir, plan, ctx.now(), io.guard)
-    await timedStep(io.progress, plan.bootstrap.setup ? 'Setting up the worktree' : 'Copying .worktreeinclude files', bootstrapWorktree(ctx, plan, log, io.guard))
+    const log = await (io.guard ? bootstrap() : guard.race(bootstrap))
     return {plan, launched: await underDispatchLock(ctx, () => launch(plan, io.log ? log : undefined))}
   } finally {
     await forget()

@@ -10,7 +10,7 @@
  */
 import type {DispatchContext} from '../context.js'
 import {dryRun, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../dispatch/index.js'
-import {notifyDispatched, prepare, settle, startWorker, underDispatchLock} from '../dispatch/execute.js'
+import {notifyDispatched, prepare, settleAndLaunch, startWorker} from '../dispatch/execute.js'
 import {gather} from '../dispatch/gather.js'
 import {planDispatch} from '../dispatch/plan.js'
 import {EXIT, InterruptedError, PolicyError, type DispatchError} from '../errors.js'
@@ -140,10 +140,8 @@ async function launch(ctx: DispatchContext, opts: DispatchOptions, guard: StartG
     await prepare(ctx, first, progress)
     prepared.set(first.checkout.dir, fresh ? 'fetched' : 'swept')
   }
-  return underDispatchLock(ctx, async () => {
-    const plan = await settle(ctx, remote, opts)
-    return {plan, launched: await startWorker(ctx, plan, guard)}
-  })
+  // Through settleAndLaunch, as a single dispatch: a new worktree gets its .worktreeinclude files and setup.
+  return settleAndLaunch(ctx, remote, opts, (plan, log) => startWorker(ctx, plan, guard, log), {progress, guard, log: true})
 }
 
 /** Wait out one worker's health window and fill in its item: started with a verdict, or failed with the log tail. */

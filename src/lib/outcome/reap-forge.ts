@@ -52,6 +52,7 @@ export function askForgeForReap(config: Config, forges: Forges, records: () => P
     ])
     return {
       pullRequest: outcome.forge_error === null ? outcome.pull_request : undefined,
+      ...(outcome.forge_error === null ? {} : {forgeError: outcome.forge_error}),
       tip: head && head === branchTip ? head : undefined,
     }
   }

@@ -12,6 +12,8 @@ export interface ForgeReapFacts {
   pullRequest?: OutcomePullRequest | null
   /** The one commit HEAD and the branch point at; undefined when they differ or are unknown. */
   tip?: string
+  /** Why the forge gave no answer (down, timed out, not configured), for the reason reap prints. */
+  forgeError?: string
 }
 
 export interface ForgeVerdict {

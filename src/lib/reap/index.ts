@@ -3,10 +3,13 @@
  * no work. The parts: facts.ts reads, decide.ts decides (pure), remove.ts
  * removes; this file walks the candidates and ties them together.
  */
+import {realpathSync} from 'node:fs'
 import path from 'node:path'
 
 import {startingRecords} from '../bootstrap/slots.js'
 import {errorMessage} from '../errors.js'
+import {gitQuery} from '../git.js'
+import {dispatchLockPath, withLock} from '../lock.js'
 import type {Registry, SidequestRecord} from '../registry/index.js'
 import {forgeCouldVouch, type ForgeReapFacts} from '../outcome/reap-rule.js'
 import {decideReap, type ReapVerdict, type WorktreeFacts} from './decide.js'
@@ -63,7 +66,7 @@ export interface ReapOptions {
 export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
   // A dispatch still setting up its worktree (no record yet) holds it like an active worker.
   const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir))]
-  const busy = new Map(active.map((r) => [path.resolve(r.cwd), r]))
+  const busy = new Map(active.map((r) => [realOrResolved(r.cwd), r]))
   const facts = new Map<string, Promise<RepoFacts>>()
   const results: ReapEntry[] = []
   for (const dir of candidates(opts.worktreeRoot, opts.only)) {
@@ -73,7 +76,7 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
       keep(null, 'not a git worktree')
       continue
     }
-    const worker = busy.get(path.resolve(dir))
+    const worker = busy.get(realOrResolved(dir))
     if (worker) {
       // Decided before any git work: a busy worktree costs no fetch.
       keep(worker.branch || null, decideReap({...nothingKnown(mainDir), activeWorker: {pid: worker.pid, ref: worker.ref, jobId: worker.runner === 'slurm' ? worker.job_id : null}}).reason)
@@ -88,9 +91,14 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
       if (!facts.has(mainDir)) facts.set(mainDir, repoFacts(mainDir, opts.fetch))
       const repo = await facts.get(mainDir)!
       let f: WorktreeFacts
-      if (repo.branches.has(path.resolve(dir))) {
-        branch = repo.branches.get(path.resolve(dir)) ?? null
+      // What the verdict is about, read before the facts: a commit made after this keeps the worktree.
+      let seen: string | undefined
+      // NOTE: git records a worktree by its real path; worktreeRoot may lead there through a symlink.
+      const at = realOrResolved(dir)
+      if (repo.branches.has(at)) {
+        branch = repo.branches.get(at) ?? null
         const detachedFrom = branch ? null : detachedBranch(dir, repo)
+        seen = await tips(dir, branch ?? detachedFrom)
         f = await worktreeFacts(dir, branch ?? detachedFrom, repo, mainDir)
         // The verdict speaks of the HEAD git reports; the branch still goes with the worktree.
         f.branch = branch
@@ -99,7 +107,12 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
         f = {...nothingKnown(mainDir), registered: false}
       }
       let v = decideReap(f)
-      if (opts.askForge && f.branch && forgeCouldVouch({...f, verdict: v.verdict})) v = decideReap({...f, ...(await opts.askForge({path: dir, branch: f.branch, checkout: mainDir}))})
+      if (opts.askForge && f.branch && forgeCouldVouch({...f, verdict: v.verdict})) {
+        const forge = await opts.askForge({path: dir, branch: f.branch, checkout: mainDir})
+        v = decideReap({...f, ...forge})
+        // Say so: a squash-merged branch kept only because the forge was down looks like unmerged work.
+        if (v.verdict === 'keep' && forge.forgeError) v = {...v, reason: `${v.reason}; the forge could not say whether a merged pull request holds them (${forge.forgeError})`}
+      }
       if (v.verdict === 'keep') {
         keep(branch, v.reason)
         continue
@@ -108,11 +121,45 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
         results.push({path: dir, branch, action: 'would-remove', verdict: 'remove', reason: v.reason, rule: v.rule ?? 'git'})
         continue
       }
-      await removeWorktree(mainDir, dir, branch, repo.local)
+      // NOTE: the facts (and the forge's answer) took time: a dispatch may have started a worker in
+      // this worktree since, or someone committed there. Look again under the dispatch lock, which a
+      // dispatch holds while it checks and registers a worker, and remove only what was judged.
+      const since = await withLock(dispatchLockPath(opts.stateDir), async () => {
+        const changed = await changedSince(opts, dir, branch, seen)
+        if (!changed) await removeWorktree(mainDir, dir, branch, repo.local)
+        return changed
+      })
+      if (since) {
+        keep(branch, since)
+        continue
+      }
       results.push({path: dir, branch, action: 'removed', verdict: 'remove', reason: v.reason, rule: v.rule ?? 'git'})
     } catch (error) {
       keep(branch, `could not inspect or remove: ${errorMessage(error).split('\n')[0]}`)
     }
   }
   return results
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p)
+  } catch {
+    return path.resolve(p)
+  }
+}
+
+/** HEAD and the branch's tip, as one string to compare. */
+async function tips(dir: string, branch: string | null): Promise<string> {
+  const at = (ref: string) => gitQuery(dir, ['rev-parse', '--verify', '--quiet', ref]).catch(() => '')
+  return `${await at('HEAD')} ${branch ? await at(`refs/heads/${branch}`) : ''}`
+}
+
+/** Why a worktree judged removable must stay after all (a worker started in it, commits were added), or undefined. */
+async function changedSince(opts: ReapOptions, dir: string, branch: string | null, seen: string | undefined): Promise<string | undefined> {
+  const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir))]
+  const worker = active.find((r) => realOrResolved(r.cwd) === realOrResolved(dir))
+  if (worker) return decideReap({...nothingKnown(dir), activeWorker: {pid: worker.pid, ref: worker.ref, jobId: worker.runner === 'slurm' ? worker.job_id : null}}).reason
+  if (seen !== undefined && (await tips(dir, branch)) !== seen) return 'new commits arrived while reap looked; run reap again to judge them'
+  return undefined
 }

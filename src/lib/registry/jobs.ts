@@ -1,5 +1,7 @@
 /** What the Slurm scheduler says about the jobs behind records, laid over them when they are read. */
-import type {JobScheduler} from '../runners/slurm-scheduler.js'
+import {rmSync} from 'node:fs'
+
+import {isLiveJobState, type JobScheduler} from '../runners/slurm-scheduler.js'
 import {isActive} from './liveness.js'
 import type {SidequestRecord} from './record.js'
 
@@ -7,6 +9,13 @@ import type {SidequestRecord} from './record.js'
 const RECENTLY_ENDED_MS = 60 * 60 * 1000
 /** Accounting (sacct) is asked about jobs submitted this recently. */
 const HISTORY_MS = 7 * 24 * 60 * 60 * 1000
+/** A job squeue does not list this long after its submission was forgotten, not merely not shown yet. */
+const FORGOTTEN_AFTER_MS = 10 * 60 * 1000
+
+/** A path the Slurm runner writes specs to (`<stateDir>/slurm/spec-<hex>.json`): a record never makes dispatch delete anything else. Pure. */
+export function isSpecFile(file: string): boolean {
+  return /(^|\/)slurm\/spec-[0-9a-f]+\.json$/.test(file)
+}
 
 /**
  * Put what the scheduler says into Slurm records (job_state, job_reason,
@@ -31,6 +40,11 @@ export async function overlayJobStates(records: SidequestRecord[], scheduler: Jo
   }
   for (const r of asked) {
     const job = jobs.get(r.job_id!)
+    // A job that ended (or was forgotten) will never read its spec file: a job cancelled, refused
+    // or failed while queued leaves it, with the worker's tokens, unless someone removes it.
+    // (Forgotten only counts once the job is old enough that it cannot be one the scheduler has not shown yet.)
+    const gone = job ? !isLiveJobState(job.state) : now - new Date(r.started_at).getTime() > FORGOTTEN_AFTER_MS
+    if (r.job_spec_file && isSpecFile(r.job_spec_file) && gone) rmSync(r.job_spec_file, {force: true})
     if (!job) {
       // Forgotten by the scheduler: the record judges.
       if (!r.ended_at) r.job_state = null

@@ -31,12 +31,12 @@ const HEALTH: Record<string, string> = {
   finished: 'already finished successfully',
   window: 'alive and error-free',
   interrupted: 'health not awaited: interrupted',
-  queued: 'queued in the scheduler',
-  running: 'running in the scheduler',
+  queued: 'queued in Slurm',
+  running: 'running in Slurm',
 }
 
 /** A Slurm worker is named by its job (its pid is 0 while queued, and on another node after). */
-const workerName = (w: NonNullable<FanoutElement['worker']>) => (w.runner === 'slurm' && w.job_id ? `job ${w.job_id}` : `pid ${w.pid}`)
+const workerName = (w: NonNullable<FanoutElement['worker']>) => (w.runner === 'slurm' && w.job_id ? `Slurm job ${w.job_id}` : `pid ${w.pid}`)
 
 function detail(e: FanoutElement): string {
   if (e.worker) return `${workerName(e.worker)}  ${e.worker.branch}  (${HEALTH[e.worker.health] ?? e.worker.health}${e.worker.warnings.length > 0 ? ', claude retrying the API' : ''})`

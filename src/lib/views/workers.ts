@@ -97,10 +97,10 @@ function stateColour(e: WorkerRow): 'green' | 'yellow' | 'red' {
  * How a person gets back to a worker's Claude session: its tmux pane while it
  * runs there, else the session to resume once it has ended. Pure.
  */
-export function backTo(e: Pick<StatusEntry, 'pid' | 'mode' | 'active' | 'tmux' | 'cwd' | 'claude_session_id'>): string | undefined {
+export function backTo(e: Pick<StatusEntry, 'pid' | 'mode' | 'active' | 'tmux' | 'cwd' | 'claude_session_id' | 'ref' | 'job_id'>): string | undefined {
   if (e.active && e.tmux) return `tmux -S ${shellQuote(e.tmux.socket)} attach -t ${shellQuote(e.tmux.pane)}`
   if (e.active) return e.mode === 'interactive' ? 'it runs in the terminal that opened it' : undefined
-  if (e.claude_session_id) return e.mode === 'interactive' ? `cd ${shellQuote(e.cwd)} && claude --resume ${e.claude_session_id}` : `dispatch attach --pid ${e.pid}`
+  if (e.claude_session_id) return e.mode === 'interactive' ? `cd ${shellQuote(e.cwd)} && claude --resume ${e.claude_session_id}` : e.job_id ? `dispatch attach ${shellQuote(e.ref)}` : `dispatch attach --pid ${e.pid}`
   return e.mode === 'interactive' ? `cd ${shellQuote(e.cwd)} && claude --continue` : undefined
 }
 

@@ -71,6 +71,6 @@ describe('fan-out decisions', () => {
     expect(renderFanout([{input: 'a/b#1', ref: 'a/b#1', outcome: 'started', worker}], {mode: 'cascade', dryRun: false}).stderr).to.match(/^✓ Started 1 cascade worker for 1 issue\.\n/)
     // A Slurm worker is named by its job: its pid is 0 while queued.
     const queued = {pid: 0, runner: 'slurm', job_id: '77', branch: 'dispatch/issue-2-y', health: 'queued', warnings: []} as unknown as FanoutElement['worker']
-    expect(renderFanout([{input: 'a/b#2', ref: 'a/b#2', outcome: 'started', worker: queued}], {mode: 'headless', dryRun: false}).stdout).to.equal('started  a/b#2  job 77  dispatch/issue-2-y  (queued in the scheduler)\n')
+    expect(renderFanout([{input: 'a/b#2', ref: 'a/b#2', outcome: 'started', worker: queued}], {mode: 'headless', dryRun: false}).stdout).to.equal('started  a/b#2  Slurm job 77  dispatch/issue-2-y  (queued in Slurm)\n')
   })
 })
