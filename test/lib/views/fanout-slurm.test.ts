@@ -4,7 +4,7 @@ import {renderFanout, type FanoutElement} from '../../../src/lib/views/fanout.js
 
 describe('renderFanout with Slurm workers', () => {
   it('names the job and its state, not "pid 0" and a bare health word', () => {
-    const worker = (job: string, health: string) => ({pid: 0, job_id: job, branch: `dispatch/issue-${job}-x`, health, warnings: []}) as unknown as FanoutElement['worker']
+    const worker = (job: string, health: string) => ({pid: 0, runner: 'slurm', job_id: job, branch: `dispatch/issue-${job}-x`, health, warnings: []}) as unknown as FanoutElement['worker']
     const out = renderFanout(
       [
         {input: 'a/b#1', ref: 'a/b#1', outcome: 'started', worker: worker('101', 'queued')},
