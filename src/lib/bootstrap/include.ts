@@ -73,6 +73,19 @@ export async function copyIncluded(checkout: string, worktree: string, entries: 
     const real = await realpath(dir)
     return isWithin(wtRoot, real) ? undefined : real
   }
+  /** Write one entry with `write` unless its directory in the worktree leads out of it; dry runs only decide. */
+  const place = async (rel: string, dst: string, write: () => Promise<void>): Promise<void> => {
+    const escape = opts.dryRun ? undefined : await leavesWorktree(dst)
+    if (escape) {
+      result.skipped.push({path: rel, reason: `its directory in the worktree is a symlink to ${escape}, outside the worktree`})
+      return
+    }
+    if (!opts.dryRun && !existsSync(dst)) {
+      await mkdir(path.dirname(dst), {recursive: true})
+      await write()
+    }
+    result.copied.push(rel)
+  }
   const copyOne = async (rel: string): Promise<void> => {
     const src = path.join(checkout, rel)
     const dst = path.join(worktree, rel)
@@ -89,30 +102,14 @@ export async function copyIncluded(checkout: string, worktree: string, entries: 
           result.skipped.push({path: rel, reason: target ? `a symlink to ${target}, outside the checkout` : 'a dangling symlink'})
           return
         }
-        const escape = opts.dryRun ? undefined : await leavesWorktree(dst)
-        if (escape) {
-          result.skipped.push({path: rel, reason: `its directory in the worktree is a symlink to ${escape}, outside the worktree`})
-          return
-        }
-        if (!opts.dryRun && !existsSync(dst)) {
-          await mkdir(path.dirname(dst), {recursive: true})
-          await symlink(await readlink(src), dst)
-        }
-        result.copied.push(rel)
+        await place(rel, dst, async () => symlink(await readlink(src), dst))
       } else if (st.isDirectory()) {
         for (const name of (await readdir(src)).sort()) await copyOne(path.join(rel, name))
       } else if (st.isFile()) {
-        const escape = opts.dryRun ? undefined : await leavesWorktree(dst)
-        if (escape) {
-          result.skipped.push({path: rel, reason: `its directory in the worktree is a symlink to ${escape}, outside the worktree`})
-          return
-        }
-        if (!opts.dryRun && !existsSync(dst)) {
-          await mkdir(path.dirname(dst), {recursive: true})
+        await place(rel, dst, async () => {
           await copyFile(src, dst, constants.COPYFILE_EXCL)
           await chmod(dst, st.mode & 0o7777)
-        }
-        result.copied.push(rel)
+        })
       } else {
         result.skipped.push({path: rel, reason: 'not a regular file, directory or symlink'})
       }
