@@ -16,7 +16,15 @@ if (code === undefined) {
   const {setFlagsFromString} = await import('node:v8')
   setFlagsFromString('--liftoff-only')
   process.env.OCLIF_SKIP_NEW_VERSION_CHECK ??= 'true'
+  // NOTE: on load, @oclif/core checks node against its own engines range
+  // (>=18) with semver, ~15 ms of every oclif command; package.json's engines
+  // (>=20.17) is stricter and npm checks it. Skipped for this import only, so
+  // workers do not inherit the variable.
+  const engineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING
+  process.env.OCLIF_DISABLE_ENGINE_WARNING = 'true'
   const {execute} = await import('@oclif/core')
+  if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
+  else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning
   await execute({dir: import.meta.url})
 } else {
   // NOTE: no process.exit(): it could cut off output still queued for a pipe.

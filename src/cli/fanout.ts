@@ -1,5 +1,5 @@
 import {InterruptedError, toJsonError} from '../lib/errors.js'
-import {FanoutGuard, dispatchMany, fanoutExitCode, type FanoutItem} from '../lib/fanout/index.js'
+import type {FanoutItem} from '../lib/fanout/index.js'
 import {dispatchRequest} from '../lib/fanout/request.js'
 import {fanoutTargets} from '../lib/fanout/targets.js'
 import {renderFanout, type FanoutElement} from '../lib/views/fanout.js'
@@ -19,6 +19,8 @@ export async function runDispatchCommand(cmd: BaseCommand, mode: 'headless' | 'c
   const request = dispatchRequest(refs, {label: flags.label as string | undefined, repo: flags.repo as string | undefined, limit: flags.limit as number | undefined}, help)
   if (request.kind === 'single') return runHeadlessCommand(cmd, mode, {ref: request.ref}, flags, claudeArgs)
 
+  // NOTE: imported here: one ref (the common case, and --dry-run) never loads the fan-out machinery.
+  const {FanoutGuard, dispatchMany, fanoutExitCode} = await import('../lib/fanout/index.js')
   const {ref: _, ...opts} = dispatchOptions(mode, '', flags, claudeArgs)
   const guard = new FanoutGuard()
   const ctx = await cmd.context(flags.config as string | undefined)

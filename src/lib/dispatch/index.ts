@@ -9,18 +9,22 @@
  *           start the worker through its runner
  *
  * --dry-run stops after plan.
+ *
+ * NOTE: execute and the interactive surfaces (with the runners, worker,
+ * reap, outcome and session modules behind them: a third of the command's
+ * modules) are imported when a dispatch runs, not when this file loads, so
+ * --dry-run does not load what it never runs.
  */
 import {plannedIncludes} from '../bootstrap/index.js'
 import type {IncludeResult} from '../bootstrap/include.js'
 import type {DispatchContext} from '../context.js'
 import {faultPoint} from '../faults.js'
 import type {StartGuard} from '../interrupt.js'
-import {launchSurface, openForeground, type ConcreteSurface, type SurfaceResult} from '../interactive/surfaces.js'
+import type {ConcreteSurface, SurfaceResult} from '../interactive/surfaces.js'
 import {silentProgress, timedStep, type Progress} from '../progress.js'
 import type {SidequestRecord} from '../registry/index.js'
 import type {HealthVerdict} from '../worker/spawn.js'
 import type {RetryWarning} from '../worker/stream/index.js'
-import {notifyDispatched, prepare, settleAndLaunch, startWorker} from './execute.js'
 import {gather} from './gather.js'
 import {planDispatch} from './plan.js'
 import {baseRecord} from './record.js'
@@ -47,7 +51,10 @@ export interface HeadlessResult {
 /** `dispatch headless` / `dispatch cascade`: everything up to a healthy, detached worker. */
 export async function dispatchHeadless(ctx: DispatchContext, opts: DispatchOptions, io: {progress?: Progress; guard?: StartGuard} = {}): Promise<HeadlessResult> {
   const progress = io.progress ?? silentProgress
+  const loading = import('./execute.js')
+  loading.catch(() => {}) // awaited below; a failed gather must not leave it unhandled
   const {remote, local} = await gather(ctx, opts, progress)
+  const {notifyDispatched, prepare, settleAndLaunch, startWorker} = await loading
   await prepare(ctx, planDispatch(remote, local, opts), progress)
   const {plan, launched} = await settleAndLaunch(ctx, remote, opts, (plan, log) => startWorker(ctx, plan, io.guard, log), {progress, guard: io.guard, log: true})
   await faultPoint('after-record', ctx.config.stateDir)
@@ -69,7 +76,10 @@ export interface InteractiveResult {
  * foreground session then runs on with the lock released.
  */
 export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOptions, surface: ConcreteSurface, progress: Progress = silentProgress): Promise<InteractiveResult> {
+  const loading = Promise.all([import('./execute.js'), import('../interactive/surfaces.js')])
+  loading.catch(() => {}) // awaited below; a failed gather must not leave it unhandled
   const {remote, local} = await gather(ctx, opts, progress)
+  const [{notifyDispatched, prepare, settleAndLaunch}, {launchSurface, openForeground}] = await loading
   await prepare(ctx, planDispatch(remote, local, opts), progress)
   const registry = ctx.registry()
   const sessionSpec = (plan: DispatchPlan) => ({

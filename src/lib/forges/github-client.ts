@@ -3,7 +3,7 @@
  * through the official plugins, no logging of its own, and a fetch that stops
  * at once when the caller has given up.
  */
-export type Octokit = import('@octokit/rest').Octokit
+export type Octokit = import('@octokit/core').Octokit
 
 export interface ClientOptions {
   apiUrl: string
@@ -17,11 +17,14 @@ export interface ClientOptions {
 
 /**
  * NOTE: Octokit and its plugins are imported lazily: they cost ~170 ms, which
- * commands that never talk to GitHub should not pay.
+ * commands that never talk to GitHub should not pay. @octokit/core rather than
+ * @octokit/rest: dispatch names its few routes itself (src/lib/forges/github.ts),
+ * so the generated method table of every GitHub endpoint, and the paginate and
+ * request-log plugins, would be loaded on every forge command for nothing.
  */
 export async function makeOctokit(opts: ClientOptions): Promise<Octokit> {
   const [{Octokit}, {throttling}, {retry}] = await Promise.all([
-    import('@octokit/rest'),
+    import('@octokit/core'),
     import('@octokit/plugin-throttling'),
     import('@octokit/plugin-retry'),
   ])
