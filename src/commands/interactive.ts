@@ -35,6 +35,7 @@ export default class Interactive extends BaseCommand {
     const {own, claude} = splitPassThrough(this.argv)
     const {args, flags} = await this.parse(Interactive, own)
     const opts = dispatchOptions('interactive', args.ref, flags, claude)
+    if (flags['max-budget-usd'] !== undefined) this.warnLine('warning: --max-budget-usd does not apply to an interactive session: claude enforces a budget only in print mode (headless and cascade workers).')
     const deps = await this.deps(flags.config)
     const ctx = await this.context(flags.config)
     this.audited = !opts.dryRun

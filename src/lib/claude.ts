@@ -30,9 +30,14 @@ export function headlessArgs(o: ClaudeOptions): string[] {
   return ['-p', '--output-format', 'stream-json', '--verbose', ...commonArgs(o)]
 }
 
-/** argv (without the binary) for an interactive session; the prompt goes on stdin and is submitted as the first message. Pure. */
+/**
+ * argv (without the binary) for an interactive session; the prompt goes on
+ * stdin and is submitted as the first message. No budget: claude enforces
+ * --max-budget-usd only in print mode, and passing it would promise a cap
+ * that does not hold. Pure.
+ */
 export function interactiveArgs(o: ClaudeOptions): string[] {
-  return commonArgs(o)
+  return commonArgs({...o, maxBudgetUsd: undefined})
 }
 
 /**
