@@ -10,6 +10,7 @@ import {readFile, readdir, rename, unlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {Config} from '../config/index.js'
+import {PolicyError} from '../errors.js'
 import {isSameProcessAlive, processStartTime} from '../proc.js'
 import type {SidequestRecord} from '../registry/index.js'
 import {ensurePrivateDirs} from '../state.js'
@@ -40,7 +41,15 @@ function recordRepo(r: Pick<SidequestRecord, 'repo' | 'ref'>): string {
 export function slotFor(active: readonly Pick<SidequestRecord, 'repo' | 'ref' | 'worker_index'>[], repo: string, ports: Pick<Config['worktree'], 'portBase' | 'portStride'>): WorkerSlot {
   const taken = active.filter((r) => recordRepo(r) === repo.toLowerCase() && typeof r.worker_index === 'number').map((r) => r.worker_index as number)
   const index = freeIndex(taken)
-  return {index, port: ports.portBase + index * ports.portStride, stride: ports.portStride}
+  const port = ports.portBase + index * ports.portStride
+  // A port range past 65535 cannot be listened on: say so now, not as the worker's dev server failing.
+  if (port + ports.portStride - 1 > 65_535) {
+    throw new PolicyError(
+      `Worker ${index} of ${repo} would get ports ${port}-${port + ports.portStride - 1}, past 65535.`,
+      'Lower worktree.portBase or worktree.portStride in the config, or wait for a worker of this repository to finish.',
+    )
+  }
+  return {index, port, stride: ports.portStride}
 }
 
 /** The line of the prompt's notes that names the worker's index and port. Pure. */

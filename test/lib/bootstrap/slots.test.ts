@@ -3,6 +3,7 @@ import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
+import {PolicyError} from '../../../src/lib/errors.js'
 import {freeIndex, markStarting, slotFor, slotSentence, startingRecords} from '../../../src/lib/bootstrap/slots.js'
 import {processStartTime} from '../../../src/lib/proc.js'
 import {isAlive, makeSandbox, waitFor, type Sandbox} from '../../support/helpers.js'
@@ -31,6 +32,10 @@ describe('bootstrap: worker indexes and ports', function () {
     it('reuses a freed index', () => expect(slotFor([rec('acme/api', 'acme/api#1', 1)], 'ACME/api', ports)).to.deep.equal({index: 0, port: 3100, stride: 10}))
     it('reads the repository of an old record from its ref; records without an index hold none', () => {
       expect(slotFor([rec(undefined, 'acme/api#3', 0), rec('acme/api', 'acme/api#4')], 'acme/api', ports).index).to.equal(1)
+    })
+    it('refuses (policy, exit 3) a port range past 65535, naming the ports and the settings', () => {
+      expect(() => slotFor([rec('a/b', 'a/b#1', 0)], 'a/b', {portBase: 65_530, portStride: 5})).to.throw(PolicyError, /Worker 1 of a\/b would get ports 65535-65539, past 65535/)
+      expect(slotFor([], 'a/b', {portBase: 65_530, portStride: 5}).port).to.equal(65_530)
     })
     it('uses portBase and portStride', () => expect(slotFor([0, 1].map((i) => rec('a/b', 'a/b#1', i)), 'a/b', {portBase: 8000, portStride: 2}).port).to.equal(8004))
   })
