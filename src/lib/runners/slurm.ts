@@ -30,7 +30,8 @@ export type SlurmSettings = Config['runner']['slurm']
 
 /** sbatch's options for a worker, from the config. Pure. */
 export function sbatchArgs(settings: SlurmSettings, job: {name: string; cwd: string; logPath: string; exportVars: readonly string[]}): string[] {
-  const args = ['--parsable', `--job-name=${job.name}`, `--chdir=${job.cwd}`, `--output=${job.logPath}`, '--open-mode=append']
+  // NOTE: --output is a filename pattern (%j, %u, …): a % in the state dir's path must not be expanded.
+  const args = ['--parsable', `--job-name=${job.name}`, `--chdir=${job.cwd}`, `--output=${job.logPath.replace(/%/g, '%%')}`, '--open-mode=append']
   // NOTE: sbatch would send its whole environment to slurmctld, which stores it with the job.
   // Only these harmless variables go (plus SLURM_* ones); the worker's own come from the spec file.
   args.push(`--export=${job.exportVars.length > 0 ? job.exportVars.join(',') : 'NONE'}`)

@@ -84,6 +84,8 @@ describe('Slurm runner: pure parts', () => {
     const args = sbatchArgs({partition: 'gpu', account: 'lab', qos: 'low', timeLimit: '1:30:00', cpus: 4, memory: '8G', extraArgs: ['--constraint=avx2']}, {name: 'dispatch-acme-api-1', cwd: '/w', logPath: '/l.log', exportVars: ['PATH', 'HOME']})
     expect(args).to.deep.equal(['--parsable', '--job-name=dispatch-acme-api-1', '--chdir=/w', '--output=/l.log', '--open-mode=append', '--export=PATH,HOME', '--partition=gpu', '--account=lab', '--qos=low', '--time=1:30:00', '--cpus-per-task=4', '--mem=8G', '--constraint=avx2'])
     expect(sbatchArgs({extraArgs: []}, {name: 'n', cwd: '/w', logPath: '/l', exportVars: []})).to.include('--export=NONE')
+    // sbatch expands %j, %u, … in --output; a literal % in the path is doubled.
+    expect(sbatchArgs({extraArgs: []}, {name: 'n', cwd: '/w', logPath: '/state 100%/l.log', exportVars: []})).to.include('--output=/state 100%%/l.log')
     expect(sbatchEnv({PATH: '/bin', HOME: '/h', GH_TOKEN: 'secret', FORGEJO_TOKEN: 'x', ANTHROPIC_API_KEY: 'k', SLURM_CONF: '/c'})).to.deep.equal({PATH: '/bin', HOME: '/h', SLURM_CONF: '/c'})
   })
 
