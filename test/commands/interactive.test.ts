@@ -37,7 +37,8 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     const res = await runCli(['interactive', 'acme/api#12'], {env})
     expect(res.code, res.stderr).to.equal(0)
     // The prompt is not on the line: claude reads it from a 0600 file in the state dir.
-    const line = /^cd \/\S+issue-12-fix-the-login-bug && \/\S+stand-in-claude\.mjs --permission-mode acceptEdits --allowedTools \S+ < (\/\S+\/state\/prompts\/dispatch-acme-api-12-[0-9a-f]{8}\.md)$/m.exec(res.stdout)
+    // With the worker's index and port, as a dispatched worker has them.
+    const line = /^cd \/\S+issue-12-fix-the-login-bug && DISPATCH_WORKER_INDEX=0 DISPATCH_PORT=3100 \/\S+stand-in-claude\.mjs --permission-mode acceptEdits --allowedTools \S+ < (\/\S+\/state\/prompts\/dispatch-acme-api-12-[0-9a-f]{8}\.md)$/m.exec(res.stdout)
     expect(line, res.stdout).to.not.equal(null)
     expect(statSync(line![1]).mode & 0o777).to.equal(0o600)
     expect(res.stdout).not.to.include('Body with')
@@ -48,6 +49,7 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     const [standIn] = standIns()
     expect(standIn.stdin).to.equal(await dryPrompt('acme/api#12'))
     expect(standIn.argv.join(' ')).not.to.include('Body with')
+    expect(standIn.env).to.include({DISPATCH_WORKER_INDEX: '0', DISPATCH_PORT: '3100'})
   })
 
   it('--force next to an active worker opens the session in a worktree of its own', async () => {

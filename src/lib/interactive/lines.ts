@@ -6,8 +6,10 @@ import {inertLine, truncate} from '../terminal.js'
 import type {SessionSpec} from './session.js'
 
 /** The line an operator can paste to start the same session by hand, reading the prompt from `promptFile` on stdin. Pure. */
-export function printLine(spec: Pick<SessionSpec, 'cwd' | 'claudeBin' | 'args'>, promptFile?: string): string {
-  const line = `cd ${shellQuote(spec.cwd)} && ${shellJoin([spec.claudeBin, ...spec.args])}`
+export function printLine(spec: Pick<SessionSpec, 'cwd' | 'claudeBin' | 'args'> & {env?: NodeJS.ProcessEnv}, promptFile?: string): string {
+  // The worker's index and port, as a dispatched worker has them (the prompt names them too).
+  const slot = ['DISPATCH_WORKER_INDEX', 'DISPATCH_PORT'].filter((k) => /^\d+$/.test(spec.env?.[k] ?? '')).map((k) => `${k}=${spec.env![k]} `)
+  const line = `cd ${shellQuote(spec.cwd)} && ${slot.join('')}${shellJoin([spec.claudeBin, ...spec.args])}`
   return promptFile ? `${line} < ${shellQuote(promptFile)}` : line
 }
 

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {TITLE_MAX, sessionTitle} from '../../../src/lib/interactive/lines.js'
+import {TITLE_MAX, printLine, sessionTitle} from '../../../src/lib/interactive/lines.js'
 
 describe('sessionTitle', () => {
   const long = 'word '.repeat(40).trim()
@@ -24,5 +24,18 @@ describe('sessionTitle', () => {
     expect([...title]).to.have.length(TITLE_MAX)
     expect(title.endsWith('…')).to.equal(true)
     expect(title).not.to.match(/[\uD800-\uDBFF]…$/)
+  })
+})
+
+describe('printLine', () => {
+  const spec = {cwd: '/wt/acme/api/issue 1', claudeBin: 'claude', args: ['--permission-mode', 'auto']}
+  it('cd, then claude with its args, reading the prompt file on stdin; every word quoted as needed', () => {
+    expect(printLine(spec, '/state/prompts/p.md')).to.equal("cd '/wt/acme/api/issue 1' && claude --permission-mode auto < /state/prompts/p.md")
+  })
+  it("carries the worker's index and port, as a dispatched worker has them in its environment", () => {
+    expect(printLine({...spec, env: {DISPATCH_WORKER_INDEX: '2', DISPATCH_PORT: '3120', GH_TOKEN: 'secret'}})).to.equal("cd '/wt/acme/api/issue 1' && DISPATCH_WORKER_INDEX=2 DISPATCH_PORT=3120 claude --permission-mode auto")
+  })
+  it('leaves out anything but digits there', () => {
+    expect(printLine({...spec, env: {DISPATCH_PORT: '$(rm -rf ~)'}})).to.equal("cd '/wt/acme/api/issue 1' && claude --permission-mode auto")
   })
 })
