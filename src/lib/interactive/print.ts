@@ -10,8 +10,9 @@ import type {SurfaceResult} from './surfaces.js'
 /**
  * The prompt for a session the operator starts by hand: a 0600 file under the
  * state dir, named in the printed line, since the prompt stays out of argv.
- * NOTE: nobody can delete it at start (the operator's shell opens it); it stays
- * until removed, readable by the operator alone.
+ * NOTE: nobody can delete it at start (the operator's shell opens it); it stays,
+ * readable by the operator alone, until `dispatch sidequests prune` finds it as
+ * old as the records it removes.
  */
 async function writePromptFile(spec: Pick<SessionSpec, 'stateDir' | 'prompt' | 'record'>): Promise<string> {
   const dir = path.join(spec.stateDir, 'prompts')

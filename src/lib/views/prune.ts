@@ -6,6 +6,8 @@ export interface PruneResult {
   kept: number
   /** Slurm spec files (a job's environment, tokens included) whose job will never read them. */
   spec_files_removed: string[]
+  /** The print surface's prompt files (stateDir/prompts) as old as the records removed. */
+  prompt_files_removed: string[]
 }
 
 function records(n: number): string {
@@ -22,7 +24,8 @@ export function renderPrune(result: PruneResult, dryRun: boolean): Rendered {
   return {
     stdout:
       result.removed.map((r) => `${verb} ${r.pid} ${r.ref}${r.log_removed ? ' (and its log)' : ''}\n`).join('') +
-      result.spec_files_removed.map((file) => `${verb} ${file} (a Slurm job's environment that no job will read)\n`).join(''),
+      result.spec_files_removed.map((file) => `${verb} ${file} (a Slurm job's environment that no job will read)\n`).join('') +
+      result.prompt_files_removed.map((file) => `${verb} ${file} (a prompt file for a session started by hand)\n`).join(''),
     stderr: `${pruneSummary(result, dryRun)}\n`,
   }
 }

@@ -1,0 +1,75 @@
+/**
+ * `sidequests prune`: remove the records of workers that ended before a
+ * cutoff (their logs too, when asked), the prompt files of sessions started by
+ * hand from the print surface that are as old, and Slurm spec files no job
+ * will read. Returns what went (or would go, with dryRun).
+ */
+import {readdirSync, rmSync, statSync} from 'node:fs'
+import {rm} from 'node:fs/promises'
+import path from 'node:path'
+
+import {isActive, recordKey, type Registry} from './registry/index.js'
+import {pruneSpecFiles} from './runners/slurm-specs.js'
+import type {PruneResult} from './views/prune.js'
+
+export interface PruneOptions {
+  stateDir: string
+  /** Records that ended, and prompt files written, before this (epoch ms) go. */
+  cutoff: number
+  now: number
+  logs: boolean
+  dryRun: boolean
+}
+
+export async function prune(registry: Pick<Registry, 'all' | 'remove'>, opts: PruneOptions): Promise<PruneResult> {
+  const result: PruneResult = {removed: [], kept: 0, spec_files_removed: [], prompt_files_removed: []}
+  const all = await registry.all()
+  for (const r of all) {
+    const endedAt = r.ended_at ?? null
+    // A record without an end whose process is gone (supervisor killed) counts from its start.
+    const ended = endedAt !== null || !isActive(r)
+    const when = new Date(endedAt ?? r.started_at).getTime()
+    if (!ended || when > opts.cutoff) {
+      result.kept++
+      continue
+    }
+    if (!opts.dryRun) {
+      await registry.remove(recordKey(r))
+      if (opts.logs && r.log_path) await rm(r.log_path, {force: true})
+    }
+    result.removed.push({pid: r.pid, ref: r.ref, ended_at: endedAt, log_removed: Boolean(opts.logs && r.log_path)})
+  }
+  // Whatever its age: a spec file no job will read holds tokens and nothing else.
+  result.spec_files_removed = pruneSpecFiles(opts.stateDir, all, {now: opts.now, dryRun: opts.dryRun})
+  result.prompt_files_removed = prunePromptFiles(opts.stateDir, opts.cutoff, opts.dryRun)
+  return result
+}
+
+/**
+ * The print surface's prompt files (stateDir/prompts, 0600) written before
+ * `cutoff`: the operator's shell read each one when the pasted line ran, and
+ * nothing else ever will.
+ */
+function prunePromptFiles(stateDir: string, cutoff: number, dryRun: boolean): string[] {
+  const dir = path.join(stateDir, 'prompts')
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return []
+  }
+  const old = names
+    .filter((n) => n.endsWith('.md'))
+    .map((n) => path.join(dir, n))
+    .filter((file) => {
+      try {
+        const st = statSync(file)
+        return st.isFile() && st.mtimeMs <= cutoff
+      } catch {
+        return false
+      }
+    })
+    .sort()
+  if (!dryRun) for (const file of old) rmSync(file, {force: true})
+  return old
+}
