@@ -65,7 +65,7 @@ export class GitHubForge implements Forge {
     const cap: CapState = {exceeded: false}
     let data: Record<string, unknown>
     try {
-      const res = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {owner, repo, issue_number: number, request: {signal, fetch: cappedFetch(cap)}})
+      const res = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {owner, repo, issue_number: number, request: {signal, fetch: stopWhenAborted(cappedFetch(cap), signal)}})
       data = res.data as unknown as Record<string, unknown>
     } catch (error) {
       throw this.translate(error, what, signal, cap)
@@ -162,7 +162,7 @@ export class GitHubForge implements Forge {
       const cap: CapState = {exceeded: false}
       let res: {data: unknown; headers: {link?: string}}
       try {
-        res = await octokit.request('GET /repos/{owner}/{repo}/issues', {owner, repo, labels: label, state: 'open', per_page: GITHUB_PAGE, page, request: {signal, fetch: cappedFetch(cap)}})
+        res = await octokit.request('GET /repos/{owner}/{repo}/issues', {owner, repo, labels: label, state: 'open', per_page: GITHUB_PAGE, page, request: {signal, fetch: stopWhenAborted(cappedFetch(cap), signal)}})
       } catch (error) {
         throw this.translate(error, what, signal, cap)
       }
