@@ -9,6 +9,8 @@ import {records, standIns} from '../support/state.js'
 describe('fan-out bootstraps each new worktree as a single dispatch does (through the binary)', function () {
   this.timeout(90_000)
   const t = useForgeSandbox({
+    // Held: both workers stay active, so the second gets index 1 however fast the first would finish.
+    hold: true,
     repos: ['acme/api'],
     issues: [
       {owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'},
