@@ -74,10 +74,12 @@ describe('views: pure renderers, byte for byte', () => {
       ['dry run', true, out('would remove 1 a/b#1 (and its log)\nwould remove 2 a/b#2\n', 'would remove 2 records, keep 3\n')],
       ['for real', false, out('removed 1 a/b#1 (and its log)\nremoved 2 a/b#2\n', 'removed 2 records, kept 3\n')],
     ]
-    for (const [title, dryRun, want] of cases) it(title, () => expect(renderPrune({removed, kept: 3, spec_files_removed: []}, dryRun)).to.deep.equal(want))
-    it('one record, singular', () => expect(renderPrune({removed: [removed[1]], kept: 0, spec_files_removed: []}, false).stderr).to.equal('removed 1 record, kept 0\n'))
+    for (const [title, dryRun, want] of cases) it(title, () => expect(renderPrune({removed, kept: 3, spec_files_removed: [], prompt_files_removed: []}, dryRun)).to.deep.equal(want))
+    it('one record, singular', () => expect(renderPrune({removed: [removed[1]], kept: 0, spec_files_removed: [], prompt_files_removed: []}, false).stderr).to.equal('removed 1 record, kept 0\n'))
     it('a stale Slurm spec file, one line of its own', () =>
-      expect(renderPrune({removed: [], kept: 1, spec_files_removed: ['/s/slurm/spec-ab.json']}, false).stdout).to.equal("removed /s/slurm/spec-ab.json (a Slurm job's environment that no job will read)\n"))
+      expect(renderPrune({removed: [], kept: 1, spec_files_removed: ['/s/slurm/spec-ab.json'], prompt_files_removed: []}, false).stdout).to.equal("removed /s/slurm/spec-ab.json (a Slurm job's environment that no job will read)\n"))
+    it('an old prompt file, one line of its own', () =>
+      expect(renderPrune({removed: [], kept: 0, spec_files_removed: [], prompt_files_removed: ['/s/prompts/p.md']}, true).stdout).to.equal('would remove /s/prompts/p.md (a prompt file for a session started by hand)\n'))
   })
 
   describe('init', () => {
