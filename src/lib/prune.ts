@@ -4,12 +4,13 @@
  * hand from the print surface that are as old, and Slurm spec files no job
  * will read. Returns what went (or would go, with dryRun).
  */
-import {readdirSync, rmSync, statSync} from 'node:fs'
+import {rmSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import {isActive, recordKey, type Registry} from './registry/index.js'
 import {pruneSpecFiles} from './runners/slurm-specs.js'
+import {filesIn} from './state.js'
 import type {PruneResult} from './views/prune.js'
 
 export interface PruneOptions {
@@ -51,25 +52,9 @@ export async function prune(registry: Pick<Registry, 'all' | 'remove'>, opts: Pr
  * nothing else ever will.
  */
 function prunePromptFiles(stateDir: string, cutoff: number, dryRun: boolean): string[] {
-  const dir = path.join(stateDir, 'prompts')
-  let names: string[]
-  try {
-    names = readdirSync(dir)
-  } catch {
-    return []
-  }
-  const old = names
-    .filter((n) => n.endsWith('.md'))
-    .map((n) => path.join(dir, n))
-    .filter((file) => {
-      try {
-        const st = statSync(file)
-        return st.isFile() && st.mtimeMs <= cutoff
-      } catch {
-        return false
-      }
-    })
-    .sort()
+  const old = filesIn(path.join(stateDir, 'prompts'), /\.md$/)
+    .filter((f) => f.mtimeMs <= cutoff)
+    .map((f) => f.file)
   if (!dryRun) for (const file of old) rmSync(file, {force: true})
   return old
 }

@@ -1,4 +1,4 @@
-import {lstatSync} from 'node:fs'
+import {lstatSync, readdirSync} from 'node:fs'
 import {mkdir, open, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -75,4 +75,23 @@ export async function ensureStateDir(stateDir: string): Promise<void> {
     await unlink(probe).catch(() => {})
     throw new FailureError(`Cannot write to the state directory ${stateDir}: ${errorMessage(error)}.`, 'Free some space or fix its permissions; no worker was started.')
   }
+}
+
+/** The regular files in `dir` whose names match `name`, with their modification times; [] when the dir is missing. */
+export function filesIn(dir: string, name: RegExp): Array<{file: string; mtimeMs: number}> {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return []
+  }
+  const out: Array<{file: string; mtimeMs: number}> = []
+  for (const n of names.filter((x) => name.test(x)).sort()) {
+    const file = path.join(dir, n)
+    try {
+      const st = lstatSync(file)
+      if (st.isFile()) out.push({file, mtimeMs: st.mtimeMs})
+    } catch {}
+  }
+  return out
 }

@@ -5,10 +5,11 @@
  * node, timed out in the queue) leaves its file behind, with the tokens in
  * it: `sidequests prune` removes those.
  */
-import {readdirSync, rmSync, statSync} from 'node:fs'
+import {rmSync} from 'node:fs'
 import path from 'node:path'
 
 import {isActive, type SidequestRecord} from '../registry/index.js'
+import {filesIn} from '../state.js'
 
 /**
  * A spec file no record names yet may belong to a dispatch between writing it
@@ -41,22 +42,7 @@ export function staleSpecFiles(files: readonly SpecFile[], records: readonly Sid
 
 /** The spec files in a state dir, with their ages. */
 export function specFiles(stateDir: string): SpecFile[] {
-  const dir = path.join(stateDir, 'slurm')
-  let names: string[]
-  try {
-    names = readdirSync(dir)
-  } catch {
-    return []
-  }
-  const out: SpecFile[] = []
-  for (const name of names) {
-    if (!/^spec-[0-9a-f]+\.json$/.test(name)) continue
-    const file = path.join(dir, name)
-    try {
-      out.push({file, mtimeMs: statSync(file).mtimeMs})
-    } catch {}
-  }
-  return out
+  return filesIn(path.join(stateDir, 'slurm'), /^spec-[0-9a-f]+\.json$/)
 }
 
 /**
