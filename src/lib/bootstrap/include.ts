@@ -12,6 +12,7 @@ import path from 'node:path'
 
 import {errorMessage} from '../errors.js'
 import {gitQuery} from '../git.js'
+import {isInside} from '../workspace.js'
 
 export const INCLUDE_FILE = '.worktreeinclude'
 
@@ -50,11 +51,6 @@ export interface IncludeResult {
   skipped: Array<{path: string; reason: string}>
 }
 
-function isWithin(root: string, p: string): boolean {
-  const rel = path.relative(root, p)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
-}
-
 /**
  * Copy the selected entries from `checkout` into `worktree`: regular files
  * with their modes, symlinks as symlinks when they resolve inside the
@@ -71,7 +67,7 @@ export async function copyIncluded(checkout: string, worktree: string, entries: 
     let dir = path.dirname(dst)
     while (!existsSync(dir) && dir !== path.dirname(dir)) dir = path.dirname(dir)
     const real = await realpath(dir)
-    return isWithin(wtRoot, real) ? undefined : real
+    return isInside(wtRoot, real) ? undefined : real
   }
   /** Write one entry with `write` unless its directory in the worktree leads out of it; dry runs only decide. */
   const place = async (rel: string, dst: string, write: () => Promise<void>): Promise<void> => {
@@ -91,14 +87,14 @@ export async function copyIncluded(checkout: string, worktree: string, entries: 
     const dst = path.join(worktree, rel)
     try {
       // NOTE: a symlinked parent directory would lead the copy out of the checkout: resolve it first.
-      if (!isWithin(root, await realpath(path.dirname(src)))) {
+      if (!isInside(root, await realpath(path.dirname(src)))) {
         result.skipped.push({path: rel, reason: 'its directory is a symlink that leaves the checkout'})
         return
       }
       const st = await lstat(src)
       if (st.isSymbolicLink()) {
         const target = await realpath(src).catch(() => undefined)
-        if (!target || !isWithin(root, target)) {
+        if (!target || !isInside(root, target)) {
           result.skipped.push({path: rel, reason: target ? `a symlink to ${target}, outside the checkout` : 'a dangling symlink'})
           return
         }

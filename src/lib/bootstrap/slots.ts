@@ -12,7 +12,7 @@ import path from 'node:path'
 import type {Config} from '../config/index.js'
 import {PolicyError} from '../errors.js'
 import {isSameProcessAlive, processStartTime} from '../proc.js'
-import type {SidequestRecord} from '../registry/index.js'
+import {recordRepo, type SidequestRecord} from '../registry/index.js'
 import {ensurePrivateDirs} from '../state.js'
 
 export interface WorkerSlot {
@@ -32,14 +32,9 @@ export function freeIndex(taken: Iterable<number>): number {
   return i
 }
 
-/** The repository of a record: `repo`, else the one its ref names (records before schema 2). */
-function recordRepo(r: Pick<SidequestRecord, 'repo' | 'ref'>): string {
-  return (r.repo ?? r.ref.replace(/#\d+$/, '')).toLowerCase()
-}
-
 /** The slot a new worker of `repo` gets among the given active workers. Pure. */
 export function slotFor(active: readonly Pick<SidequestRecord, 'repo' | 'ref' | 'worker_index'>[], repo: string, ports: Pick<Config['worktree'], 'portBase' | 'portStride'>): WorkerSlot {
-  const taken = active.filter((r) => recordRepo(r) === repo.toLowerCase() && typeof r.worker_index === 'number').map((r) => r.worker_index as number)
+  const taken = active.filter((r) => recordRepo(r).toLowerCase() === repo.toLowerCase() && typeof r.worker_index === 'number').map((r) => r.worker_index as number)
   const index = freeIndex(taken)
   const port = ports.portBase + index * ports.portStride
   // A port range past 65535 cannot be listened on: say so now, not as the worker's dev server failing.

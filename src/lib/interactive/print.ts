@@ -1,8 +1,9 @@
 /** The print surface, and every fallback: the line to paste, with the prompt in its own 0600 file. */
 import {randomUUID} from 'node:crypto'
-import {mkdir, writeFile} from 'node:fs/promises'
+import {writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
+import {ensurePrivateDirs} from '../state.js'
 import {printLine, tmuxSessionName} from './lines.js'
 import type {SessionSpec} from './session.js'
 import type {SurfaceResult} from './surfaces.js'
@@ -15,8 +16,7 @@ import type {SurfaceResult} from './surfaces.js'
  * old as the records it removes.
  */
 async function writePromptFile(spec: Pick<SessionSpec, 'stateDir' | 'prompt' | 'record'>): Promise<string> {
-  const dir = path.join(spec.stateDir, 'prompts')
-  await mkdir(dir, {recursive: true, mode: 0o700})
+  const dir = await ensurePrivateDirs(spec.stateDir, 'prompts')
   const file = path.join(dir, `${tmuxSessionName(spec.record.ref)}-${randomUUID().slice(0, 8)}.md`)
   await writeFile(file, spec.prompt, {mode: 0o600, flag: 'wx'})
   return file

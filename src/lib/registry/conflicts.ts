@@ -17,7 +17,7 @@ export interface Conflict {
 }
 
 /** The repository a record's claims belong to. */
-export function recordRepo(record: SidequestRecord): string {
+export function recordRepo(record: Pick<SidequestRecord, 'repo' | 'ref'>): string {
   return record.repo ?? repoOfRef(record.ref)
 }
 
