@@ -60,7 +60,7 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
     }
   }
   // Slurm workers wait in the scheduler's queue and its limits govern them: maxActive counts this machine's.
-  const local = active.filter((r) => r.runner !== 'slurm').length
+  const local = active.filter((r) => OVER_CAPACITY[r.runner ?? 'local'] === 'refuse').length
   if (OVER_CAPACITY[plan.runner ?? 'local'] === 'refuse' && local >= maxActive) {
     throw new PolicyError(`${local} workers are active; maxActive is ${maxActive}.`, 'Wait for one to finish (dispatch sidequests list), or raise maxActive in the config.')
   }

@@ -36,9 +36,8 @@ export interface RunnerContext {
  * here and a module beside local.ts and slurm.ts: planning, admission and
  * the workspace never change.
  */
-export function runnerFor(kind: RunnerKind, ctx?: RunnerContext): Runner {
+export function runnerFor(kind: RunnerKind, ctx: RunnerContext): Runner {
   if (kind === 'slurm') {
-    if (!ctx) throw new Error('the Slurm runner needs its settings')
     return {kind, start: (job, guard, registry) => startSlurmWorker(job, ctx.config.runner.slurm, ctx.env, registry, guard, {waitStart: ctx.waitStart})}
   }
   return localRunner

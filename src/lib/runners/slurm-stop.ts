@@ -9,6 +9,7 @@ import {rmSync} from 'node:fs'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {isActive, recordKey, type Registry, type SidequestRecord} from '../registry/index.js'
+import {isSpecFile} from '../registry/jobs.js'
 import type {StopOutcome, StoppedWorker} from '../stop.js'
 import {QUEUED_STATES, slurmTool} from './slurm-scheduler.js'
 
@@ -45,7 +46,8 @@ export async function stopSlurmWorker(registry: Registry, r: SidequestRecord, wa
     signal = 'SIGTERM'
     await slurmTool('scancel', [id]).catch(() => {})
     if (await waitUntil(gone, Math.max(waitMs, 5000))) outcome = 'cancelled'
-    if (r.job_spec_file) rmSync(r.job_spec_file, {force: true})
+    // Only a path shaped like a spec file: a record's fields are not trusted to name what to delete.
+    if (r.job_spec_file && isSpecFile(r.job_spec_file)) rmSync(r.job_spec_file, {force: true})
   } else {
     for (const step of STEPS) {
       signal = step.signal
