@@ -146,10 +146,17 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
 
   it('gives concurrent dispatches distinct indexes and ports, and reuses a freed index', async () => {
     for (const n of [20, 21, 22, 23]) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`})
-    // The setups overlap: each dispatch is outside the registry lock while its setup runs.
-    config({setup: 'sleep 0.5'})
+    // The setups overlap for certain: each says it started, then waits for the test's go; all three
+    // are then outside the registry lock at once, and only the starting notes keep their indexes apart.
+    const marks = path.join(sb.dir, 'setup-marks')
+    const go = path.join(sb.dir, 'setup-go')
+    mkdirSync(marks)
+    config({setup: `touch '${marks}/'$$; while [ ! -e '${go}' ]; do sleep 0.05; done`})
     const held = {...env, STANDIN_HOLD_FILE: t.release}
-    const results = await Promise.all([20, 21, 22].map((n) => runCli(['headless', `acme/api#${n}`], {env: held})))
+    const runs = [20, 21, 22].map((n) => startCli(['headless', `acme/api#${n}`], {env: held}))
+    await waitFor('all three setups to be running', () => readdirSync(marks).length === 3, 30_000)
+    writeFileSync(go, '')
+    const results = await Promise.all(runs.map((r) => r.done))
     for (const r of results) expect(r.code, r.stderr).to.equal(0)
     const byRef = () => Object.fromEntries(records(sb).filter((r) => !r.ended_at).map((r) => [r.ref, r]))
     expect(records(sb).map((r) => r.worker_index).sort()).to.deep.equal([0, 1, 2])
@@ -170,10 +177,18 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
   })
 
   it('a dispatch still in its setup counts as active: a second one for the same issue is refused', async () => {
-    config({setup: 'sleep 1.5'})
-    const [a, b] = await Promise.all([runCli(['headless', 'acme/api#12'], {env}), runCli(['headless', 'acme/api#12'], {env})])
-    expect([a.code, b.code].sort()).to.deep.equal([0, 3])
-    expect([a, b].find((r) => r.code === 3)!.stderr).to.match(/acme\/api#12 already has an active worker/)
+    const go = path.join(sb.dir, 'setup-go')
+    config({setup: `touch .setup-started; while [ ! -e '${go}' ]; do sleep 0.05; done`})
+    const first = startCli(['headless', 'acme/api#12'], {env})
+    await waitFor('the first setup to be running', () => existsSync(path.join(wt12(), '.setup-started')))
+    // No record exists yet: only the starting note can refuse this one.
+    expect(records(sb)).to.deep.equal([])
+    const second = await runCli(['headless', 'acme/api#12'], {env})
+    expect(second.code, second.stderr).to.equal(3)
+    expect(second.stderr).to.match(/acme\/api#12 already has an active worker/)
+    writeFileSync(go, '')
+    const done = await first.done
+    expect(done.code, done.stderr).to.equal(0)
     expect(records(sb)).to.have.length(1)
   })
 
@@ -192,7 +207,8 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
     await waitFor('the setup to start', () => existsSync(path.join(wt12(), '.setup-started')))
     process.kill(run.pid, 'SIGINT')
     const res = await run.done
-    expect(res.code, res.stderr).to.not.equal(0)
+    expect(res.code, res.stderr).to.equal(130)
+    expect(res.stderr).to.match(/interrupted before the worker started/i)
     await waitFor('no process left in the worktree', () => processesIn(wt12()).length === 0, 5000)
     expect(records(sb)).to.deep.equal([])
     expect(standIns(sb)).to.deep.equal([])
