@@ -4,7 +4,7 @@ import {existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, write
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
-import {BIN, filesUnder, git, killTmux, makeRepo, makeSandbox, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {BIN, filesUnder, git, isAlive, killQuietly, killTmux, makeRepo, makeSandbox, processesIn, runCli, startCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 import {useSlurm} from '../support/slurm.js'
 import {records, standIns} from '../support/state.js'
 
@@ -34,6 +34,11 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     const ids = records(sb).map((r) => r.job_id).filter(Boolean)
     if (ids.length > 0) await slurm.cluster().client('scancel', ...ids).catch(() => {})
     await waitFor('the jobs to leave the node', async () => !(await slurm.cluster().client('squeue', '-h', '-t', 'PENDING,RUNNING,COMPLETING', '-o', '%i')).trim(), 20_000).catch(() => {})
+    // Local workers some tests start beside the Slurm ones finish too (their supervisors write the
+    // end of the run into the state dir): the sandbox goes only once nothing writes there.
+    const local = new Set(records(sb).flatMap((r) => [r.pid, r.supervisor_pid]).filter((p): p is number => typeof p === 'number' && p > 0))
+    for (const p of processesIn(sb.dir)) local.add(p)
+    await waitFor('local workers to exit', () => [...local].every((p) => !isAlive(p)), 10_000).catch(() => killQuietly(local))
     await forge.close()
     sb.cleanup()
   })
