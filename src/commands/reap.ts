@@ -22,7 +22,7 @@ export default class Reap extends BaseCommand {
     // The forge vouches for squash- and rebase-merged branches git cannot place (SPEC §10).
     const registry = deps.registry()
     const askForge = askForgeForReap(config, deps.forges(), () => registry.all())
-    const entries = await reap({worktreeRoot: config.worktreeRoot, registry, stateDir: config.stateDir, dryRun: flags['dry-run'], fetch: true, askForge})
+    const entries = await reap({worktreeRoot: config.worktreeRoot, registry, stateDir: config.stateDir, dryRun: flags['dry-run'], fetch: true, askForge, warn: this.warnLine})
     print(this, renderReap(entries, config.worktreeRoot))
     return entries
   }

@@ -6,12 +6,13 @@
  * the dispatches still starting (their setup runs outside the lock).
  */
 import {randomBytes} from 'node:crypto'
-import {readFile, readdir, rename, unlink, writeFile} from 'node:fs/promises'
+import {readdir, rename, unlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {Config} from '../config/index.js'
 import {PolicyError} from '../errors.js'
 import {isSameProcessAlive, processStartTime} from '../proc.js'
+import {readRecordFile} from '../registry/file.js'
 import {recordRepo, type SidequestRecord} from '../registry/index.js'
 import {ensurePrivateDirs} from '../state.js'
 
@@ -83,9 +84,12 @@ export async function markStarting(stateDir: string, record: Omit<SidequestRecor
 
 /**
  * The dispatches starting now. A file left by a dispatch that died (kill -9)
- * is ignored and removed: its process is gone.
+ * is ignored and removed: its process is gone. Each note is read as a record
+ * is (registry/file.ts): a FIFO, a symlink (to /dev/zero, say), a huge file or
+ * someone else's file is skipped with a warning, so nothing planted in the
+ * directory can hang or flood a dispatch or reap.
  */
-export async function startingRecords(stateDir: string): Promise<StartingRecord[]> {
+export async function startingRecords(stateDir: string, warn: (message: string) => void = () => {}): Promise<StartingRecord[]> {
   const dir = startingDir(stateDir)
   let names: string[]
   try {
@@ -93,16 +97,14 @@ export async function startingRecords(stateDir: string): Promise<StartingRecord[
   } catch {
     return []
   }
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined
   const out: StartingRecord[] = []
   for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
     const file = path.join(dir, name)
-    try {
-      const r = JSON.parse(await readFile(file, 'utf8')) as StartingRecord
-      if (isSameProcessAlive(r.pid, r.pid_start_time)) out.push(r)
-      else await unlink(file).catch(() => {})
-    } catch {
-      // Half-written or unreadable: not a dispatch we can account for.
-    }
+    const r = readRecordFile(file, uid, warn)
+    if (!r) continue
+    if (isSameProcessAlive(r.pid, r.pid_start_time)) out.push(r)
+    else await unlink(file).catch(() => {})
   }
   return out
 }

@@ -57,7 +57,7 @@ export async function underDispatchLock<T>(ctx: DispatchContext, fn: () => Promi
  */
 export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: DispatchOptions): Promise<DispatchPlan> {
   // Dispatches still setting up their worktree count as active: their ref, claims, worktree and index are taken.
-  const active = [...(await ctx.registry().active()), ...(await startingRecords(ctx.config.stateDir))]
+  const active = [...(await ctx.registry().active()), ...(await startingRecords(ctx.config.stateDir, ctx.warn))]
   const plan = planDispatch(remote, await gatherLocal(remote, opts, active), opts)
   admit(active, plan, ctx.config.maxActive, opts.force)
   if (plan.note) ctx.warn(plan.note)

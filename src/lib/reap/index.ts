@@ -53,6 +53,8 @@ export interface ReapOptions {
   minAgeMs?: number
   /** Ask the forge about a worktree git cannot vouch for (outcome/reap-forge.ts); without it, git alone decides. */
   askForge?: (w: {path: string; branch: string; checkout: string}) => Promise<ForgeReapFacts>
+  /** Where a note it cannot use (stateDir/starting) is reported; the quiet sweep passes none. */
+  warn?: (message: string) => void
 }
 
 /**
@@ -65,7 +67,7 @@ export interface ReapOptions {
  */
 export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
   // A dispatch still setting up its worktree (no record yet) holds it like an active worker.
-  const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir))]
+  const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir, opts.warn))]
   const busy = new Map(active.map((r) => [realOrResolved(r.cwd), r]))
   const facts = new Map<string, Promise<RepoFacts>>()
   const results: ReapEntry[] = []
@@ -157,7 +159,7 @@ async function tips(dir: string, branch: string | null): Promise<string> {
 
 /** Why a worktree judged removable must stay after all (a worker started in it, commits were added), or undefined. */
 async function changedSince(opts: ReapOptions, dir: string, branch: string | null, seen: string | undefined): Promise<string | undefined> {
-  const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir))]
+  const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir, opts.warn))]
   const worker = active.find((r) => realOrResolved(r.cwd) === realOrResolved(dir))
   if (worker) return decideReap({...nothingKnown(dir), activeWorker: {pid: worker.pid, ref: worker.ref, jobId: worker.runner === 'slurm' ? worker.job_id : null}}).reason
   if (seen !== undefined && (await tips(dir, branch)) !== seen) return 'new commits arrived while reap looked; run reap again to judge them'

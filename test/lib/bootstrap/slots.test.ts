@@ -1,6 +1,6 @@
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
+import {execFileSync, spawn} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {PolicyError} from '../../../src/lib/errors.js'
@@ -76,6 +76,18 @@ describe('bootstrap: worker indexes and ports', function () {
       expect((await startingRecords(sb.stateDir)).map((r) => r.pid)).to.deep.equal([process.pid])
       expect(existsSync(path.join(dir, `${pid}-dead.json`))).to.equal(false)
       expect(readdirSync(dir)).to.have.length(1)
+    })
+
+    it('skips, with a warning, a FIFO, a symlink, an oversized file: nothing planted there can hang or flood a reader', async () => {
+      await markStarting(sb.stateDir, base)
+      const dir = path.join(sb.stateDir, 'starting')
+      execFileSync('mkfifo', [path.join(dir, '1-fifo.json')])
+      symlinkSync('/dev/zero', path.join(dir, '2-zero.json'))
+      writeFileSync(path.join(dir, '3-big.json'), ' '.repeat(2 * 1024 * 1024))
+      const warnings: string[] = []
+      const seen = await startingRecords(sb.stateDir, (m) => warnings.push(m))
+      expect(seen.map((r) => r.pid)).to.deep.equal([process.pid])
+      expect(warnings.join('\n')).to.include('1-fifo.json: not a regular file').and.include('2-zero.json: a symbolic link').and.include('3-big.json')
     })
   })
 })
