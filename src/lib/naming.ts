@@ -61,3 +61,21 @@ export function logPath(stateDir: string, owner: string, repo: string, number: n
   if (!isInside(path.join(stateDir, 'logs'), p)) throw new Error(`refusing log path ${p} outside ${stateDir}`)
   return p
 }
+
+/**
+ * Is `file` a path dispatch itself gives a worker log: `stateDir/logs/<owner>/<repo>/issue-<N>-<YYYYMMDD-HHMMSS>[-<i>].log`?
+ * A record is only a file someone could have written; nothing it names is
+ * deleted unless it has this shape. Pure.
+ */
+export function isWorkerLogPath(stateDir: string, file: string): boolean {
+  const logs = path.join(path.resolve(stateDir), 'logs')
+  const rel = path.relative(logs, path.resolve(file))
+  const parts = rel.split(path.sep)
+  return (
+    !rel.startsWith('..') &&
+    !path.isAbsolute(rel) &&
+    parts.length === 3 &&
+    parts.slice(0, 2).every((p) => p !== '.' && p !== '..' && p !== '') &&
+    /^issue-\d+-\d{8}-\d{6}(-\d+)?\.log$/.test(parts[2])
+  )
+}

@@ -4,10 +4,10 @@
  * hand from the print surface that are as old, and Slurm spec files no job
  * will read. Returns what went (or would go, with dryRun).
  */
-import {rmSync} from 'node:fs'
-import {rm} from 'node:fs/promises'
+import {lstatSync, realpathSync, rmSync} from 'node:fs'
 import path from 'node:path'
 
+import {isWorkerLogPath} from './naming.js'
 import {isActive, recordKey, type Registry} from './registry/index.js'
 import {pruneSpecFiles} from './runners/slurm-specs.js'
 import {filesIn} from './state.js'
@@ -34,16 +34,33 @@ export async function prune(registry: Pick<Registry, 'all' | 'remove'>, opts: Pr
       result.kept++
       continue
     }
+    const log = opts.logs ? removableLog(opts.stateDir, r.log_path) : undefined
     if (!opts.dryRun) {
       await registry.remove(recordKey(r))
-      if (opts.logs && r.log_path) await rm(r.log_path, {force: true})
+      if (log) rmSync(log, {force: true})
     }
-    result.removed.push({pid: r.pid, ref: r.ref, ended_at: endedAt, log_removed: Boolean(opts.logs && r.log_path)})
+    result.removed.push({pid: r.pid, ref: r.ref, ended_at: endedAt, log_removed: log !== undefined})
   }
   // Whatever its age: a spec file no job will read holds tokens and nothing else.
   result.spec_files_removed = pruneSpecFiles(opts.stateDir, all, {now: opts.now, dryRun: opts.dryRun})
   result.prompt_files_removed = prunePromptFiles(opts.stateDir, opts.cutoff, opts.dryRun)
   return result
+}
+
+/**
+ * The log a record names, when it is one dispatch wrote: a path of a log's
+ * shape under stateDir/logs/ that is a regular file (not a symlink). A record
+ * is a file anyone with the state directory could have edited; `--logs` must
+ * not become "delete whatever path a record names".
+ */
+function removableLog(stateDir: string, file: string | null | undefined): string | undefined {
+  if (!file || !isWorkerLogPath(stateDir, file)) return undefined
+  try {
+    // No symlink anywhere on the way: a swapped <owner> directory must not lead the rm elsewhere.
+    return lstatSync(file).isFile() && realpathSync(file) === path.resolve(file) ? file : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**

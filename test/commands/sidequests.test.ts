@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {spawn, type ChildProcess} from 'node:child_process'
-import {mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
+import {lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
@@ -157,7 +157,8 @@ describe('sidequests list / conflicts / prune (through the binary)', function ()
   })
 
   it('prunes ended records older than --older-than, logs only with --logs', async () => {
-    const log = path.join(sb.dir, 'old.log')
+    const log = path.join(sb.stateDir, 'logs', 'acme', 'api', 'issue-7-20200101-000000.log')
+    mkdirSync(path.dirname(log), {recursive: true})
     writeFileSync(log, 'x')
     const live = sleeper()
     procs.push(live)
@@ -173,5 +174,31 @@ describe('sidequests list / conflicts / prune (through the binary)', function ()
     expect(left).to.have.members([999_004, live.pid])
     expect(() => readFileSync(log)).to.throw()
     expect((await runCli(['sidequests', 'prune', '--older-than', 'soon'], {env: sb.env})).code).to.equal(2)
+  })
+
+  it('prune --logs deletes only logs dispatch wrote: never a path outside stateDir/logs/, one of another shape, or a symlink', async () => {
+    const key = path.join(sb.home, '.ssh', 'id_ed25519')
+    mkdirSync(path.dirname(key), {recursive: true})
+    writeFileSync(key, 'secret')
+    const logs = path.join(sb.stateDir, 'logs', 'acme', 'api')
+    mkdirSync(logs, {recursive: true})
+    const odd = path.join(logs, 'notes.txt')
+    writeFileSync(odd, 'mine')
+    const link = path.join(logs, 'issue-7-20200101-000000.log')
+    symlinkSync(key, link)
+    const traversal = path.join(sb.stateDir, 'logs', 'acme', 'api', '..', '..', '..', '..', 'home', '.ssh', 'id_ed25519')
+    const ended = {ended_at: '2020-01-01T00:00:00Z', exit_code: 0}
+    writeRecord(sb, record(999_011, {...ended, log_path: key}))
+    writeRecord(sb, record(999_012, {...ended, log_path: odd}))
+    writeRecord(sb, record(999_013, {...ended, log_path: link}))
+    writeRecord(sb, record(999_014, {...ended, log_path: traversal}))
+    const res = await runCli(['sidequests', 'prune', '--logs', '--json'], {env: sb.env})
+    expect(res.code, res.stderr).to.equal(0)
+    const out = JSON.parse(res.stdout)
+    expect(out.removed.map((r: {pid: number}) => r.pid)).to.have.members([999_011, 999_012, 999_013, 999_014])
+    expect(out.removed.every((r: {log_removed: boolean}) => !r.log_removed)).to.equal(true)
+    expect(readFileSync(key, 'utf8')).to.equal('secret')
+    expect(readFileSync(odd, 'utf8')).to.equal('mine')
+    expect(lstatSync(link).isSymbolicLink()).to.equal(true)
   })
 })

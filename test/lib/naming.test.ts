@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {branchName, isIssueBranch, logPath, slugify, timestampForFile, worktreeName, worktreePath} from '../../src/lib/naming.js'
+import {branchName, isIssueBranch, isWorkerLogPath, logPath, slugify, timestampForFile, worktreeName, worktreePath} from '../../src/lib/naming.js'
 
 describe('naming', () => {
   const slugs: Array<[string, string]> = [
@@ -44,5 +44,22 @@ describe('naming', () => {
 
   it('formats file timestamps in UTC', () => {
     expect(timestampForFile(new Date('2026-11-23T23:59:09.999Z'))).to.equal('20261123-235909')
+  })
+
+  describe('isWorkerLogPath (pure)', () => {
+    const table: Array<[string, boolean]> = [
+      ['/s/logs/acme/api/issue-7-20261123-235909.log', true],
+      ['/s/logs/acme/api/issue-7-20261123-235909-2.log', true],
+      ['/s/logs/acme/api/../api/issue-7-20261123-235909.log', true],
+      ['/s/logs/acme/issue-7-20261123-235909.log', false],
+      ['/s/logs/acme/api/x/issue-7-20261123-235909.log', false],
+      ['/s/logs/acme/api/notes.txt', false],
+      ['/s/logs/acme/api/issue-7.log', false],
+      ['/s/logs/../../home/.ssh/issue-7-20261123-235909.log', false],
+      ['/home/op/.ssh/id_ed25519', false],
+      ['/s/other/acme/api/issue-7-20261123-235909.log', false],
+    ]
+    for (const [file, want] of table) it(`${file} → ${want}`, () => expect(isWorkerLogPath('/s', file)).to.equal(want))
+    it('accepts what logPath makes', () => expect(isWorkerLogPath('/s', logPath('/s', 'acme', 'api', 7, new Date()))).to.equal(true))
   })
 })
