@@ -49,6 +49,27 @@ function writableDir(dir: string): {ok: boolean; detail: string} {
   }
 }
 
+/**
+ * A worktreeRoot other users can enter: each worktree holds the files
+ * .worktreeinclude copies (.env and the like). New worktrees are made 0700,
+ * but a root (or a worktree) made before, or by hand, may not be.
+ */
+function worktreeRootPrivacy(dir: string): Check | undefined {
+  let mode: number
+  try {
+    mode = statSync(dir).mode
+  } catch {
+    return undefined
+  }
+  if ((mode & 0o055) === 0) return undefined
+  return {
+    name: 'worktree root',
+    status: 'warn',
+    detail: `${dir} can be read by other users (mode ${(mode & 0o777).toString(8)}); worktrees hold the files .worktreeinclude copies, such as .env`,
+    fix: `chmod 700 ${dir}, unless other users must reach it (shared cluster storage: then keep secrets out of .worktreeinclude).`,
+  }
+}
+
 /** The model side: a credential Claude will use, and the API it will talk to. */
 async function modelChecks(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Check[]> {
   const auth = claudeAuth(env)
@@ -166,6 +187,8 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
     const w = writableDir(dir)
     checks.push({name, status: w.ok ? 'ok' : 'fail', detail: w.detail, fix: w.ok ? undefined : `Fix the permissions (chmod 700 ${dir}) or set ${name === 'state dir' ? 'stateDir' : 'worktreeRoot'} in the config.`})
   }
+  const privacy = worktreeRootPrivacy(config.worktreeRoot)
+  if (privacy) checks.push(privacy)
   if ((opts.runner ?? config.runner.kind) === 'slurm') checks.push(...(await slurmChecks(config, opts.env)))
   const root = config.workspace.root
   checks.push(

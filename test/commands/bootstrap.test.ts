@@ -27,7 +27,7 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
   const logOf = (r: Record<string, any>) => readFileSync(r.log_path, 'utf8')
   const ended = (pid: number) => waitFor(`worker ${pid} to end`, () => records(sb).find((r) => r.pid === pid && r.ended_at))
 
-  it('copies ignored files named by .worktreeinclude into a new worktree, modes kept, never through a symlink leaving the checkout', async () => {
+  it('copies ignored files named by .worktreeinclude into a new worktree (owner bits only, the worktree 0700), never through a symlink leaving the checkout', async () => {
     config()
     writeFileSync(path.join(checkout, '.gitignore'), '.env\nconfig/**/*.local\nout.link\nbuild/\n')
     writeFileSync(path.join(checkout, '.worktreeinclude'), '.env\nconfig/\nout.link\n')
@@ -54,7 +54,9 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
     expect(res.code, res.stderr).to.equal(0)
     expect(res.stderr).to.match(/warning: \.worktreeinclude: did not copy out\.link: a symlink to .*outside the checkout/)
     expect(readFileSync(path.join(wt12(), '.env'), 'utf8')).to.equal('DB=local\n')
-    expect(statSync(path.join(wt12(), '.env')).mode & 0o777).to.equal(0o640)
+    // The group's read bit does not travel: worktreeRoot may be shared storage (Slurm). The worktree is 0700.
+    expect(statSync(path.join(wt12(), '.env')).mode & 0o777).to.equal(0o600)
+    expect(statSync(wt12()).mode & 0o777).to.equal(0o700)
     expect(readFileSync(path.join(wt12(), 'config', 'deep', 'db.local'), 'utf8')).to.equal('deep\n')
     expect(existsSync(path.join(wt12(), 'build'))).to.equal(false)
     expect(() => lstatSync(path.join(wt12(), 'out.link'))).to.throw()

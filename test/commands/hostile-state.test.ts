@@ -2,7 +2,7 @@
 // each through the real binary.
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {mkdirSync} from 'node:fs'
+import {chmodSync, mkdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {useForgeSandbox} from '../support/forge-sandbox.js'
@@ -25,5 +25,23 @@ describe('hostile state (through the binary)', function () {
     expect(reap.stderr).to.include('4242-planted.json: not a regular file')
     const dry = await runCli(['headless', 'acme/api#12', '--dry-run'], {env, timeoutMs: 60_000})
     expect(dry.code, dry.stderr).to.equal(0)
+  })
+
+  it('doctor warns about a worktreeRoot other users can read, with the chmod; a new one is made 0700', async () => {
+    const {sb, env, forge} = t
+    const checkout = makeRepo(sb, 'acme', 'api')
+    forge.addIssue({owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'})
+    const privacy = async () => {
+      const res = await runCli(['doctor', '--json'], {env})
+      return (JSON.parse(res.stdout).checks as Array<{name: string; status: string; detail: string; fix?: string}>).filter((c) => c.name === 'worktree root' && c.status === 'warn')
+    }
+    const started = await runCli(['headless', 'acme/api#12'], {env, cwd: checkout})
+    expect(started.code, started.stderr).to.equal(0)
+    expect(statSync(sb.worktreeRoot).mode & 0o777, 'a worktreeRoot dispatch made').to.equal(0o700)
+    expect(statSync(path.join(sb.worktreeRoot, 'acme', 'api')).mode & 0o777).to.equal(0o700)
+    chmodSync(sb.worktreeRoot, 0o755)
+    const [warn] = await privacy()
+    expect(warn.detail).to.include(`${sb.worktreeRoot} can be read by other users (mode 755)`)
+    expect(warn.fix).to.include(`chmod 700 ${sb.worktreeRoot}`)
   })
 })

@@ -77,7 +77,7 @@ export async function copyIncluded(checkout: string, worktree: string, entries: 
       return
     }
     if (!opts.dryRun && !existsSync(dst)) {
-      await mkdir(path.dirname(dst), {recursive: true})
+      await mkdir(path.dirname(dst), {recursive: true, mode: 0o700})
       await write()
     }
     result.copied.push(rel)
@@ -104,7 +104,9 @@ export async function copyIncluded(checkout: string, worktree: string, entries: 
       } else if (st.isFile()) {
         await place(rel, dst, async () => {
           await copyFile(src, dst, constants.COPYFILE_EXCL)
-          await chmod(dst, st.mode & 0o7777)
+          // Owner bits only: a .env readable by the group in the checkout must not become readable to others in
+          // a worktree under a shared worktreeRoot (the Slurm runner needs shared storage).
+          await chmod(dst, st.mode & 0o700)
         })
       } else {
         result.skipped.push({path: rel, reason: 'not a regular file, directory or symlink'})

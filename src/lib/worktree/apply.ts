@@ -1,5 +1,5 @@
 /** Making the worktree a plan decided on: fetching origin, then `git worktree add`. */
-import {existsSync, mkdirSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync} from 'node:fs'
 import path from 'node:path'
 
 import {FailureError} from '../errors.js'
@@ -29,12 +29,14 @@ export async function applyWorktree(checkout: string, plan: WorktreePlan): Promi
       if (existsSync(plan.path)) {
         throw new FailureError(`${plan.path} already exists but is not a worktree of ${checkout}.`, `Move it away (or run git worktree repair there) and dispatch again.`)
       }
-      mkdirSync(path.dirname(plan.path), {recursive: true, mode: 0o755})
+      // 0700: a worktree gets the checkout's .env and the like (.worktreeinclude); others have no business in it.
+      mkdirSync(path.dirname(plan.path), {recursive: true, mode: 0o700})
       if (plan.action === 'checkout') {
         await retryOnLock(() => git.raw(['worktree', 'add', plan.path, plan.branch]))
       } else {
         await retryOnLock(() => git.raw(['worktree', 'add', '--no-track', '-b', plan.branch, plan.path, plan.startPoint]))
       }
+      chmodSync(plan.path, 0o700)
     })
   } catch (error) {
     if (error instanceof FailureError) throw error

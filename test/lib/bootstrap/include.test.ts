@@ -48,7 +48,7 @@ describe('bootstrap: .worktreeinclude', function () {
       expect(await listIncluded(checkout)).to.deep.equal([])
     })
 
-    it('copies only files that are both included and ignored, keeping modes and nested directories', async () => {
+    it('copies only files that are both included and ignored, keeping the owner mode bits (never group or other) and nested directories', async () => {
       files({
         '.gitignore': '.env\n*.local\nsecrets/\nbuild/\n',
         // As in .gitignore, a file under an excluded directory cannot be re-included: `secrets/**` lets the negation work.
@@ -72,7 +72,10 @@ describe('bootstrap: .worktreeinclude', function () {
       expect(readFileSync(path.join(wt, '.env'), 'utf8')).to.equal('TOKEN=x\n')
       expect(readFileSync(path.join(wt, 'deep/er/conf.local'), 'utf8')).to.equal('deep\n')
       expect(readFileSync(path.join(wt, 'secrets/a/b/key.pem'), 'utf8')).to.equal('KEY\n')
-      expect(statSync(path.join(wt, 'run.local')).mode & 0o777).to.equal(0o755)
+      // Owner bits only: group and other lose read (and execute) in the worktree.
+      expect(statSync(path.join(wt, 'run.local')).mode & 0o777).to.equal(0o700)
+      expect(statSync(path.join(wt, '.env')).mode & 0o077).to.equal(0)
+      expect(statSync(path.join(wt, 'secrets/a/b')).mode & 0o077, 'a directory made for a copy').to.equal(0)
       expect(existsSync(path.join(wt, 'untracked.txt'))).to.equal(false)
       expect(existsSync(path.join(wt, 'build'))).to.equal(false)
       expect(existsSync(path.join(wt, 'secrets/skip.txt'))).to.equal(false)
