@@ -7,10 +7,11 @@ import path from 'node:path'
 
 import {useForgeSandbox} from '../support/forge-sandbox.js'
 import {makeRepo, runCli} from '../support/helpers.js'
+import {records, standIns} from '../support/state.js'
 
 describe('hostile state (through the binary)', function () {
   this.timeout(120_000)
-  const t = useForgeSandbox()
+  const t = useForgeSandbox({hold: true})
 
   it('a FIFO in stateDir/starting/ neither hangs a dispatch nor reap: it is skipped with a warning', async () => {
     const {sb, env, forge} = t
@@ -43,5 +44,22 @@ describe('hostile state (through the binary)', function () {
     const [warn] = await privacy()
     expect(warn.detail).to.include(`${sb.worktreeRoot} can be read by other users (mode 755)`)
     expect(warn.fix).to.include(`chmod 700 ${sb.worktreeRoot}`)
+  })
+
+  it('two repositories\' workers get different indexes and ports: DISPATCH_PORT is the machine\'s, not the repository\'s', async () => {
+    const {sb, env, forge} = t
+    makeRepo(sb, 'acme', 'api')
+    makeRepo(sb, 'acme', 'web')
+    forge.addIssue({owner: 'acme', repo: 'api', number: 1, title: 'One'})
+    forge.addIssue({owner: 'acme', repo: 'web', number: 2, title: 'Two'})
+    for (const ref of ['acme/api#1', 'acme/web#2']) {
+      const res = await runCli(['headless', ref], {env})
+      expect(res.code, res.stderr).to.equal(0)
+    }
+    expect(records(sb).map((r) => [r.ref, r.worker_index, r.port]).sort()).to.deep.equal([
+      ['acme/api#1', 0, 3100],
+      ['acme/web#2', 1, 3110],
+    ])
+    expect(standIns(sb).map((s) => s.env.DISPATCH_PORT).sort()).to.deep.equal(['3100', '3110'])
   })
 })

@@ -26,11 +26,12 @@ describe('bootstrap: worker indexes and ports', function () {
   describe('slotFor (pure)', () => {
     const ports = {portBase: 3100, portStride: 10}
     const rec = (repo: string | undefined, ref: string, worker_index?: number) => ({repo, ref, worker_index})
-    it('counts only active workers of the same repository', () => {
-      expect(slotFor([rec('acme/api', 'acme/api#1', 0), rec('acme/web', 'acme/web#1', 1)], 'acme/api', ports)).to.deep.equal({index: 1, port: 3110, stride: 10})
+    it('counts the active workers of every repository: ports are the machine\'s', () => {
+      expect(slotFor([rec('acme/api', 'acme/api#1', 0), rec('acme/web', 'acme/web#1', 1)], 'acme/api', ports)).to.deep.equal({index: 2, port: 3120, stride: 10})
+      expect(slotFor([rec('acme/web', 'acme/web#1', 0)], 'acme/api', ports)).to.deep.equal({index: 1, port: 3110, stride: 10})
     })
     it('reuses a freed index', () => expect(slotFor([rec('acme/api', 'acme/api#1', 1)], 'ACME/api', ports)).to.deep.equal({index: 0, port: 3100, stride: 10}))
-    it('reads the repository of an old record from its ref; records without an index hold none', () => {
+    it('records without an index (older versions) hold none', () => {
       expect(slotFor([rec(undefined, 'acme/api#3', 0), rec('acme/api', 'acme/api#4')], 'acme/api', ports).index).to.equal(1)
     })
     it('refuses (policy, exit 3) a port range past 65535, naming the ports and the settings', () => {
