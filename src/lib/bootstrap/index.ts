@@ -12,9 +12,11 @@ import type {StartGuard} from '../interrupt.js'
 import {tailOf} from '../worker/log.js'
 import {copyIncluded, listIncluded, type IncludeResult} from './include.js'
 import {runSetup, setupEnv} from './setup.js'
+import type {StartingNote} from './starting.js'
 
 export {bootstrapSteps, setupCommandFor} from './setup.js'
-export {markStarting, slotFor, slotSentence, startingRecords, type WorkerSlot} from './slots.js'
+export {slotFor, slotSentence, type WorkerSlot} from './slots.js'
+export {markStarting, startingNotes, startingRecords, stopOrphanSetup, type StartingNote, type StartingRecord} from './starting.js'
 export {INCLUDE_FILE, copyIncluded, listIncluded} from './include.js'
 
 /** A setup that failed or timed out: exit 1, with the log's last lines; the worktree stays for inspection. */
@@ -48,16 +50,16 @@ export async function plannedIncludes(plan: DispatchPlan): Promise<IncludeResult
  * Copy the included files into the new worktree, then run the setup with
  * its output in `logPath`. Throws SetupFailedError when the setup fails.
  */
-export async function bootstrapWorktree(ctx: DispatchContext, plan: DispatchPlan, logPath: string, guard?: StartGuard): Promise<void> {
+export async function bootstrapWorktree(ctx: DispatchContext, plan: DispatchPlan, logPath: string, guard?: StartGuard, note?: StartingNote): Promise<void> {
   if (plan.bootstrap.include) {
     const result = await copyIncluded(plan.checkout.dir, plan.cwd, await listIncluded(plan.checkout.dir))
     for (const s of result.skipped) ctx.warn(`warning: .worktreeinclude: did not copy ${s.path}: ${s.reason}`)
   }
   const command = plan.bootstrap.setup
-  if (!command) return
+  if (!command) return note?.bootstrapped()
   const env = setupEnv(workerEnv(ctx.env, ctx.config, plan), tokenNames(ctx.config))
-  const outcome = await runSetup({command, cwd: plan.cwd, env, logPath, timeoutMs: ctx.config.worktree.setupTimeoutMs, shell: ctx.env.SHELL || '/bin/sh', onKill: guard && ((kill) => guard.undo(kill))})
-  if (outcome.ok) return
+  const outcome = await runSetup({command, cwd: plan.cwd, env, logPath, timeoutMs: ctx.config.worktree.setupTimeoutMs, shell: ctx.env.SHELL || '/bin/sh', onKill: guard && ((kill) => guard.undo(kill)), onSpawn: note?.setupStarted})
+  if (outcome.ok) return note?.bootstrapped()
   const how = outcome.spawnError
     ? `could not run: ${outcome.spawnError}`
     : outcome.timedOut

@@ -48,6 +48,8 @@ export interface SetupRun {
   shell: string
   /** Told how to kill the setup (a dispatch interrupted by Ctrl-C must not leave it running); returns its own undo. */
   onKill?: (kill: () => void) => () => void
+  /** Told the setup's pid (the leader of its process group) once it runs; awaited before the setup is waited for. */
+  onSpawn?: (pid: number) => Promise<void>
 }
 
 export interface SetupOutcome {
@@ -92,6 +94,7 @@ export async function runSetup(run: SetupRun): Promise<SetupOutcome> {
       }
     }
     const forgetKill = run.onKill?.(() => group('SIGKILL'))
+    if (child.pid) await run.onSpawn?.(child.pid)
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), run.timeoutMs)

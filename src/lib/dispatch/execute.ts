@@ -1,8 +1,8 @@
 import {rmSync} from 'node:fs'
-import {open} from 'node:fs/promises'
+import {open, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
-import {bootstrapWorktree, markStarting, needsBootstrap, startingRecords} from '../bootstrap/index.js'
+import {bootstrapWorktree, markStarting, needsBootstrap, startingNotes, stopOrphanSetup, type StartingRecord} from '../bootstrap/index.js'
 import {claudeConfigFile, preTrust} from '../claude.js'
 import type {DispatchContext} from '../context.js'
 import {FailureError, errorMessage} from '../errors.js'
@@ -53,12 +53,23 @@ export async function underDispatchLock<T>(ctx: DispatchContext, fn: () => Promi
  * Under the lock: read the repository and the active workers again (the sweep
  * may have removed a worktree, another worker may have taken one), plan from
  * those facts, admit, and make the workspace: worktree and trust. Returns the
- * plan that runs; nothing planned earlier is used.
+ * plan that runs; nothing planned earlier is used. `takenOver`: notes of an
+ * earlier dispatch of this issue that was killed during its bootstrap; this
+ * one stops the setup it left running and bootstraps the worktree again.
  */
-export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: DispatchOptions): Promise<DispatchPlan> {
+export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: DispatchOptions): Promise<{plan: DispatchPlan; takenOver: StartingRecord[]}> {
   // Dispatches still setting up their worktree count as active: their ref, claims, worktree and index are taken.
-  const active = [...(await ctx.registry().active()), ...(await startingRecords(ctx.config.stateDir, ctx.warn))]
-  const plan = planDispatch(remote, await gatherLocal(remote, opts, active), opts)
+  const notes = await startingNotes(ctx.config.stateDir, ctx.warn)
+  const ofThisIssue = (n: StartingRecord) => n.ref.toLowerCase() === remote.issue.ref.toLowerCase()
+  const orphans = notes.active.filter((n) => n.setup_orphaned && ofThisIssue(n))
+  for (const o of orphans) {
+    ctx.warn(`warning: the worktree setup of an earlier dispatch of ${o.ref}, which was killed, was still running (pid ${o.pid}); stopping it and setting up ${o.cwd} again`)
+    await stopOrphanSetup(o)
+  }
+  const takenOver = [...orphans, ...notes.unfinished.filter(ofThisIssue)]
+  const active = [...(await ctx.registry().active()), ...notes.active.filter((n) => !orphans.includes(n))]
+  const local = {...(await gatherLocal(remote, opts, active)), unfinishedBootstrap: takenOver.map((n) => n.cwd)}
+  const plan = planDispatch(remote, local, opts)
   admit(active, plan, ctx.config.maxActive, opts.force)
   if (plan.note) ctx.warn(plan.note)
   await applyWorktree(plan.checkout.dir, plan.worktree)
@@ -67,7 +78,12 @@ export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: Di
   if (trust === 'corrupt' || trust === 'unexpected') {
     ctx.warn(`warning: ${claudeConfigFile(ctx.env)} is ${trust === 'corrupt' ? 'not valid JSON' : 'not in the shape dispatch expects (projects is not an object)'}; left it alone, so Claude may ask to trust ${plan.cwd}`)
   }
-  return plan
+  return {plan, takenOver}
+}
+
+/** Remove the notes a dispatch took over, once its own note (or its worker's record) stands in for them. */
+async function forgetNotes(notes: readonly StartingRecord[]): Promise<void> {
+  await Promise.all(notes.map((n) => (n.note_file ? unlink(n.note_file).catch(() => {}) : undefined)))
 }
 
 /**
@@ -79,25 +95,31 @@ export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: Di
  */
 export async function settleAndLaunch<T>(ctx: DispatchContext, remote: RemoteFacts, opts: DispatchOptions, launch: (plan: DispatchPlan, log?: string) => Promise<T>, io: {progress: Progress; guard?: StartGuard; log: boolean}): Promise<{plan: DispatchPlan; launched: T}> {
   const first = await underDispatchLock(ctx, async () => {
-    const plan = await settle(ctx, remote, opts)
-    if (!needsBootstrap(plan)) return {plan, launched: await launch(plan), forget: undefined}
-    return {plan, launched: undefined, forget: await markStarting(ctx.config.stateDir, baseRecord(plan, ctx.now(), null))}
+    const {plan, takenOver} = await settle(ctx, remote, opts)
+    if (!needsBootstrap(plan)) {
+      const launched = await launch(plan)
+      await forgetNotes(takenOver)
+      return {plan, launched, note: undefined}
+    }
+    const note = await markStarting(ctx.config.stateDir, baseRecord(plan, ctx.now(), null))
+    await forgetNotes(takenOver)
+    return {plan, launched: undefined, note}
   })
-  if (!first.forget) return {plan: first.plan, launched: first.launched as T}
-  const {plan, forget} = first
+  if (!first.note) return {plan: first.plan, launched: first.launched as T}
+  const {plan, note} = first
   // An interactive dispatch has no guard of its own; Ctrl-C during its setup must still
   // kill the setup (it runs in a process group of its own, out of the terminal's reach).
   const guard = io.guard ?? new StartGuard()
   const bootstrap = async () => {
     const log = await createLog(ctx.config.stateDir, plan, ctx.now(), guard)
-    await timedStep(io.progress, plan.bootstrap.setup ? 'Setting up the worktree' : 'Copying .worktreeinclude files', bootstrapWorktree(ctx, plan, log, guard))
+    await timedStep(io.progress, plan.bootstrap.setup ? 'Setting up the worktree' : 'Copying .worktreeinclude files', bootstrapWorktree(ctx, plan, log, guard, note))
     return log
   }
   try {
     const log = await (io.guard ? bootstrap() : guard.race(bootstrap))
     return {plan, launched: await underDispatchLock(ctx, () => launch(plan, io.log ? log : undefined))}
   } finally {
-    await forget()
+    await note.forget()
   }
 }
 

@@ -72,6 +72,8 @@ export function planDispatch(remote: RemoteFacts, local: LocalFacts, opts: Dispa
   }
   const promptKind = promptKindFor(opts.mode, opts.posture)
   const slot = slotFor(local.active, repo, config.worktree)
+  // A dispatch killed during its bootstrap left this worktree half made: reusing it means making it again.
+  const redoBootstrap = worktree.action === 'reuse' && (local.unfinishedBootstrap ?? []).includes(worktree.path)
   const prompt = renderTemplate(remote.template, {
     kind: promptKind,
     issue,
@@ -104,7 +106,7 @@ export function planDispatch(remote: RemoteFacts, local: LocalFacts, opts: Dispa
     prompt,
     promptKind,
     parentSession: remote.parentSession,
-    bootstrap: bootstrapSteps(worktree.action, opts.setup, setupCommandFor(config, repo), existsSync(path.join(checkout.dir, INCLUDE_FILE))),
+    bootstrap: bootstrapSteps(redoBootstrap ? 'create' : worktree.action, opts.setup, setupCommandFor(config, repo), existsSync(path.join(checkout.dir, INCLUDE_FILE))),
     slot,
     ...(worktree.slot > 1 ? {note: slotNote(issue.ref, worktree, local.active)} : {}),
   }

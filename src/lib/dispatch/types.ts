@@ -59,6 +59,8 @@ export interface LocalFacts {
   roots: RepoRoot[]
   /** Active workers: their worktrees are busy (and admit checks against them). */
   active: SidequestRecord[]
+  /** Worktrees whose bootstrap a killed dispatch left unfinished: a reuse bootstraps them again. */
+  unfinishedBootstrap?: string[]
 }
 
 /** What a dispatch will do, decided by `planDispatch` from the facts alone; never changed afterwards. */

@@ -6,7 +6,7 @@
 import {realpathSync} from 'node:fs'
 import path from 'node:path'
 
-import {startingRecords} from '../bootstrap/slots.js'
+import {startingRecords} from '../bootstrap/starting.js'
 import {errorMessage} from '../errors.js'
 import {gitQuery} from '../git.js'
 import {dispatchLockPath, withLock} from '../lock.js'
@@ -34,7 +34,7 @@ export interface ReapOptions {
   worktreeRoot: string
   /** The run's registry: an active worker's worktree is never removed. */
   registry: Pick<Registry, 'active'>
-  /** Where dispatches still setting up a worktree leave their notes (bootstrap/slots.ts). */
+  /** Where dispatches still setting up a worktree leave their notes (bootstrap/starting.ts). */
   stateDir: string
   dryRun: boolean
   /** Limit the sweep to `<worktreeRoot>/<owner>/<repo>`. */

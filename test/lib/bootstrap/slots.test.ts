@@ -4,7 +4,7 @@ import {existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync} from 'no
 import path from 'node:path'
 
 import {PolicyError} from '../../../src/lib/errors.js'
-import {freeIndex, markStarting, slotFor, slotSentence, startingRecords} from '../../../src/lib/bootstrap/slots.js'
+import {freeIndex, slotFor, slotSentence} from '../../../src/lib/bootstrap/slots.js'
 import {processStartTime} from '../../../src/lib/proc.js'
 import {isAlive, makeSandbox, waitFor, type Sandbox} from '../../support/helpers.js'
 
@@ -44,51 +44,5 @@ describe('bootstrap: worker indexes and ports', function () {
   it('slotSentence names the index, the port and the range', () => {
     expect(slotSentence({index: 2, port: 3120, stride: 10})).to.include('DISPATCH_WORKER_INDEX=2').and.include('DISPATCH_PORT=3120').and.include('ports 3120-3129')
     expect(slotSentence({index: 0, port: 3100, stride: 1})).to.include('port 3100 for')
-  })
-
-  describe('starting dispatches', () => {
-    let sb: Sandbox
-    beforeEach(() => {
-      sb = makeSandbox()
-      // A dispatch makes the state directory before anything else (ensureStateDir).
-      mkdirSync(sb.stateDir, {mode: 0o700})
-    })
-    afterEach(() => sb.cleanup())
-    const base = {schema_version: 2, mode: 'headless' as const, ref: 'acme/api#1', forge: 'github' as const, url: '', title: '', started_at: new Date().toISOString(), parent_session: null, paths_claimed: [], repo: 'acme/api', cwd: '/x', branch: 'b', log_path: null, cascade_depth: 0, claude_session_id: null, worker_index: 0}
-
-    it('are seen while noted and gone once forgotten', async () => {
-      const forget = await markStarting(sb.stateDir, base)
-      const seen = await startingRecords(sb.stateDir)
-      expect(seen).to.have.length(1)
-      expect(seen[0]).to.include({pid: process.pid, ref: 'acme/api#1', worker_index: 0})
-      await forget()
-      expect(await startingRecords(sb.stateDir)).to.deep.equal([])
-    })
-
-    it('a note left by a dispatch that died is ignored and removed', async () => {
-      const child = spawn(process.execPath, ['-e', ''], {stdio: 'ignore'})
-      const pid = child.pid!
-      const start = processStartTime(pid) ?? 'gone'
-      await new Promise((r) => child.once('exit', r))
-      await waitFor('the child to be gone', () => !isAlive(pid))
-      await markStarting(sb.stateDir, base)
-      const dir = path.join(sb.stateDir, 'starting')
-      writeFileSync(path.join(dir, `${pid}-dead.json`), JSON.stringify({...base, pid, pid_start_time: start}))
-      expect((await startingRecords(sb.stateDir)).map((r) => r.pid)).to.deep.equal([process.pid])
-      expect(existsSync(path.join(dir, `${pid}-dead.json`))).to.equal(false)
-      expect(readdirSync(dir)).to.have.length(1)
-    })
-
-    it('skips, with a warning, a FIFO, a symlink, an oversized file: nothing planted there can hang or flood a reader', async () => {
-      await markStarting(sb.stateDir, base)
-      const dir = path.join(sb.stateDir, 'starting')
-      execFileSync('mkfifo', [path.join(dir, '1-fifo.json')])
-      symlinkSync('/dev/zero', path.join(dir, '2-zero.json'))
-      writeFileSync(path.join(dir, '3-big.json'), ' '.repeat(2 * 1024 * 1024))
-      const warnings: string[] = []
-      const seen = await startingRecords(sb.stateDir, (m) => warnings.push(m))
-      expect(seen.map((r) => r.pid)).to.deep.equal([process.pid])
-      expect(warnings.join('\n')).to.include('1-fifo.json: not a regular file').and.include('2-zero.json: a symbolic link').and.include('3-big.json')
-    })
   })
 })
