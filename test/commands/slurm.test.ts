@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {startFakeForge} from '../support/fake-forge.mjs'
@@ -105,6 +105,22 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     } finally {
       killTmux(tty)
     }
+  })
+
+  it('a job is never requeued: scontrol requeue is refused and the worker keeps running (its spec file is gone once it started)', async () => {
+    const res = await runCli(['headless', 'acme/api#12'], {env, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    const running = await waitFor('the worker to run on the node', () => records(sb).find((r) => r.pid > 0), 60_000)
+    const refused = await slurm
+      .cluster()
+      .client('scontrol', 'requeue', running.job_id)
+      .then(
+        () => undefined,
+        (error: Error) => error.message,
+      )
+    expect(refused, 'scontrol requeue succeeded').to.be.a('string')
+    expect(await jobState(running.job_id)).to.equal('RUNNING')
+    expect(readdirSync(path.join(sb.stateDir, 'slurm')).filter((n) => n.startsWith('spec-'))).to.deep.equal([])
   })
 
   it('shows a held job as queued, counts it for duplicates and claims but not maxActive, and stop takes it out of the queue', async () => {

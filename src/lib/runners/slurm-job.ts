@@ -20,7 +20,13 @@ let spec: WorkerSpec
 try {
   spec = JSON.parse(readFileSync(specFile, 'utf8')) as WorkerSpec
 } catch (error) {
-  console.error(`dispatch: cannot read the worker spec ${specFile}: ${(error as Error).message}`)
+  const restarts = Number(process.env.SLURM_RESTART_COUNT ?? 0)
+  // Jobs are submitted with --no-requeue; an operator's `extraArgs: [--requeue]` still gets here.
+  console.error(
+    restarts > 0 && (error as NodeJS.ErrnoException).code === 'ENOENT'
+      ? `dispatch: Slurm job ${process.env.SLURM_JOB_ID} was requeued, which dispatch does not support: its worker spec ${specFile} was deleted, with its tokens, when the job first started. Dispatch the issue again instead.`
+      : `dispatch: cannot read the worker spec ${specFile}: ${(error as Error).message}`,
+  )
   process.exit(1)
 } finally {
   rmSync(specFile, {force: true})

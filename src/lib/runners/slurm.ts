@@ -32,6 +32,9 @@ export type SlurmSettings = Config['runner']['slurm']
 export function sbatchArgs(settings: SlurmSettings, job: {name: string; cwd: string; logPath: string; exportVars: readonly string[]}): string[] {
   // NOTE: --output is a filename pattern (%j, %u, …): a % in the state dir's path must not be expanded.
   const args = ['--parsable', `--job-name=${job.name}`, `--chdir=${job.cwd}`, `--output=${job.logPath.replace(/%/g, '%%')}`, '--open-mode=append']
+  // NOTE: a requeued job would run again without its spec file (deleted, with its tokens, when the job
+  // first started): Slurm must never requeue it, on a node failure or by `scontrol requeue`.
+  args.push('--no-requeue')
   // NOTE: sbatch would send its whole environment to slurmctld, which stores it with the job.
   // Only these harmless variables go (plus SLURM_* ones); the worker's own come from the spec file.
   args.push(`--export=${job.exportVars.length > 0 ? job.exportVars.join(',') : 'NONE'}`)

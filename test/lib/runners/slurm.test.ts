@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -10,6 +11,7 @@ import {decodeWaitStatus, parseSacct, parseSqueue, SQUEUE_FORMAT, type JobInfo, 
 import {jobName, jobScript, sbatchArgs, sbatchEnv} from '../../../src/lib/runners/slurm.js'
 import {ORPHAN_SPEC_AGE_MS, staleSpecFiles} from '../../../src/lib/runners/slurm-specs.js'
 import {stateLabel} from '../../../src/lib/views/workers.js'
+import {ROOT} from '../../support/helpers.js'
 
 /** A squeue line as `squeue -h -O SQUEUE_FORMAT` pads it. */
 function squeueLine(fields: string[]): string {
@@ -82,11 +84,22 @@ describe('Slurm runner: pure parts', () => {
 
   it('builds sbatch options from the config, with only harmless variables exported', () => {
     const args = sbatchArgs({partition: 'gpu', account: 'lab', qos: 'low', timeLimit: '1:30:00', cpus: 4, memory: '8G', extraArgs: ['--constraint=avx2']}, {name: 'dispatch-acme-api-1', cwd: '/w', logPath: '/l.log', exportVars: ['PATH', 'HOME']})
-    expect(args).to.deep.equal(['--parsable', '--job-name=dispatch-acme-api-1', '--chdir=/w', '--output=/l.log', '--open-mode=append', '--export=PATH,HOME', '--partition=gpu', '--account=lab', '--qos=low', '--time=1:30:00', '--cpus-per-task=4', '--mem=8G', '--constraint=avx2'])
+    expect(args).to.deep.equal(['--parsable', '--job-name=dispatch-acme-api-1', '--chdir=/w', '--output=/l.log', '--open-mode=append', '--no-requeue', '--export=PATH,HOME', '--partition=gpu', '--account=lab', '--qos=low', '--time=1:30:00', '--cpus-per-task=4', '--mem=8G', '--constraint=avx2'])
     expect(sbatchArgs({extraArgs: []}, {name: 'n', cwd: '/w', logPath: '/l', exportVars: []})).to.include('--export=NONE')
     // sbatch expands %j, %u, … in --output; a literal % in the path is doubled.
     expect(sbatchArgs({extraArgs: []}, {name: 'n', cwd: '/w', logPath: '/state 100%/l.log', exportVars: []})).to.include('--output=/state 100%%/l.log')
     expect(sbatchEnv({PATH: '/bin', HOME: '/h', GH_TOKEN: 'secret', FORGEJO_TOKEN: 'x', ANTHROPIC_API_KEY: 'k', SLURM_CONF: '/c'})).to.deep.equal({PATH: '/bin', HOME: '/h', SLURM_CONF: '/c'})
+  })
+
+  it('a job run again without its spec file (requeued after all) fails, saying requeue is not supported', () => {
+    const job = path.join(ROOT, 'dist', 'lib', 'runners', 'slurm-job.js')
+    const run = (env: Record<string, string>) => spawnSync(process.execPath, [job, '/nonexistent/spec-0a1b.json'], {encoding: 'utf8', env: {PATH: process.env.PATH, ...env}})
+    const requeued = run({SLURM_JOB_ID: '42', SLURM_RESTART_COUNT: '1'})
+    expect(requeued.status).to.equal(1)
+    expect(requeued.stderr).to.include('Slurm job 42 was requeued, which dispatch does not support').and.include('Dispatch the issue again')
+    const first = run({SLURM_JOB_ID: '43'})
+    expect(first.status).to.equal(1)
+    expect(first.stderr).to.include('cannot read the worker spec /nonexistent/spec-0a1b.json')
   })
 
   it('writes a job script that names the spec file and quotes every word', () => {
