@@ -5,6 +5,7 @@ import {print} from '../cli/print.js'
 import {askForgeForReap} from '../lib/outcome/reap-forge.js'
 import {reap, type ReapEntry} from '../lib/reap/index.js'
 import {renderReap} from '../lib/views/reap.js'
+import {configuredCheckout} from '../lib/workspace.js'
 
 export default class Reap extends BaseCommand {
   static override summary = 'Remove dispatch worktrees that hold no work.'
@@ -22,7 +23,7 @@ export default class Reap extends BaseCommand {
     // The forge vouches for squash- and rebase-merged branches git cannot place (SPEC §10).
     const registry = deps.registry()
     const askForge = askForgeForReap(config, deps.forges(), () => registry.all())
-    const entries = await reap({worktreeRoot: config.worktreeRoot, registry, stateDir: config.stateDir, dryRun: flags['dry-run'], fetch: true, askForge, warn: this.warnLine})
+    const entries = await reap({worktreeRoot: config.worktreeRoot, registry, stateDir: config.stateDir, dryRun: flags['dry-run'], fetch: true, askForge, warn: this.warnLine, checkoutOf: (owner, repo) => configuredCheckout(config, owner, repo)})
     print(this, renderReap(entries, config.worktreeRoot))
     return entries
   }

@@ -100,6 +100,8 @@ export async function createDeps(input: DepsInput, proc: ProcessLike = process):
   const {env, cwd, streams} = processFacts(proc)
   useGitEnv(env)
   const config: Config = await loadConfig({configPath: input.configPath, cwd, env, warn: input.warn, readOnly: input.readOnly})
+  // The configured token variable never reaches a program git starts (SPEC §11).
+  if (config.forgejo) useGitEnv(env, [config.forgejo.tokenEnv])
   let registry: Registry | undefined
   let forges: Forges | undefined
   return {

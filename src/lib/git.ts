@@ -1,85 +1,122 @@
 
-import type {SimpleGit} from 'simple-git'
+import {lstatSync} from 'node:fs'
+import path from 'node:path'
 
 import {FailureError, errorMessage} from './errors.js'
+import type {GitPlace} from './git-place.js'
+import {DRIVER_QUERY, PINNED, WORKTREE_PINNED, driverPins, needsDriverPins, pinArgs, safeGitEnv} from './git-safe.js'
 import {runForOutput} from './subprocess.js'
 
-/** Interactive helpers git must never start from dispatch: no editor, no pager, no password prompt. */
-const INTERACTIVE_ENV = new Set(['editor', 'visual', 'git_editor', 'git_sequence_editor', 'pager', 'git_pager', 'git_askpass', 'ssh_askpass'])
+export type {GitPlace} from './git-place.js'
+export {isPlace, worktreePlace} from './git-place.js'
 
 /**
  * The environment git children start from. The composition root
- * (src/lib/context.ts) hands it the run's env; library use without a root
- * (the library API, the worker supervisor's own process, library tests)
- * starts from the process's.
+ * (src/lib/context.ts) hands it the run's env and the configured token
+ * variable; library use without a root (the library API, the worker
+ * supervisor's own process, library tests) starts from the process's.
  */
 let baseEnv: NodeJS.ProcessEnv | undefined
+let secretNames: readonly string[] = []
 
-/** Set the env git children start from: called once by the composition root (or a separate process's entry point). */
-export function useGitEnv(env: NodeJS.ProcessEnv): void {
+/** Set the env git children start from (and the token variables they never get): called by the composition root. */
+export function useGitEnv(env: NodeJS.ProcessEnv, secrets: readonly string[] = []): void {
   baseEnv = env
+  secretNames = secrets
 }
 
 function runEnv(): NodeJS.ProcessEnv {
   return baseEnv ?? process.env // root-exception: the library's default when no composition root ran
 }
 
-/** `base` without the interactive helpers, with prompts off and BatchMode ssh. Pure. */
-export function gitEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(base)) if (!INTERACTIVE_ENV.has(k.toLowerCase())) env[k] = v
-  return {
-    ...env,
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_SSH_COMMAND: base.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes -o ConnectTimeout=10',
-    LC_ALL: 'C',
+/** The env git children get (git-safe.ts): no forge token, no redirecting or program-starting GIT_*, no prompt, pager or editor. Pure. */
+export function gitEnv(base: NodeJS.ProcessEnv, secrets: readonly string[] = []): NodeJS.ProcessEnv {
+  return safeGitEnv(base, secrets)
+}
+
+/** Where a git call runs: a plain directory (git finds its repository), or a worktree's trusted place (git is told it). */
+function where(at: string | GitPlace): {cwd: string; env: NodeJS.ProcessEnv} {
+  const env = gitEnv(runEnv(), secretNames)
+  if (typeof at === 'string') return {cwd: at, env}
+  return {cwd: at.workTree, env: {...env, GIT_DIR: at.gitDir, GIT_COMMON_DIR: at.commonDir, GIT_WORK_TREE: at.workTree}}
+}
+
+/** Does git, started in `dir`, find its repository through a `.git` pointer file (a linked worktree's)? */
+function viaGitFile(dir: string): boolean {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    try {
+      return lstatSync(path.join(at, '.git')).isFile()
+    } catch {
+      if (path.dirname(at) === at) return false
+    }
   }
 }
 
 /**
- * A read-only git question: `git <args>` in `dir`, resolving to stdout
- * (trimmed) and rejecting with git's own words on any non-zero exit.
- * NOTE: every dispatch and --dry-run asks about five of these on its hot
- * path; through simple-git they cost ~55 ms to load it and about three
- * times as much per call (measured: 180 ms against 65 ms for the same
- * five). Anything that changes a repository (worktree add/remove,
- * branch -D, fetch) goes through gitAt.
+ * `git <pins> <args>` at `at`: every program-starting setting pinned off
+ * (git-safe.ts); in a worktree also its credential helpers and, for
+ * commands that read worktree files, every filter, diff and merge driver
+ * the config there names. The main checkout's drivers (git-lfs) still run. `about` is where the
+ * drivers are looked up when the command reaches into another worktree
+ * (`worktree remove` runs status there).
  */
-export function gitQuery(dir: string, args: string[], timeoutMs = 15_000): Promise<string> {
-  return runForOutput('git', args, {cwd: dir, env: gitEnv(runEnv()), timeoutMs, failure: (o) => (o.stderr || o.stdout).trim()})
+async function runGit(at: string | GitPlace, args: readonly string[], timeoutMs: number, about?: GitPlace): Promise<string> {
+  const {cwd, env} = where(at)
+  const failure = (o: {stdout: string; stderr: string}) => (o.stderr || o.stdout).trim()
+  // A worktree's own config may be the worker's: its credential helpers and drivers are off too.
+  const hostile = typeof at !== 'string' || about !== undefined || viaGitFile(at)
+  let pins = pinArgs(hostile ? [...PINNED, ...WORKTREE_PINNED] : PINNED)
+  if (hostile && needsDriverPins(args)) {
+    const there = about ? where(about) : {cwd, env}
+    // Exit 1 is "no such keys": no drivers to pin.
+    const listing = await runForOutput('git', [...pins, ...DRIVER_QUERY], {...there, timeoutMs, failure}).catch((error: {code?: unknown; stdout?: string}) => {
+      if (error.code === 1) return ''
+      throw error
+    })
+    pins = [...pins, ...pinArgs(driverPins(listing))]
+  }
+  return runForOutput('git', [...pins, ...args], {cwd, env, timeoutMs, failure})
 }
 
 /**
- * simple-git, imported lazily (it costs ~50 ms at start-up) and configured so
- * git never prompts: a dispatch must not hang on a credential question.
+ * A read-only git question: `git <args>` in `at` (a directory, or a
+ * worktree's trusted place), resolving to stdout (trimmed) and rejecting
+ * with git's own words on any non-zero exit. Every setting that can start
+ * a program is pinned off (git-safe.ts).
  */
-export async function gitAt(dir: string, opts: {timeoutMs?: number} = {}): Promise<SimpleGit> {
-  const {simpleGit} = await import('simple-git')
-  return simpleGit({
-    baseDir: dir,
-    maxConcurrentProcesses: 4,
-    trimmed: true,
-    // simple-git guards these env settings against untrusted callers; here they are
-    // the operator's own environment (and our BatchMode ssh), so they are allowed.
-    unsafe: {
-      allowUnsafeSshCommand: true,
-      allowUnsafeConfigPaths: true,
-      allowUnsafeConfigEnvCount: true,
-      allowUnsafeGitProxy: true,
-      allowUnsafeTemplateDir: true,
-      allowUnsafeDiffExternal: true,
-    },
-    // NOTE: by default simple-git only fails when git exits non-zero AND wrote to
-    // stderr, so `merge-base --is-ancestor` answering "no" (exit 1, silent) would
-    // pass as "yes". Every non-zero exit is an error here.
-    errors(error, result) {
-      if (error) return error
-      if (result.exitCode === 0) return undefined
-      const text = Buffer.concat([...result.stdErr, ...result.stdOut]).toString('utf8').trim()
-      return Buffer.from(text || `git exited with code ${result.exitCode}`)
-    },
-    ...(opts.timeoutMs ? {timeout: {block: opts.timeoutMs}} : {}),
-  }).env(gitEnv(runEnv()))
+export function gitQuery(at: string | GitPlace, args: string[], timeoutMs = 15_000): Promise<string> {
+  return runGit(at, args, timeoutMs)
+}
+
+/** What gitAt hands back: git commands that change a repository, run as gitQuery runs them. */
+export interface GitRunner {
+  raw(args: string[]): Promise<string>
+}
+
+/** At most this many git processes from gitAt at once (as simple-git was configured). */
+const MAX_CONCURRENT = 4
+let running = 0
+const waiting: Array<() => void> = []
+
+async function slot<T>(fn: () => Promise<T>): Promise<T> {
+  while (running >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve))
+  running++
+  try {
+    return await fn()
+  } finally {
+    running--
+    waiting.shift()?.()
+  }
+}
+
+/**
+ * Git commands that change a repository (worktree add/remove, branch -D,
+ * fetch), hardened like gitQuery, never prompting; no time limit unless
+ * `timeoutMs`. `about`: the worktree a command reaches into, whose drivers
+ * are pinned too.
+ */
+export async function gitAt(at: string | GitPlace, opts: {timeoutMs?: number; about?: GitPlace} = {}): Promise<GitRunner> {
+  return {raw: (args) => slot(() => runGit(at, args, opts.timeoutMs ?? 0, opts.about))}
 }
 
 export function gitFailure(action: string, where: string, error: unknown): FailureError {

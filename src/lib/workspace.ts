@@ -37,6 +37,15 @@ export function checkoutPath(config: Config, owner: string, repo: string): {dir:
   return {dir, via: 'layout'}
 }
 
+/** The configured checkout of owner/repo, or undefined when the config puts it nowhere valid. */
+export function configuredCheckout(config: Config, owner: string, repo: string): string | undefined {
+  try {
+    return checkoutPath(config, owner, repo).dir
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * The owner/repo an origin URL points at: the last two path segments, `.git`
  * stripped. Works for https, ssh, scp-like and local paths. Pure.

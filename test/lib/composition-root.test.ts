@@ -115,7 +115,7 @@ describe('one composition root', () => {
 
   describe('gitEnv', () => {
     const table: Array<[string, NodeJS.ProcessEnv, Record<string, string | undefined>]> = [
-      ['drops editors, pagers and askpass helpers', {EDITOR: 'vim', GIT_PAGER: 'less', SSH_ASKPASS: 'x', Visual: 'y', PATH: '/bin'}, {EDITOR: undefined, GIT_PAGER: undefined, SSH_ASKPASS: undefined, Visual: undefined, PATH: '/bin'}],
+      ['drops editors, pagers and askpass helpers', {EDITOR: 'vim', GIT_PAGER: 'less', SSH_ASKPASS: 'x', Visual: 'y', PATH: '/bin'}, {EDITOR: undefined, GIT_PAGER: 'cat', GIT_EDITOR: ':', SSH_ASKPASS: undefined, Visual: undefined, PATH: '/bin'}],
       ['never prompts, in the C locale', {LC_ALL: 'de_DE.UTF-8'}, {GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C'}],
       ['BatchMode ssh unless the caller set its own', {}, {GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o ConnectTimeout=10'}],
       ["keeps the caller's ssh command", {GIT_SSH_COMMAND: 'ssh -i key'}, {GIT_SSH_COMMAND: 'ssh -i key'}],

@@ -18,6 +18,7 @@ import type {SidequestRecord} from '../registry/index.js'
 import {runnerFor} from '../runners/index.js'
 import {ensurePrivateDirs, ensureStateDir} from '../state.js'
 import type {LaunchedWorker} from '../worker/spawn.js'
+import {configuredCheckout} from '../workspace.js'
 import {applyWorktree, fetchOrigin} from '../worktree/index.js'
 import {admit} from './admit.js'
 import {gatherLocal} from './gather.js'
@@ -39,7 +40,7 @@ export async function prepare(ctx: DispatchContext, first: DispatchPlan, progres
   await ensureStateDir(ctx.config.stateDir)
   if (first.worktree.action === 'in-place') return
   const fresh = first.worktree.action === 'create' || first.worktree.action === 'checkout'
-  const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, registry: ctx.registry(), stateDir: ctx.config.stateDir, dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true, minAgeMs: QUIET_REAP_MIN_AGE_MS}).catch(() => [])
+  const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, registry: ctx.registry(), stateDir: ctx.config.stateDir, dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true, minAgeMs: QUIET_REAP_MIN_AGE_MS, checkoutOf: (owner, repo) => configuredCheckout(ctx.config, owner, repo)}).catch(() => [])
   await timedStep(progress, 'Fetching origin', Promise.all([sweep, fresh ? fetchOrigin(first.checkout.dir) : undefined]))
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import type {Config} from '../config/index.js'
 import type {Forges} from '../forges/index.js'
-import {gitQuery} from '../git.js'
+import {gitQuery, type GitPlace} from '../git.js'
 import {isValidName} from '../issue-ref.js'
 import {routeShortRef} from '../policy.js'
 import type {SidequestRecord} from '../registry/index.js'
@@ -36,7 +36,7 @@ export function reapTarget(w: {path: string; branch: string; checkout: string}, 
  * commit HEAD and the branch point at. A forge that does not answer leaves
  * pullRequest undefined, so git's rules alone decide.
  */
-export function askForgeForReap(config: Config, forges: Forges, records: () => Promise<SidequestRecord[]>): (w: {path: string; branch: string; checkout: string}) => Promise<ForgeReapFacts> {
+export function askForgeForReap(config: Config, forges: Forges, records: () => Promise<SidequestRecord[]>): (w: {path: string; branch: string; checkout: string; place: GitPlace}) => Promise<ForgeReapFacts> {
   let lookup: OutcomeLookup | undefined
   let recorded: Promise<SidequestRecord[]> | undefined
   return async (w) => {
@@ -47,8 +47,8 @@ export function askForgeForReap(config: Config, forges: Forges, records: () => P
     lookup ??= forgeLookup(forges, config.timeoutMs)
     const [outcome, head, branchTip] = await Promise.all([
       lookup.of(target),
-      gitQuery(w.path, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => ''),
-      gitQuery(w.path, ['rev-parse', '--verify', '--quiet', `refs/heads/${w.branch}^{commit}`]).catch(() => ''),
+      gitQuery(w.place, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => ''),
+      gitQuery(w.place, ['rev-parse', '--verify', '--quiet', `refs/heads/${w.branch}^{commit}`]).catch(() => ''),
     ])
     return {
       pullRequest: outcome.forge_error === null ? outcome.pull_request : undefined,

@@ -2,10 +2,10 @@
  * The reads reap decides on: which directories to look at, the facts of each
  * repository (gathered once per sweep) and of each worktree.
  */
-import {readFileSync, readdirSync, statSync} from 'node:fs'
+import {readdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 
-import {gitAt, gitQuery} from '../git.js'
+import {gitAt, gitQuery, type GitPlace} from '../git.js'
 import {defaultBranch, hasOrigin, listWorktrees, retryOnLock} from '../worktree/index.js'
 import type {WorktreeFacts} from './decide.js'
 
@@ -25,23 +25,6 @@ export function candidates(root: string, only?: {owner: string; repo: string}): 
     }
   }
   return out
-}
-
-/**
- * The main checkout a linked worktree belongs to, read from its `.git` file
- * (`gitdir: <main>/.git/worktrees/<name>`) without running git.
- */
-export function mainCheckoutOf(worktree: string): string | undefined {
-  try {
-    const text = readFileSync(path.join(worktree, '.git'), 'utf8')
-    const m = /^gitdir:\s*(.+)$/m.exec(text)
-    if (!m) return undefined
-    const gitdir = path.resolve(worktree, m[1].trim())
-    const common = path.dirname(path.dirname(gitdir))
-    return path.basename(common) === '.git' ? path.dirname(common) : common
-  } catch {
-    return undefined
-  }
 }
 
 export interface RepoFacts {
@@ -85,7 +68,7 @@ export function detachedBranch(dir: string, repo: RepoFacts): string | null {
   return repo.local.has(name) && ![...repo.branches.values()].includes(name) ? name : null
 }
 
-export async function worktreeFacts(dir: string, branch: string | null, repo: RepoFacts, checkout: string): Promise<WorktreeFacts> {
+export async function worktreeFacts(dir: GitPlace, branch: string | null, repo: RepoFacts, checkout: string): Promise<WorktreeFacts> {
   const def = repo.defaultBranch
   const defaults = [...new Set([...(repo.localDefault ? [`refs/heads/${def.name}`] : []), ...(def.startPoint === def.name ? [] : [def.startPoint])])]
   const tips = ['HEAD', ...(branch ? [`refs/heads/${branch}`] : [])]

@@ -3,17 +3,17 @@
  * no work. The parts: facts.ts reads, decide.ts decides (pure), remove.ts
  * removes; this file walks the candidates and ties them together.
  */
-import {realpathSync} from 'node:fs'
+import {lstatSync, realpathSync} from 'node:fs'
 import path from 'node:path'
 
 import {startingRecords} from '../bootstrap/starting.js'
 import {errorMessage} from '../errors.js'
-import {gitQuery} from '../git.js'
+import {gitQuery, isPlace, worktreePlace, type GitPlace} from '../git.js'
 import {dispatchLockPath, withLock} from '../lock.js'
 import type {Registry, SidequestRecord} from '../registry/index.js'
 import {forgeCouldVouch, type ForgeReapFacts} from '../outcome/reap-rule.js'
 import {decideReap, type ReapVerdict, type WorktreeFacts} from './decide.js'
-import {candidates, detachedBranch, gitfileMtime, mainCheckoutOf, nothingKnown, repoFacts, worktreeFacts, type RepoFacts} from './facts.js'
+import {candidates, detachedBranch, gitfileMtime, nothingKnown, repoFacts, worktreeFacts, type RepoFacts} from './facts.js'
 import {removeWorktree} from './remove.js'
 
 export {decideReap, type WorktreeFacts} from './decide.js'
@@ -51,8 +51,13 @@ export interface ReapOptions {
    * worktree whose worker's record does not exist yet; age is what tells.
    */
   minAgeMs?: number
+  /**
+   * The main checkout of owner/repo, from the config (SPEC §11: never from a
+   * worktree's own `.git` file, which its worker wrote).
+   */
+  checkoutOf: (owner: string, repo: string) => string | undefined
   /** Ask the forge about a worktree git cannot vouch for (outcome/reap-forge.ts); without it, git alone decides. */
-  askForge?: (w: {path: string; branch: string; checkout: string}) => Promise<ForgeReapFacts>
+  askForge?: (w: {path: string; branch: string; checkout: string; place: GitPlace}) => Promise<ForgeReapFacts>
   /** Where a note it cannot use (stateDir/starting) is reported; the quiet sweep passes none. */
   warn?: (message: string) => void
 }
@@ -73,11 +78,13 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
   const results: ReapEntry[] = []
   for (const dir of candidates(opts.worktreeRoot, opts.only)) {
     const keep = (branch: string | null, reason: string) => results.push({path: dir, branch, action: 'kept', verdict: 'keep', reason, rule: null})
-    const mainDir = mainCheckoutOf(dir)
-    if (!mainDir) {
+    if (!hasDotGit(dir)) {
       keep(null, 'not a git worktree')
       continue
     }
+    const [owner, repoName] = path.relative(opts.worktreeRoot, dir).split(path.sep)
+    const configured = opts.checkoutOf(owner, repoName)
+    const mainDir = configured ?? path.join(opts.worktreeRoot, owner, repoName)
     const worker = busy.get(realOrResolved(dir))
     if (worker) {
       // Decided before any git work: a busy worktree costs no fetch.
@@ -86,6 +93,16 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
     }
     if (opts.minAgeMs && Date.now() - gitfileMtime(dir) < opts.minAgeMs) {
       keep(null, decideReap({...nothingKnown(mainDir), justMade: true}).reason)
+      continue
+    }
+    if (!configured) {
+      keep(null, `no checkout of ${owner}/${repoName} in the config`)
+      continue
+    }
+    // Where its git data is, from the checkout's side; a .git pointing elsewhere is not followed.
+    const place = worktreePlace(mainDir, dir)
+    if (!isPlace(place)) {
+      keep(null, place.reason)
       continue
     }
     let branch: string | null = null
@@ -100,8 +117,8 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
       if (repo.branches.has(at)) {
         branch = repo.branches.get(at) ?? null
         const detachedFrom = branch ? null : detachedBranch(dir, repo)
-        seen = await tips(dir, branch ?? detachedFrom)
-        f = await worktreeFacts(dir, branch ?? detachedFrom, repo, mainDir)
+        seen = await tips(place, branch ?? detachedFrom)
+        f = await worktreeFacts(place, branch ?? detachedFrom, repo, mainDir)
         // The verdict speaks of the HEAD git reports; the branch still goes with the worktree.
         f.branch = branch
         if (detachedFrom) branch = detachedFrom
@@ -110,7 +127,7 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
       }
       let v = decideReap(f)
       if (opts.askForge && f.branch && forgeCouldVouch({...f, verdict: v.verdict})) {
-        const forge = await opts.askForge({path: dir, branch: f.branch, checkout: mainDir})
+        const forge = await opts.askForge({path: dir, branch: f.branch, checkout: mainDir, place})
         v = decideReap({...f, ...forge})
         // Say so: a squash-merged branch kept only because the forge was down looks like unmerged work.
         if (v.verdict === 'keep' && forge.forgeError) v = {...v, reason: `${v.reason}; the forge could not say whether a merged pull request holds them (${forge.forgeError})`}
@@ -127,8 +144,8 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
       // this worktree since, or someone committed there. Look again under the dispatch lock, which a
       // dispatch holds while it checks and registers a worker, and remove only what was judged.
       const since = await withLock(dispatchLockPath(opts.stateDir), async () => {
-        const changed = await changedSince(opts, dir, branch, seen)
-        if (!changed) await removeWorktree(mainDir, dir, branch, repo.local)
+        const changed = await changedSince(opts, place, branch, seen)
+        if (!changed) await removeWorktree(mainDir, place, branch, repo.local)
         return changed
       })
       if (since) {
@@ -151,17 +168,27 @@ function realOrResolved(p: string): string {
   }
 }
 
+function hasDotGit(dir: string): boolean {
+  try {
+    lstatSync(path.join(dir, '.git'))
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** HEAD and the branch's tip, as one string to compare. */
-async function tips(dir: string, branch: string | null): Promise<string> {
+async function tips(dir: GitPlace, branch: string | null): Promise<string> {
   const at = (ref: string) => gitQuery(dir, ['rev-parse', '--verify', '--quiet', ref]).catch(() => '')
   return `${await at('HEAD')} ${branch ? await at(`refs/heads/${branch}`) : ''}`
 }
 
 /** Why a worktree judged removable must stay after all (a worker started in it, commits were added), or undefined. */
-async function changedSince(opts: ReapOptions, dir: string, branch: string | null, seen: string | undefined): Promise<string | undefined> {
+async function changedSince(opts: ReapOptions, place: GitPlace, branch: string | null, seen: string | undefined): Promise<string | undefined> {
+  const dir = place.workTree
   const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir, opts.warn))]
   const worker = active.find((r) => realOrResolved(r.cwd) === realOrResolved(dir))
   if (worker) return decideReap({...nothingKnown(dir), activeWorker: {pid: worker.pid, ref: worker.ref, jobId: worker.runner === 'slurm' ? worker.job_id : null}}).reason
-  if (seen !== undefined && (await tips(dir, branch)) !== seen) return 'new commits arrived while reap looked; run reap again to judge them'
+  if (seen !== undefined && (await tips(place, branch)) !== seen) return 'new commits arrived while reap looked; run reap again to judge them'
   return undefined
 }

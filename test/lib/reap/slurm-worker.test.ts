@@ -19,7 +19,7 @@ describe('reap and a Slurm worker (library, real git)', () => {
       parent_session: null, paths_claimed: [], cwd: wt.dir, branch: wt.branch, log_path: null, cascade_depth: 0, claude_session_id: null,
       pid: 0, pid_start_time: null, runner: 'slurm', job_id: '4711', job_state: 'PENDING',
     } as SidequestRecord
-    const entries = await reap({worktreeRoot: sb.worktreeRoot, registry: {active: async () => [queued]}, stateDir: sb.stateDir, dryRun: false, fetch: false})
+    const entries = await reap({worktreeRoot: sb.worktreeRoot, registry: {active: async () => [queued]}, stateDir: sb.stateDir, dryRun: false, fetch: false, checkoutOf: () => checkout})
     expect(entries).to.have.length(1)
     expect(entries[0]).to.include({path: wt.dir, action: 'kept', reason: 'active Slurm job 4711 (acme/api#3)'})
     expect(existsSync(wt.dir)).to.equal(true)
