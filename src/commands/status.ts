@@ -5,6 +5,7 @@ import {print} from '../cli/print.js'
 import {UsageError} from '../lib/errors.js'
 import {recordKey} from '../lib/registry/index.js'
 import {parseDuration} from '../lib/format.js'
+import {expandBareRef} from '../lib/local-ref.js'
 import {forgeLookup, withOutcomes} from '../lib/outcome/index.js'
 import {type StatusEntry, follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
 import {renderFollowEnd, renderFollowLine, renderStatusList, renderWorkerBlock, type WorkerRow} from '../lib/views/workers.js'
@@ -22,7 +23,7 @@ export default class Status extends BaseCommand {
     '<%= config.bin %> status --pid 4242 --follow',
   ]
   static override args = {
-    ref: Args.string({description: 'Issue reference (owner/repo#N or URL).'}),
+    ref: Args.string({description: 'Issue reference (owner/repo#N or URL; N or #N inside a checkout).'}),
   }
   static override flags = {
     pid: Flags.integer({description: 'Select the worker by pid.'}),
@@ -56,7 +57,7 @@ export default class Status extends BaseCommand {
       return recent
     }
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
-    const chosen = args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!)
+    const chosen = args.ref ? selectByRef(entries, await expandBareRef(args.ref, deps.cwd, hosts), hosts) : selectByPid(entries, flags.pid!)
     const [withLog] = await withOutcome(await withActivity([chosen]))
     const {entry: one, offset} = await withTail(withLog, flags.tail, width - 2)
     if (this.jsonEnabled() && !flags.follow) return one

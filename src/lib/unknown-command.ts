@@ -8,9 +8,9 @@
  */
 import {editDistance} from './similar.js'
 
-/** `owner/repo#N` in shape, or an http(s) URL: anything that reads as an issue reference, valid or not. */
+/** `owner/repo#N` in shape, an http(s) URL, or a bare number (`12`, `#12`): anything that reads as an issue reference, valid or not. */
 export function looksLikeRef(word: string): boolean {
-  return /^[^\s/:-][^\s/:]*\/[^\s/#:]+#\S*$/.test(word) || /^https?:\/\//i.test(word)
+  return /^[^\s/:-][^\s/:]*\/[^\s/#:]+#\S*$/.test(word) || /^https?:\/\//i.test(word) || /^#?[0-9]+$/.test(word)
 }
 
 export type UnknownCommand =

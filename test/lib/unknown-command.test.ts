@@ -30,6 +30,7 @@ describe('unknown commands', () => {
       ['acme/api#1', ['--claims', 'src'], {kind: 'ref', ref: 'acme/api#1'}],
       ['acme/api#1:acme/api#2', [], {kind: 'ref', ref: 'acme/api#1'}],
       ['https://github.com/acme/api/issues/1', [], {kind: 'ref', ref: 'https://github.com/acme/api/issues/1'}],
+      ['12', [], {kind: 'ref', ref: '12'}],
       ['--json', ['acme/api#1'], {kind: 'ref', ref: 'acme/api#1'}],
     ]
     for (const [id, argv, expected] of table) {
