@@ -53,7 +53,8 @@ export default class Status extends BaseCommand {
     if (!args.ref && flags.pid === undefined) {
       if (flags.follow) throw new UsageError('--follow needs a ref or --pid.')
       const recent = await withOutcome(await withActivity(selectRecent(entries, now, sinceMs, flags.all)))
-      print(this, renderStatusList(recent, flags.all, facts))
+      const latest = entries.reduce<(typeof entries)[number] | undefined>((a, e) => (!a || e.started_at > a.started_at ? e : a), undefined)
+      print(this, renderStatusList(recent, flags.all, facts, {since: flags.since, latest}))
       return recent
     }
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}

@@ -69,7 +69,10 @@ export function classifyUnknownCommand(id: string, argv: readonly string[], know
     const rest = [...tokens.slice(0, head), ...tokens.slice(head + parts.length)]
     return {kind: 'unknown', typed: tokens[0], suggestion: [typed, ...rest].join(' '), flagsFirst: true}
   }
-  return {kind: 'unknown', typed, suggestion: closestCommand(typed, known.ids)}
+  // `sidequest list`: the word after a mistyped topic picks the command (sidequests list, not the first of the topic).
+  const next = tokens[head + parts.length]
+  const withNext = next && !next.startsWith('-') && !looksLikeRef(next) ? closestCommand(`${typed} ${next}`, known.ids) : undefined
+  return {kind: 'unknown', typed, suggestion: withNext?.includes(' ') ? withNext : closestCommand(typed, known.ids)}
 }
 
 /** Split oclif's joined id back into words, keeping a URL (which has colons) in one piece. */
