@@ -12,12 +12,12 @@ import {parseBudget} from './flags.js'
 import {terminalProgress} from './progress.js'
 
 export const refArg = {
-  ref: Args.string({description: 'Issue reference: owner/repo#N or an issue URL.', required: true}),
+  ref: Args.string({description: 'Issue reference: owner/repo#N, an issue URL, or N (#N) inside a checkout.', required: true}),
 }
 
 /** headless and cascade: one ref, several (a fan-out), or none with --label. */
 export const refsArg = {
-  ref: Args.string({description: 'Issue reference: owner/repo#N or an issue URL; several fan out, one worker each.', required: false}),
+  ref: Args.string({description: 'Issue reference: owner/repo#N, an issue URL, or N (#N) inside a checkout; several fan out, one worker each.', required: false}),
 }
 
 export type {DryRunResult} from '../lib/views/dispatch.js'

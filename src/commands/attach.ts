@@ -5,6 +5,7 @@ import {print} from '../cli/print.js'
 import {attachRefusal, resumeInForeground, terminalRefusal} from '../lib/attach.js'
 import {claudeConfigFile, findClaudeBinary, preTrust, resumeArgs} from '../lib/claude.js'
 import {UsageError} from '../lib/errors.js'
+import {expandBareRef} from '../lib/local-ref.js'
 import {selectByPid, selectByRef, toEntry} from '../lib/status.js'
 import {renderResuming} from '../lib/views/attach.js'
 
@@ -20,7 +21,7 @@ export default class Attach extends BaseCommand {
   static override summary = "Take over a stopped headless worker's Claude session in its worktree."
   static override description = 'Runs `claude --resume <session-id>` in the worker\'s worktree in this terminal, once the worker has stopped, with the permission mode, allowed tools, model and extra args from the config (claude.*). Refuses (and says how to follow it) while it is still running, and without a terminal.'
   static override examples = ['<%= config.bin %> attach my-org/api#12', '<%= config.bin %> attach --pid 4242']
-  static override args = {ref: Args.string({description: 'Issue reference (its newest worker is used).'})}
+  static override args = {ref: Args.string({description: 'Issue reference (owner/repo#N, URL; N or #N inside a checkout); its newest worker is used.'})}
   static override flags = {
     pid: Flags.integer({description: 'Select the worker by pid.'}),
     'claude-bin': Flags.string({description: 'The claude binary to run.', helpValue: '<path>'}),
@@ -35,7 +36,7 @@ export default class Attach extends BaseCommand {
     const now = deps.now()
     const entries = (await deps.registry().all()).map((r) => toEntry(r, now))
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
-    const record = args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!)
+    const record = args.ref ? selectByRef(entries, await expandBareRef(args.ref, deps.cwd, hosts), hosts) : selectByPid(entries, flags.pid!)
     const refusal = attachRefusal(record, record.active) ?? terminalRefusal(record, streams.stdinTTY, streams.stdoutTTY)
     if (refusal) throw refusal
     const bin = findClaudeBinary(flags['claude-bin'] ?? config.claude.bin, env, deps.cwd)

@@ -5,6 +5,7 @@ import {print} from '../cli/print.js'
 import {UsageError} from '../lib/errors.js'
 import {recordKey} from '../lib/registry/index.js'
 import {parseDuration} from '../lib/format.js'
+import {expandBareRef} from '../lib/local-ref.js'
 import {forgeLookup, withOutcomes} from '../lib/outcome/index.js'
 import {type StatusEntry, follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
 import {renderFollowEnd, renderFollowLine, renderStatusList, renderWorkerBlock, type WorkerRow} from '../lib/views/workers.js'
@@ -22,7 +23,7 @@ export default class Status extends BaseCommand {
     '<%= config.bin %> status --pid 4242 --follow',
   ]
   static override args = {
-    ref: Args.string({description: 'Issue reference (owner/repo#N or URL).'}),
+    ref: Args.string({description: 'Issue reference (owner/repo#N or URL; N or #N inside a checkout).'}),
   }
   static override flags = {
     pid: Flags.integer({description: 'Select the worker by pid.'}),
@@ -52,11 +53,12 @@ export default class Status extends BaseCommand {
     if (!args.ref && flags.pid === undefined) {
       if (flags.follow) throw new UsageError('--follow needs a ref or --pid.')
       const recent = await withOutcome(await withActivity(selectRecent(entries, now, sinceMs, flags.all)))
-      print(this, renderStatusList(recent, flags.all, facts))
+      const latest = entries.reduce<(typeof entries)[number] | undefined>((a, e) => (!a || e.started_at > a.started_at ? e : a), undefined)
+      print(this, renderStatusList(recent, flags.all, facts, {since: flags.since, latest}))
       return recent
     }
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
-    const chosen = args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!)
+    const chosen = args.ref ? selectByRef(entries, await expandBareRef(args.ref, deps.cwd, hosts), hosts) : selectByPid(entries, flags.pid!)
     const [withLog] = await withOutcome(await withActivity([chosen]))
     const {entry: one, offset} = await withTail(withLog, flags.tail, width - 2)
     if (this.jsonEnabled() && !flags.follow) return one

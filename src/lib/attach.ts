@@ -19,10 +19,10 @@ export function attachRefusal(r: SidequestRecord, alive = isActive(r)): Error | 
   }
   if (alive && r.job_id) {
     const how = r.job_state === 'PENDING' ? 'is queued' : 'is still running'
-    return new PolicyError(`The worker for ${r.ref} (Slurm job ${r.job_id}) ${how}; attach once it has stopped.`, `Follow it meanwhile: dispatch status ${r.ref} --follow`)
+    return new PolicyError(`The worker for ${r.ref} (Slurm job ${r.job_id}) ${how}; attach once it has stopped.`, `Stop it first (Claude saves its session): dispatch stop ${shellQuote(r.ref)}, then attach again. Or follow it meanwhile: dispatch status ${shellQuote(r.ref)} --follow`)
   }
   if (alive) {
-    return new PolicyError(`The worker for ${r.ref} (pid ${r.pid}) is still running; attach once it has stopped.`, `Follow it meanwhile: dispatch status --pid ${r.pid} --follow`)
+    return new PolicyError(`The worker for ${r.ref} (pid ${r.pid}) is still running; attach once it has stopped.`, `Stop it first (Claude saves its session): dispatch stop --pid ${r.pid}, then attach again. Or follow it meanwhile: dispatch status --pid ${r.pid} --follow`)
   }
   if (!r.claude_session_id) {
     const why = r.ended_at ? 'its log has no session id (it stopped before Claude started a session)' : 'it ended without its supervisor writing the session id'

@@ -6,6 +6,7 @@ import {findClaudeBinary} from './claude.js'
 import {loadConfig, type Config} from './config/index.js'
 import {describeCause, errorMessage} from './errors.js'
 import {createForges} from './forges/index.js'
+import {ForgeReachError, IssueNotFoundError} from './forges/http-errors.js'
 import {which} from './which.js'
 import {forgejoToken, githubToken} from './forges/tokens.js'
 import {parseOwnerEntry} from './policy.js'
@@ -19,6 +20,18 @@ export interface Check {
   status: 'ok' | 'warn' | 'fail'
   detail: string
   fix?: string
+}
+
+/**
+ * The fix for a forge that failed doctor's reachability check. The forge
+ * errors' own suggestions are written for a dispatch (an issue that is not
+ * there, "run dispatch doctor"); here the URL is what to check. Pure.
+ */
+export function pingFix(error: unknown, key: 'github.apiUrl' | 'forgejo.apiUrl', url: string): string | undefined {
+  const api = key === 'github.apiUrl' ? 'https://api.github.com, or https://<host>/api/v3 for GitHub Enterprise' : '<forgejo.baseUrl>/api/v1'
+  if (error instanceof IssueNotFoundError) return `${url} is not the forge's API (it answered 404): set ${key} to the API's URL (${api}).`
+  if (error instanceof ForgeReachError) return `Check the network, and that ${key} (${url}) is the forge's API (${api}).`
+  return (error as {suggestion?: string}).suggestion
 }
 
 export interface DoctorReport {
@@ -165,7 +178,7 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
     forges.github().then((f) =>
       f.ping().then(
         (detail): Check => ({name: `GitHub (${f.host})`, status: 'ok', detail}),
-        (error): Check => ({name: `GitHub (${f.host})`, status: 'fail', detail: describeCause(error), fix: (error as {suggestion?: string}).suggestion}),
+        (error): Check => ({name: `GitHub (${f.host})`, status: 'fail', detail: describeCause(error), fix: pingFix(error, 'github.apiUrl', config.github.apiUrl)}),
       ),
     ),
   ]
@@ -174,7 +187,7 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
     pings.push(
       fj.ping().then(
         (detail): Check => ({name: `Forgejo (${fj.host})`, status: 'ok', detail}),
-        (error): Check => ({name: `Forgejo (${fj.host})`, status: 'fail', detail: describeCause(error), fix: (error as {suggestion?: string}).suggestion}),
+        (error): Check => ({name: `Forgejo (${fj.host})`, status: 'fail', detail: describeCause(error), fix: pingFix(error, 'forgejo.apiUrl', config.forgejo!.apiUrl)}),
       ),
     )
   }

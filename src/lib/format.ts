@@ -10,6 +10,15 @@ export function relativeTime(iso: string, now: Date): string {
   return future ? `in ${text}` : `${text} ago`
 }
 
+/** relativeTime in words, for a sentence: `3 days ago`, `1 hour ago`. */
+export function relativeTimeInWords(iso: string, now: Date): string {
+  const short = relativeTime(iso, now)
+  const m = /^(in )?(\d+)([smhd])( ago)?$/.exec(short)
+  if (!m) return short
+  const unit = {s: 'second', m: 'minute', h: 'hour', d: 'day'}[m[3] as 's' | 'm' | 'h' | 'd']
+  return `${m[1] ?? ''}${m[2]} ${unit}${m[2] === '1' ? '' : 's'}${m[4] ?? ''}`
+}
+
 export function duration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return 'unknown'
   const s = Math.floor(ms / 1000)

@@ -8,9 +8,9 @@
  */
 import {editDistance} from './similar.js'
 
-/** `owner/repo#N` in shape, or an http(s) URL: anything that reads as an issue reference, valid or not. */
+/** `owner/repo#N` in shape, an http(s) URL, or a bare number (`12`, `#12`): anything that reads as an issue reference, valid or not. */
 export function looksLikeRef(word: string): boolean {
-  return /^[^\s/:-][^\s/:]*\/[^\s/#:]+#\S*$/.test(word) || /^https?:\/\//i.test(word)
+  return /^[^\s/:-][^\s/:]*\/[^\s/#:]+#\S*$/.test(word) || /^https?:\/\//i.test(word) || /^#?[0-9]+$/.test(word)
 }
 
 export type UnknownCommand =
@@ -69,7 +69,10 @@ export function classifyUnknownCommand(id: string, argv: readonly string[], know
     const rest = [...tokens.slice(0, head), ...tokens.slice(head + parts.length)]
     return {kind: 'unknown', typed: tokens[0], suggestion: [typed, ...rest].join(' '), flagsFirst: true}
   }
-  return {kind: 'unknown', typed, suggestion: closestCommand(typed, known.ids)}
+  // `sidequest list`: the word after a mistyped topic picks the command (sidequests list, not the first of the topic).
+  const next = tokens[head + parts.length]
+  const withNext = next && !next.startsWith('-') && !looksLikeRef(next) ? closestCommand(`${typed} ${next}`, known.ids) : undefined
+  return {kind: 'unknown', typed, suggestion: withNext?.includes(' ') ? withNext : closestCommand(typed, known.ids)}
 }
 
 /** Split oclif's joined id back into words, keeping a URL (which has colons) in one piece. */

@@ -68,7 +68,7 @@ describe('dispatch core: plan from what is there (through the binary)', function
       tmux('send-keys', '-t', 'progress', `STANDIN_MODE=silent STANDIN_HOLD_FILE=${path.join(sb.dir, 'release')} ${process.execPath} ${BIN} headless acme/api#12 --force >/dev/null; echo "code=$?" > ${done}`, 'Enter')
       const seen = await waitFor('the health window status line', () => {
         const pane = tmux('capture-pane', '-p', '-t', 'progress')
-        return /Waiting for the worker's first reply…\.\.\. \S* ?\d+s/.test(pane) && pane
+        return /Waiting for the worker's first reply\.\.\. \S* ?\d+s/.test(pane) && pane
       })
       expect(seen).to.match(/Reading acme\/api#12 from the forge\.\.\. done/)
       await waitFor('dispatch to exit', () => existsSync(done) && readFileSync(done, 'utf8').includes('code='))

@@ -20,6 +20,9 @@ describe('unknown commands', () => {
       ['sidequests:lsit:src/a', [], {kind: 'unknown', typed: 'sidequests lsit', suggestion: 'sidequests list'}],
       ['conflicts:src/a', [], {kind: 'unknown', typed: 'conflicts', suggestion: 'sidequests conflicts'}],
       ['doc', [], {kind: 'unknown', typed: 'doc', suggestion: 'doctor'}],
+      ['sidequest:list', [], {kind: 'unknown', typed: 'sidequest', suggestion: 'sidequests list'}],
+      ['sidequest:prune', ['--json'], {kind: 'unknown', typed: 'sidequest', suggestion: 'sidequests prune'}],
+      ['sidequest', ['list'], {kind: 'unknown', typed: 'sidequest', suggestion: 'sidequests list'}],
       ['xyzzy', [], {kind: 'unknown', typed: 'xyzzy', suggestion: undefined}],
       ['--bogus', [], {kind: 'unknown', typed: '--bogus'}],
       // Flags typed before a real command.
@@ -30,6 +33,7 @@ describe('unknown commands', () => {
       ['acme/api#1', ['--claims', 'src'], {kind: 'ref', ref: 'acme/api#1'}],
       ['acme/api#1:acme/api#2', [], {kind: 'ref', ref: 'acme/api#1'}],
       ['https://github.com/acme/api/issues/1', [], {kind: 'ref', ref: 'https://github.com/acme/api/issues/1'}],
+      ['12', [], {kind: 'ref', ref: '12'}],
       ['--json', ['acme/api#1'], {kind: 'ref', ref: 'acme/api#1'}],
     ]
     for (const [id, argv, expected] of table) {
@@ -68,6 +72,9 @@ describe('argv helpers', () => {
     const missing = 'Missing 1 required arg:\nref  Issue reference: owner/repo#N or an issue URL.\n\nNote: --claims allows multiple values.\nAlternatively, you can use "--" to signify the end of the flags.\nSee more help with --help'
     expect(parseErrorMessage(missing)).to.equal('Missing 1 required arg: ref — Issue reference: owner/repo#N or an issue URL.')
     expect(parseErrorMessage('Nonexistent flag: --max-turns\nSee more help with --help')).to.equal('Nonexistent flag: --max-turns')
+    const wrapped = 'Missing 1 required arg:\npath  Paths you are about to edit (relative to the current directory, in the\n      checkout or any worktree).\nSee more help with --help'
+    expect(parseErrorMessage(wrapped)).to.equal('Missing 1 required arg: path — Paths you are about to edit (relative to the current directory, in the checkout or any worktree).')
+    expect(parseErrorMessage('Missing 2 required args:\nref  The ref.\nother  The other.')).to.equal('Missing 2 required args: ref — The ref.; other — The other.')
   })
 })
 

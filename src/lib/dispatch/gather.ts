@@ -7,7 +7,8 @@ import type {DispatchContext} from '../context.js'
 import {errorMessage} from '../errors.js'
 import {resolveIssue, type ResolvedIssue} from '../forges/index.js'
 import {gitQuery} from '../git.js'
-import {parseIssueRef, type IssueRef} from '../issue-ref.js'
+import {parseIssueRef, type IssueRef, type RefHosts} from '../issue-ref.js'
+import {expandBareRef} from '../local-ref.js'
 import {cascadeBudget, isOwnerAllowed} from '../policy.js'
 import type {Progress} from '../progress.js'
 import {loadTemplate} from '../prompt/index.js'
@@ -45,15 +46,18 @@ interface EarlyReads {
 export async function gather(ctx: DispatchContext, opts: DispatchOptions, progress: Progress): Promise<{remote: RemoteFacts; local: LocalFacts}> {
   const inheritedDepth = ctx.env.DISPATCH_CASCADE_DEPTH
   cascadeBudget(opts.mode, opts.depth, inheritedDepth)
-  const ref = parseRef(ctx, opts)
+  const hosts = {githubWebUrl: ctx.config.github.webUrl, forgejoBaseUrl: ctx.config.forgejo?.baseUrl}
+  // `12` or `#12` inside a checkout: that repository's issue, as gh takes it.
+  const input = (await expandBareRef(opts.ref, ctx.cwd, hosts)).trim()
+  const ref = parseRef(input, hosts)
   const early = ref && readEarly(ctx, opts, ref)
   const template = loadTemplate(promptKindFor(opts.mode, opts.posture), ctx.config)
   template.catch(() => {})
-  progress.start(`Reading ${opts.ref.trim()} from the forge`)
+  progress.start(`Reading ${input} from the forge`)
   let issue: ResolvedIssue
   try {
     // An unparsable ref is left to resolveIssue, which says what is wrong with it.
-    issue = await (ref ? resolveIssue(opts.ref, ctx.config, ctx.forges, ctx.warn, ref) : resolveIssue(opts.ref, ctx.config, ctx.forges, ctx.warn))
+    issue = await (ref ? resolveIssue(input, ctx.config, ctx.forges, ctx.warn, ref) : resolveIssue(input, ctx.config, ctx.forges, ctx.warn))
   } finally {
     progress.stop()
   }
@@ -112,9 +116,9 @@ export async function gatherLocal(remote: RemoteFacts, opts: DispatchOptions, ac
  * for an owner the allow-list admits; used only when the forge names the same
  * repository and issue, and only after every forge-side check passed.
  */
-function parseRef(ctx: DispatchContext, opts: DispatchOptions): IssueRef | undefined {
+function parseRef(input: string, hosts: RefHosts): IssueRef | undefined {
   try {
-    return parseIssueRef(opts.ref, {githubWebUrl: ctx.config.github.webUrl, forgejoBaseUrl: ctx.config.forgejo?.baseUrl})
+    return parseIssueRef(input, hosts)
   } catch {
     return undefined
   }

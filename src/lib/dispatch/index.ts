@@ -58,7 +58,7 @@ export async function dispatchHeadless(ctx: DispatchContext, opts: DispatchOptio
   await prepare(ctx, planDispatch(remote, local, opts), progress)
   const {plan, launched} = await settleAndLaunch(ctx, remote, opts, (plan, log) => startWorker(ctx, plan, io.guard, log), {progress, guard: io.guard, log: true})
   await faultPoint('after-record', ctx.config.stateDir)
-  const result = await timedStep(progress, "Waiting for the worker's first reply…", launched.waitHealthy(ctx.config.healthWindowMs))
+  const result = await timedStep(progress, "Waiting for the worker's first reply", launched.waitHealthy(ctx.config.healthWindowMs))
   await notifyDispatched(ctx, result.record)
   return {plan, ...result}
 }

@@ -113,7 +113,7 @@ export async function dispatchMany(ctx: DispatchContext, opts: Omit<DispatchOpti
 
   if (io.guard.signal && !interrupted) interrupted = new InterruptedError('Interrupted; no further issue was started.', io.guard.signal)
   if (!interrupted && health.length > 0) {
-    progress.start(`Waiting for the first reply of ${health.length} worker${health.length === 1 ? '' : 's'}…`)
+    progress.start(`Waiting for the first reply of ${health.length} worker${health.length === 1 ? '' : 's'}`)
     const signal = await Promise.race([Promise.all(health).then(() => undefined), io.guard.interrupted])
     progress.stop()
     if (signal) interrupted = new InterruptedError('Interrupted while waiting for the workers\' first replies; the started workers keep running.', signal)

@@ -1,5 +1,6 @@
 import type {DispatchContext} from '../context.js'
 import {labelledIssues} from '../forges/labelled.js'
+import {expandBareRefs} from '../local-ref.js'
 import type {Mode} from '../registry/index.js'
 import {cascadeBudget} from '../policy.js'
 import {silentProgress, type Progress} from '../progress.js'
@@ -20,8 +21,10 @@ export async function fanoutTargets(
 ): Promise<FanoutTarget[]> {
   cascadeBudget(how.mode, how.depth, ctx.env.DISPATCH_CASCADE_DEPTH)
   if (request.kind === 'refs') {
-    checkRefList(request.refs, {githubWebUrl: ctx.config.github.webUrl, forgejoBaseUrl: ctx.config.forgejo?.baseUrl}, how.passThroughHint)
-    return request.refs.map((r) => ({input: r, ref: r.trim()}))
+    const hosts = {githubWebUrl: ctx.config.github.webUrl, forgejoBaseUrl: ctx.config.forgejo?.baseUrl}
+    const refs = await expandBareRefs(request.refs, ctx.cwd, hosts)
+    checkRefList(refs, hosts, how.passThroughHint)
+    return request.refs.map((r, i) => ({input: r, ref: refs[i].trim()}))
   }
   progress.start(`Listing open issues labelled ${request.label} in ${request.repo}`)
   try {

@@ -7,6 +7,13 @@ export class IssueNotFoundError extends NotFoundError {
   }
 }
 
+/**
+ * The forge could not be reached, or answered with nothing dispatch knows how
+ * to read. The suggestion points at `dispatch doctor`; doctor itself says
+ * something else for it (src/lib/doctor.ts).
+ */
+export class ForgeReachError extends FailureError {}
+
 /** Turn an HTTP status from a forge into the right error, naming the host and the next step. */
 export function errorForStatus(
   status: number,
@@ -31,13 +38,13 @@ export function errorForStatus(
       : new FailureError(`${host} refused access to ${what} (403).`, `Check the token's permissions: ${detail.tokenHint}.`)
   }
   if (status >= 500) return new FailureError(`${host} failed with ${status} while fetching ${what}, after retries.`, 'Try again later.')
-  return new FailureError(`${host} answered ${status} for ${what}${detail.message ? `: ${detail.message}` : ''}.`, 'Try again, or run dispatch doctor.')
+  return new ForgeReachError(`${host} answered ${status} for ${what}${detail.message ? `: ${detail.message}` : ''}.`, 'Try again, or run dispatch doctor.')
 }
 
 export function timeoutError(host: string, ms: number): FailureError {
-  return new FailureError(`Timed out after ${Math.round(ms / 100) / 10} s waiting for ${host}.`, 'Check the network, or raise timeoutMs in the config.')
+  return new ForgeReachError(`Timed out after ${Math.round(ms / 100) / 10} s waiting for ${host}.`, 'Check the network, or raise timeoutMs in the config.')
 }
 
 export function networkError(host: string, cause: unknown): FailureError {
-  return new FailureError(`Could not reach ${host}: ${describeCause(cause)}.`, 'Check the network and the configured URL (dispatch doctor).')
+  return new ForgeReachError(`Could not reach ${host}: ${describeCause(cause)}.`, 'Check the network and the configured URL (dispatch doctor).')
 }

@@ -58,7 +58,7 @@ export function renderFanout(elements: readonly FanoutElement[], how: {mode: str
   else {
     const started = count('started')
     stderr = `${started === n ? '✓ ' : ''}Started ${started} ${how.mode} worker${started === 1 ? '' : 's'} for ${issues}${rest.length > 0 ? `; ${rest.join(', ')}` : ''}.\n`
-    if (started > 0) stderr += 'Follow them with: dispatch sidequests list\n'
+    if (started > 0) stderr += 'See how they are doing: dispatch status (one worker: dispatch status REF --follow)\n'
   }
   for (const e of elements) {
     if (e.log_tail && e.log_tail.length > 0) stderr += `\nLast lines of ${inertLine(e.ref)}'s log:\n${e.log_tail.map((l) => `  ${inertLine(l)}`).join('\n')}\n`

@@ -4,7 +4,7 @@
  * the same rows (oldest first, branch and claims). Pure: data and terminal
  * facts in, text out.
  */
-import {duration, relativeTime, table} from '../format.js'
+import {duration, relativeTime, relativeTimeInWords, table} from '../format.js'
 import type {WorkerOutcome} from '../outcome/types.js'
 import type {SidequestRecord, WorkerState} from '../registry/index.js'
 import {shellQuote} from '../shell.js'
@@ -73,9 +73,22 @@ function render(rows: readonly WorkerRow[], columns: Column[], f: TerminalFacts)
   return table(columns.map((c) => c.header), rows.map((r) => columns.map((c) => c.cell(r, f))), {tty: f.tty, width: f.width}) + '\n'
 }
 
+/**
+ * What an empty `status` says: that the window is empty, and the most recent
+ * worker outside it with when it started, so "nothing" does not read as
+ * "never" (as the original Go tool did).
+ */
+export function emptyStatus(all: boolean, window: {since: string; latest?: {ref: string; started_at: string}}, now: Date): string {
+  const start = 'Start one with: dispatch headless owner/repo#N'
+  if (!window.latest) return `no workers recorded yet. ${start}\n`
+  if (all) return 'no workers recorded\n'
+  const {ref, started_at: at} = window.latest
+  return `no workers running or started in the last ${window.since}; most recent: ${inertLine(ref)}, ${relativeTimeInWords(at, now)} (see it: dispatch status ${shellQuote(ref)}, or every one: dispatch status --all)\n`
+}
+
 /** `status`: newest first, what each worker is doing and what it cost. */
-export function renderStatusList(rows: readonly WorkerRow[], all: boolean, f: TerminalFacts): Rendered {
-  if (rows.length === 0) return {stdout: '', stderr: all ? 'no workers recorded\n' : 'no workers running or started in that time (try --all)\n'}
+export function renderStatusList(rows: readonly WorkerRow[], all: boolean, f: TerminalFacts, window: {since: string; latest?: {ref: string; started_at: string}} = {since: '1h'}): Rendered {
+  if (rows.length === 0) return {stdout: '', stderr: emptyStatus(all, window, f.now)}
   const c = COLUMNS
   return {stdout: render(rows, [c.state, c.pid, c.ref, c.mode, c.started, c.activity, c.cost, c.outcome, c.title], f), stderr: ''}
 }

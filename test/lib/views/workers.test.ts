@@ -28,7 +28,12 @@ describe('views: worker lists on a terminal and in a pipe', () => {
 
   it('nothing to list: said on stderr', () => {
     expect(renderSidequests([], false, {tty: true, now})).to.deep.equal({stdout: '', stderr: 'no active sidequests\n'})
-    expect(renderStatusList([], false, {tty: false, now})).to.deep.equal({stdout: '', stderr: 'no workers running or started in that time (try --all)\n'})
+    expect(renderStatusList([], false, {tty: false, now})).to.deep.equal({stdout: '', stderr: 'no workers recorded yet. Start one with: dispatch headless owner/repo#N\n'})
+    const latest = {ref: 'acme/zeta#7', started_at: '2026-02-26T10:00:00Z'}
+    expect(renderStatusList([], false, {tty: false, now}, {since: '2h', latest}).stderr).to.equal(
+      "no workers running or started in the last 2h; most recent: acme/zeta#7, 3 days ago (see it: dispatch status 'acme/zeta#7', or every one: dispatch status --all)\n",
+    )
+    expect(renderStatusList([], true, {tty: false, now}, {since: '1h', latest}).stderr).to.equal('no workers recorded\n')
   })
 
   for (const color of [true, false])
