@@ -8,14 +8,14 @@
  * const overlapping = await registry.conflicts('src/auth')
  */
 export {Registry, findConflicts, isActive, recordKey, recordRepo, workerState, SCHEMA_VERSION} from './lib/registry/index.js'
-export type {Conflict, Mode, RegistryOptions, RunnerKind, SidequestMode, SidequestRecord, WorkerState} from './lib/registry/index.js'
+export type {Conflict, Mode, PermissionDenials, RegistryOptions, RunnerKind, SidequestMode, SidequestRecord, WorkerState} from './lib/registry/index.js'
 export type {ClaimTarget, ConflictReason, RepoRoot} from './lib/claims/index.js'
 export {RootIndex, claimOverlap, canonicalPath, relativeOverlap} from './lib/claims/index.js'
 export {parseIssueRef, formatRef} from './lib/issue-ref.js'
 export type {IssueRef, ForgeKind} from './lib/issue-ref.js'
 export type {StatusEntry} from './lib/status.js'
 export type {StopOutcome, StoppedWorker} from './lib/stop.js'
-export type {RetryWarning} from './lib/worker/stream/index.js'
+export type {DenialWarning, RetryWarning, StartWarning} from './lib/worker/stream/index.js'
 
 // The --json shapes of the commands (checked against test/fixtures/json-shapes/).
 export type {JsonError} from './lib/errors.js'

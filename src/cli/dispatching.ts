@@ -125,6 +125,6 @@ async function headlessCommand(cmd: BaseCommand, opts: DispatchOptions, flags: R
   cmd.auditPid = record.pid
   // Warnings go to stderr with or without --json; the JSON carries them too.
   for (const w of warnings) cmd.warnLine(`warning: ${w.message}`)
-  print(cmd, renderStarted(record, {mode: opts.mode, health, retrying: warnings.length > 0, healthWindowMs: ctx.config.healthWindowMs}), {statusFirst: true})
+  print(cmd, renderStarted(record, {mode: opts.mode, health, retrying: warnings.some((w) => w.type === 'api_retry'), healthWindowMs: ctx.config.healthWindowMs}), {statusFirst: true})
   return {...record, health, warnings, worktree_slot: plan.worktree.slot}
 }

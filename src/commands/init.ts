@@ -15,12 +15,16 @@ export default class Init extends BaseCommand {
   static override examples = [
     '<%= config.bin %> init --owner my-org --owner my-user',
     '<%= config.bin %> init --owner my-org,my-user --workspace-root ~/code',
+    '<%= config.bin %> init --owner forgejo:acme,my-user --forgejo-url https://forgejo.example.com',
+    '<%= config.bin %> init --owner my-org --github-url https://github.example.com',
     '<%= config.bin %> init',
   ]
   static override flags = {
     owner: Flags.string({description: 'An owner (user or org) dispatch may work for; repeatable, or comma-separated.', multiple: true, helpValue: '<name>'}),
     'workspace-root': Flags.string({description: 'Where your checkouts live (default: guessed from this checkout, else ~/src).', helpValue: '<dir>'}),
     layout: Flags.string({description: 'Path template of a checkout under the root (default {owner}/{repo}).', helpValue: '<template>'}),
+    'forgejo-url': Flags.string({description: "Your Forgejo's web address: writes the forgejo section (needed for forgejo:name owners).", helpValue: '<url>'}),
+    'github-url': Flags.string({description: 'Your GitHub Enterprise web address: writes the github section (API at <url>/api/v3).', helpValue: '<url>'}),
   }
 
   async run(): Promise<InitResult> {
@@ -35,6 +39,8 @@ export default class Init extends BaseCommand {
       owners,
       workspaceRoot: flags['workspace-root'],
       layout: flags.layout,
+      forgejoUrl: flags['forgejo-url'],
+      githubUrl: flags['github-url'],
       cwd,
       env,
       example: examplePath(),

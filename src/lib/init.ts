@@ -5,6 +5,7 @@ import path from 'node:path'
 import {homeDir, validateConfig, xdgDir} from './config/index.js'
 import {FailureError, UsageError, errorMessage} from './errors.js'
 import {gitQuery} from './git.js'
+import {initForges, renderForges, type InitForges} from './init-forges.js'
 import {originRepo} from './workspace.js'
 
 /** What `dispatch init` wrote, also its JSON shape. */
@@ -14,6 +15,10 @@ export interface InitResult {
   workspace: {root: string; layout: string}
   /** How the workspace root was chosen. */
   workspace_from: 'flag' | 'checkout' | 'default'
+  /** Set with --github-url for a GitHub Enterprise host. */
+  github?: {webUrl: string; apiUrl: string}
+  /** Set with --forgejo-url. */
+  forgejo?: {baseUrl: string; apiUrl: string}
 }
 
 export interface WorkspaceGuess {
@@ -66,7 +71,7 @@ export function tildePath(p: string, home: string): string {
 }
 
 /** The starter config: the keys a new user sets, each explained, the rest pointed at. Pure. */
-function renderStarterConfig(owners: readonly string[], root: string, layout: string, example: string): string {
+function renderStarterConfig(owners: readonly string[], root: string, layout: string, example: string, forges: InitForges): string {
   const list = owners.map((o) => JSON.stringify(o)).join(', ')
   return `# dispatch configuration, written by \`dispatch init\`.
 # Every other key, with its default, is explained in ${example}
@@ -89,15 +94,14 @@ workspace:
 landing: pr
 
 claude:
-  # auto needs an account that has it; acceptEdits is the usual alternative.
-  permissionMode: auto
+  # acceptEdits: file edits in the worktree are approved, and the tools in
+  # claude.allowedTools (Bash among them) are pre-approved, so an unattended
+  # worker never waits on a prompt. auto needs Claude's safety classifier,
+  # which many accounts, API keys and providers lack: every tool call is then refused.
+  permissionMode: acceptEdits
   # maxBudgetUsd: 5           # dollar cap per worker
 
-# Forgejo, when you use one (short refs then try it first):
-# forgejo:
-#   baseUrl: https://forgejo.example.com
-#   tokenEnv: FORGEJO_TOKEN
-`
+${renderForges(forges)}`
 }
 
 export interface InitInput {
@@ -105,6 +109,9 @@ export interface InitInput {
   owners: string[]
   workspaceRoot?: string
   layout?: string
+  /** --forgejo-url / --github-url. */
+  forgejoUrl?: string
+  githubUrl?: string
   cwd: string
   env: NodeJS.ProcessEnv
   /** Where the installed `.dispatchrc.example` is, to name it in the file. */
@@ -123,6 +130,7 @@ export async function writeStarterConfig(input: InitInput): Promise<InitResult> 
   if (input.owners.length === 0) {
     throw new UsageError('dispatch init needs at least one owner that dispatch may work for.', 'Pass --owner my-org (repeatable, or comma-separated).')
   }
+  const forges = initForges(input.owners, input)
   const home = homeDir(input.env)
   let guess: WorkspaceGuess
   if (input.workspaceRoot) guess = {root: path.resolve(input.cwd, input.workspaceRoot), layout: input.layout ?? '{owner}/{repo}', from: 'checkout'}
@@ -132,7 +140,7 @@ export async function writeStarterConfig(input: InitInput): Promise<InitResult> 
     if (input.layout) guess = {...guess, layout: input.layout}
   }
   const root = tildePath(guess.root, home)
-  const text = renderStarterConfig(input.owners, root, guess.layout, input.example)
+  const text = renderStarterConfig(input.owners, root, guess.layout, input.example, forges)
   // Same schema as every command: an owner name or layout the loader would refuse is refused here, before writing.
   const {load} = await import('js-yaml')
   let config
@@ -164,5 +172,7 @@ export async function writeStarterConfig(input: InitInput): Promise<InitResult> 
     allowedOwners: config.allowedOwners,
     workspace: {root: config.workspace.root, layout: config.workspace.layout},
     workspace_from: input.workspaceRoot ? 'flag' : guess.from,
+    ...(forges.github ? {github: config.github} : {}),
+    ...(config.forgejo ? {forgejo: {baseUrl: config.forgejo.baseUrl, apiUrl: config.forgejo.apiUrl}} : {}),
   }
 }

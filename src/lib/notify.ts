@@ -17,22 +17,34 @@ export interface NotifyEvent {
   exit_code?: number | null
   /** On finish: the pull request whose head is the worker's branch, when there is one. */
   pr_url?: string
+  /** On finish, when claude refused any tool call: how many, and which tools. */
+  permission_denials?: {count: number; tools: string[]}
 }
 
 export type NotifyConfig = Config['notify']
 
 /** One line for ntfy and desktop notifications. Pure. */
 function notifyLine(e: NotifyEvent): string {
-  const what = e.event === 'dispatched' ? `started (${e.mode}, pid ${e.pid})` : `finished with exit code ${e.exit_code ?? 'unknown'}${e.pr_url ? ` (pull request ${e.pr_url})` : ''}`
+  const what = e.event === 'dispatched' ? `started (${e.mode}, pid ${e.pid})` : `finished with exit code ${e.exit_code ?? 'unknown'}${e.pr_url ? ` (pull request ${e.pr_url})` : ''}${refusedText(e)}`
   return `${e.ref} ${what}: ${e.title}`.replace(/[\r\n]+/g, ' ')
 }
 
-/** DISPATCH_EVENT, DISPATCH_TITLE, … for notify.command. Pure. */
+/** ", but claude refused 3 tool calls (Bash, Write)", or nothing. Pure. */
+function refusedText(e: NotifyEvent): string {
+  const d = e.permission_denials
+  return d && d.count > 0 ? `, but claude refused ${d.count} tool call${d.count === 1 ? '' : 's'} (${d.tools.join(', ')})` : ''
+}
+
+/** DISPATCH_EVENT, DISPATCH_TITLE, … (and DISPATCH_PERMISSION_DENIALS, DISPATCH_DENIED_TOOLS) for notify.command. Pure. */
 function notifyEnv(e: NotifyEvent): Record<string, string> {
   const out: Record<string, string> = {}
   for (const name of NOTIFY_FIELDS) {
     const value = e[name]
     if (value !== undefined && value !== null) out[`DISPATCH_${name.toUpperCase()}`] = String(value)
+  }
+  if (e.permission_denials) {
+    out.DISPATCH_PERMISSION_DENIALS = String(e.permission_denials.count)
+    out.DISPATCH_DENIED_TOOLS = e.permission_denials.tools.join(',')
   }
   return out
 }

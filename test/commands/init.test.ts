@@ -81,6 +81,44 @@ describe('dispatch init (through the binary)', function () {
     expect(existsSync(other)).to.equal(false)
   })
 
+  it('sets up Forgejo and GitHub Enterprise from --forgejo-url / --github-url, and forgejo:name owners with them', async () => {
+    const res = await runCli(['init', '--owner', 'forgejo:acme,solo', '--forgejo-url=https://forgejo.example.com/', '--github-url', 'https://ghe.example.com', '--json'], {env, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    const out = JSON.parse(res.stdout)
+    expect(out).to.deep.include({allowedOwners: ['forgejo:acme', 'solo'], github: {webUrl: 'https://ghe.example.com', apiUrl: 'https://ghe.example.com/api/v3'}, forgejo: {baseUrl: 'https://forgejo.example.com', apiUrl: 'https://forgejo.example.com/api/v1'}})
+    const text = readFileSync(target, 'utf8')
+    expect(text).to.match(/^forgejo:\n {2}baseUrl: "https:\/\/forgejo\.example\.com"$/m)
+    expect(text).to.match(/^github:\n {2}webUrl: "https:\/\/ghe\.example\.com"\n {2}apiUrl: "https:\/\/ghe\.example\.com\/api\/v3"$/m)
+    // An unattended worker's permission mode: one that needs no account feature.
+    expect(text).to.match(/^ {2}permissionMode: acceptEdits$/m)
+    // Every command loads it (the forgejo: owner no longer refused).
+    const list = await runCli(['sidequests', 'list', '--json'], {env, cwd: sb.home})
+    expect(list.code, list.stderr).to.equal(0)
+
+    // Human output names both; github.com itself writes no section.
+    const other = path.join(sb.dir, 'gh.yaml')
+    const plain = await runCli(['init', '--owner', 'acme', '--github-url', 'https://github.com', '--forgejo-url', 'http://localhost:3000/git', '--config', other], {env, cwd: sb.dir})
+    expect(plain.code, plain.stderr).to.equal(0)
+    expect(plain.stdout).to.include('forgejo        http://localhost:3000/git')
+    expect(readFileSync(other, 'utf8')).not.to.match(/^github:/m)
+  })
+
+  it('refuses a forgejo: owner without --forgejo-url and bad forge URLs (exit 2, nothing written)', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--owner', 'forgejo:acme'], /--owner forgejo:acme names Forgejo, but no Forgejo is given\.[\s\S]*--forgejo-url https:/],
+      [['--owner', 'acme', '--forgejo-url', 'forgejo.example.com'], /--forgejo-url "forgejo\.example\.com" is not a URL/],
+      [['--owner', 'acme', '--forgejo-url', 'ftp://forgejo.example.com'], /is not an http\(s\) URL/],
+      [['--owner', 'acme', '--github-url', 'https://me:tok@ghe.example.com'], /--github-url .* carries a user name or password/],
+      [['--owner', 'acme', '--github-url=https://ghe.example.com/?x=1'], /has a query or fragment/],
+    ]
+    for (const [args, message] of cases) {
+      const res = await runCli(['init', ...args], {env, cwd: sb.dir})
+      expect(res.code, `${args.join(' ')}: ${res.stderr}`).to.equal(2)
+      expect(res.stderr).to.match(message)
+      expect(existsSync(target), args.join(' ')).to.equal(false)
+    }
+  })
+
   it('asks for the owners on a terminal, offering the checkout\'s owner', async () => {
     const checkout = makeRepo(sb, 'acme', 'api')
     const tenv = {...env, TMUX_TMPDIR: path.join(sb.dir, 'tmux')}

@@ -21,6 +21,9 @@
 //   STANDIN_COMMIT      1: write a file and commit it on the current branch
 //   STANDIN_REPLY_DELAY_MS  wait this long before the first model reply
 //   STANDIN_CHECK_FILES comma-separated paths (relative to cwd): record each one's content (null when absent) at start
+//   STANDIN_REFUSE      1: claude refuses the worker's tool calls (Bash, then Write), as Claude Code 2.1.328
+//                       reports it when auto mode is unavailable: tool_result_meta "reject" at once, and
+//                       permission_denials in the result
 //   STANDIN_TIMES_FILE  append "<pid> reply <epoch ms>" when the first reply goes out (npm run bench)
 import {execFileSync, spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
@@ -139,7 +142,21 @@ emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', t
 // For the benchmark: when the first real reply went out.
 if (env.STANDIN_TIMES_FILE) appendFileSync(env.STANDIN_TIMES_FILE, `${process.pid} reply ${Date.now()}\n`)
 emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', type: 'message', content: [{type: 'tool_use', id: 'toolu_1', name: 'Bash', input: {command: 'git status --short'}}]}, session_id: sessionId})
-emit({type: 'user', message: {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_1', content: '', is_error: false}]}, session_id: sessionId})
+const denials = []
+if (env.STANDIN_REFUSE === '1') {
+  const refuse = (id, name, input) => {
+    emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', type: 'message', content: [{type: 'tool_use', id, name, input}]}, session_id: sessionId})
+    emit({type: 'user', message: {role: 'user', content: [{type: 'tool_result', tool_use_id: id, content: `Auto mode is unavailable: its safety check does not run for this session, so ${name} was not run.`, is_error: true}]}, tool_result_meta: [{id, permission_decision: {decision: 'reject', source: 'mode'}}], session_id: sessionId})
+    denials.push({tool_name: name, tool_use_id: id, tool_input: input})
+  }
+  // toolu_1 was announced above; its refusal, then a second refused call.
+  emit({type: 'user', message: {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_1', content: 'Auto mode is unavailable: its safety check does not run for this session, so Bash was not run.', is_error: true}]}, tool_result_meta: [{id: 'toolu_1', permission_decision: {decision: 'reject', source: 'mode'}}], session_id: sessionId})
+  denials.push({tool_name: 'Bash', tool_use_id: 'toolu_1', tool_input: {command: 'git status --short'}})
+  refuse('toolu_3', 'Write', {file_path: 'NOTES.md', content: 'x'})
+  refuse('toolu_4', 'Bash', {command: 'npm test'})
+} else {
+  emit({type: 'user', message: {role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_1', content: '', is_error: false}]}, session_id: sessionId})
+}
 
 if (env.STANDIN_CHILD === '1') {
   spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)', 'stand-in-tool'], {stdio: 'ignore'})
@@ -161,5 +178,5 @@ if (mode === 'error-result') {
   process.exit(Number(env.STANDIN_EXIT || 1))
 }
 emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', type: 'message', content: [{type: 'text', text: 'Done: the change is committed on the branch.'}]}, session_id: sessionId})
-emit({type: 'result', subtype: 'success', is_error: false, duration_ms: 1234, duration_api_ms: 1000, num_turns: 3, result: 'Done: the change is committed on the branch.', session_id: sessionId, total_cost_usd: 0.0123, usage: {input_tokens: 100, output_tokens: 50}})
+emit({type: 'result', subtype: 'success', is_error: false, duration_ms: 1234, duration_api_ms: 1000, num_turns: 3, result: 'Done: the change is committed on the branch.', session_id: sessionId, total_cost_usd: 0.0123, usage: {input_tokens: 100, output_tokens: 50}, permission_denials: denials})
 process.exit(Number(env.STANDIN_EXIT || 0))

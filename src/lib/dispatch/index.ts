@@ -24,7 +24,7 @@ import type {ConcreteSurface, SurfaceResult} from '../interactive/surfaces.js'
 import {silentProgress, timedStep, type Progress} from '../progress.js'
 import type {SidequestRecord} from '../registry/index.js'
 import type {HealthVerdict} from '../worker/spawn.js'
-import type {RetryWarning} from '../worker/stream/index.js'
+import type {StartWarning} from '../worker/stream/index.js'
 import {gather} from './gather.js'
 import {planDispatch} from './plan.js'
 import {baseRecord} from './record.js'
@@ -45,7 +45,7 @@ export interface HeadlessResult {
   plan: DispatchPlan
   record: SidequestRecord
   health: HealthVerdict
-  warnings: RetryWarning[]
+  warnings: StartWarning[]
 }
 
 /** `dispatch headless` / `dispatch cascade`: everything up to a healthy, detached worker. */

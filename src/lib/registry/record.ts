@@ -66,6 +66,8 @@ export interface SidequestRecord {
   exit_code?: number | null
   cost_usd?: number | null
   num_turns?: number | null
+  /** The tool calls claude refused (its result's permission_denials); null when the worker left no result. */
+  permission_denials?: PermissionDenials | null
   /** The signal that ended the worker (HUP, INT, KILL, TERM), from the OS or a 128+n exit code. */
   exit_signal?: string | null
   /** Set by `dispatch stop`. */
@@ -92,6 +94,12 @@ export interface SidequestRecord {
   crashed?: boolean
   /** Why it crashed, in a sentence. */
   error?: string | null
+}
+
+/** What a worker's claude could not do: the refused tool calls its result reported, and the tools refused (each once, first refused first). */
+export interface PermissionDenials {
+  count: number
+  tools: string[]
 }
 
 export type WorkerState = 'queued' | 'running' | 'exited' | 'stopped' | 'killed' | 'crashed' | 'unknown'

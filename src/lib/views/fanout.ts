@@ -5,7 +5,7 @@
 import type {JsonError} from '../errors.js'
 import type {SidequestRecord} from '../registry/index.js'
 import {inertLine} from '../terminal.js'
-import type {RetryWarning} from '../worker/stream/index.js'
+import type {StartWarning} from '../worker/stream/index.js'
 import type {DryRunResult} from './dispatch.js'
 import type {Rendered} from './facts.js'
 
@@ -17,7 +17,7 @@ export interface FanoutElement {
   ref: string
   outcome: 'started' | 'planned' | 'refused' | 'failed' | 'skipped'
   /** started: the record, as a single dispatch's --json prints it; health "interrupted" when Ctrl-C came first. */
-  worker?: SidequestRecord & {health: string; warnings: RetryWarning[]; worktree_slot: number}
+  worker?: SidequestRecord & {health: string; warnings: StartWarning[]; worktree_slot: number}
   /** planned (--dry-run): the plan, as a single --dry-run --json prints it. */
   plan?: DryRunResult
   /** refused, failed, skipped: why, as a single dispatch's JSON error says it. */
@@ -39,7 +39,7 @@ const HEALTH: Record<string, string> = {
 const workerName = (w: NonNullable<FanoutElement['worker']>) => (w.runner === 'slurm' && w.job_id ? `Slurm job ${w.job_id}` : `pid ${w.pid}`)
 
 function detail(e: FanoutElement): string {
-  if (e.worker) return `${workerName(e.worker)}  ${e.worker.branch}  (${HEALTH[e.worker.health] ?? e.worker.health}${e.worker.warnings.length > 0 ? ', claude retrying the API' : ''})`
+  if (e.worker) return `${workerName(e.worker)}  ${e.worker.branch}  (${HEALTH[e.worker.health] ?? e.worker.health}${e.worker.warnings.some((w) => w.type === 'api_retry') ? ', claude retrying the API' : ''}${e.worker.warnings.some((w) => w.type === 'permission_denied') ? ', tool calls refused' : ''})`
   if (e.plan) return `${e.plan.cwd} on ${e.plan.branch} (${e.plan.worktree_action})`
   return e.error ? inertLine(e.error.message) : ''
 }

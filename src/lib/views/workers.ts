@@ -6,7 +6,7 @@
  */
 import {duration, relativeTime, relativeTimeInWords, table} from '../format.js'
 import type {WorkerOutcome} from '../outcome/types.js'
-import type {SidequestRecord, WorkerState} from '../registry/index.js'
+import type {PermissionDenials, SidequestRecord, WorkerState} from '../registry/index.js'
 import {shellQuote} from '../shell.js'
 import {toEntry, type StatusEntry} from '../status.js'
 import {inertLine, paint} from '../terminal.js'
@@ -21,8 +21,10 @@ export type {Rendered, TerminalFacts} from './facts.js'
  */
 export type WorkerRow = StatusEntry & {last_activity?: string | null; outcome?: WorkerOutcome | null}
 
-export function stateLabel(e: {state: WorkerState; exit_code?: number | null; exit_signal?: string | null; job_state?: string | null; job_reason?: string | null}): string {
-  const base = baseLabel(e)
+export function stateLabel(e: {state: WorkerState; exit_code?: number | null; exit_signal?: string | null; job_state?: string | null; job_reason?: string | null; permission_denials?: PermissionDenials | null}): string {
+  // "Done" is not done when claude refused what the worker tried to do: say so beside the exit code.
+  const refused = e.permission_denials?.count ? `, ${e.permission_denials.count} REFUSED` : ''
+  const base = baseLabel(e) + refused
   // How the scheduler ended a Slurm job says more than the signal it sent (TIMEOUT, NODE_FAIL, OUT_OF_MEMORY…).
   if (e.state !== 'queued' && e.state !== 'running' && e.job_state && !['COMPLETED', 'FAILED'].includes(e.job_state)) return `${base} ${e.job_state}`
   return base
@@ -102,6 +104,7 @@ function renderSidequestList(rows: readonly WorkerRow[], all: boolean, f: Termin
 
 /** Running and clean exits read green, failures red, a stop or a worker that vanished without an end yellow. */
 function stateColour(e: WorkerRow): 'green' | 'yellow' | 'red' {
+  if (e.state === 'exited' && e.exit_code === 0 && e.permission_denials?.count) return 'yellow'
   if (e.state === 'running' || e.state === 'queued' || (e.state === 'exited' && e.exit_code === 0)) return 'green'
   return e.state === 'unknown' || e.state === 'stopped' ? 'yellow' : 'red'
 }
@@ -146,6 +149,7 @@ export function renderWorkerBlock(e: WorkerRow, f: TerminalFacts & {color: boole
     ...(e.last_activity ? [`activity  ${relativeTime(e.last_activity, f.now)} (the log last grew)`] : []),
     ...(typeof e.cost_usd === 'number' ? [`cost      $${e.cost_usd.toFixed(4)}`] : []),
     ...(typeof e.num_turns === 'number' ? [`turns     ${e.num_turns}`] : []),
+    ...(e.permission_denials?.count ? [`refused   ${e.permission_denials.count} tool call${e.permission_denials.count === 1 ? '' : 's'} (${e.permission_denials.tools.map(inertLine).join(', ')}): claude did not let the worker run them; check claude.permissionMode and --allowed-tools (dispatch doctor)`] : []),
     `mode      ${e.mode}${e.mode === 'cascade' ? ` (depth ${e.cascade_depth})` : ''}`,
     `cwd       ${e.cwd}`,
     `branch    ${e.branch}`,

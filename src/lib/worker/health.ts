@@ -5,7 +5,38 @@ import type {Registry, SidequestRecord} from '../registry/index.js'
 import {readFrom, tailOf} from './log.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import {nextMessage, WorkerStartError, type HealthVerdict, type StartedWorker} from './spawn.js'
-import {healthSignal, parseLine, type RetryWarning} from './stream/index.js'
+import {denialWarning, hasToolResult, healthSignal, parseLine, refusals, toolUses, type RetryWarning, type StartWarning, type StreamEvent} from './stream/index.js'
+
+/**
+ * The tool calls refused so far, as a warning. A reply is not the end of
+ * the health window: the window waits on for the first tool result, so a
+ * worker whose first calls are refused (a permission mode its account lacks)
+ * is not announced as started without a word.
+ */
+class RefusalWatch {
+  private readonly names = new Map<string, string>()
+  private count = 0
+  private readonly tools: string[] = []
+  private first = ''
+  sawToolResult = false
+
+  constructor(private readonly permissionMode?: string) {}
+
+  see(ev: StreamEvent): void {
+    for (const [id, name] of toolUses(ev)) this.names.set(id, name)
+    if (hasToolResult(ev)) this.sawToolResult = true
+    for (const r of refusals(ev)) {
+      this.count++
+      const tool = this.names.get(r.id) ?? 'unknown'
+      if (!this.tools.includes(tool)) this.tools.push(tool)
+      this.first ||= r.text
+    }
+  }
+
+  warning(): StartWarning[] {
+    return this.count > 0 ? [denialWarning(this.count, this.tools, this.first, this.permissionMode)] : []
+  }
+}
 
 /**
  * Wait until the worker is known healthy (SPEC §7): a real model reply, or
@@ -33,6 +64,9 @@ export async function judgeHealth(
   let sawSuccess = false
   // One warning per status, with the latest attempt.
   const warnings = new Map<number, RetryWarning>()
+  const mode = spec.args.indexOf('--permission-mode')
+  const refused = new RefusalWatch(mode >= 0 ? spec.args[mode + 1] : undefined)
+  const all = () => [...warnings.values(), ...refused.warning()]
   for (;;) {
     const chunk = await readFrom(spec.logPath, offset)
     offset = chunk.offset
@@ -40,6 +74,7 @@ export async function judgeHealth(
     pending = lines.pop() ?? ''
     for (const line of lines) {
       const ev = parseLine(line)
+      if (ev) refused.see(ev)
       const signal = ev ? healthSignal(ev) : undefined
       if (signal?.kind === 'failed') failure ??= signal.reason
       else if (signal?.kind === 'retrying') warnings.set(signal.warning.status, signal.warning)
@@ -49,21 +84,28 @@ export async function judgeHealth(
       }
     }
     if (failure) break
-    if (verdict) break
+    // A reply proves the model answers; the first tool result says whether the worker may act.
+    if (verdict && refused.sawToolResult) break
     const exited = messages.find((m) => m.type === 'exited') as Extract<SupervisorMessage, {type: 'exited'}> | undefined
     if (exited) {
       // Drain what the worker wrote last before judging.
       const rest = await readFrom(spec.logPath, offset)
       for (const line of (pending + rest.text).split('\n')) {
         const ev = parseLine(line)
+        if (ev) refused.see(ev)
         const signal = ev ? healthSignal(ev) : undefined
         if (signal?.kind === 'failed') failure ??= signal.reason
         else if (signal?.kind === 'retrying') warnings.set(signal.warning.status, signal.warning)
         else if (signal?.kind === 'healthy' && ev?.type === 'result') sawSuccess = true
       }
+      // It had replied (the start was good) and ended while the window waited for a tool result: status tells the rest.
+      if (!failure && verdict === 'replied') {
+        release()
+        return {record: exited.record ?? record, health: 'replied', warnings: all()}
+      }
       if (!failure && exited.exitCode === 0 && sawSuccess) {
         release()
-        return {record: exited.record ?? record, health: 'finished', warnings: [...warnings.values()]}
+        return {record: exited.record ?? record, health: 'finished', warnings: all()}
       }
       failure ??= `the worker exited with code ${exited.exitCode} during start-up`
       record = (await registry.update(record.pid, {crashed: true, error: failure})) ?? record
@@ -71,7 +113,7 @@ export async function judgeHealth(
       throw new WorkerStartError(`The worker for ${record.ref} failed to start: ${failure}.`, await tailOf(spec.logPath), record)
     }
     if (Date.now() >= deadline) {
-      verdict = 'window'
+      verdict ??= 'window'
       break
     }
     await delay(40)
@@ -88,5 +130,5 @@ export async function judgeHealth(
     throw new WorkerStartError(`The worker for ${record.ref} failed to start: ${failure}.`, await tailOf(spec.logPath), record)
   }
   release()
-  return {record, health: verdict!, warnings: [...warnings.values()]}
+  return {record, health: verdict!, warnings: all()}
 }

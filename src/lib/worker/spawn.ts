@@ -8,7 +8,7 @@ import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import type {StartGuard} from '../interrupt.js'
 import {judgeHealth} from './health.js'
 import {tailOf} from './log.js'
-import type {RetryWarning} from './stream/index.js'
+import type {StartWarning} from './stream/index.js'
 
 /** Slurm workers without --wait-start: queued or running, as the scheduler said at submission. */
 export type HealthVerdict = 'replied' | 'window' | 'finished' | 'queued' | 'running'
@@ -17,8 +17,8 @@ export interface StartedWorker {
   record: SidequestRecord
   /** replied: a real model reply; window: alive and error-free when the window closed; finished: done and successful already. */
   health: HealthVerdict
-  /** Retries claude sits out on its own (429, 5xx) seen during the health window. */
-  warnings: RetryWarning[]
+  /** Retries claude sits out on its own (429, 5xx) and tool calls claude refused, seen during the health window. */
+  warnings: StartWarning[]
 }
 
 /** A worker that failed at start: the record is marked crashed and the tail shows why. */

@@ -141,6 +141,7 @@ export async function supervise(spec: WorkerSpec, hooks: SuperviseHooks): Promis
       exit_signal: exitSignalOf(code, signal),
       cost_usd: summary.costUsd,
       num_turns: summary.numTurns,
+      permission_denials: summary.permissionDenials,
       claude_session_id: summary.sessionId,
       ...(abortReason ? {crashed: true, error: abortReason} : {}),
     }
@@ -152,7 +153,7 @@ export async function supervise(spec: WorkerSpec, hooks: SuperviseHooks): Promis
       const prUrl = notifies && spec.forges ? await pullRequestUrl(spec.forges, updated, hooks.env) : undefined
       await notify(
         spec.notify,
-        {event: 'finished', mode: updated.mode, ref: updated.ref, title: updated.title, url: updated.url, cwd: updated.cwd, pid: updated.pid, exit_code: exitCode, ...(prUrl ? {pr_url: prUrl} : {})},
+        {event: 'finished', mode: updated.mode, ref: updated.ref, title: updated.title, url: updated.url, cwd: updated.cwd, pid: updated.pid, exit_code: exitCode, ...(prUrl ? {pr_url: prUrl} : {}), ...(updated.permission_denials?.count ? {permission_denials: updated.permission_denials} : {})},
         hooks.env,
         () => {},
       ).catch(() => {})

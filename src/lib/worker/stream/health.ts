@@ -13,6 +13,31 @@ export interface RetryWarning {
   message: string
 }
 
+/** Tool calls claude refused during start-up: the worker runs on, but cannot do what it was sent to do. */
+export interface DenialWarning {
+  type: 'permission_denied'
+  /** Refused calls seen so far. */
+  count: number
+  /** Each refused tool once, first refused first. */
+  tools: string[]
+  message: string
+}
+
+/** What the health window saw that does not fail a start but is worth saying. */
+export type StartWarning = RetryWarning | DenialWarning
+
+/** The warning for the refusals seen so far; `first` is claude's words for the first one. Pure. */
+export function denialWarning(count: number, tools: string[], first: string, permissionMode?: string): DenialWarning {
+  const words = first.length > 160 ? `${first.slice(0, 159)}…` : first
+  const mode = permissionMode ? ` (permission mode ${permissionMode})` : ''
+  return {
+    type: 'permission_denied',
+    count,
+    tools,
+    message: `claude refused the worker's first tool call${count === 1 ? '' : 's'}${mode}: ${tools.join(', ')}${words ? ` ("${words}")` : ''}; it runs on but may not be able to do its work. Check claude.permissionMode and --allowed-tools (dispatch doctor), then: dispatch stop and dispatch again`,
+  }
+}
+
 export type HealthSignal = {kind: 'healthy'} | {kind: 'failed'; reason: string} | {kind: 'retrying'; warning: RetryWarning} | undefined
 
 /**

@@ -4,7 +4,8 @@
  * summary.ts reads the final result, render.ts shows them to a person. Pure
  * functions only.
  */
-export {parseLine} from './events.js'
-export {healthSignal, type RetryWarning} from './health.js'
+export {hasToolResult, refusals, resultDenials, toolUses, type Refusal} from './denials.js'
+export {parseLine, type StreamEvent} from './events.js'
+export {denialWarning, healthSignal, type DenialWarning, type RetryWarning, type StartWarning} from './health.js'
 export {renderLine, renderTail} from './render.js'
 export {summarise} from './summary.js'

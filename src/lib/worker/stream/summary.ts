@@ -1,4 +1,6 @@
 /** What a finished worker's log says: session id, cost, turns, outcome. Pure. */
+import type {PermissionDenials} from '../../registry/record.js'
+import {resultDenials} from './denials.js'
 import {parseLine} from './events.js'
 
 export interface ResultSummary {
@@ -7,11 +9,13 @@ export interface ResultSummary {
   numTurns: number | null
   isError: boolean | null
   text: string | null
+  /** The last result's permission_denials; null without a result. */
+  permissionDenials: PermissionDenials | null
 }
 
 /** The session id, cost and turns a log shows, from its last result event (session id from any event). */
 export function summarise(lines: Iterable<string>): ResultSummary {
-  const out: ResultSummary = {sessionId: null, costUsd: null, numTurns: null, isError: null, text: null}
+  const out: ResultSummary = {sessionId: null, costUsd: null, numTurns: null, isError: null, text: null, permissionDenials: null}
   for (const line of lines) {
     const ev = parseLine(line)
     if (!ev) continue
@@ -22,6 +26,7 @@ export function summarise(lines: Iterable<string>): ResultSummary {
       out.numTurns = typeof ev.num_turns === 'number' ? ev.num_turns : null
       out.isError = ev.is_error === true
       out.text = typeof ev.result === 'string' ? ev.result : null
+      out.permissionDenials = resultDenials(ev)
     }
   }
   return out

@@ -11,6 +11,14 @@ describe('stream-json: summary', () => {
       'not json',
       line({type: 'result', is_error: false, num_turns: 4, total_cost_usd: 0.25, result: 'ok', session_id: 'abc'}),
     ])
-    expect(s).to.deep.equal({sessionId: 'abc', costUsd: 0.25, numTurns: 4, isError: false, text: 'ok'})
+    // No permission_denials key (older Claude Code): nothing known about refusals.
+    expect(s).to.deep.equal({sessionId: 'abc', costUsd: 0.25, numTurns: 4, isError: false, text: 'ok', permissionDenials: null})
+  })
+
+  it('counts the result\'s permission_denials and names each tool once, first refused first', () => {
+    const denial = (tool_name: string, id: string) => ({tool_name, tool_use_id: id, tool_input: {}})
+    const s = summarise([line({type: 'result', is_error: false, num_turns: 2, permission_denials: [denial('Write', 'a'), denial('Bash', 'b'), denial('Write', 'c')]})])
+    expect(s.permissionDenials).to.deep.equal({count: 3, tools: ['Write', 'Bash']})
+    expect(summarise([line({type: 'result', permission_denials: []})]).permissionDenials).to.deep.equal({count: 0, tools: []})
   })
 })
