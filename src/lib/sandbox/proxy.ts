@@ -136,8 +136,9 @@ export async function startProxy(opts: ProxyOptions): Promise<FilteringProxy> {
     track(s)
     s.setTimeout(limits.idleMs, () => s.destroy())
   })
-  server.on('clientError', (_error, s: Duplex) => {
-    if (s.writable) s.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+  server.on('clientError', (error: NodeJS.ErrnoException, s: Duplex) => {
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'
+    if (s.writable) s.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     else s.destroy()
   })
 
