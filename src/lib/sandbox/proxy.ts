@@ -10,7 +10,7 @@ import http from 'node:http'
 import net from 'node:net'
 import type {Duplex} from 'node:stream'
 
-import {addressRefusal, formatTarget, matchAllow, parseAllowEntry, splitHostPort, type AllowEntry} from './allow.js'
+import {addressRefusal, formatTarget, matchAllow, normalizeHost, parseAllowEntry, splitHostPort, type AllowEntry} from './allow.js'
 
 export interface ProxyLimits {
   /** Client connections at once (each tunnel holds one). */
@@ -78,7 +78,9 @@ export async function startProxy(opts: ProxyOptions): Promise<FilteringProxy> {
     opts.onDenied(line)
   }
 
-  async function decide(method: string, host: string, port: number): Promise<Decision> {
+  async function decide(method: string, rawHost: string, port: number): Promise<Decision> {
+    // `[::1]` from a URL, `Example.ORG.` from a tool: the form the list and the resolver use.
+    const host = normalizeHost(rawHost)
     const target = formatTarget(host, port)
     const entry = matchAllow(entries, host, port)
     if (!entry) {

@@ -131,6 +131,15 @@ describe('the sandbox filtering proxy', function () {
     expect(ok.status).to.equal(200)
   })
 
+  it('matches and resolves names as the list writes them, whatever their case or trailing dot', async () => {
+    const asked: string[] = []
+    const p = await proxy({allow: [`localhost:${httpPort}`], lookup: async (h) => (asked.push(h), h === 'localhost' ? ['127.0.0.1'] : [])})
+    const r = track(await ask(p.socketPath, `GET http://LocalHost.:${httpPort}/x HTTP/1.1\r\nHost: LocalHost.:${httpPort}\r\nConnection: close\r\n\r\n`, {wholeBody: true}))
+    expect(r.status, r.body).to.equal(200)
+    expect(r.body).to.include('served GET /x')
+    expect(asked).to.deep.equal(['localhost'])
+  })
+
   it('answers 502 when an allowed target does not answer, and 400 to a CONNECT without a port', async () => {
     const closed = net.createServer()
     const deadPort = await listen(closed)

@@ -39,7 +39,8 @@ describe('the cascade relay', function () {
   }
 
   it("carries out a worker's dispatch --dry-run with the operator's config and the relay's cascade budget, not the caller's", async () => {
-    const socket = await start()
+    // No --sandbox added here: the flag belongs to the sandbox's own tests; 'runs the relayed command ...' below checks that it is added.
+    const socket = await start({dispatchArgs: []})
     const headless = await runCli(['headless', '--dry-run', 'acme/api#12'], {env: workerEnv(socket), cwd: dir})
     expect(headless.code, headless.stderr).to.equal(0)
     expect(headless.stdout).to.include('acme/api#12').and.include('Split the parser')
@@ -52,7 +53,7 @@ describe('the cascade relay', function () {
   })
 
   it('a worker with no budget left cannot dispatch through the relay, whatever DISPATCH_CASCADE_DEPTH it sets', async () => {
-    const socket = await start({cascadeDepth: 0})
+    const socket = await start({cascadeDepth: 0, dispatchArgs: []})
     const res = await runCli(['headless', '--dry-run', 'acme/api#12'], {env: workerEnv(socket, {DISPATCH_CASCADE_DEPTH: '3'}), cwd: dir})
     expect(res.code).to.equal(3)
     expect(res.stderr).to.include('no cascade budget left (DISPATCH_CASCADE_DEPTH=0)')
@@ -79,7 +80,7 @@ describe('the cascade relay', function () {
     }
   })
 
-  it("runs the relayed command in the worker's directory only inside the worktree, with the operator's environment, the worker's session and the sandbox flags", async () => {
+  it("runs the relayed command in the worker's directory only inside the worktree, with the operator's environment, the worker's session, and sandboxed sub-workers", async () => {
     const fake = path.join(dir, 'fake-dispatch.mjs')
     writeFileSync(
       fake,
@@ -87,7 +88,7 @@ describe('the cascade relay', function () {
     )
     const worktree = path.join(dir, 'wt')
     mkdirSync(path.join(worktree, 'src'), {recursive: true})
-    const socket = await start({bin: fake, cwd: worktree, dispatchArgs: ['--sandbox', 'bubblewrap'], env: {...t.env, GH_TOKEN: 'operator-token', DISPATCH_RELAY_SOCKET: '/loop'}})
+    const socket = await start({bin: fake, cwd: worktree, env: {...t.env, GH_TOKEN: 'operator-token', DISPATCH_RELAY_SOCKET: '/loop'}})
     const inWorktree = await runCli(['headless', 'acme/api#12', '--claims', 'src'], {env: workerEnv(socket, {CLAUDE_CODE_SESSION_ID: 'session-1'}), cwd: path.join(worktree, 'src')})
     expect(inWorktree.code).to.equal(4)
     expect(inWorktree.stderr).to.equal('to stderr\n')
