@@ -154,6 +154,8 @@ export async function startProxy(opts: ProxyOptions): Promise<FilteringProxy> {
       }
       const headers = {...req.headers}
       for (const h of ['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive']) delete headers[h]
+      // The host checked is the host asked: a Host header naming another site on the same server (a CDN) is replaced (RFC 9112 §3.2.2).
+      headers.host = url.host
       // NOTE: to the address checked, never to a second lookup of the name.
       const up = http.request({host: d.addresses[0], port, method: req.method, path: url.pathname + url.search, headers, setHost: false, agent: false, timeout: limits.idleMs})
       up.on('socket', (s) => track(s))
