@@ -1,12 +1,17 @@
 import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 import {relayDecision} from '../../../src/lib/sandbox/relay-policy.js'
+import {startProxy} from '../../../src/lib/sandbox/proxy.js'
 import {startRelay, type Relay, type RelayOptions} from '../../../src/lib/sandbox/relay.js'
 import {useForgeSandbox} from '../../support/forge-sandbox.js'
-import {isAlive, runCli, startCli, waitFor} from '../../support/helpers.js'
+import {BIN, isAlive, ROOT, runCli, startCli, waitFor} from '../../support/helpers.js'
+
+const BRIDGE = path.join(ROOT, 'dist', 'lib', 'sandbox', 'bridge.js')
+const BWRAP = ['--unshare-net', '--unshare-pid', '--die-with-parent', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc']
 
 describe('the cascade relay', function () {
   this.timeout(60_000)
@@ -119,6 +124,26 @@ describe('the cascade relay', function () {
     const gone = await runCli(['status'], {env: workerEnv(socket), cwd: dir})
     expect(gone.code).to.equal(1)
     expect(gone.stderr).to.match(/runs dispatch through the relay at .*relay\.sock, which does not answer/)
+  })
+
+  it('works from inside a real bubblewrap sandbox, where the config and state are not there, through the bridge', async function () {
+    const probe = spawnSync('bwrap', [...BWRAP, '--', 'true'], {encoding: 'utf8'})
+    if (probe.error || probe.status !== 0) {
+      console.log(`      skipped: bubblewrap cannot make a network namespace here (${probe.error?.message ?? probe.stderr.trim()})`)
+      return this.skip()
+    }
+    const socket = await start({dispatchArgs: []})
+    // The bridge needs a proxy socket; nothing here uses the network.
+    const proxy = await startProxy({socketPath: path.join(dir, 'proxy.sock'), allow: []})
+    try {
+      const argv = [...BWRAP, '--tmpfs', t.sb.dir, '--', process.execPath, BRIDGE, '--proxy-socket', proxy.socketPath, '--relay-socket', socket, '--', process.execPath, BIN, 'cascade', '--dry-run', 'acme/api#12']
+      const res = await runCli(argv, {env: {PATH: process.env.PATH, DISPATCH_CASCADE_DEPTH: '5', DISPATCH_CONFIG: t.sb.configFile}, cwd: dir, bin: 'bwrap'})
+      expect(res.code, res.stderr).to.equal(0)
+      expect(res.stdout).to.include('Split the parser')
+      expect(res.stdout).to.match(/cascade budget is 2\b/)
+    } finally {
+      await proxy.close()
+    }
   })
 
   describe('relayDecision (pure)', () => {
