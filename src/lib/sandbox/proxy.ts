@@ -165,6 +165,8 @@ export async function startProxy(opts: ProxyOptions): Promise<FilteringProxy> {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers)
         upRes.pipe(res)
       })
+      // The client gave up: so does the request it made.
+      res.on('close', () => up.destroy())
       req.pipe(up)
     })
   })

@@ -135,8 +135,20 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       children.add(child)
-      child.stdout!.on('data', (d: Buffer) => frame({t: 'o', d: d.toString('base64')}))
-      child.stderr!.on('data', (d: Buffer) => frame({t: 'e', d: d.toString('base64')}))
+      // A worker that stops reading holds the command up, not the relay's memory.
+      const forward = (t: 'o' | 'e') => (d: Buffer) => {
+        frame({t, d: d.toString('base64')})
+        if (socket.writableNeedDrain) {
+          child.stdout!.pause()
+          child.stderr!.pause()
+          socket.once('drain', () => {
+            child.stdout!.resume()
+            child.stderr!.resume()
+          })
+        }
+      }
+      child.stdout!.on('data', forward('o'))
+      child.stderr!.on('data', forward('e'))
       child.on('error', (error) => {
         children.delete(child)
         finish(EXIT.failure, `dispatch relay: cannot run dispatch: ${error.message}`)
