@@ -145,44 +145,44 @@ describe('the cascade relay', function () {
       await proxy.close()
     }
   })
+})
 
-  describe('relayDecision (pure)', () => {
-    const table: Array<[string[], string | RegExp]> = [
-      [['headless', 'acme/api#1'], 'headless'],
-      [['cascade', '--depth', '2', 'acme/api#1'], 'cascade'],
-      [['--json', 'status'], 'status'],
-      [['status', '--json', 'acme/api#1'], 'status'],
-      [['sidequests', 'list'], 'sidequests'],
-      [['sidequests', 'conflicts', 'src/a'], 'sidequests'],
-      [['headless', '--worktree', 'acme/api#1'], 'headless'],
-      [['headless', 'acme/api#1', '--', '--config', 'x'], 'headless'],
-      [['--version'], 'help'],
-      [['-h'], 'help'],
-      [[], /without a command/],
-      [['--version', 'stop'], /command comes first/],
-      [['sidequests'], /dispatch sidequests is not available/],
-      [['sidequests', 'prune', '--logs'], /sidequests prune is not/],
-      [['stop', '--all'], /dispatch stop is not/],
-      [['reap'], /dispatch reap is not/],
-      [['headless', '--sandbox', 'none', 'x'], /--sandbox cannot/],
-      [['headless', '--sandbox=none', 'x'], /--sandbox cannot/],
-      [['headless', '--claude-bin', './evil', 'x'], /--claude-bin cannot/],
-      [['headless', '--setup', 'x'], /--setup cannot/],
-      [['headless', '--no-worktree', 'x'], /--no-worktree cannot/],
-      [['headless', '--worktree=0', 'x'], /--worktree cannot/],
-      [['--config', 'x', 'headless'], /--config cannot/],
-      [['--label', 'headless', 'stop'], /command comes first/],
-      [['-x', 'headless'], /command comes first/],
-    ]
-    for (const [argv, want] of table) {
-      it(`dispatch ${argv.join(' ')} → ${String(want)}`, () => {
-        const d = relayDecision(argv)
-        if (typeof want === 'string') expect(d).to.deep.equal({ok: true, command: want})
-        else {
-          expect(d.ok).to.equal(false)
-          if (!d.ok) expect(d.message).to.match(want)
-        }
-      })
-    }
-  })
+describe('which commands the relay carries out (relayDecision, pure)', () => {
+  const table: Array<[string[], string | RegExp]> = [
+    [['headless', 'acme/api#1'], 'headless'],
+    [['cascade', '--depth', '2', 'acme/api#1'], 'cascade'],
+    [['--json', 'status'], 'status'],
+    [['status', '--json', 'acme/api#1'], 'status'],
+    [['sidequests', 'list'], 'sidequests'],
+    [['sidequests', 'conflicts', 'src/a'], 'sidequests'],
+    [['headless', '--worktree', 'acme/api#1'], 'headless'],
+    [['headless', 'acme/api#1', '--', '--config', 'x'], 'headless'],
+    [['--version'], 'help'],
+    [['-h'], 'help'],
+    [[], /without a command/],
+    [['--version', 'stop'], /command comes first/],
+    [['sidequests'], /dispatch sidequests is not available/],
+    [['sidequests', 'prune', '--logs'], /sidequests prune is not/],
+    [['stop', '--all'], /dispatch stop is not/],
+    [['reap'], /dispatch reap is not/],
+    [['headless', '--sandbox', 'none', 'x'], /--sandbox cannot/],
+    [['headless', '--sandbox=none', 'x'], /--sandbox cannot/],
+    [['headless', '--claude-bin', './evil', 'x'], /--claude-bin cannot/],
+    [['headless', '--setup', 'x'], /--setup cannot/],
+    [['headless', '--no-worktree', 'x'], /--no-worktree cannot/],
+    [['headless', '--worktree=0', 'x'], /--worktree cannot/],
+    [['--config', 'x', 'headless'], /--config cannot/],
+    [['--label', 'headless', 'stop'], /command comes first/],
+    [['-x', 'headless'], /command comes first/],
+  ]
+  for (const [argv, want] of table) {
+    it(`dispatch ${argv.join(' ')} → ${String(want)}`, () => {
+      const d = relayDecision(argv)
+      if (typeof want === 'string') expect(d).to.deep.equal({ok: true, command: want})
+      else {
+        expect(d.ok).to.equal(false)
+        if (!d.ok) expect(d.message).to.match(want)
+      }
+    })
+  }
 })
