@@ -4,7 +4,11 @@
 // everything else loads compiled commands from dist/ via oclif.manifest.json.
 const argv = process.argv.slice(2)
 let code
-if (argv[0] === 'sidequests' || (argv[0] === 'autocomplete' && argv[1] === 'refs') || (argv.length <= 2 && (argv.includes('--version') || argv.includes('-v')))) {
+// Run by a sandboxed worker: the relay outside carries the command out (src/lib/sandbox/relay.ts).
+if (process.env.DISPATCH_RELAY_SOCKET) {
+  const {runRelayed} = await import('../dist/lib/sandbox/relay-client.js')
+  code = await runRelayed(argv, process.env.DISPATCH_RELAY_SOCKET)
+} else if (argv[0] === 'sidequests' || (argv[0] === 'autocomplete' && argv[1] === 'refs') || (argv.length <= 2 && (argv.includes('--version') || argv.includes('-v')))) {
   const {runFast} = await import('../dist/fast.js')
   code = await runFast(argv)
 }
