@@ -3,7 +3,7 @@
  * per issue on stdout, in the order given, then a tally on stderr. Pure.
  */
 import type {JsonError} from '../errors.js'
-import type {SidequestRecord} from '../registry/index.js'
+import {workerLabel, type SidequestRecord} from '../registry/index.js'
 import {inertLine} from '../terminal.js'
 import type {RetryWarning} from '../worker/stream/index.js'
 import type {DryRunResult} from './dispatch.js'
@@ -36,10 +36,9 @@ const HEALTH: Record<string, string> = {
 }
 
 /** A Slurm worker is named by its job (its pid is 0 while queued, and on another node after). */
-const workerName = (w: NonNullable<FanoutElement['worker']>) => (w.runner === 'slurm' && w.job_id ? `Slurm job ${w.job_id}` : `pid ${w.pid}`)
 
 function detail(e: FanoutElement): string {
-  if (e.worker) return `${workerName(e.worker)}  ${e.worker.branch}  (${HEALTH[e.worker.health] ?? e.worker.health}${e.worker.warnings.length > 0 ? ', claude retrying the API' : ''})`
+  if (e.worker) return `${workerLabel(e.worker)}  ${e.worker.branch}  (${HEALTH[e.worker.health] ?? e.worker.health}${e.worker.warnings.length > 0 ? ', claude retrying the API' : ''})`
   if (e.plan) return `${e.plan.cwd} on ${e.plan.branch} (${e.plan.worktree_action})`
   return e.error ? inertLine(e.error.message) : ''
 }
