@@ -82,8 +82,10 @@ export class InterruptedError extends DispatchError {
   constructor(
     message: string,
     readonly signal: NodeJS.Signals,
-    /** The worker that keeps running, when it had started. */
+    /** The worker that keeps running, when it had started (0 for a queued Slurm job: see recordKey). */
     readonly pid?: number,
+    /** The started worker's registry key (registry/record.ts recordKey): `slurm-<job id>` names a queued job, whose pid is 0. */
+    readonly recordKey?: string,
   ) {
     super(message)
     this.exitCode = 128 + (osConstants.signals[signal] ?? 0)

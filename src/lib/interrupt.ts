@@ -11,18 +11,19 @@
  */
 import {InterruptedError} from './errors.js'
 import {isSameProcessAlive} from './proc.js'
-import type {SidequestRecord} from './registry/index.js'
+import {recordKey, type SidequestRecord} from './registry/index.js'
 
 // SIGHUP: the terminal closed under the dispatch; it is undone the same way (exit 129).
 const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /** The message for an interruption at a given stage. Pure. */
-export function interruptedError(signal: NodeJS.Signals, worker?: {pid: number; ref: string; alive: boolean; job_id?: string | null}): InterruptedError {
+export function interruptedError(signal: NodeJS.Signals, worker?: {pid: number; ref: string; alive: boolean; job_id?: string | null; runner?: SidequestRecord['runner']}): InterruptedError {
   if (!worker) return new InterruptedError('Interrupted before the worker started; nothing was started.', signal)
+  const key = recordKey({pid: worker.pid, runner: worker.runner ?? (worker.job_id ? 'slurm' : 'local'), job_id: worker.job_id})
   // A Slurm job is the scheduler's from submission on: it stays queued or running.
-  if (worker.job_id) return new InterruptedError(`Interrupted; Slurm job ${worker.job_id} keeps its place (dispatch status ${worker.ref}, or dispatch stop ${worker.ref}).`, signal, worker.pid || undefined)
+  if (worker.job_id) return new InterruptedError(`Interrupted; Slurm job ${worker.job_id} keeps its place (dispatch status ${worker.ref}, or dispatch stop ${worker.ref}).`, signal, worker.pid || undefined, key)
   const what = worker.alive ? 'keeps running' : 'has already ended'
-  return new InterruptedError(`Interrupted; worker pid ${worker.pid} ${what} (dispatch status ${worker.ref}).`, signal, worker.pid)
+  return new InterruptedError(`Interrupted; worker pid ${worker.pid} ${what} (dispatch status ${worker.ref}).`, signal, worker.pid, key)
 }
 
 export class StartGuard {
@@ -84,7 +85,7 @@ export class StartGuard {
       this.undos.clear()
     }
     const w = this.worker
-    this.reject(interruptedError(signal, w && {pid: w.pid, ref: w.ref, alive: isSameProcessAlive(w.pid, w.pid_start_time), job_id: w.job_id}))
+    this.reject(interruptedError(signal, w && {pid: w.pid, ref: w.ref, alive: isSameProcessAlive(w.pid, w.pid_start_time), job_id: w.job_id, runner: w.runner}))
   }
 
   /**

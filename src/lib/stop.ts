@@ -11,7 +11,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {FailureError, NotFoundError, UsageError} from './errors.js'
 import {formatRef, parseIssueRef, type RefHosts} from './issue-ref.js'
 import {isSameProcessAlive, pidExists, processGroupOf} from './proc.js'
-import {type Registry, type Mode, type SidequestRecord} from './registry/index.js'
+import {workerLabel, type Registry, type Mode, type SidequestRecord} from './registry/index.js'
 import {stopSlurmWorker} from './runners/slurm-stop.js'
 
 export type StopTarget = {ref: string} | {pid: number} | {all: true}
@@ -168,7 +168,7 @@ export async function stopWorkers(opts: StopOptions): Promise<StoppedWorker[]> {
   const survivors = results.filter((s) => s.outcome === 'survived')
   if (survivors.length > 0) {
     throw new FailureError(
-      `Could not stop ${survivors.map((s) => (s.job_id ? `Slurm job ${s.job_id}` : `pid ${s.pid}`) + ` (${s.ref})`).join(', ')}: still running after SIGKILL.`,
+      `Could not stop ${survivors.map((s) => `${workerLabel(s)} (${s.ref})`).join(', ')}: still running after SIGKILL.`,
       'It may belong to another user or be stuck in the kernel; check it with: ps -o pid,stat,user -p ' + survivors.map((s) => s.pid).join(','),
     )
   }

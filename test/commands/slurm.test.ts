@@ -123,6 +123,22 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     expect(readdirSync(path.join(sb.stateDir, 'slurm')).filter((n) => n.startsWith('spec-'))).to.deep.equal([])
   })
 
+  it('Ctrl-C in a fan-out right after a job was queued reports that issue as started, with its job', async () => {
+    writeConfig(sb, {github: forge.github}, {runner: {kind: 'slurm', slurm: {extraArgs: ['--hold']}}})
+    const run = startCli(['headless', 'acme/api#12', 'acme/api#13', '--json'], {env: {...env, DISPATCH_FAULT_PAUSE: 'after-record'}, cwd: sb.dir})
+    await waitFor('the first job to be queued', () => existsSync(path.join(sb.stateDir, 'fault-after-record')), 60_000)
+    const [queued] = records(sb)
+    process.kill(run.pid, 'SIGINT')
+    const res = await run.done
+    expect(res.code, res.stderr).to.equal(130)
+    const items = JSON.parse(res.stdout) as Array<{ref: string; outcome: string; worker?: {job_id?: string}}>
+    expect(items.map((i) => [i.ref, i.outcome])).to.deep.equal([
+      ['acme/api#12', 'started'],
+      ['acme/api#13', 'skipped'],
+    ])
+    expect(items[0].worker).to.include({job_id: queued.job_id})
+  })
+
   it('shows a held job as queued, counts it for duplicates and claims but not maxActive, and stop takes it out of the queue', async () => {
     writeConfig(sb, {github: forge.github}, {maxActive: 1, runner: {kind: 'slurm', slurm: {extraArgs: ['--hold']}}})
     const res = await runCli(['headless', 'acme/api#12', '--claims=src'], {env, cwd: sb.dir})
@@ -144,7 +160,9 @@ describe('Slurm workers (a real one-node cluster, through the binary)', function
     const checkout = path.join(sb.workspace, 'acme', 'api')
     const conflicts = await runCli(['sidequests', 'conflicts', path.join(checkout, 'src', 'a.ts'), '--json'], {env, cwd: sb.dir})
     expect(conflicts.code).to.equal(1)
-    expect(JSON.parse(conflicts.stdout)[0]).to.include({ref: 'acme/api#12', claim: 'src', reason: 'ancestor'})
+    expect(JSON.parse(conflicts.stdout)[0]).to.include({ref: 'acme/api#12', claim: 'src', reason: 'ancestor', pid: 0, job_id: queued.job_id, runner: 'slurm'})
+    const human = await runCli(['sidequests', 'conflicts', path.join(checkout, 'src', 'a.ts')], {env, cwd: sb.dir})
+    expect(human.stdout).to.include(`acme/api#12 (Slurm job ${queued.job_id}) claims a parent of`)
     const dup = await runCli(['headless', 'acme/api#12', '--runner', 'local'], {env, cwd: sb.dir})
     expect(dup.code, dup.stderr).to.equal(3)
     expect(dup.stderr).to.include(`already has an active worker (Slurm job ${queued.job_id}, headless`)

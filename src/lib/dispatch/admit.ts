@@ -1,7 +1,7 @@
 import path from 'node:path'
 
 import {PolicyError} from '../errors.js'
-import {findConflicts, recordRoots, type SidequestRecord} from '../registry/index.js'
+import {findConflicts, recordRoots, workerLabel, type SidequestRecord} from '../registry/index.js'
 import type {RunnerKind} from '../runners/index.js'
 import type {DispatchPlan} from './types.js'
 
@@ -19,10 +19,6 @@ export const OVER_CAPACITY: Record<RunnerKind, 'refuse' | 'queue'> = {local: 're
  * one worker per working tree for --no-worktree (always), and maxActive (always, local workers only). Claims compare within their repository; the plan's
  * roots and the records' own place old absolute claims. Pure over the given records.
  */
-/** Who holds a ref or claim, in a message: a Slurm worker by its job (pid 0 while queued, on another node after). */
-function holder(r: Pick<SidequestRecord, 'pid' | 'runner' | 'job_id'>): string {
-  return r.runner === 'slurm' && r.job_id ? `Slurm job ${r.job_id}` : `pid ${r.pid}`
-}
 
 export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPlan, 'issue' | 'repo' | 'claims' | 'claimRoots' | 'checkout' | 'worktree'> & {runner?: RunnerKind}, maxActive: number, force: boolean): void {
   const ref = plan.issue.ref
@@ -31,7 +27,7 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
     const sharer = active.find((r) => path.resolve(r.cwd) === path.resolve(plan.worktree.path))
     if (sharer) {
       throw new PolicyError(
-        `The worker ${holder(sharer)} (${sharer.ref}) already runs in the checkout ${plan.worktree.path}; two workers must not share one working tree.`,
+        `The worker ${workerLabel(sharer)} (${sharer.ref}) already runs in the checkout ${plan.worktree.path}; two workers must not share one working tree.`,
         'Drop --no-worktree to give this one its own worktree, or wait for that worker.',
       )
     }
@@ -40,7 +36,7 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
     const dup = active.find((r) => r.ref.toLowerCase() === ref.toLowerCase())
     if (dup) {
       throw new PolicyError(
-        `${ref} already has an active worker (${holder(dup)}, ${dup.mode}, started ${dup.started_at}).`,
+        `${ref} already has an active worker (${workerLabel(dup)}, ${dup.mode}, started ${dup.started_at}).`,
         `Follow it with: dispatch status ${ref}. Use --force to start another anyway.`,
       )
     }
@@ -51,9 +47,8 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
       const hits = findConflicts(active, {repo: plan.repo, rel, abs: path.join(main, rel)}, roots)
       if (hits.length > 0) {
         const h = hits[0]
-        const by = active.find((r) => r.pid === h.pid && r.ref === h.ref) ?? h
         throw new PolicyError(
-          `Claim ${rel} in ${plan.repo} overlaps ${h.claim} (${h.reason}), claimed by ${holder(by)} working on ${h.ref}.`,
+          `Claim ${rel} in ${plan.repo} overlaps ${h.claim} (${h.reason}), claimed by ${workerLabel(h)} working on ${h.ref}.`,
           'Wait for that worker, narrow --claims, or use --force.',
         )
       }

@@ -14,6 +14,7 @@ import {notifyDispatched, prepare, settleAndLaunch, startWorker} from '../dispat
 import {gather} from '../dispatch/gather.js'
 import {planDispatch} from '../dispatch/plan.js'
 import {EXIT, InterruptedError, PolicyError, type DispatchError} from '../errors.js'
+import {faultPoint} from '../faults.js'
 import type {StartGuard} from '../interrupt.js'
 import {silentProgress, type Progress} from '../progress.js'
 import type {SidequestRecord} from '../registry/index.js'
@@ -102,7 +103,8 @@ export async function dispatchMany(ctx: DispatchContext, opts: Omit<DispatchOpti
     } catch (error) {
       if (error instanceof InterruptedError) {
         interrupted = error
-        if (error.pid) await startedBeforeStop(ctx, item, error.pid)
+        // NOTE: by its record key, not its pid: a queued Slurm job's pid is 0.
+        if (error.recordKey) await startedBeforeStop(ctx, item, error.recordKey)
         break
       }
       refuse(item, error)
@@ -141,7 +143,9 @@ async function launch(ctx: DispatchContext, opts: DispatchOptions, guard: StartG
     prepared.set(first.checkout.dir, fresh ? 'fetched' : 'swept')
   }
   // Through settleAndLaunch, as a single dispatch: a new worktree gets its .worktreeinclude files and setup.
-  return settleAndLaunch(ctx, remote, opts, (plan, log) => startWorker(ctx, plan, guard, log), {progress, guard, log: true})
+  const launched = await settleAndLaunch(ctx, remote, opts, (plan, log) => startWorker(ctx, plan, guard, log), {progress, guard, log: true})
+  await faultPoint('after-record', ctx.config.stateDir)
+  return launched
 }
 
 /** Wait out one worker's health window and fill in its item: started with a verdict, or failed with the log tail. */
@@ -157,10 +161,10 @@ async function judge(ctx: DispatchContext, item: FanoutItem, launched: LaunchedW
 }
 
 /** The issue whose worker had started when the signal came: started, health unknown. */
-async function startedBeforeStop(ctx: DispatchContext, item: FanoutItem, pid: number): Promise<void> {
+async function startedBeforeStop(ctx: DispatchContext, item: FanoutItem, key: string): Promise<void> {
   const record = await ctx
     .registry()
-    .get(pid)
+    .get(key)
     .catch(() => undefined)
   if (!record) return
   Object.assign(item, {ref: record.ref, outcome: 'started', started: {record, health: 'interrupted', warnings: []}})

@@ -5,7 +5,11 @@ import type {SidequestRecord} from './record.js'
 
 /** One (active worker, claim) overlap with a queried path. */
 export interface Conflict {
+  /** 0 for a queued Slurm worker: `job_id` names it then. */
   pid: number
+  /** The Slurm job, for a Slurm worker (absent for local ones). */
+  job_id?: string
+  runner?: SidequestRecord['runner']
   ref: string
   /** `owner/repo` of the claim; null for an old absolute claim that lies in no known checkout or worktree. */
   repo: string | null
@@ -100,7 +104,9 @@ export function findConflicts(records: readonly SidequestRecord[], target: strin
     for (const raw of r.paths_claimed) {
       const claim = placeClaim(raw, r, index)
       const reason = overlap(claim, t, containsRootOf)
-      if (reason) out.push({pid: r.pid, ref: r.ref, repo: claim.repo, claim: claim.rel ?? claim.abs, path: sameRepository(claim, t) ? t.rel! : t.abs, reason})
+      if (!reason) continue
+      const slurm = r.runner === 'slurm' && r.job_id ? {runner: r.runner, job_id: r.job_id} : {}
+      out.push({pid: r.pid, ...slurm, ref: r.ref, repo: claim.repo, claim: claim.rel ?? claim.abs, path: sameRepository(claim, t) ? t.rel! : t.abs, reason})
     }
   }
   return out

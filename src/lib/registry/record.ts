@@ -148,5 +148,10 @@ export function recordKey(r: Pick<SidequestRecord, 'pid' | 'runner' | 'job_id'>)
   return r.runner === 'slurm' && r.job_id ? `slurm-${r.job_id}` : String(r.pid)
 }
 
+/** A worker in a message: a Slurm worker by its job (pid 0 while queued, on another node after), else by pid. */
+export function workerLabel(r: {pid: number; runner?: RunnerKind; job_id?: string | null}): string {
+  return r.runner === 'slurm' && r.job_id ? `Slurm job ${r.job_id}` : `pid ${r.pid}`
+}
+
 /** A record name as `recordKey` makes them; anything else in the directory is not a record. */
 export const RECORD_NAME = /^(\d+|slurm-\d+(_\d+)?)\.json$/

@@ -3,7 +3,7 @@
  * by the oclif command and the start-up fast path (src/fast.ts), so both give
  * the same answer byte for byte. Pure.
  */
-import type {Conflict} from '../registry/index.js'
+import {workerLabel, type Conflict} from '../registry/index.js'
 import {inertLine} from '../terminal.js'
 
 import type {Rendered} from './facts.js'
@@ -12,6 +12,6 @@ const HOW: Record<Conflict['reason'], string> = {exact: 'claims exactly', ancest
 
 export function renderConflicts(conflicts: readonly Conflict[], activeCount: number): Rendered {
   if (conflicts.length === 0) return {stdout: '', stderr: `no conflicts with ${activeCount} active worker(s)\n`}
-  const lines = conflicts.map((c) => `${inertLine(c.ref)} (pid ${c.pid}) ${HOW[c.reason] ?? HOW.descendant} ${c.path}${c.repo ? ` in ${inertLine(c.repo)}` : ''}: ${c.claim}\n`)
+  const lines = conflicts.map((c) => `${inertLine(c.ref)} (${workerLabel(c)}) ${HOW[c.reason] ?? HOW.descendant} ${c.path}${c.repo ? ` in ${inertLine(c.repo)}` : ''}: ${c.claim}\n`)
   return {stdout: lines.join(''), stderr: ''}
 }

@@ -3,7 +3,7 @@
  * per issue on stdout, in the order given, then a tally on stderr. Pure.
  */
 import type {JsonError} from '../errors.js'
-import type {SidequestRecord} from '../registry/index.js'
+import {workerLabel, type SidequestRecord} from '../registry/index.js'
 import {inertLine} from '../terminal.js'
 import type {StartWarning} from '../worker/stream/index.js'
 import type {DryRunResult} from './dispatch.js'
@@ -35,11 +35,8 @@ const HEALTH: Record<string, string> = {
   running: 'running in Slurm',
 }
 
-/** A Slurm worker is named by its job (its pid is 0 while queued, and on another node after). */
-const workerName = (w: NonNullable<FanoutElement['worker']>) => (w.runner === 'slurm' && w.job_id ? `Slurm job ${w.job_id}` : `pid ${w.pid}`)
-
 function detail(e: FanoutElement): string {
-  if (e.worker) return `${workerName(e.worker)}  ${e.worker.branch}  (${HEALTH[e.worker.health] ?? e.worker.health}${e.worker.warnings.some((w) => w.type === 'api_retry') ? ', claude retrying the API' : ''}${e.worker.warnings.some((w) => w.type === 'permission_denied') ? ', tool calls refused' : ''})`
+  if (e.worker) return `${workerLabel(e.worker)}  ${e.worker.branch}  (${HEALTH[e.worker.health] ?? e.worker.health}${e.worker.warnings.some((w) => w.type === 'api_retry') ? ', claude retrying the API' : ''}${e.worker.warnings.some((w) => w.type === 'permission_denied') ? ', tool calls refused' : ''})`
   if (e.plan) return `${e.plan.cwd} on ${e.plan.branch} (${e.plan.worktree_action})`
   return e.error ? inertLine(e.error.message) : ''
 }

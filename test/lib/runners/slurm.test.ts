@@ -131,6 +131,9 @@ describe('Slurm runner: pure parts', () => {
 
   it('says an interrupted Slurm dispatch left its job with the scheduler', () => {
     expect(interruptedError('SIGINT', {pid: 0, ref: 'a/b#1', alive: false, job_id: '42'}).message).to.equal('Interrupted; Slurm job 42 keeps its place (dispatch status a/b#1, or dispatch stop a/b#1).')
+    // A queued job has pid 0: the record is found by its key.
+    expect(interruptedError('SIGINT', {pid: 0, ref: 'a/b#1', alive: false, job_id: '42'}).recordKey).to.equal('slurm-42')
+    expect(interruptedError('SIGINT', {pid: 77, ref: 'a/b#1', alive: true}).recordKey).to.equal('77')
   })
 
   it('counts only local workers against maxActive', () => {
