@@ -1,24 +1,13 @@
-import {Args} from '@oclif/core'
-
 import type {IncludeResult} from '../lib/bootstrap/include.js'
 import {dispatchHeadless, dryRun, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../lib/dispatch/index.js'
 import {InterruptedError, UsageError} from '../lib/errors.js'
 import {StartGuard} from '../lib/interrupt.js'
 import type {Mode, SidequestRecord} from '../lib/registry/index.js'
 import {renderDryRun, renderStarted, type DryRunResult} from '../lib/views/dispatch.js'
-import {BaseCommand} from './base.js'
+import type {CommandHost} from './host.js'
 import {print} from './print.js'
-import {parseBudget} from './flags.js'
+import {parseBudget} from './flag-table.js'
 import {terminalProgress} from './progress.js'
-
-export const refArg = {
-  ref: Args.string({description: 'Issue reference: owner/repo#N or an issue URL.', required: true}),
-}
-
-/** headless and cascade: one ref, several (a fan-out), or none with --label. */
-export const refsArg = {
-  ref: Args.string({description: 'Issue reference: owner/repo#N or an issue URL; several fan out, one worker each.', required: false}),
-}
 
 export type {DryRunResult} from '../lib/views/dispatch.js'
 
@@ -95,7 +84,7 @@ export function dispatchOptions(mode: Mode, ref: string, flags: Record<string, u
 export type HeadlessOutput = DryRunResult | (SidequestRecord & {health: HeadlessResult['health']; warnings: HeadlessResult['warnings']; worktree_slot: number})
 
 /** headless and cascade share everything but the mode. */
-export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'cascade', args: {ref: string}, flags: Record<string, unknown>, claudeArgs: readonly string[]): Promise<HeadlessOutput> {
+export async function runHeadlessCommand(cmd: CommandHost, mode: 'headless' | 'cascade', args: {ref: string}, flags: Record<string, unknown>, claudeArgs: readonly string[]): Promise<HeadlessOutput> {
   const opts = dispatchOptions(mode, args.ref, flags, claudeArgs)
   // Ctrl-C and SIGTERM become an InterruptedError that says what was (not) started.
   const guard = new StartGuard()
@@ -105,7 +94,7 @@ export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'c
   })
 }
 
-async function headlessCommand(cmd: BaseCommand, opts: DispatchOptions, flags: Record<string, unknown>, guard: StartGuard): Promise<HeadlessOutput> {
+async function headlessCommand(cmd: CommandHost, opts: DispatchOptions, flags: Record<string, unknown>, guard: StartGuard): Promise<HeadlessOutput> {
   const ctx = await cmd.context(flags.config as string | undefined)
   const {streams} = await cmd.deps(flags.config as string | undefined)
   cmd.audited = !opts.dryRun
