@@ -46,7 +46,8 @@ export function hoistGlobalFlags(argv: readonly string[], topics: ReadonlySet<st
 
 /**
  * `--NAME=true` is `--NAME`; `--NAME=false` is `--no-NAME` where the flag
- * takes that, else the flag left out (booleans are off unless given). Any
+ * takes that, else the flag left out (booleans are off unless given) and
+ * any `--NAME` before it taken back: the last one typed wins. Any
  * other value is a usage error naming the flag. Stops at `--`: what follows
  * is claude's. `booleans` maps each boolean flag's name to whether it has a
  * `--no-` form. Pure.
@@ -69,6 +70,8 @@ export function normalizeBooleanValues(argv: readonly string[], booleans: Readon
     if (value === 'true') out.push(`--${name}`)
     else if (value === 'false') {
       if (allowNo) out.push(`--no-${name}`)
+      // No --no- form: the flag given earlier is taken back, so the last one typed wins, as with --no-.
+      else for (let j = out.length - 1; j >= 0; j--) if (out[j] === `--${name}`) out.splice(j, 1)
     } else throw new UsageError(`--${name} takes true or false, got ${JSON.stringify(value)}.`, `Write --${name}, --${name}=true or --${name}=false. ${help}`)
   }
   return out

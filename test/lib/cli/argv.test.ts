@@ -51,6 +51,10 @@ describe('argv as people type it (src/cli/argv.ts)', () => {
       [['--json=true', '--model=x'], ['--json', '--model=x']],
       [['--dry-run', '--', '--dry-run=maybe'], ['--dry-run', '--', '--dry-run=maybe']],
       [['--unknown=true'], ['--unknown=true']],
+      // The last one typed wins.
+      [['--dry-run', 'x', '--dry-run=false'], ['x']],
+      [['--dry-run=false', '--dry-run'], ['--dry-run']],
+      [['--no-worktree', '--worktree=true'], ['--no-worktree', '--worktree']],
     ]
     for (const [argv, expected] of table) {
       it(`${JSON.stringify(argv)} → ${JSON.stringify(expected)}`, () => {
