@@ -4,7 +4,7 @@ import {dispatchRequest} from '../lib/fanout/request.js'
 import {fanoutTargets} from '../lib/fanout/targets.js'
 import {renderFanout, type FanoutElement} from '../lib/views/fanout.js'
 import type {CommandHost} from './host.js'
-import {PASS_THROUGH_HINT, dispatchOptions, dryRunResult, runHeadlessCommand, type HeadlessOutput} from './dispatching.js'
+import {PASS_THROUGH_HINT, dispatchOptions, dryRunResult, runHeadlessCommand, warnOverrides, type HeadlessOutput} from './dispatching.js'
 import {print} from './print.js'
 import {terminalProgress} from './progress.js'
 
@@ -26,6 +26,7 @@ export async function runDispatchCommand(cmd: CommandHost, mode: 'headless' | 'c
   const ctx = await cmd.context(flags.config as string | undefined)
   const {streams} = await cmd.deps(flags.config as string | undefined)
   const progress = terminalProgress(streams.stderrTTY, Boolean(flags.json))
+  warnOverrides(cmd, ctx, {...opts, ref: ''})
   cmd.audited = !opts.dryRun
   const {items, interrupted} = await guard.run(async () => {
     // Ctrl-C while the forge lists the issues: nothing was started, go now.

@@ -3,7 +3,7 @@ import {dispatchInteractive, dryRun} from '../lib/dispatch/index.js'
 import {chooseSurface, fallbackFailure, type SurfaceResult} from '../lib/interactive/surfaces.js'
 import type {SidequestRecord} from '../lib/registry/index.js'
 import {renderDryRun, renderOpened} from '../lib/views/dispatch.js'
-import {dispatchOptions, dryRunResult, type DryRunResult} from './dispatching.js'
+import {dispatchOptions, dryRunResult, warnOverrides, type DryRunResult} from './dispatching.js'
 import type {CommandHost} from './host.js'
 import {print} from './print.js'
 import {terminalProgress} from './progress.js'
@@ -22,6 +22,7 @@ export async function runInteractiveCommand(cmd: CommandHost, ref: string, flags
   const requested = (flags.surface as (typeof SURFACES)[number] | undefined) ?? ctx.config.interactive.surface
   const surface = chooseSurface(requested, deps.env, deps.streams.stdinTTY, deps.streams.stdoutTTY)
   const progress = terminalProgress(deps.streams.stderrTTY, cmd.jsonEnabled())
+  warnOverrides(cmd, ctx, opts)
   if (opts.dryRun) {
     const plan = await dryRun(ctx, opts, progress)
     cmd.auditRef = plan.issue.ref
