@@ -23,7 +23,7 @@ export abstract class BaseCommand extends Command implements CommandHost {
   auditForgeFallback?: boolean
   audited = false
   exitNow?: number
-  private readonly run_ = new RunDeps(warnLine)
+  private readonly runDeps = new RunDeps(warnLine)
 
   warnLine = warnLine
 
@@ -38,12 +38,12 @@ export abstract class BaseCommand extends Command implements CommandHost {
 
   /** The run's dependencies from the composition root, made once (src/cli/host.ts). */
   async deps(configPath: string | undefined, opts: {readOnly?: boolean} = {}): Promise<Deps> {
-    return this.run_.deps(configPath, opts)
+    return this.runDeps.deps(configPath, opts)
   }
 
   /** Deps for a dispatching command: a config with allowedOwners, and the forges. */
   async context(configPath: string | undefined): Promise<DispatchContext> {
-    return this.run_.context(configPath)
+    return this.runDeps.context(configPath)
   }
 
   /** Print a JSON document now, as oclif prints a returned result (an interrupted fan-out cannot return). */
@@ -74,7 +74,7 @@ export abstract class BaseCommand extends Command implements CommandHost {
   }
 
   protected errorSink(err: Error): ErrorSink {
-    return {json: this.jsonEnabled(), printJson: (value) => this.logJson(value), stderr: (text) => process.stderr.write(text), debug: Boolean((this.run_.cached?.env ?? processFacts().env).DEBUG) && !isDispatchError(err)}
+    return {json: this.jsonEnabled(), printJson: (value) => this.logJson(value), stderr: (text) => process.stderr.write(text), debug: Boolean((this.runDeps.cached?.env ?? processFacts().env).DEBUG) && !isDispatchError(err)}
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {
@@ -90,7 +90,7 @@ export abstract class BaseCommand extends Command implements CommandHost {
   }
 
   private async audit(exitCode: number, outcome: string): Promise<void> {
-    await auditRun(this.run_.cached, this, {command: this.id ?? '', args: this.argv, exitCode, outcome})
+    await auditRun(this.runDeps.cached, this, {command: this.id ?? '', args: this.argv, exitCode, outcome})
   }
 }
 

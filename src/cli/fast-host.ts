@@ -25,16 +25,16 @@ class FastHost implements CommandHost {
   audited = false
   exitNow?: number
   warnLine = warnLine
-  private readonly run_ = new RunDeps(warnLine)
+  private readonly runDeps = new RunDeps(warnLine)
 
   constructor(private readonly json: boolean) {}
 
   deps(configPath: string | undefined, opts: {readOnly?: boolean} = {}): Promise<Deps> {
-    return this.run_.deps(configPath, opts)
+    return this.runDeps.deps(configPath, opts)
   }
 
   context(configPath: string | undefined): Promise<DispatchContext> {
-    return this.run_.context(configPath)
+    return this.runDeps.context(configPath)
   }
 
   jsonEnabled(): boolean {
@@ -55,6 +55,10 @@ class FastHost implements CommandHost {
 
   /** oclif's Command._run with BaseCommand's catch and finally; resolves to the exit code. */
   async execute(id: string, args: string[], run: () => Promise<unknown>): Promise<number> {
+    // As oclif does: a reader that goes away (`| head`) is no error.
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error
+    })
     let result: unknown
     let failed: unknown
     try {
@@ -63,10 +67,10 @@ class FastHost implements CommandHost {
       failed = error
       const classified = asDispatchError(error)
       process.exitCode = reportError(classified, {json: this.json, printJson, stderr: (text: string) => process.stderr.write(text)})
-      await auditRun(this.run_.cached, this, {command: id, args, exitCode: classified.exitCode, outcome: classified.code})
+      await auditRun(this.runDeps.cached, this, {command: id, args, exitCode: classified.exitCode, outcome: classified.code})
     }
     const code = typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok
-    if (!failed) await auditRun(this.run_.cached, this, {command: id, args, exitCode: code, outcome: code === EXIT.ok ? 'ok' : 'exited'})
+    if (!failed) await auditRun(this.runDeps.cached, this, {command: id, args, exitCode: code, outcome: code === EXIT.ok ? 'ok' : 'exited'})
     if (failed instanceof InterruptedError) process.exit(failed.exitCode)
     if (this.exitNow !== undefined) process.exit(this.exitNow)
     if (result && this.json) printJson(result)

@@ -10,6 +10,7 @@ import {parseDispatchArgv} from '../../src/cli/fast-parse.js'
 import type {DispatchCommandId} from '../../src/cli/flag-table.js'
 import {useForgeSandbox} from '../support/forge-sandbox.js'
 import {runCli} from '../support/helpers.js'
+import {auditLines, records} from '../support/state.js'
 
 const REF = 'acme/api#12'
 const REF2 = 'acme/api#13'
@@ -77,4 +78,33 @@ describe('start-up fast path for the dispatching commands: the same bytes as ocl
       if (path === 'fast' && argv.includes('--dry-run') && !argv.some((a) => a.includes('#x') || a.startsWith('evil') || a === 'lots' || a === 'oops' || a.startsWith('/nonexistent'))) expect(fast.code, fast.stderr).to.equal(0)
     })
   }
+
+  it('a real dispatch: the same output, record and audit line either way, but for the issue', async () => {
+    const {sb, env} = t
+    // One issue each: the second dispatch of one issue would reuse the first one's worktree.
+    const flags = ['--claims', 'src', '--model=opus', '--json', '--', '--max-turns', '3']
+    const fast = await runCli(['headless', REF, ...flags], {env, cwd: sb.dir, timeoutMs: 120_000})
+    const oclif = await runCli(['headless', REF2, ...flags], {env: {...env, DISPATCH_FAST_PATH: '0'}, cwd: sb.dir, timeoutMs: 120_000})
+    expect(fast.code, fast.stderr).to.equal(0)
+    expect(oclif.code, oclif.stderr).to.equal(0)
+    expect(fast.stderr).to.equal(oclif.stderr)
+    // What differs between two workers: the issue (number, title, slug), pid, times, port and duration.
+    const steady = (text: string, n: number, title: string) =>
+      text
+        .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z|\d{8}-\d{6}/g, 'TIME')
+        .replaceAll(title, 'TITLE')
+        .replaceAll(title.toLowerCase().replaceAll(' ', '-'), 'slug')
+        .replace(new RegExp(`\\b${n}\\b`, 'g'), 'N')
+        .replace(/\b\d{3,}\b/g, '#')
+    expect(steady(fast.stdout, 12, 'Fix the login bug')).to.equal(steady(oclif.stdout, 13, 'Another one'))
+    const [a, b] = [records(sb).find((r) => r.ref === REF)!, records(sb).find((r) => r.ref === REF2)!]
+    expect(Object.keys(a).sort()).to.deep.equal(Object.keys(b).sort())
+    expect(a.claude_args).to.deep.equal(b.claude_args)
+    const audit = auditLines(sb)
+    expect(audit.map((l) => [l.command, l.ref, l.outcome, l.exit_code, l.args.join(' ')])).to.deep.equal([
+      ['headless', REF, 'ok', 0, [REF, '--claims', 'src', '--model=opus', '--json'].join(' ')],
+      ['headless', REF2, 'ok', 0, [REF2, '--claims', 'src', '--model=opus', '--json'].join(' ')],
+    ])
+    expect(Object.keys(audit[0]).sort()).to.deep.equal(Object.keys(audit[1]).sort())
+  })
 })
