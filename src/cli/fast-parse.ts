@@ -9,7 +9,7 @@
  */
 import {normalizeBooleanValues} from './argv.js'
 import {splitPassThrough} from './dispatching.js'
-import {DISPATCH_COMMANDS, GLOBAL_FLAGS, type DispatchCommandId, type FlagSpec} from './flag-table.js'
+import {DISPATCH_COMMANDS, GLOBAL_FLAGS, type DispatchCommandId, type FlagSpec, type FlagTable} from './flag-table.js'
 
 export interface FastDispatchArgs {
   /** The argv dispatch itself parsed (before `--`, booleans normalized): what the audit line records, as under oclif. */
@@ -32,7 +32,12 @@ function optionValue(spec: FlagSpec, value: string | undefined): string | number
 
 /** Parse `argv` (after the command id) for a dispatching command, or undefined for oclif to handle. Pure. */
 export function parseDispatchArgv(id: DispatchCommandId, argv: readonly string[]): FastDispatchArgs | undefined {
-  const {flags: own, manyRefs} = DISPATCH_COMMANDS[id]
+  const {flags, manyRefs} = DISPATCH_COMMANDS[id]
+  return parseWithTable(flags, manyRefs, argv)
+}
+
+/** parseDispatchArgv for a command with these flags (besides the global ones) and one ref, or several. Pure. */
+export function parseWithTable(own: FlagTable, manyRefs: boolean, argv: readonly string[]): FastDispatchArgs | undefined {
   const table: Readonly<Record<string, FlagSpec>> = {...own, ...GLOBAL_FLAGS}
   const booleans = new Map(Object.entries(table).flatMap(([name, spec]) => (spec.type === 'boolean' ? [[name, Boolean(spec.allowNo)] as const] : [])))
   let normalized: string[]
@@ -72,6 +77,8 @@ export function parseDispatchArgv(id: DispatchCommandId, argv: readonly string[]
     else if (name in flags) return undefined // oclif: "can only be specified once"
     else flags[name] = value
   }
+  // oclif's "cannot also be provided when using" (a flag given as --no-NAME counts as given).
+  if (Object.keys(flags).some((name) => table[name].exclusive?.some((other) => other in flags))) return undefined
   for (const [name, spec] of Object.entries(table)) if (spec.default !== undefined && !(name in flags)) flags[name] = spec.default
   // NOTE: with no ref oclif may read one from a piped stdin: that, and a missing or extra ref, stay oclif's.
   if (manyRefs ? refs.length === 0 : refs.length !== 1) return undefined

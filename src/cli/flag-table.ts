@@ -20,6 +20,8 @@ export interface FlagSpec {
   default?: boolean | string
   min?: number
   max?: number
+  /** Flags this one may not be given with (oclif's `exclusive`; the fast path leaves such argv to oclif). */
+  exclusive?: readonly string[]
 }
 
 export type FlagTable = Readonly<Record<string, FlagSpec>>

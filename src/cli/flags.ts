@@ -18,7 +18,7 @@ type OclifFlag<S> = S extends {type: 'boolean'}
 
 /** One oclif flag from its row in src/cli/flag-table.ts. */
 function oclifFlag(spec: FlagSpec): unknown {
-  const common = {description: spec.description, ...(spec.helpValue ? {helpValue: spec.helpValue} : {})}
+  const common = {description: spec.description, ...(spec.helpValue ? {helpValue: spec.helpValue} : {}), ...(spec.exclusive ? {exclusive: [...spec.exclusive]} : {})}
   if (spec.type === 'boolean') return Flags.boolean({...common, allowNo: Boolean(spec.allowNo), ...(spec.default === undefined ? {} : {default: spec.default as boolean})})
   if (spec.type === 'integer') return Flags.integer({...common, ...(spec.min === undefined ? {} : {min: spec.min}), ...(spec.max === undefined ? {} : {max: spec.max})})
   const options = spec.options ? {options: [...spec.options]} : {}

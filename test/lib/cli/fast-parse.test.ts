@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {parseDispatchArgv} from '../../../src/cli/fast-parse.js'
+import {parseDispatchArgv, parseWithTable} from '../../../src/cli/fast-parse.js'
 
 describe('start-up fast path parser for the dispatching commands (src/cli/fast-parse.ts)', () => {
   const R = 'acme/api#1'
@@ -47,5 +47,12 @@ describe('start-up fast path parser for the dispatching commands (src/cli/fast-p
 
   it('orders the refs as oclif does: by where each first occurs', () => {
     expect(parseDispatchArgv('headless', ['--repo', 'acme/api#2', R, 'acme/api#2'])?.refs).to.deep.equal(['acme/api#2', R])
+  })
+
+  it('flags that exclude each other: oclif explains', () => {
+    const table = {sandbox: {type: 'string', description: '', options: ['bubblewrap', 'none']}, 'no-sandbox': {type: 'boolean', description: '', exclusive: ['sandbox']}} as const
+    expect(parseWithTable(table, true, [R, '--no-sandbox'])?.flags).to.deep.equal({'no-sandbox': true})
+    expect(parseWithTable(table, true, [R, '--sandbox=none'])?.flags).to.deep.equal({sandbox: 'none'})
+    expect(parseWithTable(table, true, [R, '--sandbox', 'none', '--no-sandbox'])).to.equal(undefined)
   })
 })
