@@ -1,60 +1,49 @@
-import {Command, Flags, Errors} from '@oclif/core'
+import {Command, Errors} from '@oclif/core'
 
-import {writeAudit, secretValues} from '../lib/audit.js'
 import type {Config} from '../lib/config/index.js'
-import {createDeps, dispatchContext, processFacts, type Deps, type DispatchContext} from '../lib/context.js'
-import {DispatchError, EXIT, InterruptedError, UsageError, isDispatchError, redactUrlCredentials} from '../lib/errors.js'
+import {processFacts, type Deps, type DispatchContext} from '../lib/context.js'
+import {DispatchError, EXIT, InterruptedError, UsageError, isDispatchError} from '../lib/errors.js'
 import {asDispatchError, reportError, type ErrorSink} from '../lib/report.js'
-import {inertText} from '../lib/terminal.js'
+import {normalizeBooleanValues} from './argv.js'
+import {baseFlags} from './flags.js'
+import {RunDeps, auditRun, warnLine, type CommandHost} from './host.js'
 
 /**
  * What every dispatch command shares: `--config`, `--json`, one place that
  * turns errors into exit codes and messages, and stderr for warnings.
  */
-export abstract class BaseCommand extends Command {
+export abstract class BaseCommand extends Command implements CommandHost {
   static override enableJsonFlag = true
   /** The next step for an unknown flag or a stray argument, when the command has a better one than --help. */
   static strayHint?: string
-  static override baseFlags = {
-    config: Flags.string({description: 'Config file to use instead of the search (also DISPATCH_CONFIG).', helpValue: '<file>'}),
-  }
+  static override baseFlags = baseFlags
 
-  /** Set by dispatching commands so the audit line names the issue. */
   auditRef?: string
   auditPid?: number
   auditForgeFallback?: boolean
-  /** Dispatching commands write one audit line per run (SPEC §5). */
   audited = false
-  /** Exit with this code once the audit line is written (an interrupted fan-out, src/cli/fanout.ts). */
   exitNow?: number
-  private depsCache?: Deps
-  private depsReadOnly = false
-  private contextCache?: DispatchContext
+  private readonly runDeps = new RunDeps(warnLine)
 
-  /** Warnings and progress go to stderr, made inert: they can carry forge text. */
-  warnLine = (message: string): void => {
-    process.stderr.write(inertText(redactUrlCredentials(message)) + '\n')
+  warnLine = warnLine
+
+  /** `--flag=true|false` for every boolean flag of the command (src/cli/argv.ts), before oclif reads argv. */
+  override async init(): Promise<void> {
+    const ctor = this.constructor as typeof BaseCommand
+    const booleans = new Map<string, boolean>([['json', false]])
+    for (const [name, flag] of Object.entries({...ctor.flags, ...ctor.baseFlags} as Record<string, {type: string; allowNo?: boolean}>)) if (flag.type === 'boolean') booleans.set(name, Boolean(flag.allowNo))
+    this.argv = normalizeBooleanValues(this.argv, booleans, this.helpHint())
+    await super.init()
   }
 
-  /**
-   * The run's dependencies from the composition root (src/lib/context.ts),
-   * made once. `readOnly` commands run on the defaults when no config exists
-   * at all; a later call that needs a
-   * full config checks it again.
-   */
+  /** The run's dependencies from the composition root, made once (src/cli/host.ts). */
   async deps(configPath: string | undefined, opts: {readOnly?: boolean} = {}): Promise<Deps> {
-    // NOTE: a read-only look does not vouch for a config a dispatch needs: wire again, checked.
-    if (!this.depsCache || (this.depsReadOnly && !opts.readOnly)) {
-      this.depsCache = await createDeps({configPath, readOnly: opts.readOnly, warn: this.warnLine})
-      this.depsReadOnly = Boolean(opts.readOnly)
-    }
-    return this.depsCache
+    return this.runDeps.deps(configPath, opts)
   }
 
   /** Deps for a dispatching command: a config with allowedOwners, and the forges. */
   async context(configPath: string | undefined): Promise<DispatchContext> {
-    this.contextCache ??= dispatchContext(await this.deps(configPath))
-    return this.contextCache
+    return this.runDeps.context(configPath)
   }
 
   /** Print a JSON document now, as oclif prints a returned result (an interrupted fan-out cannot return). */
@@ -77,11 +66,15 @@ export abstract class BaseCommand extends Command {
 
   /** oclif's parse errors as usage errors, by their class; ours as they are. */
   protected classify(err: Error): DispatchError {
-    return classifyCommandError(err, {help: `See: ${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')} --help`.trimEnd(), strayHint: (this.constructor as typeof BaseCommand).strayHint})
+    return classifyCommandError(err, {help: this.helpHint(), strayHint: (this.constructor as typeof BaseCommand).strayHint})
+  }
+
+  private helpHint(): string {
+    return `See: ${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')} --help`.trimEnd()
   }
 
   protected errorSink(err: Error): ErrorSink {
-    return {json: this.jsonEnabled(), printJson: (value) => this.logJson(value), stderr: (text) => process.stderr.write(text), debug: Boolean((this.depsCache?.env ?? processFacts().env).DEBUG) && !isDispatchError(err)}
+    return {json: this.jsonEnabled(), printJson: (value) => this.logJson(value), stderr: (text) => process.stderr.write(text), debug: Boolean((this.runDeps.cached?.env ?? processFacts().env).DEBUG) && !isDispatchError(err)}
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {
@@ -97,19 +90,7 @@ export abstract class BaseCommand extends Command {
   }
 
   private async audit(exitCode: number, outcome: string): Promise<void> {
-    if (!this.audited) return
-    this.audited = false
-    try {
-      const ctx = this.depsCache
-      if (!ctx) return
-      await writeAudit(
-        ctx.config.stateDir,
-        {command: this.id ?? '', args: this.argv, ref: this.auditRef, cwd: ctx.cwd, outcome, exit_code: exitCode, pid: this.auditPid, ...(this.auditForgeFallback ? {forge_fallback: true} : {})},
-        secretValues(ctx.env, ctx.config.forgejo ? [ctx.config.forgejo.tokenEnv] : []),
-      )
-    } catch {
-      // The audit trail is best-effort: a full disk must not turn a success into a failure.
-    }
+    await auditRun(this.runDeps.cached, this, {command: this.id ?? '', args: this.argv, exitCode, outcome})
   }
 }
 

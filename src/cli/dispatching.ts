@@ -1,24 +1,15 @@
-import {Args} from '@oclif/core'
-
 import type {IncludeResult} from '../lib/bootstrap/include.js'
-import {dispatchHeadless, dryRun, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../lib/dispatch/index.js'
+import {claudeOverrides, overrideMessage, passedOptions, type ClaudeOverride} from '../lib/claude.js'
+import type {DispatchContext} from '../lib/context.js'
+import {claudeOptions, dispatchHeadless, dryRun, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../lib/dispatch/index.js'
 import {InterruptedError, UsageError} from '../lib/errors.js'
 import {StartGuard} from '../lib/interrupt.js'
 import type {Mode, SidequestRecord} from '../lib/registry/index.js'
 import {renderDryRun, renderStarted, type DryRunResult} from '../lib/views/dispatch.js'
-import {BaseCommand} from './base.js'
+import type {CommandHost} from './host.js'
 import {print} from './print.js'
-import {parseBudget} from './flags.js'
+import {parseBudget} from './flag-table.js'
 import {terminalProgress} from './progress.js'
-
-export const refArg = {
-  ref: Args.string({description: 'Issue reference: owner/repo#N, an issue URL, or N (#N) inside a checkout.', required: true}),
-}
-
-/** headless and cascade: one ref, several (a fan-out), or none with --label. */
-export const refsArg = {
-  ref: Args.string({description: 'Issue reference: owner/repo#N, an issue URL, or N (#N) inside a checkout; several fan out, one worker each.', required: false}),
-}
 
 export type {DryRunResult} from '../lib/views/dispatch.js'
 
@@ -92,10 +83,24 @@ export function dispatchOptions(mode: Mode, ref: string, flags: Record<string, u
   }
 }
 
-export type HeadlessOutput = DryRunResult | (SidequestRecord & {health: HeadlessResult['health']; warnings: HeadlessResult['warnings']; worktree_slot: number})
+/** A `--` argument that overrides a setting dispatch passes, as the JSON warnings carry it. */
+export type OverrideWarning = {type: 'claude_override'; message: string} & ClaudeOverride
+
+export type HeadlessOutput = DryRunResult | (SidequestRecord & {health: HeadlessResult['health']; warnings: Array<HeadlessResult['warnings'][number] | OverrideWarning>; worktree_slot: number})
+
+/**
+ * Say on stderr, once per run, which settings the extra claude arguments
+ * override (src/lib/claude-args.ts); the argv claude gets carries only the
+ * later value. Returns them for the JSON warnings.
+ */
+export function warnOverrides(cmd: CommandHost, ctx: DispatchContext, opts: DispatchOptions): OverrideWarning[] {
+  const overrides = claudeOverrides(passedOptions(opts.mode, claudeOptions(ctx.config, opts)))
+  for (const o of overrides) cmd.warnLine(`warning: ${overrideMessage(o)}`)
+  return overrides.map((o) => ({type: 'claude_override', ...o, message: overrideMessage(o)}))
+}
 
 /** headless and cascade share everything but the mode. */
-export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'cascade', args: {ref: string}, flags: Record<string, unknown>, claudeArgs: readonly string[]): Promise<HeadlessOutput> {
+export async function runHeadlessCommand(cmd: CommandHost, mode: 'headless' | 'cascade', args: {ref: string}, flags: Record<string, unknown>, claudeArgs: readonly string[]): Promise<HeadlessOutput> {
   const opts = dispatchOptions(mode, args.ref, flags, claudeArgs)
   // Ctrl-C and SIGTERM become an InterruptedError that says what was (not) started.
   const guard = new StartGuard()
@@ -105,12 +110,13 @@ export async function runHeadlessCommand(cmd: BaseCommand, mode: 'headless' | 'c
   })
 }
 
-async function headlessCommand(cmd: BaseCommand, opts: DispatchOptions, flags: Record<string, unknown>, guard: StartGuard): Promise<HeadlessOutput> {
+async function headlessCommand(cmd: CommandHost, opts: DispatchOptions, flags: Record<string, unknown>, guard: StartGuard): Promise<HeadlessOutput> {
   const ctx = await cmd.context(flags.config as string | undefined)
   const {streams} = await cmd.deps(flags.config as string | undefined)
   cmd.audited = !opts.dryRun
   cmd.auditRef = opts.ref.trim()
   const progress = terminalProgress(streams.stderrTTY, Boolean(flags.json))
+  const overrides = warnOverrides(cmd, ctx, opts)
   if (opts.dryRun) {
     const plan = await dryRun(ctx, opts, progress)
     cmd.auditRef = plan.issue.ref
@@ -126,5 +132,5 @@ async function headlessCommand(cmd: BaseCommand, opts: DispatchOptions, flags: R
   // Warnings go to stderr with or without --json; the JSON carries them too.
   for (const w of warnings) cmd.warnLine(`warning: ${w.message}`)
   print(cmd, renderStarted(record, {mode: opts.mode, health, retrying: warnings.some((w) => w.type === 'api_retry'), healthWindowMs: ctx.config.healthWindowMs}), {statusFirst: true})
-  return {...record, health, warnings, worktree_slot: plan.worktree.slot}
+  return {...record, health, warnings: [...overrides, ...warnings], worktree_slot: plan.worktree.slot}
 }

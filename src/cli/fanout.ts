@@ -3,8 +3,8 @@ import type {FanoutItem} from '../lib/fanout/index.js'
 import {dispatchRequest} from '../lib/fanout/request.js'
 import {fanoutTargets} from '../lib/fanout/targets.js'
 import {renderFanout, type FanoutElement} from '../lib/views/fanout.js'
-import type {BaseCommand} from './base.js'
-import {PASS_THROUGH_HINT, dispatchOptions, dryRunResult, runHeadlessCommand, type HeadlessOutput} from './dispatching.js'
+import type {CommandHost} from './host.js'
+import {PASS_THROUGH_HINT, dispatchOptions, dryRunResult, runHeadlessCommand, warnOverrides, type HeadlessOutput} from './dispatching.js'
 import {print} from './print.js'
 import {terminalProgress} from './progress.js'
 
@@ -14,7 +14,7 @@ export type {FanoutElement} from '../lib/views/fanout.js'
  * headless and cascade: one ref is today's dispatch, output unchanged; several
  * refs, or --label with --repo, fan out (one line or one JSON element per issue).
  */
-export async function runDispatchCommand(cmd: BaseCommand, mode: 'headless' | 'cascade', refs: string[], flags: Record<string, unknown>, claudeArgs: readonly string[]): Promise<HeadlessOutput | FanoutElement[] | undefined> {
+export async function runDispatchCommand(cmd: CommandHost, mode: 'headless' | 'cascade', refs: string[], flags: Record<string, unknown>, claudeArgs: readonly string[]): Promise<HeadlessOutput | FanoutElement[] | undefined> {
   const help = `See: ${cmd.config.bin} ${mode} --help`
   const request = dispatchRequest(refs, {label: flags.label as string | undefined, repo: flags.repo as string | undefined, limit: flags.limit as number | undefined}, help)
   if (request.kind === 'single') return runHeadlessCommand(cmd, mode, {ref: request.ref}, flags, claudeArgs)
@@ -26,6 +26,7 @@ export async function runDispatchCommand(cmd: BaseCommand, mode: 'headless' | 'c
   const ctx = await cmd.context(flags.config as string | undefined)
   const {streams} = await cmd.deps(flags.config as string | undefined)
   const progress = terminalProgress(streams.stderrTTY, Boolean(flags.json))
+  warnOverrides(cmd, ctx, {...opts, ref: ''})
   cmd.audited = !opts.dryRun
   const {items, interrupted} = await guard.run(async () => {
     // Ctrl-C while the forge lists the issues: nothing was started, go now.
@@ -50,7 +51,7 @@ export async function runDispatchCommand(cmd: BaseCommand, mode: 'headless' | 'c
  * dispatch past its signal in flight: say what was started, then go at once
  * (BaseCommand.finally exits), so nothing starts after the report.
  */
-function stopNow(cmd: BaseCommand, elements: FanoutElement[], interrupted: InterruptedError): undefined {
+function stopNow(cmd: CommandHost, elements: FanoutElement[], interrupted: InterruptedError): undefined {
   if (cmd.jsonEnabled()) cmd.printJson(elements)
   cmd.exitNow = interrupted.exitCode
   return undefined

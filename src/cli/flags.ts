@@ -1,39 +1,38 @@
 import {Flags} from '@oclif/core'
+import type {BooleanFlag, OptionFlag} from '@oclif/core/interfaces'
 
-import {PERMISSION_MODES} from '../lib/config/index.js'
+import {DISPATCH_COMMANDS, GLOBAL_FLAGS, type DispatchCommandId, type FlagSpec, type FlagTable} from './flag-table.js'
 
-/** Flags shared by headless, cascade and interactive (SPEC §1). */
-export const dispatchFlags = {
-  'dry-run': Flags.boolean({description: 'Print the resolved issue, cwd, branch, claude argv and prompt; change nothing.'}),
-  'claude-bin': Flags.string({description: 'The claude binary to run (default: claude.bin from config, else claude on PATH).', helpValue: '<path>'}),
-  'permission-mode': Flags.string({description: 'Claude permission mode (default: claude.permissionMode, else auto).', options: [...PERMISSION_MODES]}),
-  // NOTE: list flags are non-greedy: `--claims src acme/api#1` must leave the
-  // ref alone, so each value is one token (comma-separated or repeated).
-  'allowed-tools': Flags.string({description: 'Tools the worker may use without asking, comma-separated, repeatable (default Bash,Read,Edit,Write,Glob,Grep,TodoWrite).', multiple: true, multipleNonGreedy: true, helpValue: '<tools>'}),
-  claims: Flags.string({description: 'Paths in the issue\'s repository this worker will edit, comma-separated, repeatable; relative to the current directory inside the checkout or a worktree, else to the repository root.', multiple: true, multipleNonGreedy: true, helpValue: '<paths>'}),
-  worktree: Flags.boolean({description: 'Give the work its own git worktree (--no-worktree runs in the checkout itself).', default: true, allowNo: true}),
-  setup: Flags.boolean({description: 'Run worktree.setup even in a reused worktree (--no-setup: never; default: only in a new worktree).', allowNo: true}),
-  force: Flags.boolean({description: 'Start even if the issue already has an active worker or a claim overlaps (never overrides owner or state checks).'}),
-  model: Flags.string({description: 'Model for claude (default: claude.model from config).', helpValue: '<model>'}),
-  'max-budget-usd': Flags.string({description: 'Dollar cap passed to claude (default: claude.maxBudgetUsd).', helpValue: '<n>'}),
+export {parseBudget} from './flag-table.js'
+
+/** The oclif flag type a row of the table makes, so parsed flags keep their types. */
+type OclifFlag<S> = S extends {type: 'boolean'}
+  ? BooleanFlag<boolean>
+  : S extends {type: 'integer'}
+    ? OptionFlag<number | undefined>
+    : S extends {multiple: true}
+      ? OptionFlag<string[] | undefined>
+      : S extends {default: string}
+        ? OptionFlag<string>
+        : OptionFlag<string | undefined>
+
+/** One oclif flag from its row in src/cli/flag-table.ts. */
+function oclifFlag(spec: FlagSpec): unknown {
+  const common = {description: spec.description, ...(spec.helpValue ? {helpValue: spec.helpValue} : {}), ...(spec.exclusive ? {exclusive: [...spec.exclusive]} : {})}
+  if (spec.type === 'boolean') return Flags.boolean({...common, allowNo: Boolean(spec.allowNo), ...(spec.default === undefined ? {} : {default: spec.default as boolean})})
+  if (spec.type === 'integer') return Flags.integer({...common, ...(spec.min === undefined ? {} : {min: spec.min}), ...(spec.max === undefined ? {} : {max: spec.max})})
+  const options = spec.options ? {options: [...spec.options]} : {}
+  const fallback = spec.default === undefined ? {} : {default: spec.default as string}
+  if (spec.multiple) return Flags.string({...common, ...options, multiple: true, multipleNonGreedy: true})
+  return Flags.string({...common, ...options, ...fallback})
 }
 
-export function parseBudget(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0)) return Number.NaN
-  return n
+/** oclif's flag objects for a table, by the same names. */
+export function oclifFlags<T extends FlagTable>(table: T): {[K in keyof T]: OclifFlag<T[K]>} {
+  return Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, oclifFlag(spec)])) as {[K in keyof T]: OclifFlag<T[K]>}
 }
 
-/** Fan-out flags of headless and cascade (issue #14). */
-export const fanoutFlags = {
-  label: Flags.string({description: 'Dispatch every open issue with this label (needs --repo); each gets the checks of a single dispatch.', helpValue: '<label>'}),
-  repo: Flags.string({description: 'The repository whose labelled issues --label dispatches, as owner/repo.', helpValue: '<owner/repo>'}),
-  limit: Flags.integer({description: 'At most this many issues for --label (default 30).', min: 1, helpValue: '<n>'}),
-}
-
-/** headless and cascade: where the worker runs. */
-export const runnerFlags = {
-  runner: Flags.string({description: 'Where the worker runs: local (a detached process here) or slurm (a batch job; default: runner.kind from config, else local).', options: ['local', 'slurm']}),
-  'wait-start': Flags.boolean({description: 'Slurm: return only once the job runs and the model replied, not as soon as the job is queued.'}),
-}
+/** `--config` (every command has it; `--json` is oclif's enableJsonFlag). */
+export const baseFlags = oclifFlags({config: GLOBAL_FLAGS.config})
+/** A dispatching command's flags, from DISPATCH_COMMANDS (the table the fast path reads too). */
+export const commandFlags = <K extends DispatchCommandId>(id: K) => oclifFlags(DISPATCH_COMMANDS[id].flags as (typeof DISPATCH_COMMANDS)[K]['flags'])

@@ -1,9 +1,8 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../cli/base.js'
-import {FANOUT_USAGE, PASS_THROUGH_HINT, refsArg, splitPassThrough, type HeadlessOutput} from '../cli/dispatching.js'
+import {refsArg} from '../cli/args.js'
+import {FANOUT_USAGE, PASS_THROUGH_HINT, splitPassThrough, type HeadlessOutput} from '../cli/dispatching.js'
 import {runDispatchCommand, type FanoutElement} from '../cli/fanout.js'
-import {dispatchFlags, fanoutFlags, runnerFlags} from '../cli/flags.js'
+import {commandFlags} from '../cli/flags.js'
 
 export default class Cascade extends BaseCommand {
   static override summary = 'Start a detached worker that may dispatch its own sub-workers within a depth budget.'
@@ -13,12 +12,7 @@ export default class Cascade extends BaseCommand {
   static override args = refsArg
   // Several refs fan out; the words are checked as refs before anything starts (src/lib/fanout/request.ts).
   static override strict = false
-  static override flags = {
-    ...dispatchFlags,
-    ...fanoutFlags,
-    ...runnerFlags,
-    depth: Flags.integer({description: 'Cascade budget, 1 to 5 (nested cascades get the inherited budget minus one).', min: 1, max: 5, helpValue: '<n>'}),
-  }
+  static override flags = commandFlags('cascade')
   static override usage = FANOUT_USAGE
   static override strayHint = PASS_THROUGH_HINT
 

@@ -1,7 +1,8 @@
 import {BaseCommand} from '../cli/base.js'
-import {FANOUT_USAGE, PASS_THROUGH_HINT, refsArg, splitPassThrough, type HeadlessOutput} from '../cli/dispatching.js'
+import {refsArg} from '../cli/args.js'
+import {FANOUT_USAGE, PASS_THROUGH_HINT, splitPassThrough, type HeadlessOutput} from '../cli/dispatching.js'
 import {runDispatchCommand, type FanoutElement} from '../cli/fanout.js'
-import {dispatchFlags, fanoutFlags, runnerFlags} from '../cli/flags.js'
+import {commandFlags} from '../cli/flags.js'
 
 export default class Headless extends BaseCommand {
   static override summary = 'Start a detached Claude Code worker on an issue, in its own worktree.'
@@ -18,7 +19,7 @@ export default class Headless extends BaseCommand {
   static override args = refsArg
   // Several refs fan out; the words are checked as refs before anything starts (src/lib/fanout/request.ts).
   static override strict = false
-  static override flags = {...dispatchFlags, ...fanoutFlags, ...runnerFlags}
+  static override flags = commandFlags('headless')
   static override usage = FANOUT_USAGE
   static override strayHint = PASS_THROUGH_HINT
 

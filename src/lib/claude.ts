@@ -7,60 +7,7 @@ import {homeDir} from './config/index.js'
 import {withLock} from './lock.js'
 import {isExecutableFile, which} from './which.js'
 
-export interface ClaudeOptions {
-  permissionMode: string
-  allowedTools: string[]
-  model?: string
-  maxBudgetUsd?: number
-  /** From config, then from the command line after `--`. */
-  extraArgs: string[]
-}
-
-/*
- * NOTE: the prompt is never in argv. /proc/<pid>/cmdline is readable by every
- * local user, and an argument over 128 KiB (E2BIG) stops the spawn. Claude Code
- * reads the prompt from stdin instead: `claude -p` with no prompt argument reads
- * it to EOF, and an interactive `claude` whose stdin is not a terminal takes
- * stdin as its first message and opens /dev/tty for the keyboard (checked with
- * Claude Code 2.1.328).
- */
-
-/** argv (without the binary) for a headless worker: print mode, stream-json so status can render it; the prompt goes on stdin. Pure. */
-export function headlessArgs(o: ClaudeOptions): string[] {
-  return ['-p', '--output-format', 'stream-json', '--verbose', ...commonArgs(o)]
-}
-
-/**
- * argv (without the binary) for an interactive session; the prompt goes on
- * stdin and is submitted as the first message. No budget: claude enforces
- * --max-budget-usd only in print mode, and passing it would promise a cap
- * that does not hold. Pure.
- */
-export function interactiveArgs(o: ClaudeOptions): string[] {
-  return commonArgs({...o, maxBudgetUsd: undefined})
-}
-
-/**
- * argv (without the binary) to take over a stopped worker's session in this
- * terminal: the configured permission mode, tools, model and extra args, so
- * the resumed session does not fall back to claude's own defaults (and ask
- * about every tool). No budget: claude honours --max-budget-usd only with -p. Pure.
- */
-export function resumeArgs(sessionId: string, o: Omit<ClaudeOptions, 'maxBudgetUsd'>): string[] {
-  return ['--resume', sessionId, ...commonArgs({...o, maxBudgetUsd: undefined})]
-}
-
-function commonArgs(o: ClaudeOptions): string[] {
-  return [
-    '--permission-mode',
-    o.permissionMode,
-    '--allowedTools',
-    o.allowedTools.join(','),
-    ...(o.model ? ['--model', o.model] : []),
-    ...(o.maxBudgetUsd !== undefined ? ['--max-budget-usd', String(o.maxBudgetUsd)] : []),
-    ...o.extraArgs,
-  ]
-}
+export {checkExtraArgs, claudeOverrides, headlessArgs, interactiveArgs, overrideMessage, passedOptions, resumeArgs, type ClaudeOptions, type ClaudeOverride} from './claude-args.js'
 
 /**
  * Find the claude binary: a path is checked as is, a bare name is looked up

@@ -91,6 +91,7 @@ describe('argv: flags anywhere, -- pass-through, unknown commands (through the b
           expect(res.code, res.stderr).to.equal(0)
           reference = JSON.parse(res.stdout)
           // claude enforces a budget only in print mode: an interactive session says so instead of passing it.
+          expect(res.stderr).to.include("warning: --model haiku after -- (or in claude.extraArgs) overrides dispatch's --model opus: claude runs with haiku")
           if (cmd === 'interactive') expect(res.stderr).to.include('warning: --max-budget-usd does not apply to an interactive session')
           else expect(res.stderr).not.to.include('--max-budget-usd')
         })
@@ -102,7 +103,9 @@ describe('argv: flags anywhere, -- pass-through, unknown commands (through the b
           const args: string[] = reference.claude.args
           expect(containsRun(args, ['--permission-mode', 'plan'])).to.equal(true)
           expect(containsRun(args, ['--allowedTools', 'Read,Grep,Bash'])).to.equal(true)
-          expect(containsRun(args, ['--model', 'opus'])).to.equal(true)
+          // --model haiku after -- overrides --model opus: claude gets the later one only, and a warning names both.
+          expect(containsRun(args, ['--model', 'opus'])).to.equal(false)
+          expect(args.filter((a) => a === '--model')).to.have.length(1)
           expect(containsRun(args, ['--max-budget-usd', '2.5'])).to.equal(cmd !== 'interactive')
           expect(containsRun(args, PASS), JSON.stringify(args)).to.equal(true)
         })
@@ -322,10 +325,11 @@ describe('argv: flags anywhere, -- pass-through, unknown commands (through the b
       expect(res.code).to.equal(127)
     })
 
-    it('flags typed before the command: says to put the command first', async () => {
-      const res = await runCli(['--json', 'status'], {env: sb.env, cwd: sb.dir})
+    it('a command\'s own flag typed before the command: says to put the command first', async () => {
+      // Global flags (--json, --config) may come first (test/commands/global-flags.test.ts); a command's own may not.
+      const res = await runCli(['--all', 'status', '--json'], {env: sb.env, cwd: sb.dir})
       expect(res.code).to.equal(127)
-      expect(JSON.parse(res.stdout).error.suggestion).to.equal('Put the command first: dispatch status --json')
+      expect(JSON.parse(res.stdout).error.suggestion).to.equal('Put the command first: dispatch status --all --json')
     })
   })
 })

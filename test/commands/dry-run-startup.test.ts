@@ -14,7 +14,7 @@ describe('headless --dry-run start-up (through the binary)', function () {
   this.timeout(60_000)
   const t = useForgeSandbox({repos: ['acme/api'], issues: [{owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'}]})
 
-  it('loads neither the start-a-worker side, nor the fan-out, nor semver', async () => {
+  it('loads neither oclif, nor the start-a-worker side, nor the fan-out, nor semver', async () => {
     const {sb, env} = t
     // Preloads that write down every module the process loaded: ES modules through a loader hook, CommonJS from require.cache.
     const dir = path.join(sb.dir, 'trace')
@@ -28,9 +28,9 @@ describe('headless --dry-run start-up (through the binary)', function () {
     expect(res.code, res.stderr).to.equal(0)
     expect(res.stdout).to.match(/Issue: +acme\/api#12 \(github, open\)/)
     const modules = readFileSync(loaded, 'utf8').split('\n')
-    // The trace works: it saw the command, the dispatch core and oclif.
-    for (const seen of ['/dist/commands/headless.js', '/dist/lib/dispatch/gather.js', '/node_modules/@oclif/core/']) expect(modules.some((m) => m.includes(seen)), seen).to.equal(true)
-    for (const unseen of ['/dist/lib/dispatch/execute.js', '/dist/lib/interactive/surfaces.js', '/dist/lib/runners/local.js', '/dist/lib/worker/spawn.js', '/dist/lib/fanout/index.js', '/node_modules/semver/', '/node_modules/@octokit/plugin-rest-endpoint-methods/']) {
+    // The trace works: it saw the start-up fast path (src/fast-dispatch.ts), the command code and the dispatch core.
+    for (const seen of ['/dist/fast-dispatch.js', '/dist/cli/fanout.js', '/dist/lib/dispatch/gather.js']) expect(modules.some((m) => m.includes(seen)), seen).to.equal(true)
+    for (const unseen of ['/node_modules/@oclif/core/', '/dist/commands/headless.js', '/dist/lib/dispatch/execute.js', '/dist/lib/interactive/surfaces.js', '/dist/lib/runners/local.js', '/dist/lib/worker/spawn.js', '/dist/lib/fanout/index.js', '/node_modules/semver/', '/node_modules/@octokit/plugin-rest-endpoint-methods/']) {
       expect(modules.filter((m) => m.includes(unseen)), unseen).to.deep.equal([])
     }
   })

@@ -32,6 +32,7 @@ import type {DispatchOptions, DispatchPlan} from './types.js'
 import {workerEnv} from './worker-env.js'
 
 export type {DispatchOptions, DispatchPlan, Posture} from './types.js'
+export {claudeOptions} from './plan.js'
 
 /** What a dispatch would do, reading only; with the files .worktreeinclude would copy into a new worktree. */
 export async function dryRun(ctx: DispatchContext, opts: DispatchOptions, progress: Progress = silentProgress): Promise<DispatchPlan & {includes: IncludeResult}> {

@@ -19,7 +19,7 @@ export function promptKindFor(mode: Mode, posture: Posture | undefined): PromptK
 }
 
 /** Flags over config. Pure. */
-function claudeOptions(config: Config, opts: DispatchOptions): ClaudeOptions {
+export function claudeOptions(config: Config, opts: DispatchOptions): ClaudeOptions {
   const tools = opts.allowedTools
     ? opts.allowedTools
         .split(',')

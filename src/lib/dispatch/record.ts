@@ -23,6 +23,7 @@ export function baseRecord(plan: DispatchPlan, startedAt: Date, log: string | nu
     worker_index: plan.slot.index,
     port: plan.slot.port,
     runner: plan.runner,
+    claude_args: [...plan.args],
     ...(plan.issue.forgeFallback ? {forge_fallback: true} : {}),
   }
 }

@@ -54,6 +54,8 @@ export interface SidequestRecord {
   worker_index?: number | null
   /** DISPATCH_PORT: worktree.portBase + worker_index × worktree.portStride. */
   port?: number | null
+  /** claude's argv as dispatch started it (the prompt is never in it): what claude was told, after any `--` override. */
+  claude_args?: string[]
   /** The main checkout the worktree belongs to. */
   checkout?: string
   /** true when a short ref was not on Forgejo (404) and was found on GitHub instead. */
