@@ -37,6 +37,8 @@ export const PINNED: ReadonlyArray<readonly [string, string]> = [
   ['submodule.recurse', 'false'],
   ['fetch.recurseSubmodules', 'false'],
   ['diff.ignoreSubmodules', 'all'], // status would run git in each submodule, whose own config names its own drivers
+  ['safe.bareRepository', 'explicit'], // never discover a bare repository a worker left in a worktree
+  ['core.useReplaceRefs', 'false'], // refs/replace is worker-writable: reap must see the real commits
   ['gc.auto', '0'], // no `git gc --auto` / maintenance behind a fetch or worktree add
   ['maintenance.auto', 'false'],
 ]

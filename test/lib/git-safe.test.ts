@@ -33,6 +33,8 @@ describe('git-safe', () => {
       ['protocol.ext.allow', 'never'],
       ['submodule.recurse', 'false'],
       ['gc.auto', '0'],
+      ['safe.bareRepository', 'explicit'],
+      ['core.useReplaceRefs', 'false'],
     ]
     for (const [key, value] of table) {
       it(`${key}=${value}`, () => expect(pins.get(key)).to.equal(value))
