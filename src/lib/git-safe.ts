@@ -90,7 +90,7 @@ export function driverPins(listing: string): Array<readonly [string, string]> {
  * fixed pins. Anything else (status, worktree add/remove, diff, …) first
  * learns the configured driver names. Pure.
  */
-const NO_DRIVERS = new Set(['rev-parse', 'rev-list', 'for-each-ref', 'symbolic-ref', 'show-ref', 'merge-base', 'cat-file', 'config', 'remote', 'ls-remote', 'fetch', 'branch', 'reflog', 'ls-files'])
+const NO_DRIVERS = new Set(['rev-parse', 'rev-list', 'for-each-ref', 'symbolic-ref', 'show-ref', 'merge-base', 'config', 'remote', 'ls-remote', 'fetch', 'branch', 'reflog'])
 
 export function needsDriverPins(args: readonly string[]): boolean {
   const cmd = args.find((a) => !a.startsWith('-'))

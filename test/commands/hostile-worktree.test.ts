@@ -103,6 +103,8 @@ function plant(sb: Sandbox, checkout: string, planted: string, branch: string): 
   set('include.path', path.join(planted, 'included.cfg'))
   set('includeIf.gitdir:**/worktrees/**.path', path.join(planted, 'included-if.cfg'))
   set('core.editor', run('editor'))
+  set('sequence.editor', run('sequence-editor'))
+  set('core.gitProxy', program('gitproxy'))
   set('log.showSignature', 'true')
   set('gpg.program', program('gpg'))
   set('credential.helper', `!${run('credential')}`)
@@ -164,6 +166,8 @@ function plant(sb: Sandbox, checkout: string, planted: string, branch: string): 
     ['credential', () => plain(planted, ['credential', 'fill'], 'protocol=https\nhost=example.invalid\n\n')],
     ['askpass', () => plain(planted, ['credential', 'fill'], 'protocol=https\nhost=example.invalid\n\n', {GIT_TERMINAL_PROMPT: '1'})],
     ['ssh', () => plain(planted, ['ls-remote', 'ssh://example.invalid/x.git'])],
+    ['gitproxy', () => plain(planted, ['ls-remote', 'git://example.invalid/x.git'])],
+    ['sequence-editor', () => plain(planted, ['-c', 'filter.proc.process=', 'rebase', '-i', 'HEAD~1'])],
     ['ext', () => plain(planted, ['ls-remote', 'origin'])],
     ['main-hook', () => plain(checkout, ['update-ref', '-d', 'refs/heads/dispatch/probe'])],
     ['gpg', () => plain(planted, ['reflog', 'show', '--format=%gs', `refs/heads/${branch}`])],

@@ -72,6 +72,8 @@ describe('git-safe', () => {
       [['--git-dir=/x', 'symbolic-ref', 'HEAD'], false],
       [['diff', 'HEAD'], true],
       [['checkout', 'x'], true],
+      [['cat-file', '--textconv', 'HEAD:a'], true],
+      [['ls-files', '-m'], true],
     ]
     for (const [args, expected] of table) {
       it(`${args.join(' ')} → ${expected}`, () => expect(needsDriverPins(args)).to.equal(expected))
