@@ -279,6 +279,19 @@ describe('the worktree is hostile input (through the binary)', function () {
     expect(ran(h)).to.deep.equal([])
   })
 
+  it('status REF runs nothing for a record that names no checkout (git asked in the worktree itself)', async () => {
+    // Records from before `checkout` was recorded: the outcome lookup asks git in the worktree (ls-remote origin there).
+    const dir = path.join(sb.stateDir, 'sidequests')
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+      const r = JSON.parse(readFileSync(path.join(dir, f), 'utf8'))
+      delete r.checkout
+      writeFileSync(path.join(dir, f), JSON.stringify(r))
+    }
+    const res = await runCli(['status', 'acme/api#7', '--json'], {env, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    expect(ran(h)).to.deep.equal([])
+  })
+
   it('a redispatch that reuses the worktree runs nothing', async () => {
     const res = await runCli(['headless', 'acme/api#7', '--json'], {env, cwd: sb.dir})
     expect(res.code, res.stderr).to.equal(0)
