@@ -37,6 +37,8 @@ export const PINNED: ReadonlyArray<readonly [string, string]> = [
   ['submodule.recurse', 'false'],
   ['fetch.recurseSubmodules', 'false'],
   ['diff.ignoreSubmodules', 'all'], // status would run git in each submodule, whose own config names its own drivers
+  ['safe.bareRepository', 'explicit'], // never discover a bare repository a worker left in a worktree
+  ['core.useReplaceRefs', 'false'], // refs/replace is worker-writable: reap must see the real commits
   ['gc.auto', '0'], // no `git gc --auto` / maintenance behind a fetch or worktree add
   ['maintenance.auto', 'false'],
 ]
@@ -88,7 +90,7 @@ export function driverPins(listing: string): Array<readonly [string, string]> {
  * fixed pins. Anything else (status, worktree add/remove, diff, …) first
  * learns the configured driver names. Pure.
  */
-const NO_DRIVERS = new Set(['rev-parse', 'rev-list', 'for-each-ref', 'symbolic-ref', 'show-ref', 'merge-base', 'cat-file', 'config', 'remote', 'ls-remote', 'fetch', 'branch', 'reflog', 'ls-files'])
+const NO_DRIVERS = new Set(['rev-parse', 'rev-list', 'for-each-ref', 'symbolic-ref', 'show-ref', 'merge-base', 'config', 'remote', 'ls-remote', 'fetch', 'branch', 'reflog'])
 
 export function needsDriverPins(args: readonly string[]): boolean {
   const cmd = args.find((a) => !a.startsWith('-'))

@@ -1,4 +1,10 @@
-
+/**
+ * Every git process dispatch starts goes through here (gitQuery for
+ * questions, gitAt for changes), hardened as git-safe.ts says: a worker may
+ * have written everything git reads in a worktree (SPEC §11). Git inside a
+ * worktree is run at its GitPlace (git-place.ts), never found through the
+ * worktree's own `.git` file.
+ */
 import {lstatSync} from 'node:fs'
 import path from 'node:path'
 
@@ -56,9 +62,9 @@ function viaGitFile(dir: string): boolean {
  * `git <pins> <args>` at `at`: every program-starting setting pinned off
  * (git-safe.ts); in a worktree also its credential helpers and, for
  * commands that read worktree files, every filter, diff and merge driver
- * the config there names. The main checkout's drivers (git-lfs) still run. `about` is where the
- * drivers are looked up when the command reaches into another worktree
- * (`worktree remove` runs status there).
+ * the config there names. The main checkout's own drivers (git-lfs) still
+ * run. `about` is the worktree a command run elsewhere reaches into
+ * (`worktree remove` runs status there): its drivers are pinned too.
  */
 async function runGit(at: string | GitPlace, args: readonly string[], timeoutMs: number, about?: GitPlace): Promise<string> {
   const {cwd, env} = where(at)

@@ -9,7 +9,7 @@
 // those worktrees and says why.
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {useForgeSandbox} from '../support/forge-sandbox.js'
@@ -81,6 +81,11 @@ function plant(sb: Sandbox, checkout: string, planted: string, branch: string): 
   }
   git(planted, 'add', '-A')
   git(planted, 'commit', '-q', '-m', 'worker files')
+  // A commit carrying a signature: showing it with log.showSignature runs gpg.program (reap reads the branch's reflog).
+  const head = git(planted, 'rev-parse', 'HEAD')
+  const signed = `tree ${git(planted, 'rev-parse', 'HEAD^{tree}')}\nparent ${head}\nauthor T <t@e.invalid> 1700000000 +0000\ncommitter T <t@e.invalid> 1700000000 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQ==\n -----END PGP SIGNATURE-----\n\nsigned\n`
+  const sha = execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], {cwd: planted, input: signed, encoding: 'utf8'}).trim()
+  git(planted, 'update-ref', '-m', 'commit: signed', `refs/heads/${branch}`, sha, head)
   git(planted, 'push', '-q', 'origin', branch)
 
   // The operator runs with per-worktree config on (sparse checkouts want it); the worker writes its own.
@@ -98,13 +103,17 @@ function plant(sb: Sandbox, checkout: string, planted: string, branch: string): 
   set('include.path', path.join(planted, 'included.cfg'))
   set('includeIf.gitdir:**/worktrees/**.path', path.join(planted, 'included-if.cfg'))
   set('core.editor', run('editor'))
+  set('sequence.editor', run('sequence-editor'))
+  set('core.gitProxy', program('gitproxy'))
+  set('log.showSignature', 'true')
+  set('gpg.program', program('gpg'))
   set('credential.helper', `!${run('credential')}`)
   set('core.askPass', program('askpass'))
   set('core.sshCommand', run('ssh'))
   set('protocol.ext.allow', 'always')
   set(`url.ext::${run('ext')} %S .insteadOf`, path.join(sb.remotes, 'acme', 'api.git'))
   // Unsandboxed, the worker can also write the main checkout's hooks: ref updates (branch -D) and worktree add run them.
-  for (const hook of ['reference-transaction', 'post-checkout']) {
+  for (const hook of ['reference-transaction', 'post-checkout', 'post-index-change']) {
     writeFileSync(path.join(checkout, '.git', 'hooks', hook), `#!/bin/sh\n${run('main-hook')}\n`)
     chmodSync(path.join(checkout, '.git', 'hooks', hook), 0o755)
   }
@@ -152,13 +161,16 @@ function plant(sb: Sandbox, checkout: string, planted: string, branch: string): 
     }],
     ['hooksPath', () => plain(planted, ['update-ref', 'refs/heads/dispatch/probe', 'HEAD'])],
     ['textconv', () => plain(planted, ['cat-file', '--textconv', 'HEAD:a.txt'])],
-    ['external', () => plain(planted, ['diff', 'HEAD~1'])],
+    ['external', () => plain(planted, ['diff', 'HEAD~2'])],
     ['editor', () => plain(planted, ['-c', 'filter.proc.process=', 'commit', '--allow-empty'])],
     ['credential', () => plain(planted, ['credential', 'fill'], 'protocol=https\nhost=example.invalid\n\n')],
     ['askpass', () => plain(planted, ['credential', 'fill'], 'protocol=https\nhost=example.invalid\n\n', {GIT_TERMINAL_PROMPT: '1'})],
     ['ssh', () => plain(planted, ['ls-remote', 'ssh://example.invalid/x.git'])],
+    ['gitproxy', () => plain(planted, ['ls-remote', 'git://example.invalid/x.git'])],
+    ['sequence-editor', () => plain(planted, ['-c', 'filter.proc.process=', 'rebase', '-i', 'HEAD~1'])],
     ['ext', () => plain(planted, ['ls-remote', 'origin'])],
     ['main-hook', () => plain(checkout, ['update-ref', '-d', 'refs/heads/dispatch/probe'])],
+    ['gpg', () => plain(planted, ['reflog', 'show', '--format=%gs', `refs/heads/${branch}`])],
     ['commondir', () => plain(common, ['status', '--porcelain'])],
     ['elsewhere', () => plain(elsewhere, ['status', '--porcelain'])],
   ]
@@ -242,7 +254,39 @@ describe('the worktree is hostile input (through the binary)', function () {
     expect(existsSync(h.common) && existsSync(h.elsewhere)).to.equal(true)
   })
 
+  it("git never gets the forge tokens or the caller's GIT_* redirects (the operator's own ssh command sees its env)", async () => {
+    const checkout = t.checkouts['acme/api']
+    git(checkout, 'remote', 'set-url', 'origin', 'ssh://git@example.invalid/acme/api.git')
+    const seen = path.join(sb.dir, 'ssh-env')
+    const ssh = path.join(sb.dir, 'ssh-dump')
+    writeFileSync(ssh, `#!/bin/sh\nenv > '${seen}'\nexit 1\n`)
+    chmodSync(ssh, 0o755)
+    const res = await runCli(['reap', '--dry-run', '--json'], {
+      env: {...env, GH_TOKEN: 'gh-secret', GITHUB_TOKEN: 'github-secret', FORGEJO_TOKEN: 'fj-secret', GIT_SSH_COMMAND: ssh, GIT_DIR: h.elsewhere, GIT_CONFIG_GLOBAL: path.join(h.planted, 'included.cfg'), GIT_EXEC_PATH: h.planted},
+      cwd: sb.dir,
+    })
+    expect(res.code, res.stderr).to.equal(0)
+    expect(ran(h)).to.deep.equal([])
+    const vars = readFileSync(seen, 'utf8')
+    expect(vars).to.match(/^PATH=/m)
+    // (git sets GIT_EXEC_PATH to its own for what it starts.)
+    expect(vars.split('\n').filter((l) => /secret|^GIT_DIR=|^GIT_CONFIG_GLOBAL=/.test(l) || l === `GIT_EXEC_PATH=${h.planted}`)).to.deep.equal([])
+  })
+
   it('status REF (the outcome lookup) runs nothing', async () => {
+    const res = await runCli(['status', 'acme/api#7', '--json'], {env, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    expect(ran(h)).to.deep.equal([])
+  })
+
+  it('status REF runs nothing for a record that names no checkout (git asked in the worktree itself)', async () => {
+    // Records from before `checkout` was recorded: the outcome lookup asks git in the worktree (ls-remote origin there).
+    const dir = path.join(sb.stateDir, 'sidequests')
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+      const r = JSON.parse(readFileSync(path.join(dir, f), 'utf8'))
+      delete r.checkout
+      writeFileSync(path.join(dir, f), JSON.stringify(r))
+    }
     const res = await runCli(['status', 'acme/api#7', '--json'], {env, cwd: sb.dir})
     expect(res.code, res.stderr).to.equal(0)
     expect(ran(h)).to.deep.equal([])

@@ -2,15 +2,33 @@
 // driver pins, the env, and where a worktree's git data may be. Tables; the
 // payloads that prove each pin holds are in test/commands/hostile-worktree.
 import {expect} from 'chai'
-import {mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 import {isPlace, worktreePlace} from '../../src/lib/git-place.js'
 import {PINNED, WORKTREE_PINNED, driverPins, needsDriverPins, pinArgs, safeGitEnv} from '../../src/lib/git-safe.js'
-import {git} from '../support/helpers.js'
+import {ROOT, git} from '../support/helpers.js'
+
+const SRC = path.join(ROOT, 'src')
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []))
+}
 
 describe('git-safe', () => {
+  it('git runs only through src/lib/git.ts, so every call gets the pins and the env (doctor asks only `git --version`)', () => {
+    const found: string[] = []
+    for (const file of sources(SRC)) {
+      const rel = path.relative(SRC, file).split(path.sep).join('/')
+      if (rel === 'lib/git.ts') continue
+      readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+        if (/\b(spawn|spawnSync|execFile|execFileSync|exec|execSync|run|runForOutput)\(\s*['"`]git['"`]/.test(line) && !line.includes("['--version']")) found.push(`${rel}:${i + 1}: ${line.trim()}`)
+      })
+    }
+    expect(found, `run git through gitQuery/gitAt (src/lib/git.ts) instead:\n${found.join('\n')}`).to.deep.equal([])
+  })
+
   describe('PINNED: every setting git documents as starting a program, switched off', () => {
     const pins = new Map(PINNED)
     const table: Array<[string, string]> = [
@@ -33,6 +51,8 @@ describe('git-safe', () => {
       ['protocol.ext.allow', 'never'],
       ['submodule.recurse', 'false'],
       ['gc.auto', '0'],
+      ['safe.bareRepository', 'explicit'],
+      ['core.useReplaceRefs', 'false'],
     ]
     for (const [key, value] of table) {
       it(`${key}=${value}`, () => expect(pins.get(key)).to.equal(value))
@@ -70,6 +90,8 @@ describe('git-safe', () => {
       [['--git-dir=/x', 'symbolic-ref', 'HEAD'], false],
       [['diff', 'HEAD'], true],
       [['checkout', 'x'], true],
+      [['cat-file', '--textconv', 'HEAD:a'], true],
+      [['ls-files', '-m'], true],
     ]
     for (const [args, expected] of table) {
       it(`${args.join(' ')} → ${expected}`, () => expect(needsDriverPins(args)).to.equal(expected))
