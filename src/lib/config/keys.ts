@@ -59,6 +59,11 @@ export const SAFETY_KEYS = new Set([
   'interactive.command',
   'notify.command',
   'runner.kind',
+  'sandbox',
+  'sandbox.kind',
+  'sandbox.allowNetwork',
+  'sandbox.allowRead',
+  'sandbox.allowWrite',
 ])
 
 /**
