@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {PERMISSION_MODES} from '../lib/config/index.js'
+import {PERMISSION_MODES, SANDBOX_KINDS} from '../lib/config/index.js'
 
 /** Flags shared by headless, cascade and interactive (SPEC §1). */
 export const dispatchFlags = {
@@ -16,6 +16,8 @@ export const dispatchFlags = {
   force: Flags.boolean({description: 'Start even if the issue already has an active worker or a claim overlaps (never overrides owner or state checks).'}),
   model: Flags.string({description: 'Model for claude (default: claude.model from config).', helpValue: '<model>'}),
   'max-budget-usd': Flags.string({description: 'Dollar cap passed to claude (default: claude.maxBudgetUsd).', helpValue: '<n>'}),
+  sandbox: Flags.string({description: 'Confine the worker: bubblewrap, or none (default: sandbox.kind from config, per repository under repos too).', options: [...SANDBOX_KINDS], helpValue: '<kind>'}),
+  'no-sandbox': Flags.boolean({description: 'Run the worker unsandboxed (the same as --sandbox none).', exclusive: ['sandbox']}),
 }
 
 export function parseBudget(value: string | undefined): number | undefined {

@@ -25,6 +25,7 @@ import {silentProgress, timedStep, type Progress} from '../progress.js'
 import type {SidequestRecord} from '../registry/index.js'
 import type {HealthVerdict} from '../worker/spawn.js'
 import type {RetryWarning} from '../worker/stream/index.js'
+import type {SandboxWarning} from '../sandbox/index.js'
 import {gather} from './gather.js'
 import {planDispatch} from './plan.js'
 import {baseRecord} from './record.js'
@@ -45,7 +46,8 @@ export interface HeadlessResult {
   plan: DispatchPlan
   record: SidequestRecord
   health: HealthVerdict
-  warnings: RetryWarning[]
+  /** The model API's retries during start-up, and the daily reminder of an unsandboxed default. */
+  warnings: Array<RetryWarning | SandboxWarning>
 }
 
 /** `dispatch headless` / `dispatch cascade`: everything up to a healthy, detached worker. */
@@ -55,12 +57,12 @@ export async function dispatchHeadless(ctx: DispatchContext, opts: DispatchOptio
   loading.catch(() => {}) // awaited below; a failed gather must not leave it unhandled
   const {remote, local} = await gather(ctx, opts, progress)
   const {notifyDispatched, prepare, settleAndLaunch, startWorker} = await loading
-  await prepare(ctx, planDispatch(remote, local, opts), progress)
+  const said = await prepare(ctx, planDispatch(remote, local, opts), progress)
   const {plan, launched} = await settleAndLaunch(ctx, remote, opts, (plan, log) => startWorker(ctx, plan, io.guard, log), {progress, guard: io.guard, log: true})
   await faultPoint('after-record', ctx.config.stateDir)
   const result = await timedStep(progress, "Waiting for the worker's first reply…", launched.waitHealthy(ctx.config.healthWindowMs))
   await notifyDispatched(ctx, result.record)
-  return {plan, ...result}
+  return {plan, ...result, warnings: [...said, ...result.warnings]}
 }
 
 export interface InteractiveResult {
@@ -80,7 +82,7 @@ export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOp
   loading.catch(() => {}) // awaited below; a failed gather must not leave it unhandled
   const {remote, local} = await gather(ctx, opts, progress)
   const [{notifyDispatched, prepare, settleAndLaunch}, {launchSurface, openForeground}] = await loading
-  await prepare(ctx, planDispatch(remote, local, opts), progress)
+  for (const w of await prepare(ctx, planDispatch(remote, local, opts), progress)) ctx.warn(`warning: ${w.message}`)
   const registry = ctx.registry()
   const sessionSpec = (plan: DispatchPlan) => ({
     claudeBin: plan.claudeBin,

@@ -1,0 +1,44 @@
+import {spawnSync} from 'node:child_process'
+
+import {FailureError} from '../errors.js'
+import {which} from '../which.js'
+
+/** What bubblewrap on this machine can do: `ok` with its path and version, or why not and the fix. */
+export type BwrapProbe = {ok: true; bin: string; version: string} | {ok: false; problem: string; fix: string}
+
+const INSTALL = 'Install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install bubblewrap; Arch: sudo pacman -S bubblewrap)'
+const USERNS =
+  'Allow unprivileged user namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1 (Debian), or on Ubuntu 24.04+ sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (or an AppArmor profile for bwrap); in a container, run it with --security-opt seccomp=unconfined or use --privileged'
+const OPT_OUT = 'or dispatch unsandboxed on purpose with --no-sandbox / sandbox: {kind: none}'
+
+/**
+ * Try bubblewrap the way a worker uses it: every namespace, the host
+ * read-only, a command run inside. Costs one short process (a few ms).
+ */
+export function probeBwrap(env: NodeJS.ProcessEnv): BwrapProbe {
+  const bin = which('bwrap', env)
+  if (!bin) return {ok: false, problem: 'bubblewrap (bwrap) is not on PATH', fix: `${INSTALL}, ${OPT_OUT}.`}
+  const run = spawnSync(bin, ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', 'true'], {env: {PATH: env.PATH}, encoding: 'utf8', timeout: 15_000})
+  if (run.error || run.status !== 0) {
+    const why = (run.stderr || run.error?.message || `exit ${run.status}`).trim().split('\n')[0]
+    return {ok: false, problem: `${bin} cannot create a sandbox here (${why})`, fix: `${USERNS}; ${OPT_OUT}.`}
+  }
+  const version = spawnSync(bin, ['--version'], {env: {PATH: env.PATH}, encoding: 'utf8', timeout: 15_000}).stdout?.trim().replace(/^bubblewrap\s*/, '') || 'unknown'
+  return {ok: true, bin, version}
+}
+
+let cached: {path: string | undefined; probe: BwrapProbe} | undefined
+
+/**
+ * The bwrap a sandboxed dispatch uses, or a FailureError (exit 1) with the fix.
+ * NOTE: exit 1, not 3: nothing about the issue or the fleet refused the
+ * dispatch; a tool this machine needs is missing or blocked, like a missing
+ * claude binary, and the same command works once it is fixed. Probed once per
+ * process (a fan-out dispatches many workers).
+ */
+export function requireBwrap(env: NodeJS.ProcessEnv): string {
+  if (!cached || cached.path !== env.PATH) cached = {path: env.PATH, probe: probeBwrap(env)}
+  const probe = cached.probe
+  if (probe.ok) return probe.bin
+  throw new FailureError(`The sandbox cannot start: ${probe.problem}; nothing was started.`, probe.fix.charAt(0).toUpperCase() + probe.fix.slice(1))
+}

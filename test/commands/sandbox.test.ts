@@ -1,0 +1,176 @@
+// The sandbox (issue #20 part 2) through the real binary and real bubblewrap:
+// a hostile stand-in claude tries every wall, and does the work a worker must
+// still do (edit, commit on its branch) in the same run.
+import {expect} from 'chai'
+import {spawn, spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {expectNothingCreated, useForgeSandbox} from '../support/forge-sandbox.js'
+import {ROOT, git, isAlive, runCli, waitFor, writeConfig} from '../support/helpers.js'
+import {records} from '../support/state.js'
+
+const HOSTILE = path.join(ROOT, 'test', 'support', 'hostile-claude.mjs')
+
+/** Why bubblewrap cannot run here, or undefined when it can. */
+function bwrapUnavailable(): string | undefined {
+  const run = spawnSync('bwrap', ['--unshare-all', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', 'true'], {encoding: 'utf8'})
+  if (run.error) return `bwrap is not installed (${run.error.message})`
+  if (run.status !== 0) return `bwrap cannot create user namespaces here: ${run.stderr.trim()}`
+  return undefined
+}
+
+describe('dispatch with sandbox: bubblewrap (through the binary, real bwrap)', function () {
+  this.timeout(90_000)
+  const t = useForgeSandbox({repos: ['acme/api', 'acme/web'], issues: [{owner: 'acme', repo: 'api', number: 1, title: 'Break out'}, {owner: 'acme', repo: 'api', number: 2, title: 'Plain work'}]})
+  const unavailable = bwrapUnavailable()
+
+  before(function () {
+    if (unavailable) {
+      console.log(`      skipped: ${unavailable}`)
+      this.skip()
+    }
+  })
+
+  const sandboxed = (extra: Record<string, unknown> = {}) => writeConfig(t.sb, {github: t.forge.github}, {healthWindowMs: 20_000, sandbox: {kind: 'bubblewrap'}, ...extra})
+
+  it('keeps a hostile worker from the home dir, the main checkout, other worktrees, state, processes and secrets; it still commits on its branch', async () => {
+    const {sb, env} = t
+    const checkout = t.checkouts['acme/api']
+    const web = t.checkouts['acme/web']
+    // Planted: a key in the operator's home, a file in another checkout, a worktree of another dispatch.
+    mkdirSync(path.join(sb.home, '.ssh'), {recursive: true})
+    writeFileSync(path.join(sb.home, '.ssh', 'id_ed25519'), 'PRIVATE KEY\n')
+    const otherWorktree = path.join(sb.worktreeRoot, 'acme', 'web', 'issue-9-other')
+    mkdirSync(otherWorktree, {recursive: true})
+    writeFileSync(path.join(otherWorktree, 'secret.txt'), 'other work\n')
+    const outside = path.join(sb.dir, 'outside.txt')
+    const victim = spawn('sleep', ['600'], {stdio: 'ignore'})
+    t.pids.add(victim.pid!)
+    const plan = {
+      read: {sshKey: path.join(sb.home, '.ssh', 'id_ed25519'), otherCheckout: path.join(web, 'README.md'), otherWorktree: path.join(otherWorktree, 'secret.txt'), config: sb.configFile},
+      write: {gitConfig: path.join(checkout, '.git', 'config'), hook: path.join(checkout, '.git', 'hooks', 'post-checkout'), mainCheckout: path.join(checkout, 'README.md'), outside, otherWorktree: path.join(otherWorktree, 'secret.txt')},
+      list: {home: sb.home, state: sb.stateDir, worktrees: sb.worktreeRoot},
+      signal: victim.pid,
+      env: ['AWS_SECRET_ACCESS_KEY', 'NPM_TOKEN', 'SSH_AUTH_SOCK', 'GH_TOKEN', 'ANTHROPIC_API_KEY'],
+    }
+    sandboxed({claude: {bin: HOSTILE, permissionMode: 'acceptEdits'}})
+    const gitConfigBefore = readFileSync(path.join(checkout, '.git', 'config'), 'utf8')
+    const res = await runCli(['headless', 'acme/api#1', '--json'], {
+      env: {...env, HOSTILE_PLAN: JSON.stringify(plan), AWS_SECRET_ACCESS_KEY: 'aws-secret', NPM_TOKEN: 'npm-secret', SSH_AUTH_SOCK: '/tmp/agent.sock', GH_TOKEN: 'ghp_pushes0123456789', ANTHROPIC_API_KEY: 'sk-ant-model'},
+      cwd: sb.dir,
+    })
+    expect(res.code, res.stderr).to.equal(0)
+    const ended = await waitFor('the worker to end', () => records(sb).find((r) => r.ended_at))
+    expect(ended.exit_code, readFileSync(ended.log_path, 'utf8')).to.equal(0)
+    const report = JSON.parse(readFileSync(path.join(ended.cwd, 'hostile-report.json'), 'utf8'))
+
+    // Files: nothing of the home, other checkouts or worktrees, or the config is readable.
+    for (const name of Object.keys(plan.read)) expect(report.read[name], name).to.deep.include({ok: false})
+    expect(report.list.home.entries ?? []).not.to.include('.ssh')
+    expect(report.list.state.entries ?? [], 'state dir').to.deep.equal([])
+    expect(report.list.worktrees.entries ?? [], 'worktree root').to.deep.equal(['acme'])
+    // Not writable: the main checkout's .git/config, its hooks, its files; writes elsewhere never reach the host.
+    for (const name of ['gitConfig', 'hook']) expect(report.write[name], name).to.deep.include({ok: false})
+    expect(readFileSync(path.join(checkout, '.git', 'config'), 'utf8')).to.equal(gitConfigBefore)
+    expect(existsSync(path.join(checkout, '.git', 'hooks', 'post-checkout'))).to.equal(false)
+    expect(readFileSync(path.join(checkout, 'README.md'), 'utf8')).not.to.include('hostile')
+    expect(existsSync(outside)).to.equal(false)
+    expect(readFileSync(path.join(otherWorktree, 'secret.txt'), 'utf8')).to.equal('other work\n')
+    // Processes: its own PID namespace; the victim is neither visible nor signalable.
+    expect(report.procs).not.to.include(victim.pid)
+    expect(report.procs.length).to.be.below(10)
+    expect(report.signal).to.deep.include({ok: false})
+    expect(isAlive(victim.pid!)).to.equal(true)
+    // Secrets: only what the worker needs (the model key, the forge token it pushes with).
+    expect(report.env).to.deep.equal({AWS_SECRET_ACCESS_KEY: null, NPM_TOKEN: null, SSH_AUTH_SOCK: null, GH_TOKEN: 'ghp_pushes0123456789', ANTHROPIC_API_KEY: 'sk-ant-model'})
+    // The positive control: the commit is on its branch, in the main repository.
+    expect(report.commit, JSON.stringify(report.commit)).to.deep.include({ok: true, branch: ended.branch})
+    expect(git(checkout, 'rev-parse', ended.branch)).to.equal(report.commit.head)
+    expect(git(checkout, 'log', '-1', '--format=%s', ended.branch)).to.equal('Work done inside the sandbox')
+    // The sandbox's private directory is gone with the worker.
+    expect(readdirSync(path.join(sb.stateDir, 'sandbox'))).to.deep.equal([])
+    victim.kill('SIGKILL')
+  })
+
+  it('with landing: none the forge token does not reach the worker', async () => {
+    const {sb, env} = t
+    sandboxed({claude: {bin: HOSTILE, permissionMode: 'acceptEdits'}, landing: 'none'})
+    const res = await runCli(['headless', 'acme/api#1'], {env: {...env, HOSTILE_PLAN: JSON.stringify({env: ['GH_TOKEN', 'GITHUB_TOKEN']}), GH_TOKEN: 'ghp_x0123456789', GITHUB_TOKEN: 'ghp_y0123456789'}, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    const ended = await waitFor('the worker to end', () => records(sb).find((r) => r.ended_at))
+    const report = JSON.parse(readFileSync(path.join(ended.cwd, 'hostile-report.json'), 'utf8'))
+    expect(report.env).to.deep.equal({GH_TOKEN: null, GITHUB_TOKEN: null})
+  })
+
+  it('fails with the fix and starts nothing when bwrap is not on PATH (and --no-sandbox runs without it)', async () => {
+    const {sb, env} = t
+    sandboxed()
+    // A PATH with git (node is the test's own) but no bwrap.
+    const bin = path.join(sb.dir, 'bin')
+    mkdirSync(bin)
+    symlinkSync(spawnSync('sh', ['-c', 'command -v git'], {encoding: 'utf8'}).stdout.trim(), path.join(bin, 'git'))
+    symlinkSync(process.execPath, path.join(bin, 'node'))
+    const noBwrap = {...env, PATH: bin}
+    for (const args of [['headless', 'acme/api#2'], ['headless', '--sandbox=bubblewrap', 'acme/api#2', '--no-worktree']]) {
+      const res = await runCli(args, {env: noBwrap, cwd: sb.dir})
+      expect(res.code, res.stderr).to.equal(1)
+      expect(res.stderr).to.include('The sandbox cannot start: bubblewrap (bwrap) is not on PATH; nothing was started.')
+      expect(res.stderr).to.include('apt-get install bubblewrap')
+      expect(res.stderr).to.include('--no-sandbox')
+      expectNothingCreated(sb)
+    }
+    const res = await runCli(['headless', 'acme/api#2', '--no-sandbox'], {env: noBwrap, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+  })
+})
+
+describe('--sandbox / --no-sandbox and the sandbox config (through the binary)', function () {
+  this.timeout(60_000)
+  const t = useForgeSandbox({repos: ['acme/api'], issues: [{owner: 'acme', repo: 'api', number: 2, title: 'Plain work'}]})
+
+  it('an unknown kind is a usage error (exit 2) before and after the ref, and changes nothing', async () => {
+    for (const args of [['headless', '--sandbox', 'docker', 'acme/api#2'], ['headless', 'acme/api#2', '--sandbox=docker'], ['cascade', 'acme/api#2', '--sandbox', 'firejail'], ['interactive', '--sandbox=nope', 'acme/api#2']]) {
+      const res = await runCli(args, {env: t.env, cwd: t.sb.dir})
+      expect(res.code, args.join(' ')).to.equal(2)
+      expect(res.stderr).to.match(/none, bubblewrap/)
+      expectNothingCreated(t.sb)
+    }
+  })
+
+  it('--sandbox and --no-sandbox together are a usage error', async () => {
+    const res = await runCli(['headless', 'acme/api#2', '--sandbox', 'bubblewrap', '--no-sandbox'], {env: t.env, cwd: t.sb.dir})
+    expect(res.code).to.equal(2)
+    expect(res.stderr).to.match(/--no-sandbox|--sandbox/)
+    expectNothingCreated(t.sb)
+  })
+
+  it('an invalid sandbox key is a usage error naming the key; repos.<r>.sandbox loads beside the old forms', async () => {
+    writeConfig(t.sb, {github: t.forge.github}, {sandbox: {kind: 'chroot'}})
+    let res = await runCli(['headless', 'acme/api#2', '--dry-run'], {env: t.env, cwd: t.sb.dir})
+    expect(res.code).to.equal(2)
+    expect(res.stderr).to.include('sandbox.kind: expected one of none, bubblewrap, got "chroot"')
+    writeConfig(t.sb, {github: t.forge.github}, {sandbox: {kind: 'bubblewrap', allowNetwork: ['not a host!']}})
+    res = await runCli(['headless', 'acme/api#2', '--dry-run'], {env: t.env, cwd: t.sb.dir})
+    expect(res.code).to.equal(2)
+    expect(res.stderr).to.include('sandbox.allowNetwork.0')
+    writeConfig(t.sb, {github: t.forge.github}, {repos: {'acme/api': {sandbox: {kind: 'none', allowNetwork: ['registry.npmjs.org']}}, 'acme/web': '~/web'}, sandbox: {kind: 'bubblewrap'}})
+    res = await runCli(['headless', 'acme/api#2', '--dry-run'], {env: t.env, cwd: t.sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+  })
+
+  it('with no sandbox key a dispatch runs unsandboxed and says so once a day, in --json warnings too', async () => {
+    writeConfig(t.sb, {github: t.forge.github}, {sandbox: undefined})
+    const first = await runCli(['headless', 'acme/api#2', '--json', '--no-worktree'], {env: t.env, cwd: t.sb.dir})
+    expect(first.code, first.stderr).to.equal(0)
+    expect(first.stderr).to.include('warning: workers run unsandboxed: the config has no sandbox key')
+    const out = JSON.parse(first.stdout)
+    expect(out.warnings).to.have.length(1)
+    expect(out.warnings[0]).to.include({type: 'unsandboxed'})
+    await waitFor('the worker to end', () => records(t.sb).find((r) => r.ended_at))
+    const second = await runCli(['headless', 'acme/api#2', '--json', '--no-worktree', '--force'], {env: t.env, cwd: t.sb.dir})
+    expect(second.code, second.stderr).to.equal(0)
+    expect(second.stderr).not.to.include('unsandboxed')
+    expect(JSON.parse(second.stdout).warnings).to.deep.equal([])
+  })
+})
