@@ -2,12 +2,12 @@
 // a hostile stand-in claude tries every wall, and does the work a worker must
 // still do (edit, commit on its branch) in the same run.
 import {expect} from 'chai'
-import {spawn, spawnSync} from 'node:child_process'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {expectNothingCreated, useForgeSandbox} from '../support/forge-sandbox.js'
-import {ROOT, git, isAlive, runCli, waitFor, writeConfig} from '../support/helpers.js'
+import {BIN, ROOT, git, isAlive, runCli, waitFor, writeConfig} from '../support/helpers.js'
 import {records} from '../support/state.js'
 
 const HOSTILE = path.join(ROOT, 'test', 'support', 'hostile-claude.mjs')
@@ -172,5 +172,66 @@ describe('--sandbox / --no-sandbox and the sandbox config (through the binary)',
     expect(second.code, second.stderr).to.equal(0)
     expect(second.stderr).not.to.include('unsandboxed')
     expect(JSON.parse(second.stdout).warnings).to.deep.equal([])
+  })
+})
+
+describe('sandboxed interactive sessions (through the binary, real bwrap and tmux)', function () {
+  this.timeout(90_000)
+  const t = useForgeSandbox({repos: ['acme/api'], issues: [{owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'}]})
+  const unavailable = bwrapUnavailable()
+  before(function () {
+    if (unavailable) {
+      console.log(`      skipped: ${unavailable}`)
+      this.skip()
+    }
+  })
+  const tmux = (...args: string[]) => execFileSync('tmux', args, {env: t.env, encoding: 'utf8'}).trim()
+
+  /** The stand-in records into and waits on a directory the config opens (allowWrite). */
+  function sandboxedConfig(): NodeJS.ProcessEnv {
+    const gate = path.join(t.sb.dir, 'gate')
+    mkdirSync(gate)
+    writeConfig(t.sb, {github: t.forge.github}, {sandbox: {kind: 'bubblewrap', allowWrite: [gate]}})
+    return {...t.env, STANDIN_HOLD_FILE: path.join(gate, 'release'), STANDIN_RECORD_DIR: path.join(gate, 'records')}
+  }
+  const standIns = () => {
+    const dir = path.join(t.sb.dir, 'gate', 'records')
+    return existsSync(dir) ? readdirSync(dir).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) : []
+  }
+
+  it('foreground: the sandboxed claude gets the terminal, in its own PID namespace, and dispatch exits with its code', async () => {
+    const env = sandboxedConfig()
+    const done = path.join(t.sb.dir, 'done')
+    execFileSync('tmux', ['new-session', '-d', '-s', 'fg', '-x', '200', '-y', '50'], {env})
+    execFileSync('tmux', ['send-keys', '-t', 'fg', `STANDIN_RECORD_DIR=${env.STANDIN_RECORD_DIR} STANDIN_HOLD_FILE=${env.STANDIN_HOLD_FILE} STANDIN_EXIT=5 ${process.execPath} ${BIN} interactive acme/api#12 --surface foreground; echo "code=$?" > ${done}`, 'Enter'], {env})
+    await waitFor('the session to show the prompt', () => tmux('capture-pane', '-p', '-t', 'fg').includes('stand-in interactive session'), 30_000)
+    const [standIn] = standIns()
+    // Its pid is one of the few in its own namespace; the record's is bwrap's, alive on the host.
+    expect(standIn.pid).to.be.below(50)
+    const [record] = records(t.sb)
+    expect(isAlive(record.pid)).to.equal(true)
+    writeFileSync(env.STANDIN_HOLD_FILE!, '')
+    await waitFor('dispatch to exit', () => existsSync(done) && readFileSync(done, 'utf8').includes('code='), 30_000)
+    expect(readFileSync(done, 'utf8').trim()).to.equal('code=5')
+    expect(records(t.sb)[0]).to.include({exit_code: 5})
+  })
+
+  it('tmux: the pane runs the sandboxed claude', async () => {
+    const env = sandboxedConfig()
+    const res = await runCli(['interactive', 'acme/api#12', '--surface', 'tmux', '--json'], {env, cwd: t.sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    const standIn = await waitFor('the stand-in to start', () => standIns()[0], 30_000)
+    expect(standIn.pid).to.be.below(50)
+    expect(standIn.cwd).to.equal(JSON.parse(res.stdout).record.cwd)
+    writeFileSync(env.STANDIN_HOLD_FILE!, '')
+    await waitFor('the session to end', () => records(t.sb).find((r) => r.ended_at), 30_000)
+  })
+
+  it('the print surface refuses a sandboxed session (it would run claude by hand, unconfined) and creates nothing', async () => {
+    sandboxedConfig()
+    const res = await runCli(['interactive', 'acme/api#12', '--surface', 'print'], {env: t.env, cwd: t.sb.dir})
+    expect(res.code).to.equal(2)
+    expect(res.stderr).to.include('The print surface cannot run a sandboxed session')
+    expectNothingCreated(t.sb)
   })
 })

@@ -27,6 +27,9 @@ import {baseRecord} from './record.js'
 import type {DispatchOptions, DispatchPlan, RemoteFacts} from './types.js'
 import {workerEnv} from './worker-env.js'
 
+// For the interactive surfaces, which load this module lazily too.
+export {workerSandbox}
+
 /**
  * Before the lock: sweep this repository's worktrees that hold no work (by
  * the same rule as `dispatch reap`, quietly, never failing a dispatch) and

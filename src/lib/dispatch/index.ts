@@ -18,6 +18,7 @@
 import {plannedIncludes} from '../bootstrap/index.js'
 import type {IncludeResult} from '../bootstrap/include.js'
 import type {DispatchContext} from '../context.js'
+import {UsageError} from '../errors.js'
 import {faultPoint} from '../faults.js'
 import type {StartGuard} from '../interrupt.js'
 import type {ConcreteSurface, SurfaceResult} from '../interactive/surfaces.js'
@@ -81,21 +82,24 @@ export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOp
   const loading = Promise.all([import('./execute.js'), import('../interactive/surfaces.js')])
   loading.catch(() => {}) // awaited below; a failed gather must not leave it unhandled
   const {remote, local} = await gather(ctx, opts, progress)
-  const [{notifyDispatched, prepare, settleAndLaunch}, {launchSurface, openForeground}] = await loading
-  for (const w of await prepare(ctx, planDispatch(remote, local, opts), progress)) ctx.warn(`warning: ${w.message}`)
+  const [{notifyDispatched, prepare, settleAndLaunch, workerSandbox}, {launchSurface, openForeground}] = await loading
+  const first = planDispatch(remote, local, opts)
+  // The print surface hands over a command line the operator runs by hand: nothing could confine it.
+  if (surface === 'print' && first.sandbox.kind !== 'none') {
+    throw new UsageError(
+      `The print surface cannot run a sandboxed session: it prints a command line for you to run, outside any sandbox (sandbox: ${first.sandbox.kind}).`,
+      'Open the session where dispatch runs it: --surface tmux or --surface foreground (in a terminal), or choose --no-sandbox.',
+    )
+  }
+  for (const w of await prepare(ctx, first, progress)) ctx.warn(`warning: ${w.message}`)
   const registry = ctx.registry()
-  const sessionSpec = (plan: DispatchPlan) => ({
-    claudeBin: plan.claudeBin,
-    args: [...plan.args],
-    prompt: plan.prompt,
-    cwd: plan.cwd,
-    env: workerEnv(ctx.env, ctx.config, plan),
-    stateDir: ctx.config.stateDir,
-    record: baseRecord(plan, ctx.now(), null),
-  })
+  const sessionSpec = async (plan: DispatchPlan) => {
+    const {env, sandbox} = await workerSandbox(ctx, plan, workerEnv(ctx.env, ctx.config, plan))
+    return {claudeBin: plan.claudeBin, args: [...plan.args], prompt: plan.prompt, cwd: plan.cwd, env, stateDir: ctx.config.stateDir, record: baseRecord(plan, ctx.now(), null), ...(sandbox ? {sandbox} : {})}
+  }
   if (surface === 'foreground') {
     const {plan, launched} = await settleAndLaunch(ctx, remote, opts, async (plan) => {
-      const session = openForeground(sessionSpec(plan), registry)
+      const session = openForeground(await sessionSpec(plan), registry)
       return {session, record: await session.started}
     }, {progress, log: false})
     const {session, record} = launched
@@ -105,7 +109,7 @@ export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOp
   }
   const {plan, launched: outcome} = await settleAndLaunch(ctx, remote, opts, async (plan) => {
     // tmux starts the session at once; another terminal may take its time, so wait less and say so.
-    return launchSurface({surface, spec: sessionSpec(plan), env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN'], registry})
+    return launchSurface({surface, spec: await sessionSpec(plan), env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN'], registry})
   }, {progress, log: false})
   const record = outcome.pid ? await registry.get(outcome.pid) : undefined
   if (record) await notifyDispatched(ctx, record)

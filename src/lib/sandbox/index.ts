@@ -13,7 +13,7 @@ import {remindOnce} from '../once.js'
 import {requireBwrap} from './check.js'
 import {gitSettingsEnv, sandboxEnv} from './env.js'
 import {sandboxLayout, type SandboxSpec} from './layout.js'
-import {allowListFor} from './services.js'
+import {allowListFor} from './allow.js'
 
 export type {SandboxSpec} from './layout.js'
 
