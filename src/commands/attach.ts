@@ -1,10 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
+import {dispatchFlags} from '../cli/flags.js'
 import {print} from '../cli/print.js'
 import {attachRefusal, resumeInForeground, terminalRefusal} from '../lib/attach.js'
 import {claudeConfigFile, findClaudeBinary, preTrust, resumeArgs} from '../lib/claude.js'
 import {UsageError} from '../lib/errors.js'
+import {attachSandbox} from '../lib/sandbox/index.js'
 import {selectByPid, selectByRef, toEntry} from '../lib/status.js'
 import {renderResuming} from '../lib/views/attach.js'
 
@@ -24,6 +26,8 @@ export default class Attach extends BaseCommand {
   static override flags = {
     pid: Flags.integer({description: 'Select the worker by pid.'}),
     'claude-bin': Flags.string({description: 'The claude binary to run.', helpValue: '<path>'}),
+    sandbox: dispatchFlags.sandbox,
+    'no-sandbox': dispatchFlags['no-sandbox'],
   }
 
   async run(): Promise<AttachResult> {
@@ -42,8 +46,10 @@ export default class Attach extends BaseCommand {
     // The worktree may predate Claude's config file (headless runs need no trust): trust it now.
     const trust = await preTrust(claudeConfigFile(env), record.cwd)
     if (trust === 'corrupt') this.warnLine(`warning: ${claudeConfigFile(env)} is not valid JSON; left it alone, so Claude may ask to trust ${record.cwd}`)
+    const flag = flags['no-sandbox'] ? 'none' : (flags.sandbox as 'none' | 'bubblewrap' | undefined)
+    const confined = await attachSandbox({config, env}, record, bin, flag)
     print(this, renderResuming(record))
-    const code = await resumeInForeground(bin, resumeArgs(record.claude_session_id!, config.claude), record, env)
+    const code = await resumeInForeground(bin, resumeArgs(record.claude_session_id!, config.claude), record, confined.env, confined.sandbox)
     process.exitCode = code
     return {ref: record.ref, pid: record.pid, cwd: record.cwd, claude_session_id: record.claude_session_id!, exit_code: code}
   }

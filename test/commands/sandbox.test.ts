@@ -3,7 +3,7 @@
 // still do (edit, commit on its branch) in the same run.
 import {expect} from 'chai'
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {expectNothingCreated, useForgeSandbox} from '../support/forge-sandbox.js'
@@ -225,6 +225,27 @@ describe('sandboxed interactive sessions (through the binary, real bwrap and tmu
     expect(standIn.cwd).to.equal(JSON.parse(res.stdout).record.cwd)
     writeFileSync(env.STANDIN_HOLD_FILE!, '')
     await waitFor('the session to end', () => records(t.sb).find((r) => r.ended_at), 30_000)
+  })
+
+  it('attach resumes a stopped sandboxed worker inside the sandbox (and --no-sandbox outside it)', async () => {
+    const env = sandboxedConfig()
+    writeFileSync(env.STANDIN_HOLD_FILE!, '')
+    const res = await runCli(['headless', 'acme/api#12'], {env, cwd: t.sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    const ended = await waitFor('the worker to end', () => records(t.sb).find((r) => r.ended_at), 30_000)
+    const done = path.join(t.sb.dir, 'done')
+    execFileSync('tmux', ['new-session', '-d', '-s', 'at', '-x', '200', '-y', '50'], {env})
+    const run = (flags: string) => execFileSync('tmux', ['send-keys', '-t', 'at', `STANDIN_RECORD_DIR=${env.STANDIN_RECORD_DIR} STANDIN_HOLD_FILE=${env.STANDIN_HOLD_FILE} ${process.execPath} ${BIN} attach acme/api#12 ${flags}; echo "code=$?" > ${done}`, 'Enter'], {env})
+    run('')
+    await waitFor('attach to end', () => existsSync(done) && readFileSync(done, 'utf8').includes('code='), 30_000)
+    expect(readFileSync(done, 'utf8').trim(), tmux('capture-pane', '-p', '-t', 'at')).to.equal('code=0')
+    const resumed = standIns().find((r) => r.argv.includes('--resume'))
+    expect(resumed.argv).to.include(ended.claude_session_id)
+    expect(resumed.pid).to.be.below(50)
+    rmSync(done)
+    run('--no-sandbox')
+    await waitFor('attach to end', () => existsSync(done) && readFileSync(done, 'utf8').includes('code='), 30_000)
+    expect(standIns().filter((r) => r.argv.includes('--resume')).map((r) => r.pid > 50).sort()).to.deep.equal([false, true])
   })
 
   it('the print surface refuses a sandboxed session (it would run claude by hand, unconfined) and creates nothing', async () => {

@@ -5,11 +5,13 @@
  */
 import path from 'node:path'
 
-import {xdgDir, type Config} from '../config/index.js'
+import {sandboxFor, xdgDir, type Config, type SandboxKind} from '../config/index.js'
 import type {DispatchContext} from '../context.js'
 import type {DispatchPlan} from '../dispatch/types.js'
 import {gitQuery} from '../git.js'
 import {remindOnce} from '../once.js'
+import {recordRepo, type SidequestRecord} from '../registry/index.js'
+import {checkoutPath} from '../workspace.js'
 import {requireBwrap} from './check.js'
 import {gitSettingsEnv, sandboxEnv} from './env.js'
 import {sandboxLayout, type SandboxSpec} from './layout.js'
@@ -57,12 +59,23 @@ async function gitIdentity(checkout: string): Promise<{name?: string; email?: st
   return found
 }
 
+/** What the sandbox of one worker depends on: a dispatch plan, or a stopped worker's record for attach. */
+export interface SandboxTarget {
+  mode: DispatchPlan['mode']
+  sandbox: DispatchPlan['sandbox']
+  cwd: string
+  checkout: {dir: string}
+  claudeBin: string
+  issue: {forge: string}
+  cascadeDepth: number
+}
+
 /**
  * The worker's environment and sandbox for a plan: unchanged env and no
  * sandbox for kind none; else the env without secrets the worker does not
  * need, plus git's identity and credential helper, and the SandboxSpec.
  */
-export async function workerSandbox(ctx: Pick<DispatchContext, 'config' | 'env'>, plan: DispatchPlan, env: NodeJS.ProcessEnv): Promise<{env: NodeJS.ProcessEnv; sandbox?: SandboxSpec}> {
+export async function workerSandbox(ctx: Pick<DispatchContext, 'config' | 'env'>, plan: SandboxTarget, env: NodeJS.ProcessEnv): Promise<{env: NodeJS.ProcessEnv; sandbox?: SandboxSpec}> {
   if (plan.sandbox.kind !== 'bubblewrap') return {env}
   const {config} = ctx
   const token = forgeToken(config, plan.issue.forge, env)
@@ -78,4 +91,18 @@ export async function workerSandbox(ctx: Pick<DispatchContext, 'config' | 'env'>
     ...(plan.mode === 'cascade' ? {relay: {cascadeDepth: plan.cascadeDepth, configPath: config.file}} : {}),
   }
   return {env: confined, sandbox}
+}
+
+/**
+ * `dispatch attach`: the resumed session is confined as its worker was
+ * configured (--sandbox / --no-sandbox over the config's choice for the
+ * record's repository). Fails with the fix when bwrap cannot run.
+ */
+export async function attachSandbox(ctx: Pick<DispatchContext, 'config' | 'env'>, record: SidequestRecord, claudeBin: string, flag?: SandboxKind): Promise<{env: NodeJS.ProcessEnv; sandbox?: SandboxSpec}> {
+  const repo = recordRepo(record)
+  const choice = sandboxFor(ctx.config, repo, flag)
+  if (choice.kind === 'bubblewrap') requireBwrap(ctx.env)
+  const [owner, name] = repo.split('/')
+  const target: SandboxTarget = {mode: 'interactive', sandbox: choice, cwd: record.cwd, checkout: {dir: checkoutPath(ctx.config, owner, name).dir}, claudeBin, issue: {forge: record.forge ?? 'github'}, cascadeDepth: 0}
+  return workerSandbox(ctx, target, ctx.env)
 }
