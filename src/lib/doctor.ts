@@ -11,6 +11,7 @@ import {forgejoToken, githubToken} from './forges/tokens.js'
 import {parseOwnerEntry} from './policy.js'
 import type {RunnerKind} from './registry/index.js'
 import {slurmChecks} from './runners/slurm-doctor.js'
+import {sandboxCheck} from './sandbox/check.js'
 import {runForOutput} from './subprocess.js'
 
 export interface Check {
@@ -167,6 +168,7 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
     checks.push({name, status: w.ok ? 'ok' : 'fail', detail: w.detail, fix: w.ok ? undefined : `Fix the permissions (chmod 700 ${dir}) or set ${name === 'state dir' ? 'stateDir' : 'worktreeRoot'} in the config.`})
   }
   if ((opts.runner ?? config.runner.kind) === 'slurm') checks.push(...(await slurmChecks(config, opts.env)))
+  checks.push({name: 'sandbox', ...sandboxCheck(config, opts.env)})
   const root = config.workspace.root
   checks.push(
     existsSync(root)

@@ -125,6 +125,53 @@ describe('dispatch with sandbox: bubblewrap (through the binary, real bwrap)', f
   })
 })
 
+describe('dispatch doctor and dispatch init about the sandbox (through the binary)', function () {
+  this.timeout(60_000)
+  const t = useForgeSandbox({})
+  const unavailable = bwrapUnavailable()
+  const noBwrap = () => {
+    const bin = path.join(t.sb.dir, 'bin')
+    mkdirSync(bin, {recursive: true})
+    for (const tool of ['git', 'sh']) if (!existsSync(path.join(bin, tool))) symlinkSync(spawnSync('sh', ['-c', `command -v ${tool}`], {encoding: 'utf8'}).stdout.trim(), path.join(bin, tool))
+    return {...t.env, PATH: bin}
+  }
+  const sandboxCheck = async (env: NodeJS.ProcessEnv) => JSON.parse((await runCli(['doctor', '--json'], {env})).stdout).checks.find((c: {name: string}) => c.name === 'sandbox')
+
+  it('doctor: ok with the version where bubblewrap works; a fail with the fix when the config wants it and it is missing; a warning without a sandbox key', async function () {
+    if (unavailable) this.skip()
+    writeConfig(t.sb, {github: t.forge.github}, {sandbox: {kind: 'bubblewrap'}})
+    const ok = await sandboxCheck(t.env)
+    expect(ok.status).to.equal('ok')
+    expect(ok.detail).to.match(/^bubblewrap \d+\.\d+\.\d+ \(\S+bwrap\), user namespaces work; workers run sandboxed$/)
+    const missing = await sandboxCheck(noBwrap())
+    expect(missing).to.include({status: 'fail'})
+    expect(missing.detail).to.include('bubblewrap (bwrap) is not on PATH')
+    expect(missing.fix).to.include('apt-get install bubblewrap')
+    writeConfig(t.sb, {github: t.forge.github}, {sandbox: undefined})
+    const unset = await sandboxCheck(t.env)
+    expect(unset.status).to.equal('warn')
+    expect(unset.fix).to.include('sandbox: {kind: bubblewrap}')
+  })
+
+  it('init writes sandbox: {kind: bubblewrap} where bubblewrap works, and says why not where it does not', async function () {
+    if (unavailable) this.skip()
+    const env = {...t.env}
+    delete env.DISPATCH_CONFIG
+    const file = path.join(t.sb.dir, 'init.yaml')
+    const res = await runCli(['init', '--owner', 'acme', '--config', file], {env, cwd: t.sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    expect(readFileSync(file, 'utf8')).to.match(/^sandbox:\n  kind: bubblewrap$/m)
+    const doctor = await sandboxCheck({...env, DISPATCH_CONFIG: file})
+    expect(doctor.status).to.equal('ok')
+    const off = path.join(t.sb.dir, 'init-off.yaml')
+    const res2 = await runCli(['init', '--owner', 'acme', '--config', off], {env: {...noBwrap(), DISPATCH_CONFIG: ''}, cwd: t.sb.dir})
+    expect(res2.code, res2.stderr).to.equal(0)
+    const text = readFileSync(off, 'utf8')
+    expect(text).not.to.match(/^sandbox:/m)
+    expect(text).to.include('# The sandbox (docs/sandbox.md) is off: bubblewrap (bwrap) is not on PATH.')
+  })
+})
+
 describe('--sandbox / --no-sandbox and the sandbox config (through the binary)', function () {
   this.timeout(60_000)
   const t = useForgeSandbox({repos: ['acme/api'], issues: [{owner: 'acme', repo: 'api', number: 2, title: 'Plain work'}]})

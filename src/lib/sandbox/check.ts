@@ -42,3 +42,17 @@ export function requireBwrap(env: NodeJS.ProcessEnv): string {
   if (probe.ok) return probe.bin
   throw new FailureError(`The sandbox cannot start: ${probe.problem}; nothing was started.`, probe.fix.charAt(0).toUpperCase() + probe.fix.slice(1))
 }
+
+/** doctor's view of the sandbox: can bubblewrap run here, and does the config use it. */
+export function sandboxCheck(config: {sandbox: {kind?: string}; repoSandbox: Record<string, {kind?: string}>}, env: NodeJS.ProcessEnv): {status: 'ok' | 'warn' | 'fail'; detail: string; fix?: string} {
+  const wanted = config.sandbox.kind === 'bubblewrap' || Object.values(config.repoSandbox).some((s) => s.kind === 'bubblewrap')
+  const probe = probeBwrap(env)
+  if (!probe.ok) {
+    // Without a sandbox configured this is advice; with one, every dispatch it covers would fail.
+    return {status: wanted ? 'fail' : 'warn', detail: `${probe.problem}${wanted ? '; sandboxed dispatches fail until it works' : ''}`, fix: probe.fix}
+  }
+  const works = `bubblewrap ${probe.version} (${probe.bin}), user namespaces work`
+  if (config.sandbox.kind === undefined && !wanted) return {status: 'warn', detail: `${works}, but the config has no sandbox key: workers run unsandboxed`, fix: 'Add sandbox: {kind: bubblewrap} to the config (see docs/sandbox.md), or sandbox: {kind: none} to choose this on purpose.'}
+  if (config.sandbox.kind === 'none' && !wanted) return {status: 'ok', detail: `${works}; off (sandbox.kind: none)`}
+  return {status: 'ok', detail: `${works}; workers run sandboxed`}
+}
