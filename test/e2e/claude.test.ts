@@ -3,7 +3,7 @@
 // the forge and the model are both servers on 127.0.0.1.
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 
@@ -108,6 +108,21 @@ describe('e2e: the real Claude Code CLI', function () {
     // The model saw the seeded prompt, fenced as tracker data.
     expect(conversationText(model.requests.find((r) => r.tools?.length)!)).to.include('Write E2E.md and commit it.')
     if (process.env.DISPATCH_E2E_SAVE_FIXTURE) writeFileSync(process.env.DISPATCH_E2E_SAVE_FIXTURE, readFileSync(record.log_path))
+  })
+
+  it('1s. headless in the bubblewrap sandbox: the real claude reaches the model through the proxy and commits on its branch', async () => {
+    writeConfig(sb, {github: forge.github}, {
+      healthWindowMs: 20_000,
+      claude: {bin: claude, permissionMode: 'acceptEdits', allowedTools: ['Bash', 'Read', 'Edit', 'Write']},
+      sandbox: {kind: 'bubblewrap'},
+    })
+    const record = await headlessCommits()
+    expect(record, readFileSync(record.log_path, 'utf8').slice(-2000)).to.include({exit_code: 0, mode: 'headless', branch: 'dispatch/issue-1-add-an-e2e-note'})
+    expect(git(record.checkout, 'log', '-1', '--format=%s', 'dispatch/issue-1-add-an-e2e-note')).to.equal('Add the E2E note')
+    expect(record.claude_session_id).to.match(/^[0-9a-f-]{36}$/)
+    // The transcript attach resumes survived the sandbox, under the operator's Claude config.
+    const projects = path.join(sb.claudeDir, 'projects')
+    expect(readdirSync(projects).some((d) => readdirSync(path.join(projects, d)).includes(`${record.claude_session_id}.jsonl`))).to.equal(true)
   })
 
   it('2. a 400 from the model at start: exit 1, the error in the tail, record crashed', async () => {

@@ -80,7 +80,8 @@ export async function workerSandbox(ctx: Pick<DispatchContext, 'config' | 'env'>
   const {config} = ctx
   const token = forgeToken(config, plan.issue.forge, env)
   const identity = await gitIdentity(plan.checkout.dir)
-  const confined = {...sandboxEnv(env, token ? [token] : []), ...gitSettingsEnv(env, identity, token)}
+  // TMPDIR: the sandbox's /tmp is private and writable; a TMPDIR elsewhere is hidden or read-only there.
+  const confined = {...sandboxEnv(env, token ? [token] : []), ...gitSettingsEnv(env, identity, token), TMPDIR: '/tmp'}
   const sandbox: SandboxSpec = {
     kind: 'bubblewrap',
     bwrap: requireBwrap(ctx.env),
