@@ -15,7 +15,7 @@ const OPT_OUT = 'or dispatch unsandboxed on purpose with --no-sandbox / sandbox:
  * Try bubblewrap the way a worker uses it: every namespace, the host
  * read-only, a command run inside. Costs one short process (a few ms).
  */
-export function probeBwrap(env: NodeJS.ProcessEnv): BwrapProbe {
+export function probeBwrap(env: NodeJS.ProcessEnv, opts: {version?: boolean} = {version: true}): BwrapProbe {
   const bin = which('bwrap', env)
   if (!bin) return {ok: false, problem: 'bubblewrap (bwrap) is not on PATH', fix: `${INSTALL}, ${OPT_OUT}.`}
   const run = spawnSync(bin, ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', 'true'], {env: {PATH: env.PATH}, encoding: 'utf8', timeout: 15_000})
@@ -23,6 +23,7 @@ export function probeBwrap(env: NodeJS.ProcessEnv): BwrapProbe {
     const why = (run.stderr || run.error?.message || `exit ${run.status}`).trim().split('\n')[0]
     return {ok: false, problem: `${bin} cannot create a sandbox here (${why})`, fix: `${USERNS}; ${OPT_OUT}.`}
   }
+  if (!opts.version) return {ok: true, bin, version: 'unknown'}
   const version = spawnSync(bin, ['--version'], {env: {PATH: env.PATH}, encoding: 'utf8', timeout: 15_000}).stdout?.trim().replace(/^bubblewrap\s*/, '') || 'unknown'
   return {ok: true, bin, version}
 }
@@ -37,7 +38,8 @@ let cached: {path: string | undefined; probe: BwrapProbe} | undefined
  * process (a fan-out dispatches many workers).
  */
 export function requireBwrap(env: NodeJS.ProcessEnv): string {
-  if (!cached || cached.path !== env.PATH) cached = {path: env.PATH, probe: probeBwrap(env)}
+  // The version is doctor's business; a dispatch only needs to know bwrap works (one process less).
+  if (!cached || cached.path !== env.PATH) cached = {path: env.PATH, probe: probeBwrap(env, {version: false})}
   const probe = cached.probe
   if (probe.ok) return probe.bin
   throw new FailureError(`The sandbox cannot start: ${probe.problem}; nothing was started.`, probe.fix.charAt(0).toUpperCase() + probe.fix.slice(1))
