@@ -4,13 +4,15 @@
 // TLS) and plain HTTP requests with an absolute URI, lets through only
 // targets on the allow list (allow.ts), and connects to the address it
 // resolved itself, so what it checked is what it reaches.
-import {lookup as dnsLookup} from 'node:dns/promises'
 import {chmod} from 'node:fs/promises'
 import http from 'node:http'
 import net from 'node:net'
 import type {Duplex} from 'node:stream'
 
-import {addressRefusal, formatTarget, matchAllow, parseAllowEntry, splitHostPort, type AllowEntry} from './allow.js'
+import {formatTarget, parseAllowEntry, splitHostPort, type AllowEntry} from './allow.js'
+import {decideTarget, inert, systemLookup, type Decision, type Lookup} from './proxy-policy.js'
+
+export type {Lookup} from './proxy-policy.js'
 
 export interface ProxyLimits {
   /** Client connections at once (each tunnel holds one). */
@@ -24,9 +26,6 @@ export interface ProxyLimits {
 }
 
 export const DEFAULT_LIMITS: ProxyLimits = {maxConnections: 128, maxHeaderBytes: 16 * 1024, idleMs: 10 * 60_000, headersMs: 30_000}
-
-/** Resolves a name to its addresses (tests pass their own; default: the system resolver). */
-export type Lookup = (host: string) => Promise<string[]>
 
 export interface ProxyOptions {
   /** The unix socket to listen on; its directory should be private (0700). */
@@ -46,16 +45,6 @@ export interface FilteringProxy {
 
 /** Distinct denial lines written at most; then one line says the rest are not. */
 const MAX_DENIAL_LINES = 100
-
-const systemLookup: Lookup = async (host) => (await dnsLookup(host, {all: true, verbatim: true})).map((a) => a.address)
-
-/** Printable, one line, bounded: targets come from the worker. */
-function inert(text: string): string {
-  const t = text.replace(/[^\x20-\x7e]/g, '?')
-  return t.length > 200 ? t.slice(0, 200) + '…' : t
-}
-
-type Decision = {ok: true; addresses: string[]; port: number} | {ok: false; status: number; body: string; line: string}
 
 /**
  * Start the proxy. Resolves once it listens (socket mode 0600). close()
@@ -78,35 +67,7 @@ export async function startProxy(opts: ProxyOptions): Promise<FilteringProxy> {
     opts.onDenied(line)
   }
 
-  async function decide(method: string, host: string, port: number): Promise<Decision> {
-    const target = formatTarget(host, port)
-    const entry = matchAllow(entries, host, port)
-    if (!entry) {
-      return {
-        ok: false,
-        status: 403,
-        line: `sandbox network: refused ${method} ${inert(target)}: not in sandbox.allowNetwork`,
-        body: `dispatch sandbox: ${inert(target)} is not on this worker's network allow list.\nTo allow it, the operator adds "${inert(target)}" to sandbox.allowNetwork in the dispatch config.\n`,
-      }
-    }
-    let addresses: string[]
-    try {
-      addresses = net.isIP(host) === 0 ? await lookup(host) : [host]
-    } catch (error) {
-      return {ok: false, status: 502, line: '', body: `dispatch sandbox: cannot resolve ${inert(host)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`}
-    }
-    // NOTE: every address must pass, not just one: a rebinding answer mixes a public address with 127.0.0.1.
-    const refusal = addresses.map((a) => addressRefusal(host, entry, a)).find(Boolean) ?? (addresses.length === 0 ? `${host} has no address` : undefined)
-    if (refusal) {
-      return {
-        ok: false,
-        status: 403,
-        line: `sandbox network: refused ${method} ${inert(target)}: ${inert(refusal)}`,
-        body: `dispatch sandbox: ${inert(refusal)}; a name on sandbox.allowNetwork may not lead to the local host or link-local addresses (DNS rebinding).\nTo allow a local service, the operator lists its address (for example 127.0.0.1:8080) in sandbox.allowNetwork and the worker uses that address.\n`,
-      }
-    }
-    return {ok: true, addresses, port}
-  }
+  const decide = (method: string, host: string, port: number): Promise<Decision> => decideTarget(entries, lookup, method, host, port)
 
   /** Connect to the first address that answers, in the resolver's order. */
   function connectUpstream(addresses: string[], port: number): Promise<net.Socket> {
@@ -149,16 +110,17 @@ export async function startProxy(opts: ProxyOptions): Promise<FilteringProxy> {
     }
     const split = splitHostPort(req.url ?? '')
     if (!split?.port) return reply(400, 'Bad Request', 'dispatch sandbox: CONNECT needs host:port\n')
-    void decide('CONNECT', split.host, split.port).then(async (d) => {
+    const {host, port} = split
+    void decide('CONNECT', host, port).then(async (d) => {
       if (!d.ok) {
         if (d.line) deny(d.line)
         return reply(d.status, d.status === 403 ? 'Forbidden' : 'Bad Gateway', d.body)
       }
       let up: net.Socket
       try {
-        up = await connectUpstream(d.addresses, d.port)
+        up = await connectUpstream(d.addresses, port)
       } catch (error) {
-        return reply(502, 'Bad Gateway', `dispatch sandbox: cannot connect to ${inert(formatTarget(split.host, d.port))}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`)
+        return reply(502, 'Bad Gateway', `dispatch sandbox: cannot connect to ${inert(formatTarget(host, port))}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`)
       }
       if (client.destroyed) return up.destroy()
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
@@ -192,6 +154,8 @@ export async function startProxy(opts: ProxyOptions): Promise<FilteringProxy> {
       }
       const headers = {...req.headers}
       for (const h of ['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive']) delete headers[h]
+      // The host checked is the host asked: a Host header naming another site on the same server (a CDN) is replaced (RFC 9112 §3.2.2).
+      headers.host = url.host
       // NOTE: to the address checked, never to a second lookup of the name.
       const up = http.request({host: d.addresses[0], port, method: req.method, path: url.pathname + url.search, headers, setHost: false, agent: false, timeout: limits.idleMs})
       up.on('socket', (s) => track(s))
@@ -201,6 +165,8 @@ export async function startProxy(opts: ProxyOptions): Promise<FilteringProxy> {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers)
         upRes.pipe(res)
       })
+      // The client gave up: so does the request it made.
+      res.on('close', () => up.destroy())
       req.pipe(up)
     })
   })

@@ -28,7 +28,11 @@ export function runRelayed(argv: readonly string[], socketPath: string, env: Nod
     }
     socket.on('connect', () => {
       const session = env.CLAUDE_CODE_SESSION_ID
-      socket.write(JSON.stringify({argv, cwd: process.cwd(), session: session && /^[\w-]{1,128}$/.test(session) ? session : undefined}) + '\n')
+      let cwd = '/'
+      try {
+        cwd = process.cwd()
+      } catch {} // a directory removed under the worker: the relay runs in the worktree
+      socket.write(JSON.stringify({argv, cwd, session: session && /^[\w-]{1,128}$/.test(session) ? session : undefined}) + '\n')
     })
     socket.on('error', (error: NodeJS.ErrnoException) =>
       done(1, `dispatch: this worker is sandboxed and runs dispatch through the relay at ${socketPath}, which does not answer (${error.code ?? error.message}).\nThe dispatch that started this worker may have stopped; ask the operator.`),

@@ -14,6 +14,7 @@ const RELAYED_SIDEQUESTS = new Set(['list', 'conflicts'])
 const REFUSED_FLAGS = new Set(['config', 'sandbox', 'no-sandbox', 'claude-bin', 'setup', 'no-worktree'])
 
 const LEADING_FLAGS = new Set(['--json', '--help', '-h'])
+const INFO_FLAGS = new Set(['--help', '-h', '--version', '-v'])
 
 export type RelayDecision = {ok: true; command: string} | {ok: false; message: string; suggestion: string}
 
@@ -35,6 +36,8 @@ export function relayDecision(argv: readonly string[]): RelayDecision {
       }
     }
   }
+  // `dispatch --help`, `dispatch --version`: nothing to refuse.
+  if (argv.length > 0 && argv.every((t) => INFO_FLAGS.has(t))) return {ok: true, command: 'help'}
   // NOTE: a flag before the command may take a value (`--repo stop headless`): which word is the
   // command is then a parser's guess, so only flags that take none may come first.
   const first = argv.findIndex((t) => !t.startsWith('-'))

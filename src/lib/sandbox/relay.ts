@@ -29,7 +29,11 @@ export interface RelayOptions {
   configPath?: string
   /** Relayed commands run in the worker's cwd only when it is inside this directory (the worktree); else here. */
   cwd?: string
-  /** Added after the command of a relayed headless/cascade (the sandbox's own flag, so the sub-worker is sandboxed alike). */
+  /**
+   * Added after the command of a relayed headless/cascade, so the sub-worker is sandboxed too even
+   * when the config alone would not sandbox it (the parent was sandboxed by --sandbox, or the
+   * sub-issue's repository says `kind: none`). Default: `--sandbox bubblewrap`.
+   */
   dispatchArgs?: readonly string[]
   /** The dispatch entry point (default: this package's bin/run.js). */
   bin?: string
@@ -50,6 +54,8 @@ export interface RelayRequest {
 
 const MAX_REQUEST_BYTES = 256 * 1024
 const MAX_AT_ONCE = 8
+/** The relay serves sandboxed workers only, and bubblewrap is the one sandbox there is. */
+const SANDBOXED = ['--sandbox', 'bubblewrap']
 const DEFAULT_BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
 
 function parseRequest(line: string): RelayRequest | undefined {
@@ -122,17 +128,30 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       if (!decision.ok) return finish(EXIT.refused, `${decision.message}\n${decision.suggestion}`)
       if (children.size >= MAX_AT_ONCE) return finish(EXIT.refused, `dispatch relay: ${MAX_AT_ONCE} relayed commands are already running; wait for one to finish.`)
       const argv = [...request.argv]
-      if ((decision.command === 'headless' || decision.command === 'cascade') && opts.dispatchArgs?.length) {
-        argv.splice(argv.indexOf(decision.command) + 1, 0, ...opts.dispatchArgs)
-      }
+      if (decision.command === 'headless' || decision.command === 'cascade') argv.splice(argv.indexOf(decision.command) + 1, 0, ...(opts.dispatchArgs ?? SANDBOXED))
       const child = spawn(process.execPath, [opts.bin ?? DEFAULT_BIN, ...argv], {
         cwd: chooseCwd(request.cwd, opts.cwd),
         env: relayEnv(opts, request.session),
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       children.add(child)
-      child.stdout!.on('data', (d: Buffer) => frame({t: 'o', d: d.toString('base64')}))
-      child.stderr!.on('data', (d: Buffer) => frame({t: 'e', d: d.toString('base64')}))
+      // A worker that stops reading holds the command up, not the relay's memory.
+      let paused = false
+      const forward = (t: 'o' | 'e') => (d: Buffer) => {
+        frame({t, d: d.toString('base64')})
+        if (!paused && socket.writableNeedDrain) {
+          paused = true
+          child.stdout!.pause()
+          child.stderr!.pause()
+          socket.once('drain', () => {
+            paused = false
+            child.stdout!.resume()
+            child.stderr!.resume()
+          })
+        }
+      }
+      child.stdout!.on('data', forward('o'))
+      child.stderr!.on('data', forward('e'))
       child.on('error', (error) => {
         children.delete(child)
         finish(EXIT.failure, `dispatch relay: cannot run dispatch: ${error.message}`)

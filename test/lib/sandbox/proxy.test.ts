@@ -105,9 +105,9 @@ describe('the sandbox filtering proxy', function () {
     expect(denied).to.deep.equal([`sandbox network: refused CONNECT 127.0.0.1:${echoPort + 1}: not in sandbox.allowNetwork`, 'sandbox network: refused GET evil.example:80: not in sandbox.allowNetwork'])
   })
 
-  it('forwards plain HTTP with an absolute URI to an allowed target, dropping proxy credentials', async () => {
+  it('forwards plain HTTP with an absolute URI to an allowed target, with its own Host header and without proxy credentials', async () => {
     const p = await proxy()
-    const r = track(await ask(p.socketPath, `GET http://127.0.0.1:${httpPort}/v1/x?y=1 HTTP/1.1\r\nHost: 127.0.0.1:${httpPort}\r\nProxy-Authorization: Basic c2VjcmV0\r\nConnection: close\r\n\r\n`, {wholeBody: true}))
+    const r = track(await ask(p.socketPath, `GET http://127.0.0.1:${httpPort}/v1/x?y=1 HTTP/1.1\r\nHost: unlisted.example\r\nProxy-Authorization: Basic c2VjcmV0\r\nConnection: close\r\n\r\n`, {wholeBody: true}))
     expect(r.status).to.equal(200)
     expect(r.body).to.include(`served GET /v1/x?y=1 host=127.0.0.1:${httpPort} proxy-auth=-`)
     const origin = track(await ask(p.socketPath, 'GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', {wholeBody: true}))
@@ -129,6 +129,15 @@ describe('the sandbox filtering proxy', function () {
     ])
     const ok = track(await connect(p.socketPath, `localhost:${echoPort}`))
     expect(ok.status).to.equal(200)
+  })
+
+  it('matches and resolves names as the list writes them, whatever their case or trailing dot', async () => {
+    const asked: string[] = []
+    const p = await proxy({allow: [`localhost:${httpPort}`], lookup: async (h) => (asked.push(h), h === 'localhost' ? ['127.0.0.1'] : [])})
+    const r = track(await ask(p.socketPath, `GET http://LocalHost.:${httpPort}/x HTTP/1.1\r\nHost: LocalHost.:${httpPort}\r\nConnection: close\r\n\r\n`, {wholeBody: true}))
+    expect(r.status, r.body).to.equal(200)
+    expect(r.body).to.include('served GET /x')
+    expect(asked).to.deep.equal(['localhost'])
   })
 
   it('answers 502 when an allowed target does not answer, and 400 to a CONNECT without a port', async () => {
