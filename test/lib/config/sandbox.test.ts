@@ -31,7 +31,7 @@ describe('config: sandbox (top level and per repository)', () => {
     [{sandbox: {allowNetwork: ['*']}}, /sandbox\.allowNetwork\.0/],
     [{sandbox: {allowNetwork: ['http://x.org']}}, /sandbox\.allowNetwork\.0/],
     [{sandbox: {kind: 'bubblewrap', allowNetwrk: []}}, /allowNetwrk/],
-    [{repos: {'acme/api': {sandbox: {kind: 'chroot'}}}}, /repos/],
+    [{repos: {'acme/api': {sandbox: {kind: 'chroot'}}}}, /repos\.acme\/api\.sandbox\.kind: expected one of none, bubblewrap, got "chroot"/],
     [{sandbx: {kind: 'bubblewrap'}}, /did you mean "sandbox"/],
   ]
   for (const [raw, message] of invalid) {
