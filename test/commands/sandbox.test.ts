@@ -8,6 +8,7 @@ import path from 'node:path'
 
 import {expectNothingCreated, useForgeSandbox} from '../support/forge-sandbox.js'
 import {BIN, ROOT, git, isAlive, runCli, waitFor, writeConfig} from '../support/helpers.js'
+import {useSlurm} from '../support/slurm.js'
 import {records} from '../support/state.js'
 
 const HOSTILE = path.join(ROOT, 'test', 'support', 'hostile-claude.mjs')
@@ -303,5 +304,40 @@ describe('sandboxed interactive sessions (through the binary, real bwrap and tmu
     expect(res.code).to.equal(2)
     expect(res.stderr).to.include('The print surface cannot run a sandboxed session')
     expectNothingCreated(t.sb)
+  })
+})
+
+describe('a sandboxed Slurm worker (a real one-node cluster, real bwrap)', function () {
+  this.timeout(180_000)
+  const slurm = useSlurm(this)
+  const t = useForgeSandbox({repos: ['acme/api'], issues: [{owner: 'acme', repo: 'api', number: 1, title: 'Break out'}], exitWaitMs: 30_000})
+  const unavailable = bwrapUnavailable()
+  before(function () {
+    if (unavailable) {
+      console.log(`      skipped: ${unavailable}`)
+      this.skip()
+    }
+  })
+  afterEach(async () => {
+    const ids = records(t.sb).map((r) => r.job_id).filter(Boolean)
+    if (ids.length > 0) await slurm.cluster().client('scancel', ...ids).catch(() => {})
+  })
+
+  it('the job wraps claude in the sandbox on the node: hidden home, its own PID namespace, and the commit on its branch', async () => {
+    const {sb} = t
+    mkdirSync(path.join(sb.home, '.ssh'), {recursive: true})
+    writeFileSync(path.join(sb.home, '.ssh', 'id_ed25519'), 'PRIVATE KEY\n')
+    writeConfig(sb, {github: t.forge.github}, {runner: {kind: 'slurm', slurm: {}}, sandbox: {kind: 'bubblewrap'}, claude: {bin: HOSTILE, permissionMode: 'acceptEdits'}})
+    const plan = {read: {sshKey: path.join(sb.home, '.ssh', 'id_ed25519')}, write: {gitConfig: path.join(t.checkouts['acme/api'], '.git', 'config')}}
+    const res = await runCli(['headless', 'acme/api#1'], {env: {...t.env, ...slurm.cluster().env, HOSTILE_PLAN: JSON.stringify(plan)}, cwd: sb.dir})
+    expect(res.code, res.stderr).to.equal(0)
+    const ended = await waitFor('the job to record its end', () => records(sb).find((r) => r.ended_at), 90_000)
+    expect(ended, readFileSync(ended.log_path, 'utf8')).to.include({runner: 'slurm', exit_code: 0})
+    const report = JSON.parse(readFileSync(path.join(ended.cwd, 'hostile-report.json'), 'utf8'))
+    expect(report.read.sshKey).to.deep.include({ok: false})
+    expect(report.write.gitConfig).to.deep.include({ok: false})
+    expect(report.procs.length).to.be.below(10)
+    expect(report.commit).to.deep.include({ok: true, branch: ended.branch})
+    expect(git(t.checkouts['acme/api'], 'rev-parse', ended.branch)).to.equal(report.commit.head)
   })
 })
