@@ -170,6 +170,33 @@ describe('e2e: the real Claude Code CLI', function () {
     expect(records().some((r) => r.ref === 'acme/api#3')).to.equal(false)
   })
 
+  it('3s. cascade in the sandbox: the worker\'s dispatch goes out through the relay, and its child is sandboxed too', async () => {
+    writeConfig(sb, {github: forge.github}, {
+      healthWindowMs: 20_000,
+      claude: {bin: claude, permissionMode: 'acceptEdits', allowedTools: ['Bash', 'Read', 'Edit', 'Write']},
+      sandbox: {kind: 'bubblewrap'},
+    })
+    script = (req) => {
+      const text = conversationText(req)
+      const dispatch = /([^\s`"]+ [^\s`"]+\/bin\/run\.js) headless/.exec(text)?.[1]
+      const result = lastToolResult(req)
+      if (text.includes('acme/api#2')) {
+        // The child: the operator's config is out of its sight, as in its parent's sandbox.
+        return result === undefined ? {tool: {name: 'Bash', input: {command: `cat ${sb.configFile} 2>&1; echo "exit=$?"`, description: 'look'}}} : {text: 'Child finished.'}
+      }
+      return result === undefined ? {tool: {name: 'Bash', input: {command: `${dispatch} headless acme/api#2 --claims sub 2>&1; echo "exit=$?"`, description: 'delegate'}}} : {text: 'Delegated the sub-task.'}
+    }
+    const res = await runCli(['cascade', 'acme/api#1', '--depth', '2', '--json'], {env, timeoutMs: 60_000})
+    expect(res.code, res.stderr).to.equal(0)
+    const parent = await waitFor('parent to end', () => records().find((r) => r.mode === 'cascade' && r.ended_at), 60_000)
+    const child = await waitFor('child to end', () => records().find((r) => r.ref === 'acme/api#2' && r.ended_at), 60_000)
+    expect(child).to.include({mode: 'headless', cascade_depth: 0, parent_session: parent.claude_session_id, exit_code: 0})
+    const delegated = model.requests.map((r) => lastToolResult(r) ?? '').find((t) => t.includes('Started headless worker'))
+    expect(delegated).to.match(/exit=0/)
+    const looked = model.requests.map((r) => lastToolResult(r) ?? '').find((t) => t.includes(sb.configFile))
+    expect(looked).to.match(/No such file or directory[\s\S]*exit=1/)
+  })
+
   /** The TUI needs onboarding done and the key approved; dispatch only adds the folder trust. */
   function seedClaudeConfig(): void {
     writeFileSync(
