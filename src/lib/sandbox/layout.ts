@@ -92,6 +92,7 @@ export function sandboxLayout(input: LayoutInput): SandboxSpec['layout'] {
   const claudeReal = real(input.claudeBin)
   // Programs on PATH stay runnable (toolchains under $HOME: nvm, ~/.local/bin); their contents are not secrets.
   const onPath = (env.PATH ?? '').split(':').filter((d) => path.isAbsolute(d))
+  // Never `/` itself: that would hide the system the worker runs on.
   const hidden = hide.filter((d) => path.isAbsolute(d) && d !== '/')
   // What we put back for programs must not uncover a hidden directory (a PATH entry of $HOME itself, say).
   const uncovers = (d: string) => d === '/' || hidden.some((h) => h === d || h.startsWith(d + '/'))
@@ -103,7 +104,6 @@ export function sandboxLayout(input: LayoutInput): SandboxSpec['layout'] {
     git = {commonDir: gitPath, adminDir, hasPackedRefs: existsSync(path.join(gitPath, 'packed-refs'))}
   }
   return {
-    // Never `/` itself: that would hide the system the worker runs on.
     hide: hidden,
     readable: [...programs.filter((d) => !uncovers(d)), ...choice.allowRead],
     worktree: input.cwd,
