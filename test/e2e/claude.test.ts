@@ -229,6 +229,30 @@ describe('e2e: the real Claude Code CLI', function () {
     expect(cmdline).not.to.include('Write E2E.md')
   })
 
+  it('4s. interactive under tmux in the sandbox: the TUI runs confined, shows the prompt and the reply', async () => {
+    seedClaudeConfig()
+    writeConfig(sb, {github: forge.github}, {
+      healthWindowMs: 20_000,
+      claude: {bin: claude, permissionMode: 'acceptEdits', allowedTools: ['Bash', 'Read', 'Edit', 'Write']},
+      sandbox: {kind: 'bubblewrap'},
+    })
+    script = () => ({text: 'Hello from the scripted model, in the sandbox.'})
+    const res = await runCli(['interactive', 'acme/api#1', '--surface', 'tmux', '--json'], {env, timeoutMs: 60_000})
+    expect(res.code, res.stderr).to.equal(0)
+    const target = JSON.parse(res.stdout).surface.tmux_target
+    const screen = await waitFor('the reply on screen', () => {
+      const text = tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', target)
+      return text.includes('Hello from the scripted model, in the sandbox.') && text
+    }, 60_000)
+    expect(screen).to.include('Write E2E.md and commit it.')
+    expect(screen).not.to.match(/trust the files in this folder/i)
+    // The pid on record is bwrap's, running the bridge and claude.
+    const cmdline = readFileSync(`/proc/${records()[0].pid}/cmdline`, 'utf8').split('\0')
+    expect(cmdline[0]).to.match(/bwrap$/)
+    expect(cmdline).to.include('--unshare-all')
+    expect(cmdline.join(' ')).not.to.include('Write E2E.md')
+  })
+
   it('5. attach: resumes the finished headless session in its worktree and shows the earlier conversation', async () => {
     const record = await headlessCommits()
     seedClaudeConfig()
