@@ -108,6 +108,16 @@ function makeRegistry(n, checkout) {
   return yamlConfig(path.join(tmp, `config-${n}.yaml`), ['allowedOwners: [acme]', `stateDir: ${stateDir}`, `worktreeRoot: ${path.join(tmp, 'wt')}`])
 }
 
+/** Can bubblewrap make a sandbox here (installed, user namespaces allowed)? */
+function bwrapWorks() {
+  try {
+    execFileSync('bwrap', ['--unshare-all', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', 'true'], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+}
+
 function git(cwd, ...args) {
   execFileSync('git', args, {cwd, stdio: 'ignore', env: {...process.env, GIT_AUTHOR_NAME: 'B', GIT_AUTHOR_EMAIL: 'b@x.invalid', GIT_COMMITTER_NAME: 'B', GIT_COMMITTER_EMAIL: 'b@x.invalid'}})
 }
@@ -172,9 +182,15 @@ async function main() {
     }
     process.stderr.write('\n')
 
-    // Headless dispatches with the stand-in: total time, and time after its first reply.
-    const timesFile = path.join(tmp, 'stand-in-times')
+    // Headless dispatches with the stand-in: total time, and time after its first reply;
+    // alternated with the same dispatch in the bubblewrap sandbox (issue #20), whose stand-in
+    // writes its times into the one directory the sandbox lets it (allowWrite).
+    const timesDir = path.join(tmp, 'times')
+    mkdirSync(timesDir)
+    const timesFile = path.join(timesDir, 'stand-in-times')
+    const sandboxConfig = bwrapWorks() ? yamlConfig(path.join(tmp, 'dispatch-sandboxed.yaml'), [...dispatchConfigLines, `sandbox: {kind: bubblewrap, allowWrite: [${timesDir}]}`]) : undefined
     const headless = []
+    const sandboxed = []
     const afterReply = []
     const standInStart = []
     for (let i = 0; i < Math.max(5, Math.ceil(RUNS / 2)); i++) {
@@ -186,6 +202,7 @@ async function main() {
       headless.push(ms)
       afterReply.push(end - replyAt)
       standInStart.push(await timeOnce([standIn, '--version'], env))
+      if (sandboxConfig) sandboxed.push(await timeOnce([bin, 'headless', `acme/api#${100 + i}`, '--config', sandboxConfig], {...env, STANDIN_TIMES_FILE: timesFile}))
     }
 
     // Peak memory.
@@ -227,6 +244,16 @@ async function main() {
     rows.push(['  stand-in claude start-up', fmt(median(standInStart)), '', '', '', ''])
     rows.push(['  after the first reply', fmt(overhead), `${fmt(Math.min(...afterReply))}–${fmt(Math.max(...afterReply))}`, '', '≤ 1000 ms', overhead <= 1000 ? 'yes' : 'NO'])
     if (overhead > 1000) allMet = false
+    if (sandboxConfig) {
+      // Target: 100 ms on a machine whose node starts in about 50 ms, so as a ratio (the
+      // bridge is one more node process): at most 2 node start-ups.
+      const added = median(sandboxed) - median(headless)
+      rows.push(['headless dispatch, sandboxed (total)', fmt(median(sandboxed)), `${fmt(Math.min(...sandboxed))}–${fmt(Math.max(...sandboxed))}`, `${(median(sandboxed) / base).toFixed(2)}×`, '', ''])
+      rows.push(['  added by the sandbox', fmt(added), '', `${(added / base).toFixed(2)}×`, '≤ 2× (100 ms)', added <= 2 * base ? 'yes' : 'NO'])
+      if (added > 2 * base) allMet = false
+    } else {
+      rows.push(['headless dispatch, sandboxed', 'skipped: bwrap cannot run here', '', '', '', ''])
+    }
 
     const widths = rows[0].map((_, i) => Math.max(...[['case', 'median', 'min–max', 'ratio', 'target', 'met'], ...rows].map((r) => r[i].length)))
     const line = (r) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'

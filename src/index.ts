@@ -16,6 +16,7 @@ export type {IssueRef, ForgeKind} from './lib/issue-ref.js'
 export type {StatusEntry} from './lib/status.js'
 export type {StopOutcome, StoppedWorker} from './lib/stop.js'
 export type {DenialWarning, RetryWarning, StartWarning} from './lib/worker/stream/index.js'
+export type {SandboxWarning} from './lib/sandbox/index.js'
 
 // The --json shapes of the commands (checked against test/fixtures/json-shapes/).
 export type {JsonError} from './lib/errors.js'

@@ -80,6 +80,7 @@ export function dispatchOptions(mode: Mode, ref: string, flags: Record<string, u
     setup: flags.setup as boolean | undefined,
     runner: flags.runner as DispatchOptions['runner'],
     waitStart: Boolean(flags['wait-start']),
+    sandbox: flags['no-sandbox'] ? 'none' : (flags.sandbox as DispatchOptions['sandbox']),
   }
 }
 

@@ -5,7 +5,7 @@
  * names, types, defaults and allowed values. No oclif import here: the fast
  * path must not load it.
  */
-import {PERMISSION_MODES, SURFACES} from '../lib/config/index.js'
+import {PERMISSION_MODES, SANDBOX_KINDS, SURFACES} from '../lib/config/index.js'
 
 export interface FlagSpec {
   type: 'boolean' | 'string' | 'integer'
@@ -32,6 +32,12 @@ export const GLOBAL_FLAGS = {
   json: {type: 'boolean', description: 'Format output as json.'},
 } as const satisfies FlagTable
 
+/** Whether the worker runs confined (SPEC §11): on every dispatching command and on attach. */
+export const SANDBOX_FLAGS = {
+  sandbox: {type: 'string', description: 'Confine the worker: bubblewrap, or none (default: sandbox.kind from config, per repository under repos too).', options: SANDBOX_KINDS, helpValue: '<kind>'},
+  'no-sandbox': {type: 'boolean', description: 'Run the worker unsandboxed (the same as --sandbox none).', exclusive: ['sandbox']},
+} as const satisfies FlagTable
+
 /** Shared by headless, cascade and interactive (SPEC §1). */
 export const DISPATCH_FLAGS = {
   'dry-run': {type: 'boolean', description: 'Print the resolved issue, cwd, branch, claude argv and prompt; change nothing.'},
@@ -44,6 +50,7 @@ export const DISPATCH_FLAGS = {
   force: {type: 'boolean', description: 'Start even if the issue already has an active worker or a claim overlaps (never overrides owner or state checks).'},
   model: {type: 'string', description: 'Model for claude (default: claude.model from config).', helpValue: '<model>'},
   'max-budget-usd': {type: 'string', description: 'Dollar cap passed to claude (default: claude.maxBudgetUsd).', helpValue: '<n>'},
+  ...SANDBOX_FLAGS,
 } as const satisfies FlagTable
 
 /** Fan-out flags of headless and cascade (issue #14). */

@@ -1,11 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
+import {SANDBOX_FLAGS} from '../cli/flag-table.js'
+import {oclifFlags} from '../cli/flags.js'
 import {print} from '../cli/print.js'
 import {attachRefusal, resumeInForeground, terminalRefusal} from '../lib/attach.js'
 import {claudeConfigFile, findClaudeBinary, preTrust, resumeArgs} from '../lib/claude.js'
 import {UsageError} from '../lib/errors.js'
 import {expandBareRef} from '../lib/local-ref.js'
+import {attachSandbox} from '../lib/sandbox/index.js'
 import {selectByPid, selectByRef, toEntry} from '../lib/status.js'
 import {renderResuming} from '../lib/views/attach.js'
 
@@ -25,6 +28,7 @@ export default class Attach extends BaseCommand {
   static override flags = {
     pid: Flags.integer({description: 'Select the worker by pid.'}),
     'claude-bin': Flags.string({description: 'The claude binary to run.', helpValue: '<path>'}),
+    ...oclifFlags(SANDBOX_FLAGS),
   }
 
   async run(): Promise<AttachResult> {
@@ -43,8 +47,10 @@ export default class Attach extends BaseCommand {
     // The worktree may predate Claude's config file (headless runs need no trust): trust it now.
     const trust = await preTrust(claudeConfigFile(env), record.cwd)
     if (trust === 'corrupt') this.warnLine(`warning: ${claudeConfigFile(env)} is not valid JSON; left it alone, so Claude may ask to trust ${record.cwd}`)
+    const flag = flags['no-sandbox'] ? 'none' : (flags.sandbox as 'none' | 'bubblewrap' | undefined)
+    const confined = await attachSandbox({config, env}, record, bin, flag)
     print(this, renderResuming(record))
-    const code = await resumeInForeground(bin, resumeArgs(record.claude_session_id!, config.claude), record, env)
+    const code = await resumeInForeground(bin, resumeArgs(record.claude_session_id!, config.claude), record, confined.env, confined.sandbox)
     process.exitCode = code
     return {ref: record.ref, pid: record.pid, cwd: record.cwd, claude_session_id: record.claude_session_id!, exit_code: code}
   }

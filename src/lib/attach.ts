@@ -3,6 +3,8 @@ import {existsSync} from 'node:fs'
 
 import {FailureError, NotFoundError, PolicyError, UsageError} from './errors.js'
 import {isActive, type SidequestRecord} from './registry/index.js'
+import {sandboxCommand} from './sandbox/launch.js'
+import type {SandboxSpec} from './sandbox/layout.js'
 import {shellQuote} from './shell.js'
 import {exitCodeOf} from './worker/exit.js'
 import {backTo} from './views/workers.js'
@@ -47,12 +49,17 @@ export function terminalRefusal(r: SidequestRecord, stdinTTY: boolean, stdoutTTY
   )
 }
 
-/** Run claude with `args` (see resumeArgs) in the worker's worktree in this terminal; resolves with claude's exit code. */
-export function resumeInForeground(claudeBin: string, args: string[], r: SidequestRecord, env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(claudeBin, args, {cwd: r.cwd, stdio: 'inherit', env})
-    child.once('error', (error) => reject(new FailureError(`Could not start ${claudeBin}: ${error.message}.`, 'Check --claude-bin / claude.bin.')))
-    // The same reading of an end as the supervisor's and the interactive session's: 130 for Ctrl-C, 143 for a TERM.
-    child.once('exit', (code, signal) => resolve(exitCodeOf(code, signal)))
-  })
+/** Run claude with `args` (see resumeArgs) in the worker's worktree in this terminal, sandboxed when `sandbox` says; resolves with claude's exit code. */
+export async function resumeInForeground(claudeBin: string, args: string[], r: SidequestRecord, env: NodeJS.ProcessEnv, sandbox?: SandboxSpec): Promise<number> {
+  const confined = sandbox ? await sandboxCommand(sandbox, claudeBin, args, env) : undefined
+  try {
+    return await new Promise((resolve, reject) => {
+      const child = spawn(confined?.file ?? claudeBin, confined?.args ?? args, {cwd: r.cwd, stdio: 'inherit', env})
+      child.once('error', (error) => reject(new FailureError(`Could not start ${confined?.file ?? claudeBin}: ${error.message}.`, 'Check --claude-bin / claude.bin.')))
+      // The same reading of an end as the supervisor's and the interactive session's: 130 for Ctrl-C, 143 for a TERM.
+      child.once('exit', (code, signal) => resolve(exitCodeOf(code, signal)))
+    })
+  } finally {
+    await confined?.close()
+  }
 }

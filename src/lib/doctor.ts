@@ -12,6 +12,7 @@ import {forgejoToken, githubToken} from './forges/tokens.js'
 import {parseOwnerEntry} from './policy.js'
 import type {RunnerKind} from './registry/index.js'
 import {slurmChecks} from './runners/slurm-doctor.js'
+import {sandboxCheck} from './sandbox/check.js'
 import {runForOutput} from './subprocess.js'
 
 export interface Check {
@@ -203,6 +204,7 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
   const privacy = worktreeRootPrivacy(config.worktreeRoot)
   if (privacy) checks.push(privacy)
   if ((opts.runner ?? config.runner.kind) === 'slurm') checks.push(...(await slurmChecks(config, opts.env)))
+  checks.push({name: 'sandbox', ...sandboxCheck(config, opts.env)})
   const root = config.workspace.root
   checks.push(
     existsSync(root)

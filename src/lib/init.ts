@@ -3,6 +3,7 @@ import {mkdir, open, rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import {homeDir, validateConfig, xdgDir} from './config/index.js'
+import {probeBwrap, type BwrapProbe} from './sandbox/check.js'
 import {FailureError, UsageError, errorMessage} from './errors.js'
 import {gitQuery} from './git.js'
 import {initForges, renderForges, type InitForges} from './init-forges.js'
@@ -71,7 +72,7 @@ export function tildePath(p: string, home: string): string {
 }
 
 /** The starter config: the keys a new user sets, each explained, the rest pointed at. Pure. */
-function renderStarterConfig(owners: readonly string[], root: string, layout: string, example: string, forges: InitForges): string {
+function renderStarterConfig(owners: readonly string[], root: string, layout: string, example: string, forges: InitForges, sandbox: string): string {
   const list = owners.map((o) => JSON.stringify(o)).join(', ')
   return `# dispatch configuration, written by \`dispatch init\`.
 # Every other key, with its default, is explained in ${example}
@@ -93,6 +94,8 @@ workspace:
 # What the prompt asks a worker to do when its work is green: pr | merge | none
 landing: pr
 
+${sandbox}
+
 claude:
   # acceptEdits: file edits in the worktree are approved, and the tools in
   # claude.allowedTools (Bash among them) are pre-approved, so an unattended
@@ -102,6 +105,20 @@ claude:
   # maxBudgetUsd: 5           # dollar cap per worker
 
 ${renderForges(forges)}`
+}
+
+/** The starter config's sandbox: on where bubblewrap works here, else said why not (no key: dispatches remind daily). Pure. */
+export function sandboxBlock(probe: BwrapProbe): string {
+  if (probe.ok) {
+    return `# Workers run confined by bubblewrap (docs/sandbox.md): they see their worktree, not your home.
+# Hosts beyond the model API and your forges are opened one by one:
+sandbox:
+  kind: bubblewrap
+  # allowNetwork: [registry.npmjs.org]`
+  }
+  return `# The sandbox (docs/sandbox.md) is off: ${probe.problem}.
+# ${probe.fix}
+# Then: sandbox: {kind: bubblewrap}`
 }
 
 export interface InitInput {
@@ -140,7 +157,7 @@ export async function writeStarterConfig(input: InitInput): Promise<InitResult> 
     if (input.layout) guess = {...guess, layout: input.layout}
   }
   const root = tildePath(guess.root, home)
-  const text = renderStarterConfig(input.owners, root, guess.layout, input.example, forges)
+  const text = renderStarterConfig(input.owners, root, guess.layout, input.example, forges, sandboxBlock(probeBwrap(input.env)))
   // Same schema as every command: an owner name or layout the loader would refuse is refused here, before writing.
   const {load} = await import('js-yaml')
   let config

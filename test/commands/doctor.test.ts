@@ -74,7 +74,7 @@ describe('dispatch doctor (through the binary)', function () {
     expect(json.code).to.equal(0)
     const report = JSON.parse(json.stdout) as {ok: boolean; checks: Check[]}
     expect(report.ok).to.equal(true)
-    expect(report.checks.map((c) => c.name)).to.deep.equal(['config', 'git', 'claude', 'Claude auth', 'model API', 'GitHub token', 'Forgejo token', `GitHub (${host})`, `Forgejo (${host})`, 'state dir', 'worktree root', 'workspace'])
+    expect(report.checks.map((c) => c.name)).to.deep.equal(['config', 'git', 'claude', 'Claude auth', 'model API', 'GitHub token', 'Forgejo token', `GitHub (${host})`, `Forgejo (${host})`, 'state dir', 'worktree root', 'sandbox', 'workspace'])
     expect(report.checks.every((c) => c.status === 'ok')).to.equal(true)
   })
 

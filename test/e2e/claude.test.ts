@@ -3,7 +3,7 @@
 // the forge and the model are both servers on 127.0.0.1.
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 
@@ -110,6 +110,21 @@ describe('e2e: the real Claude Code CLI', function () {
     if (process.env.DISPATCH_E2E_SAVE_FIXTURE) writeFileSync(process.env.DISPATCH_E2E_SAVE_FIXTURE, readFileSync(record.log_path))
   })
 
+  it('1s. headless in the bubblewrap sandbox: the real claude reaches the model through the proxy and commits on its branch', async () => {
+    writeConfig(sb, {github: forge.github}, {
+      healthWindowMs: 20_000,
+      claude: {bin: claude, permissionMode: 'acceptEdits', allowedTools: ['Bash', 'Read', 'Edit', 'Write']},
+      sandbox: {kind: 'bubblewrap'},
+    })
+    const record = await headlessCommits()
+    expect(record, readFileSync(record.log_path, 'utf8').slice(-2000)).to.include({exit_code: 0, mode: 'headless', branch: 'dispatch/issue-1-add-an-e2e-note'})
+    expect(git(record.checkout, 'log', '-1', '--format=%s', 'dispatch/issue-1-add-an-e2e-note')).to.equal('Add the E2E note')
+    expect(record.claude_session_id).to.match(/^[0-9a-f-]{36}$/)
+    // The transcript attach resumes survived the sandbox, under the operator's Claude config.
+    const projects = path.join(sb.claudeDir, 'projects')
+    expect(readdirSync(projects).some((d) => readdirSync(path.join(projects, d)).includes(`${record.claude_session_id}.jsonl`))).to.equal(true)
+  })
+
   it('2. a 400 from the model at start: exit 1, the error in the tail, record crashed', async () => {
     script = () => ({error: {status: 400, type: 'invalid_request_error', message: 'scripted bad request'}})
     const res = await runCli(['headless', 'acme/api#1'], {env, timeoutMs: 60_000})
@@ -155,6 +170,33 @@ describe('e2e: the real Claude Code CLI', function () {
     expect(records().some((r) => r.ref === 'acme/api#3')).to.equal(false)
   })
 
+  it('3s. cascade in the sandbox: the worker\'s dispatch goes out through the relay, and its child is sandboxed too', async () => {
+    writeConfig(sb, {github: forge.github}, {
+      healthWindowMs: 20_000,
+      claude: {bin: claude, permissionMode: 'acceptEdits', allowedTools: ['Bash', 'Read', 'Edit', 'Write']},
+      sandbox: {kind: 'bubblewrap'},
+    })
+    script = (req) => {
+      const text = conversationText(req)
+      const dispatch = /([^\s`"]+ [^\s`"]+\/bin\/run\.js) headless/.exec(text)?.[1]
+      const result = lastToolResult(req)
+      if (text.includes('acme/api#2')) {
+        // The child: the operator's config is out of its sight, as in its parent's sandbox.
+        return result === undefined ? {tool: {name: 'Bash', input: {command: `cat ${sb.configFile} 2>&1; echo "exit=$?"`, description: 'look'}}} : {text: 'Child finished.'}
+      }
+      return result === undefined ? {tool: {name: 'Bash', input: {command: `${dispatch} headless acme/api#2 --claims sub 2>&1; echo "exit=$?"`, description: 'delegate'}}} : {text: 'Delegated the sub-task.'}
+    }
+    const res = await runCli(['cascade', 'acme/api#1', '--depth', '2', '--json'], {env, timeoutMs: 60_000})
+    expect(res.code, res.stderr).to.equal(0)
+    const parent = await waitFor('parent to end', () => records().find((r) => r.mode === 'cascade' && r.ended_at), 60_000)
+    const child = await waitFor('child to end', () => records().find((r) => r.ref === 'acme/api#2' && r.ended_at), 60_000)
+    expect(child).to.include({mode: 'headless', cascade_depth: 0, parent_session: parent.claude_session_id, exit_code: 0})
+    const delegated = model.requests.map((r) => lastToolResult(r) ?? '').find((t) => t.includes('Started headless worker'))
+    expect(delegated).to.match(/exit=0/)
+    const looked = model.requests.map((r) => lastToolResult(r) ?? '').find((t) => t.includes(sb.configFile))
+    expect(looked).to.match(/No such file or directory[\s\S]*exit=1/)
+  })
+
   /** The TUI needs onboarding done and the key approved; dispatch only adds the folder trust. */
   function seedClaudeConfig(): void {
     writeFileSync(
@@ -185,6 +227,30 @@ describe('e2e: the real Claude Code CLI', function () {
     const cmdline = readFileSync(`/proc/${records()[0].pid}/cmdline`, 'utf8')
     expect(cmdline).to.include('--permission-mode')
     expect(cmdline).not.to.include('Write E2E.md')
+  })
+
+  it('4s. interactive under tmux in the sandbox: the TUI runs confined, shows the prompt and the reply', async () => {
+    seedClaudeConfig()
+    writeConfig(sb, {github: forge.github}, {
+      healthWindowMs: 20_000,
+      claude: {bin: claude, permissionMode: 'acceptEdits', allowedTools: ['Bash', 'Read', 'Edit', 'Write']},
+      sandbox: {kind: 'bubblewrap'},
+    })
+    script = () => ({text: 'Hello from the scripted model, in the sandbox.'})
+    const res = await runCli(['interactive', 'acme/api#1', '--surface', 'tmux', '--json'], {env, timeoutMs: 60_000})
+    expect(res.code, res.stderr).to.equal(0)
+    const target = JSON.parse(res.stdout).surface.tmux_target
+    const screen = await waitFor('the reply on screen', () => {
+      const text = tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', target)
+      return text.includes('Hello from the scripted model, in the sandbox.') && text
+    }, 60_000)
+    expect(screen).to.include('Write E2E.md and commit it.')
+    expect(screen).not.to.match(/trust the files in this folder/i)
+    // The pid on record is bwrap's, running the bridge and claude.
+    const cmdline = readFileSync(`/proc/${records()[0].pid}/cmdline`, 'utf8').split('\0')
+    expect(cmdline[0]).to.match(/bwrap$/)
+    expect(cmdline).to.include('--unshare-all')
+    expect(cmdline.join(' ')).not.to.include('Write E2E.md')
   })
 
   it('5. attach: resumes the finished headless session in its worktree and shows the earlier conversation', async () => {

@@ -122,6 +122,8 @@ export function writeConfig(sb: Sandbox, forge: ForgeUrls, extra: Record<string,
     ...(forge.forgejo ? {forgejo: forge.forgejo} : {}),
     claude: {bin: STAND_IN, permissionMode: 'acceptEdits'},
     landing: 'pr',
+    // Chosen, so no test gets the daily reminder of an unsandboxed default unless it asks for it.
+    sandbox: {kind: 'none'},
     ...extra,
   }
   writeFileSync(sb.configFile, JSON.stringify(config, null, 2))

@@ -11,6 +11,7 @@ import {defaultConfig, validateConfig} from './validate.js'
 export {homeDir, xdgDir} from './paths.js'
 export {PERMISSION_MODES, SURFACES, type Config, type Landing, type PromptKind, type Surface} from './schema.js'
 export {validateConfig} from './validate.js'
+export {SANDBOX_KINDS, sandboxFor, type SandboxChoice, type SandboxKind, type SandboxSettings} from './sandbox.js'
 export type {LoadOptions} from './search.js'
 
 /** Load and validate the configuration (SPEC §3). */

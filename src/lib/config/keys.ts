@@ -4,6 +4,11 @@ import {editDistance} from '../similar.js'
 import {schema} from './schema.js'
 
 export function describeIssue(issue: z.ZodIssue): string {
+  // A union (repos entries: a path or settings) failed every form: say why the closest one did.
+  if (issue.code === 'invalid_union') {
+    const deepest = issue.unionErrors.flatMap((e) => e.issues).sort((a, b) => b.path.length - a.path.length)[0]
+    if (deepest && deepest.path.length > issue.path.length) return describeIssue(deepest)
+  }
   const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)'
   let expected = issue.message
   if (issue.code === 'invalid_type') {
@@ -59,6 +64,11 @@ export const SAFETY_KEYS = new Set([
   'interactive.command',
   'notify.command',
   'runner.kind',
+  'sandbox',
+  'sandbox.kind',
+  'sandbox.allowNetwork',
+  'sandbox.allowRead',
+  'sandbox.allowWrite',
 ])
 
 /**

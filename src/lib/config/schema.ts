@@ -1,6 +1,7 @@
 import {z} from 'zod/v3'
 
 import {parseOwnerEntry} from '../policy.js'
+import {sandboxSchema, type SandboxSettings} from './sandbox.js'
 
 const DEFAULT_ALLOWED_TOOLS = ['Bash', 'Read', 'Edit', 'Write', 'Glob', 'Grep', 'TodoWrite']
 export const SURFACES = ['auto', 'foreground', 'tmux', 'warp', 'command', 'print'] as const
@@ -36,8 +37,8 @@ export const schema = z.object({
         .default('{owner}/{repo}'),
     })
     .default({}),
-  // A path (the old form), or settings for the repository: its path and its own worktree setup.
-  repos: z.record(z.union([z.string().min(1), z.object({path: z.string().min(1).optional(), setup: z.string().min(1).optional()}).strict()])).default({}),
+  // A path (the old form), or settings for the repository: its path, its own worktree setup and sandbox.
+  repos: z.record(z.union([z.string().min(1), z.object({path: z.string().min(1).optional(), setup: z.string().min(1).optional(), sandbox: sandboxSchema.optional()}).strict()])).default({}),
   worktreeRoot: z.string().min(1).optional(),
   worktree: z
     .object({
@@ -109,6 +110,8 @@ export const schema = z.object({
         .default({}),
     })
     .default({}),
+  /** Confine workers (src/lib/sandbox/); no key: unsandboxed, with a daily reminder. */
+  sandbox: sandboxSchema.optional(),
   /** Only read from the operator's XDG config: repository configs the search may load (SPEC §10). */
   trustedConfigs: z.array(z.string().min(1)).optional(),
   prompts: z
@@ -147,4 +150,8 @@ export interface Config {
   notify: RawConfig['notify']
   prompts: Partial<Record<PromptKind, string>>
   runner: RawConfig['runner']
+  /** The top-level sandbox key; `kind` undefined when the config has none. */
+  sandbox: SandboxSettings
+  /** Lower-cased `owner/repo` → that repository's sandbox settings (repos.<r>.sandbox). */
+  repoSandbox: Record<string, SandboxSettings>
 }

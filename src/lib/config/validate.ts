@@ -7,6 +7,7 @@ import {examplePath} from '../package-files.js'
 import {parseOwnerEntry} from '../policy.js'
 import {KNOWN_KEYS, SAFETY_KEYS, describeIssue, nearestKey, unknownKeys} from './keys.js'
 import {resolvePath, xdgDir} from './paths.js'
+import type {RawSandbox, SandboxSettings} from './sandbox.js'
 import {PROMPT_KINDS, schema, type Config, type PromptKind, type RawConfig} from './schema.js'
 
 /** In YAML an empty key (`prompts:` with only comments under it) is null: treat it as not set. */
@@ -32,6 +33,13 @@ function checkTemplates(c: RawConfig, file: string): void {
   if (problem) {
     throw new UsageError(`Config file ${file} is invalid: notify.command: ${problem}.`, 'A safe form is: notify-send "$DISPATCH_REF" "$DISPATCH_TITLE"')
   }
+}
+
+/** One level's sandbox settings with its paths resolved; `top`: a section without a kind means bubblewrap. */
+function sandboxSettings(raw: RawSandbox | undefined, top: boolean, baseDir: string, env: NodeJS.ProcessEnv): SandboxSettings {
+  if (!raw) return {allowNetwork: [], allowRead: [], allowWrite: []}
+  const paths = (list: string[]) => list.map((p) => resolvePath(p, baseDir, env))
+  return {kind: raw.kind ?? (top ? 'bubblewrap' : undefined), allowNetwork: raw.allowNetwork, allowRead: paths(raw.allowRead), allowWrite: paths(raw.allowWrite)}
 }
 
 /** Validate a raw config object and resolve its paths. Pure apart from reading env. */
@@ -73,6 +81,7 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
   }
   const repos: Record<string, string> = {}
   const repoSetup: Record<string, string> = {}
+  const repoSandbox: Record<string, SandboxSettings> = {}
   for (const [key, entry] of Object.entries(c.repos)) {
     const [owner, repo, ...extra] = key.split('/')
     if (extra.length > 0 || !owner || !repo || !isValidName(owner) || !isValidName(repo)) {
@@ -81,6 +90,7 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
     const value = typeof entry === 'string' ? entry : entry.path
     if (value) repos[key.toLowerCase()] = resolvePath(value, baseDir, env)
     if (typeof entry !== 'string' && entry.setup) repoSetup[key.toLowerCase()] = entry.setup
+    if (typeof entry !== 'string' && entry.sandbox) repoSandbox[key.toLowerCase()] = sandboxSettings(entry.sandbox, false, baseDir, env)
   }
   const prompts: Partial<Record<PromptKind, string>> = {}
   for (const kind of PROMPT_KINDS) {
@@ -115,6 +125,8 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
     notify: c.notify,
     prompts,
     runner: c.runner,
+    sandbox: sandboxSettings(c.sandbox, true, baseDir, env),
+    repoSandbox,
   }
 }
 

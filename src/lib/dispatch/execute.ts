@@ -16,6 +16,7 @@ import {timedStep, type Progress} from '../progress.js'
 import {reap} from '../reap/index.js'
 import type {SidequestRecord} from '../registry/index.js'
 import {runnerFor} from '../runners/index.js'
+import {sandboxPreflight, workerSandbox, type SandboxWarning} from '../sandbox/index.js'
 import {ensurePrivateDirs, ensureStateDir} from '../state.js'
 import type {LaunchedWorker} from '../worker/spawn.js'
 import {configuredCheckout} from '../workspace.js'
@@ -27,6 +28,9 @@ import {baseRecord} from './record.js'
 import type {DispatchOptions, DispatchPlan, RemoteFacts} from './types.js'
 import {workerEnv} from './worker-env.js'
 
+// For the interactive surfaces, which load this module lazily too.
+export {workerSandbox}
+
 /**
  * Before the lock: sweep this repository's worktrees that hold no work (by
  * the same rule as `dispatch reap`, quietly, never failing a dispatch) and
@@ -36,12 +40,15 @@ import {workerEnv} from './worker-env.js'
 /** The quiet sweep spares worktrees younger than this: their dispatch may still be starting its worker. */
 const QUIET_REAP_MIN_AGE_MS = 120_000
 
-export async function prepare(ctx: DispatchContext, first: DispatchPlan, progress: Progress): Promise<void> {
+export async function prepare(ctx: DispatchContext, first: DispatchPlan, progress: Progress): Promise<SandboxWarning[]> {
+  // A sandbox that cannot start fails the dispatch before anything exists.
+  const warnings = sandboxPreflight(ctx, first)
   await ensureStateDir(ctx.config.stateDir)
-  if (first.worktree.action === 'in-place') return
+  if (first.worktree.action === 'in-place') return warnings
   const fresh = first.worktree.action === 'create' || first.worktree.action === 'checkout'
   const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, registry: ctx.registry(), stateDir: ctx.config.stateDir, dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true, minAgeMs: QUIET_REAP_MIN_AGE_MS, checkoutOf: (owner, repo) => configuredCheckout(ctx.config, owner, repo)}).catch(() => [])
   await timedStep(progress, 'Fetching origin', Promise.all([sweep, fresh ? fetchOrigin(first.checkout.dir) : undefined]))
+  return warnings
 }
 
 /** Run `fn` under the registry lock every dispatch takes, so the checks against active workers stay honest. */
@@ -149,13 +156,15 @@ async function createLog(stateDir: string, plan: DispatchPlan, started: Date, gu
 export async function startWorker(ctx: DispatchContext, plan: DispatchPlan, guard?: StartGuard, existingLog?: string): Promise<LaunchedWorker> {
   const started = ctx.now()
   const log = existingLog ?? (await createLog(ctx.config.stateDir, plan, started, guard))
+  const {env, sandbox} = await workerSandbox(ctx, plan, workerEnv(ctx.env, ctx.config, plan))
   return runnerFor(plan.runner, {config: ctx.config, env: ctx.env, waitStart: plan.waitStart}).start(
     {
       claudeBin: plan.claudeBin,
       args: [...plan.args],
       prompt: plan.prompt,
       cwd: plan.cwd,
-      env: workerEnv(ctx.env, ctx.config, plan),
+      env,
+      ...(sandbox ? {sandbox} : {}),
       logPath: log,
       stateDir: ctx.config.stateDir,
       record: baseRecord(plan, started, log),

@@ -18,6 +18,7 @@
 import {plannedIncludes} from '../bootstrap/index.js'
 import type {IncludeResult} from '../bootstrap/include.js'
 import type {DispatchContext} from '../context.js'
+import {UsageError} from '../errors.js'
 import {faultPoint} from '../faults.js'
 import type {StartGuard} from '../interrupt.js'
 import type {ConcreteSurface, SurfaceResult} from '../interactive/surfaces.js'
@@ -25,6 +26,7 @@ import {silentProgress, timedStep, type Progress} from '../progress.js'
 import type {SidequestRecord} from '../registry/index.js'
 import type {HealthVerdict} from '../worker/spawn.js'
 import type {StartWarning} from '../worker/stream/index.js'
+import type {SandboxWarning} from '../sandbox/index.js'
 import {gather} from './gather.js'
 import {planDispatch} from './plan.js'
 import {baseRecord} from './record.js'
@@ -46,7 +48,8 @@ export interface HeadlessResult {
   plan: DispatchPlan
   record: SidequestRecord
   health: HealthVerdict
-  warnings: StartWarning[]
+  /** The model API's retries and refused tool calls during start-up, and the daily reminder of an unsandboxed default. */
+  warnings: Array<StartWarning | SandboxWarning>
 }
 
 /** `dispatch headless` / `dispatch cascade`: everything up to a healthy, detached worker. */
@@ -56,12 +59,12 @@ export async function dispatchHeadless(ctx: DispatchContext, opts: DispatchOptio
   loading.catch(() => {}) // awaited below; a failed gather must not leave it unhandled
   const {remote, local} = await gather(ctx, opts, progress)
   const {notifyDispatched, prepare, settleAndLaunch, startWorker} = await loading
-  await prepare(ctx, planDispatch(remote, local, opts), progress)
+  const said = await prepare(ctx, planDispatch(remote, local, opts), progress)
   const {plan, launched} = await settleAndLaunch(ctx, remote, opts, (plan, log) => startWorker(ctx, plan, io.guard, log), {progress, guard: io.guard, log: true})
   await faultPoint('after-record', ctx.config.stateDir)
   const result = await timedStep(progress, "Waiting for the worker's first reply", launched.waitHealthy(ctx.config.healthWindowMs))
   await notifyDispatched(ctx, result.record)
-  return {plan, ...result}
+  return {plan, ...result, warnings: [...said, ...result.warnings]}
 }
 
 export interface InteractiveResult {
@@ -80,21 +83,24 @@ export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOp
   const loading = Promise.all([import('./execute.js'), import('../interactive/surfaces.js')])
   loading.catch(() => {}) // awaited below; a failed gather must not leave it unhandled
   const {remote, local} = await gather(ctx, opts, progress)
-  const [{notifyDispatched, prepare, settleAndLaunch}, {launchSurface, openForeground}] = await loading
-  await prepare(ctx, planDispatch(remote, local, opts), progress)
+  const [{notifyDispatched, prepare, settleAndLaunch, workerSandbox}, {launchSurface, openForeground}] = await loading
+  const first = planDispatch(remote, local, opts)
+  // The print surface hands over a command line the operator runs by hand: nothing could confine it.
+  if (surface === 'print' && first.sandbox.kind !== 'none') {
+    throw new UsageError(
+      `The print surface cannot run a sandboxed session: it prints a command line for you to run, outside any sandbox (sandbox: ${first.sandbox.kind}).`,
+      'Open the session where dispatch runs it: --surface tmux or --surface foreground (in a terminal), or choose --no-sandbox.',
+    )
+  }
+  for (const w of await prepare(ctx, first, progress)) ctx.warn(`warning: ${w.message}`)
   const registry = ctx.registry()
-  const sessionSpec = (plan: DispatchPlan) => ({
-    claudeBin: plan.claudeBin,
-    args: [...plan.args],
-    prompt: plan.prompt,
-    cwd: plan.cwd,
-    env: workerEnv(ctx.env, ctx.config, plan),
-    stateDir: ctx.config.stateDir,
-    record: baseRecord(plan, ctx.now(), null),
-  })
+  const sessionSpec = async (plan: DispatchPlan) => {
+    const {env, sandbox} = await workerSandbox(ctx, plan, workerEnv(ctx.env, ctx.config, plan))
+    return {claudeBin: plan.claudeBin, args: [...plan.args], prompt: plan.prompt, cwd: plan.cwd, env, stateDir: ctx.config.stateDir, record: baseRecord(plan, ctx.now(), null), ...(sandbox ? {sandbox} : {})}
+  }
   if (surface === 'foreground') {
     const {plan, launched} = await settleAndLaunch(ctx, remote, opts, async (plan) => {
-      const session = openForeground(sessionSpec(plan), registry)
+      const session = openForeground(await sessionSpec(plan), registry)
       return {session, record: await session.started}
     }, {progress, log: false})
     const {session, record} = launched
@@ -104,7 +110,7 @@ export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOp
   }
   const {plan, launched: outcome} = await settleAndLaunch(ctx, remote, opts, async (plan) => {
     // tmux starts the session at once; another terminal may take its time, so wait less and say so.
-    return launchSurface({surface, spec: sessionSpec(plan), env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN'], registry})
+    return launchSurface({surface, spec: await sessionSpec(plan), env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN'], registry})
   }, {progress, log: false})
   const record = outcome.pid ? await registry.get(outcome.pid) : undefined
   if (record) await notifyDispatched(ctx, record)

@@ -6,7 +6,7 @@ import {bootstrapSteps, setupCommandFor} from '../bootstrap/setup.js'
 import {slotFor} from '../bootstrap/slots.js'
 import {canonicalDir, resolveClaims, type RepoRoot} from '../claims/index.js'
 import {type ClaudeOptions, headlessArgs, interactiveArgs} from '../claude.js'
-import type {Config, PromptKind} from '../config/index.js'
+import {sandboxFor, type Config, type PromptKind} from '../config/index.js'
 import {cascadeBudget} from '../policy.js'
 import {renderTemplate} from '../prompt/index.js'
 import type {Mode, SidequestRecord} from '../registry/index.js'
@@ -108,6 +108,7 @@ export function planDispatch(remote: RemoteFacts, local: LocalFacts, opts: Dispa
     parentSession: remote.parentSession,
     bootstrap: bootstrapSteps(redoBootstrap ? 'create' : worktree.action, opts.setup, setupCommandFor(config, repo), existsSync(path.join(checkout.dir, INCLUDE_FILE))),
     slot,
+    sandbox: sandboxFor(config, repo, opts.sandbox),
     ...(worktree.slot > 1 ? {note: slotNote(issue.ref, worktree, local.active)} : {}),
   }
 }

@@ -1,6 +1,6 @@
 import type {WorkerSlot} from '../bootstrap/slots.js'
 import type {RepoRoot} from '../claims/index.js'
-import type {Config, PromptKind} from '../config/index.js'
+import type {Config, PromptKind, SandboxChoice, SandboxKind} from '../config/index.js'
 import type {ResolvedIssue} from '../forges/index.js'
 import type {Mode, SidequestRecord} from '../registry/index.js'
 import type {RunnerKind} from '../runners/index.js'
@@ -31,6 +31,8 @@ export interface DispatchOptions {
   setup?: boolean
   /** Slurm: return only once the job runs and the model replied (local workers always wait for that). */
   waitStart?: boolean
+  /** --sandbox KIND / --no-sandbox; undefined: the config's (repos.<r>.sandbox over sandbox). */
+  sandbox?: SandboxKind
 }
 
 /** What the forge and the filesystem say before anything is locked; read once per dispatch. */
@@ -91,6 +93,8 @@ export interface DispatchPlan {
   readonly bootstrap: {readonly include: boolean; readonly setup?: string}
   /** DISPATCH_WORKER_INDEX and DISPATCH_PORT, from the repository's active workers. */
   readonly slot: WorkerSlot
+  /** How the worker is confined, and who chose that. */
+  readonly sandbox: SandboxChoice
   /** Said on stderr when the plan is made: a --force dispatch moved to a worktree of its own. */
   readonly note?: string
 }

@@ -139,7 +139,7 @@ async function launch(ctx: DispatchContext, opts: DispatchOptions, guard: StartG
   const fresh = first.worktree.action === 'create' || first.worktree.action === 'checkout'
   const done = prepared.get(first.checkout.dir)
   if (!done || (fresh && done === 'swept')) {
-    await prepare(ctx, first, progress)
+    for (const w of await prepare(ctx, first, progress)) ctx.warn(`warning: ${w.message}`)
     prepared.set(first.checkout.dir, fresh ? 'fetched' : 'swept')
   }
   // Through settleAndLaunch, as a single dispatch: a new worktree gets its .worktreeinclude files and setup.

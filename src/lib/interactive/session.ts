@@ -2,6 +2,8 @@ import {spawn} from 'node:child_process'
 
 import {processStartTime} from '../proc.js'
 import type {Registry, SidequestRecord} from '../registry/index.js'
+import {sandboxCommand, type SandboxedCommand} from '../sandbox/launch.js'
+import type {SandboxSpec} from '../sandbox/layout.js'
 import {exitCodeOf, exitSignalOf} from '../worker/exit.js'
 
 /** What a terminal needs to run one interactive Claude session and keep its record. */
@@ -15,6 +17,8 @@ export interface SessionSpec {
   env: NodeJS.ProcessEnv
   stateDir: string
   record: Omit<SidequestRecord, 'pid' | 'pid_start_time'>
+  /** Run claude confined (issue #20); absent: unsandboxed. */
+  sandbox?: SandboxSpec
 }
 
 /** A session whose claude was spawned: `started` once its record is on disk, `exited` with claude's exit code. */
@@ -75,9 +79,12 @@ export function startSession(spec: SessionSpec, registry: Pick<Registry, 'write'
     notStarted = reject
   })
   started.catch(() => {})
-  const exited = new Promise<number>((resolve, reject) => {
+  // Sandboxed, bwrap runs claude in this terminal (no new session: claude keeps the terminal's
+  // signals and size) and the record's pid is bwrap's, which exits with claude's code.
+  const sandboxed: Promise<SandboxedCommand | undefined> = spec.sandbox ? sandboxCommand(spec.sandbox, spec.claudeBin, spec.args, spec.env) : Promise.resolve(undefined)
+  const run = (sandbox: SandboxedCommand | undefined) => new Promise<number>((resolve, reject) => {
     // The prompt goes on stdin (never argv); claude then reads the keyboard from /dev/tty.
-    const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['pipe', 'inherit', 'inherit']})
+    const child = spawn(sandbox?.file ?? spec.claudeBin, sandbox?.args ?? spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['pipe', 'inherit', 'inherit']})
     child.stdin!.on('error', () => {})
     child.stdin!.end(spec.prompt)
     let written: Promise<unknown> = Promise.resolve()
@@ -94,8 +101,9 @@ export function startSession(spec: SessionSpec, registry: Pick<Registry, 'write'
       process.off('SIGHUP', onHup)
       process.off('SIGTERM', onTerm)
     }
-    child.once('error', (error) => {
+    child.once('error', async (error) => {
       cleanup()
+      await sandbox?.close()
       notStarted(error)
       reject(error)
     })
@@ -105,12 +113,18 @@ export function startSession(spec: SessionSpec, registry: Pick<Registry, 'write'
     })
     child.once('exit', async (code, signal) => {
       cleanup()
+      await sandbox?.close()
       const exitCode = exitCodeOf(code, signal)
       await written.catch(() => {})
       await registry.update(child.pid!, {ended_at: new Date().toISOString(), exit_code: exitCode, exit_signal: exitSignalOf(code, signal)}).catch(() => {})
       resolve(exitCode)
     })
   })
+  const exited = sandboxed.then(run, (error: Error) => {
+    notStarted(error)
+    throw error
+  })
+  exited.catch(() => {})
   return {started, exited}
 }
 

@@ -136,12 +136,15 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       })
       children.add(child)
       // A worker that stops reading holds the command up, not the relay's memory.
+      let paused = false
       const forward = (t: 'o' | 'e') => (d: Buffer) => {
         frame({t, d: d.toString('base64')})
-        if (socket.writableNeedDrain) {
+        if (!paused && socket.writableNeedDrain) {
+          paused = true
           child.stdout!.pause()
           child.stderr!.pause()
           socket.once('drain', () => {
+            paused = false
             child.stdout!.resume()
             child.stderr!.resume()
           })

@@ -48,16 +48,16 @@ async function privateDir(dir: string): Promise<void> {
  * close() stops both and every connection and relayed command.
  */
 export async function startSandboxServices(opts: SandboxServicesOptions): Promise<SandboxServices> {
-  await privateDir(opts.dir)
   const proxySocket = path.join(opts.dir, 'proxy.sock')
   const relaySocket = opts.relay ? path.join(opts.dir, 'relay.sock') : undefined
   for (const s of [proxySocket, relaySocket]) {
     if (s && Buffer.byteLength(s) > MAX_SOCKET_PATH) {
-      throw new FailureError(`The sandbox's socket path ${s} is longer than a unix socket allows (${MAX_SOCKET_PATH} bytes).`, 'Use a shorter stateDir, or set TMPDIR to a short path.')
+      throw new FailureError(`The sandbox's socket path ${s} is longer than a unix socket allows (${MAX_SOCKET_PATH} bytes).`, 'Set a shorter stateDir in the config (the sockets live under it).')
     }
-    // A socket left by a worker whose dispatch was killed would refuse the new one.
-    if (s) await rm(s, {force: true})
   }
+  await privateDir(opts.dir)
+  // A socket left by a worker whose dispatch was killed would refuse the new one.
+  for (const s of [proxySocket, relaySocket]) if (s) await rm(s, {force: true})
   const proxy = await startProxy({socketPath: proxySocket, allow: opts.allow, onDenied: opts.onDenied, lookup: opts.lookup, limits: opts.limits})
   let relay
   try {

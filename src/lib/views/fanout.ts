@@ -5,6 +5,7 @@
 import type {JsonError} from '../errors.js'
 import {workerLabel, type SidequestRecord} from '../registry/index.js'
 import {inertLine} from '../terminal.js'
+import type {SandboxWarning} from '../sandbox/index.js'
 import type {StartWarning} from '../worker/stream/index.js'
 import type {DryRunResult} from './dispatch.js'
 import type {Rendered} from './facts.js'
@@ -17,7 +18,7 @@ export interface FanoutElement {
   ref: string
   outcome: 'started' | 'planned' | 'refused' | 'failed' | 'skipped'
   /** started: the record, as a single dispatch's --json prints it; health "interrupted" when Ctrl-C came first. */
-  worker?: SidequestRecord & {health: string; warnings: StartWarning[]; worktree_slot: number}
+  worker?: SidequestRecord & {health: string; warnings: Array<StartWarning | SandboxWarning>; worktree_slot: number}
   /** planned (--dry-run): the plan, as a single --dry-run --json prints it. */
   plan?: DryRunResult
   /** refused, failed, skipped: why, as a single dispatch's JSON error says it. */

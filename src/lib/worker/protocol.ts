@@ -1,6 +1,7 @@
 import type {NotifyConfig} from '../notify.js'
 import type {OutcomeForgeSpec} from '../outcome/finish.js'
 import type {SidequestRecord} from '../registry/index.js'
+import type {SandboxSpec} from '../sandbox/layout.js'
 
 /** Everything the supervisor needs to run one worker. */
 export interface WorkerSpec {
@@ -11,6 +12,8 @@ export interface WorkerSpec {
   prompt: string
   cwd: string
   env: NodeJS.ProcessEnv
+  /** Run claude confined (issue #20); absent: unsandboxed. */
+  sandbox?: SandboxSpec
   logPath: string
   stateDir: string
   /** The record minus what only the supervisor knows (pid, start time). */

@@ -11,6 +11,7 @@ import {notify} from '../notify.js'
 import {pullRequestUrl} from '../outcome/finish.js'
 import {processStartTime} from '../proc.js'
 import {recordKey, type Registry, type SidequestRecord} from '../registry/index.js'
+import {sandboxCommand, type SandboxedCommand} from '../sandbox/launch.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import {exitCodeOf, exitSignalOf} from './exit.js'
 import {summarise} from './stream/index.js'
@@ -78,9 +79,20 @@ export async function supervise(spec: WorkerSpec, hooks: SuperviseHooks): Promis
     send({type: 'spawn-error', message: `could not open the log ${spec.logPath}: ${(error as Error).message}`})
     process.exit(1)
   }
-  // NOTE: detached makes claude the leader of its own process group, so `dispatch stop`
+  // Sandboxed: bwrap runs claude, and the pid on record is bwrap's; it ends with claude's exit code.
+  let sandbox: SandboxedCommand | undefined
+  try {
+    // A refused connection is a line in the worker's log, where status shows it.
+    const denied = (line: string) => appendFileSync(spec.logPath, `${line}\n`)
+    sandbox = spec.sandbox ? await sandboxCommand(spec.sandbox, spec.claudeBin, spec.args, spec.env, denied) : undefined
+  } catch (error) {
+    closeSync(logFd)
+    send({type: 'spawn-error', message: `could not start the sandbox: ${(error as Error).message}`})
+    process.exit(1)
+  }
+  // NOTE: detached makes claude (or bwrap) the leader of its own process group, so `dispatch stop`
   // can kill it with every tool process it started, and never this supervisor.
-  const child = spawn(spec.claudeBin, spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['pipe', logFd, logFd], detached: true})
+  const child = spawn(sandbox?.file ?? spec.claudeBin, sandbox?.args ?? spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['pipe', logFd, logFd], detached: true})
   closeSync(logFd)
   writePrompt(child.stdin!, spec.prompt)
 
@@ -101,8 +113,9 @@ export async function supervise(spec: WorkerSpec, hooks: SuperviseHooks): Promis
     }
   })
 
-  child.once('error', (error) => {
-    send({type: 'spawn-error', message: `could not start ${spec.claudeBin}: ${error.message}`})
+  child.once('error', async (error) => {
+    await sandbox?.close()
+    send({type: 'spawn-error', message: `could not start ${sandbox?.file ?? spec.claudeBin}: ${error.message}`})
     process.exit(1)
   })
 
@@ -128,6 +141,7 @@ export async function supervise(spec: WorkerSpec, hooks: SuperviseHooks): Promis
 
   child.once('exit', async (code, signal) => {
     if (killTimer) clearTimeout(killTimer)
+    await sandbox?.close()
     // NOTE: a worker can exit before its record is on disk; finish that write first.
     await recorded
     const exitCode = exitCodeOf(code, signal)

@@ -104,6 +104,18 @@ describe('the cascade relay', function () {
     expect(JSON.parse(outside.stdout).argv).to.deep.equal(['status'])
   })
 
+  it('streams a large output whole and in order', async () => {
+    const fake = path.join(dir, 'loud-dispatch.mjs')
+    writeFileSync(fake, "for (let i = 0; i < 40000; i++) process.stdout.write(`line ${i} ${'x'.repeat(60)}\\n`)\n")
+    const socket = await start({bin: fake})
+    const res = await runCli(['status'], {env: workerEnv(socket), cwd: dir})
+    expect(res.code, res.stderr).to.equal(0)
+    const lines = res.stdout.split('\n')
+    expect(lines).to.have.length(40001)
+    expect(lines[0]).to.match(/^line 0 x+$/)
+    expect(lines[39999]).to.match(/^line 39999 x+$/)
+  })
+
   it('stops the relayed command when the worker gives up or the relay closes; a relay that is gone is reported', async () => {
     const fake = path.join(dir, 'slow-dispatch.mjs')
     writeFileSync(fake, "console.log(process.pid); setInterval(() => {}, 1000)\n")
