@@ -13,7 +13,7 @@ export type {ClaimTarget, ConflictReason, RepoRoot} from './lib/claims/index.js'
 export {RootIndex, claimOverlap, canonicalPath, relativeOverlap} from './lib/claims/index.js'
 export {parseIssueRef, formatRef} from './lib/issue-ref.js'
 export type {IssueRef, ForgeKind} from './lib/issue-ref.js'
-export type {StatusEntry} from './lib/status.js'
+export type {EarlierAttempt, IssueEntry, StatusEntry} from './lib/status.js'
 export type {StopOutcome, StoppedWorker} from './lib/stop.js'
 export type {RetryWarning} from './lib/worker/stream/index.js'
 

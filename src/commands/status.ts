@@ -7,10 +7,11 @@ import {recordKey} from '../lib/registry/index.js'
 import {parseDuration} from '../lib/format.js'
 import {expandBareRef} from '../lib/local-ref.js'
 import {forgeLookup, withOutcomes} from '../lib/outcome/index.js'
-import {type StatusEntry, follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
+import {type IssueEntry, type StatusEntry, follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
 import {renderFollowEnd, renderFollowLine, renderStatusList, renderWorkerBlock, type WorkerRow} from '../lib/views/workers.js'
 
-export type StatusResult = WorkerRow[] | WorkerRow
+/** Bare: one row per issue, its runs folded in (attempts, earlier_attempts); with a ref or --pid: one worker. */
+export type StatusResult = Array<WorkerRow & Pick<IssueEntry, 'attempts' | 'earlier_attempts'>> | WorkerRow
 
 export default class Status extends BaseCommand {
   static override summary = 'Show workers, or one worker in detail with its recent activity.'
