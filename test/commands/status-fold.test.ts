@@ -37,6 +37,8 @@ describe('status folds attempts and fits 80 columns (through the binary, real tm
     const list = JSON.parse(res.stdout)
     expect(list.map((e: {ref: string; pid: number; attempts: number}) => [e.ref, e.pid, e.attempts])).to.deep.equal([['acme/api#7', list[0].pid, 1], ['acme/api#6', pid, 3]])
     expect(list[1].earlier_attempts.map((a: {pid: number; exit_code: number}) => [a.pid, a.exit_code])).to.deep.equal([[999_602, 0], [999_601, 1]])
+    const one = await runCli(['status', 'acme/api#6', '--no-outcome', '--tail', '0'], {env: t.env})
+    expect(one.stdout).to.match(new RegExp(`^pid +${pid}$`, 'm')).and.match(/^attempts +3 \(this is the newest/m)
     const piped = (await runCli(['status', '--no-outcome'], {env: t.env})).stdout.trim().split('\n')
     expect(piped.map((l) => [l.split('\t')[2], l.split('\t').at(-1)])).to.deep.equal([['acme/api#7', '1'], ['acme/api#6', '3']])
   })

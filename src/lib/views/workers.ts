@@ -177,6 +177,7 @@ export function renderWorkerBlock(e: WorkerRow, f: TerminalFacts & {color: boole
     ...(e.last_activity ? [`activity  ${relativeTime(e.last_activity, f.now)} (the log last grew)`] : []),
     ...(typeof e.cost_usd === 'number' ? [`cost      $${e.cost_usd.toFixed(4)}`] : []),
     ...(typeof e.num_turns === 'number' ? [`turns     ${e.num_turns}`] : []),
+    ...((e.attempts ?? 1) > 1 ? [`attempts  ${e.attempts} (this is the newest; every run: dispatch sidequests list --all)`] : []),
     `mode      ${e.mode}${e.mode === 'cascade' ? ` (depth ${e.cascade_depth})` : ''}`,
     `cwd       ${e.cwd}`,
     `branch    ${e.branch}`,
