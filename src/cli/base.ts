@@ -130,6 +130,6 @@ export function classifyCommandError(err: Error & {oclif?: {exit?: number}}, hin
  */
 export function parseErrorMessage(message: string): string {
   const body = message.split(/\n\s*\n|\nSee more help/)[0]
-  // oclif wraps a long description onto indented lines: those continue the sentence.
-  return body.replace(/\s*\n[ \t]+/g, ' ').replace(/:\s*\n\s*/g, ': ').replace(/\s*\n\s*/g, '; ').replace(/(\S) {2,}/g, '$1 — ')
+  // oclif wraps a long description onto lines indented with spaces: those continue the sentence (a tab starts its own).
+  return body.replace(/[ \t]*\n {2,}(?=\S)/g, ' ').replace(/:\s*\n\s*/g, ': ').replace(/\s*\n\s*/g, '; ').replace(/(\S) {2,}/g, '$1 — ')
 }

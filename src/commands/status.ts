@@ -7,15 +7,16 @@ import {recordKey} from '../lib/registry/index.js'
 import {parseDuration} from '../lib/format.js'
 import {expandBareRef} from '../lib/local-ref.js'
 import {forgeLookup, withOutcomes} from '../lib/outcome/index.js'
-import {type StatusEntry, follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
+import {type IssueEntry, type StatusEntry, follow, selectByPid, selectByRef, selectRecent, toEntry, withActivity, withTail} from '../lib/status.js'
 import {renderFollowEnd, renderFollowLine, renderStatusList, renderWorkerBlock, type WorkerRow} from '../lib/views/workers.js'
 
-export type StatusResult = WorkerRow[] | WorkerRow
+/** Bare: one row per issue, its runs folded in (attempts, earlier_attempts); with a ref or --pid: one worker. */
+export type StatusResult = Array<WorkerRow & Pick<IssueEntry, 'attempts' | 'earlier_attempts'>> | WorkerRow
 
 export default class Status extends BaseCommand {
   static override summary = 'Show workers, or one worker in detail with its recent activity.'
   static override description =
-    'Bare: one line per worker that is running or started within --since, newest first. With a ref (newest dispatch of that issue) or --pid: its state (RUNNING, EXITED n, STOPPED by dispatch stop, KILLED (signal), CRASHED, UNKNOWN), times, cost and turns, paths, and the last --tail events of its log rendered for people. --follow streams new events until the worker exits.'
+    'Bare: one line per issue with a worker running or started within --since, newest first; an issue dispatched several times is one line, its newest run, with the count of attempts. With a ref (newest dispatch of that issue) or --pid: its state (RUNNING, EXITED n, STOPPED by dispatch stop, KILLED (signal), CRASHED, UNKNOWN), times, cost and turns, paths, and the last --tail events of its log rendered for people. --follow streams new events until the worker exits.'
   static override examples = [
     '<%= config.bin %> status',
     '<%= config.bin %> status --all --json',
@@ -27,8 +28,8 @@ export default class Status extends BaseCommand {
   }
   static override flags = {
     pid: Flags.integer({description: 'Select the worker by pid.'}),
-    since: Flags.string({description: 'Bare list: include workers started within this long (e.g. 30m, 2h, 1d).', default: '1h'}),
-    all: Flags.boolean({description: 'Bare list: every recorded worker.'}),
+    since: Flags.string({description: 'Bare list: include issues with a worker started within this long (e.g. 30m, 2h, 1d).', default: '1h'}),
+    all: Flags.boolean({description: 'Bare list: every issue with a recorded worker.'}),
     tail: Flags.integer({description: 'How many rendered log events to show for one worker.', default: 15, min: 0}),
     follow: Flags.boolean({description: 'Stream the worker\'s activity until it exits.'}),
     outcome: Flags.boolean({description: 'Look up what came of finished workers (branch pushed, pull request, checks, merged) with git and the forge, within timeoutMs; --no-outcome skips it and shows "-".', default: true, allowNo: true}),
@@ -62,7 +63,9 @@ export default class Status extends BaseCommand {
     const [withLog] = await withOutcome(await withActivity([chosen]))
     const {entry: one, offset} = await withTail(withLog, flags.tail, width - 2)
     if (this.jsonEnabled() && !flags.follow) return one
-    print(this, {stdout: renderWorkerBlock(one, {...facts, color: streams.color, following: flags.follow})})
+    // By ref, the newest run is shown; say how many the issue has had (the list folds them into one row).
+    const attempts = args.ref ? entries.filter((e) => e.ref.toLowerCase() === one.ref.toLowerCase()).length : undefined
+    print(this, {stdout: renderWorkerBlock({...one, attempts}, {...facts, color: streams.color, following: flags.follow})})
     if (!flags.follow) return one
     const end = await follow(one, () => registry.get(recordKey(one)), (line) => print(this, {stdout: renderFollowLine(line)}), {fromOffset: offset, width: width - 2})
     const final = toEntry(end, deps.now())

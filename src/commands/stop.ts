@@ -34,6 +34,7 @@ export default class Stop extends BaseCommand {
     this.auditRef = args.ref?.trim()
     const hosts = {githubWebUrl: deps.config.github.webUrl, forgejoBaseUrl: deps.config.forgejo?.baseUrl}
     const ref = args.ref === undefined ? undefined : await expandBareRef(args.ref, deps.cwd, hosts)
+    if (ref !== undefined) this.auditRef = ref
     const target: StopTarget = ref !== undefined ? {ref} : flags.pid !== undefined ? {pid: flags.pid} : {all: true}
     const stopped = await stopWorkers({registry: deps.registry(), target, hosts, waitMs})
     print(this, renderStop(stopped))

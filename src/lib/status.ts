@@ -22,11 +22,48 @@ export function toEntry(r: SidequestRecord, now: Date): StatusEntry {
   return {...r, state: workerState(r, active), active, duration_ms: Math.max(0, end - new Date(r.started_at).getTime())}
 }
 
-/** Bare `status`: running, or started within `sinceMs` (all with `all`), newest first. Pure over its inputs. */
-export function selectRecent(records: readonly StatusEntry[], now: Date, sinceMs: number, all: boolean): StatusEntry[] {
-  return records
-    .filter((r) => all || r.active || now.getTime() - new Date(r.started_at).getTime() <= sinceMs)
-    .sort((a, b) => b.started_at.localeCompare(a.started_at) || b.pid - a.pid)
+/** An earlier run of an issue, as a folded status row lists it. */
+export interface EarlierAttempt {
+  pid: number
+  job_id?: string | null
+  state: WorkerState
+  exit_code: number | null
+  started_at: string
+  ended_at: string | null
+}
+
+/**
+ * One issue in the bare list: its newest run, with how many runs it has had
+ * (`attempts`, this one included) and the earlier ones, newest first. A
+ * redispatch, a retry or a later round of the same issue is one more attempt.
+ */
+export type IssueEntry = StatusEntry & {attempts: number; earlier_attempts: EarlierAttempt[]}
+
+const newestFirst = (a: StatusEntry, b: StatusEntry) => b.started_at.localeCompare(a.started_at) || b.pid - a.pid
+
+/** Every record folded into one entry per issue (owner/repo compared case-insensitively), newest issue first. Pure. */
+export function foldAttempts(records: readonly StatusEntry[]): IssueEntry[] {
+  const byRef = new Map<string, StatusEntry[]>()
+  for (const r of [...records].sort(newestFirst)) {
+    const key = r.ref.toLowerCase()
+    byRef.set(key, [...(byRef.get(key) ?? []), r])
+  }
+  return [...byRef.values()].map(([newest, ...earlier]) => ({
+    ...newest,
+    attempts: earlier.length + 1,
+    earlier_attempts: earlier.map((e) => ({pid: e.pid, ...(e.job_id ? {job_id: e.job_id} : {}), state: e.state, exit_code: e.exit_code ?? null, started_at: e.started_at, ended_at: e.ended_at ?? null})),
+  }))
+}
+
+/**
+ * Bare `status`: one entry per issue (foldAttempts) with a run that is
+ * active or started within `sinceMs` (every issue with `all`), newest
+ * first. Pure over its inputs.
+ */
+export function selectRecent(records: readonly StatusEntry[], now: Date, sinceMs: number, all: boolean): IssueEntry[] {
+  const recent = (r: StatusEntry) => r.active || now.getTime() - new Date(r.started_at).getTime() <= sinceMs
+  const shown = new Set(records.filter((r) => all || recent(r)).map((r) => r.ref.toLowerCase()))
+  return foldAttempts(records).filter((e) => shown.has(e.ref.toLowerCase()))
 }
 
 /** The newest record of an issue, matching owner/repo case-insensitively. No network. */

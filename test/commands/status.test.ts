@@ -23,7 +23,7 @@ describe('status, attach and reap (through the binary)', function () {
     it('lists running and recent workers newest first; --all adds older ones', async () => {
       const first = await dispatch(1)
       const second = await dispatch(2)
-      const old = {...records(sb)[0], pid: 999_100, started_at: '2020-01-01T00:00:00.000Z', ended_at: '2020-01-01T01:00:00.000Z', exit_code: 0}
+      const old = {...records(sb)[0], ref: 'acme/api#5', pid: 999_100, started_at: '2020-01-01T00:00:00.000Z', ended_at: '2020-01-01T01:00:00.000Z', exit_code: 0}
       writeFileSync(path.join(sb.stateDir, 'sidequests', '999100.json'), JSON.stringify(old))
       const list = JSON.parse((await runCli(['status', '--json'], {env})).stdout)
       expect(list.map((e: {pid: number}) => e.pid)).to.deep.equal([second.pid, first.pid])

@@ -74,6 +74,7 @@ describe('argv helpers', () => {
     expect(parseErrorMessage('Nonexistent flag: --max-turns\nSee more help with --help')).to.equal('Nonexistent flag: --max-turns')
     const wrapped = 'Missing 1 required arg:\npath  Paths you are about to edit (relative to the current directory, in the\n      checkout or any worktree).\nSee more help with --help'
     expect(parseErrorMessage(wrapped)).to.equal('Missing 1 required arg: path — Paths you are about to edit (relative to the current directory, in the checkout or any worktree).')
+    expect(parseErrorMessage('Parsing --limit \n\tExpected an integer greater than or equal to 1 but received: 0\nSee more help with --help')).to.equal('Parsing --limit; Expected an integer greater than or equal to 1 but received: 0')
     expect(parseErrorMessage('Missing 2 required args:\nref  The ref.\nother  The other.')).to.equal('Missing 2 required args: ref — The ref.; other — The other.')
   })
 })

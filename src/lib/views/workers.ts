@@ -9,7 +9,7 @@ import type {WorkerOutcome} from '../outcome/types.js'
 import type {PermissionDenials, SidequestRecord, WorkerState} from '../registry/index.js'
 import {shellQuote} from '../shell.js'
 import {toEntry, type StatusEntry} from '../status.js'
-import {inertLine, paint} from '../terminal.js'
+import {inertLine, paint, truncate} from '../terminal.js'
 
 import type {Rendered, TerminalFacts} from './facts.js'
 
@@ -19,7 +19,7 @@ export type {Rendered, TerminalFacts} from './facts.js'
  * A row: the entry, plus when its log last grew (ISO), and what came of its
  * branch (null for a running worker), when those were looked up.
  */
-export type WorkerRow = StatusEntry & {last_activity?: string | null; outcome?: WorkerOutcome | null}
+export type WorkerRow = StatusEntry & {last_activity?: string | null; outcome?: WorkerOutcome | null; attempts?: number}
 
 export function stateLabel(e: {state: WorkerState; exit_code?: number | null; exit_signal?: string | null; job_state?: string | null; job_reason?: string | null; permission_denials?: PermissionDenials | null}): string {
   // "Done" is not done when claude refused what the worker tried to do: say so beside the exit code.
@@ -61,6 +61,9 @@ const COLUMNS = {
   state: {header: 'STATE', cell: (r) => stateLabel(r)},
   pid: {header: 'PID', cell: (r) => (r.runner === 'slurm' ? `slurm:${r.job_id}` : String(r.pid))},
   ref: {header: 'REF', cell: (r) => r.ref},
+  // The bare status list folds an issue's runs into one row: "acme/api#6 ×3" is its third.
+  refRuns: {header: 'REF', cell: (r) => ((r.attempts ?? 1) > 1 ? `${r.ref} ×${r.attempts}` : r.ref)},
+  attempts: {header: 'ATTEMPTS', cell: (r) => String(r.attempts ?? 1)},
   mode: {header: 'MODE', cell: (r) => r.mode},
   started: {header: 'STARTED', cell: (r, f) => when(r.started_at, f)},
   activity: {header: 'LAST ACTIVITY', cell: (r, f) => when(r.last_activity, f)},
@@ -73,6 +76,30 @@ const COLUMNS = {
 
 function render(rows: readonly WorkerRow[], columns: Column[], f: TerminalFacts): string {
   return table(columns.map((c) => c.header), rows.map((r) => columns.map((c) => c.cell(r, f))), {tty: f.tty, width: f.width}) + '\n'
+}
+
+/** The least a title keeps on a terminal before other columns give way; below it a title is no longer readable. */
+const TITLE_MIN = 28
+/** OUTCOME is cut to no less than this ("PR #1234 op…"). */
+const OUTCOME_MIN = 12
+
+/**
+ * `status` on a terminal: the title gets the width the other columns leave.
+ * When that is less than TITLE_MIN, LAST ACTIVITY, MODE and COST go (in that
+ * order; `status REF` shows them all), then OUTCOME is cut. Pure.
+ */
+export function fitStatusColumns(rows: readonly WorkerRow[], f: TerminalFacts): {columns: Column[]; cut: Map<Column, number>} {
+  const c = COLUMNS
+  const columns: Column[] = [c.state, c.pid, c.refRuns, c.mode, c.started, c.activity, c.cost, c.outcome, c.title]
+  const cut = new Map<Column, number>()
+  const width = f.width ?? 120
+  const cellWidth = (col: Column) => Math.max(col.header.length, ...rows.map((r) => [...inertLine(col.cell(r, f))].length))
+  const used = () => columns.slice(0, -1).reduce((sum, col) => sum + Math.min(cellWidth(col), cut.get(col) ?? Infinity) + 2, 0)
+  const titleWants = Math.min(TITLE_MIN, cellWidth(c.title))
+  for (const drop of [c.activity, c.mode, c.cost]) if (width - used() < titleWants) columns.splice(columns.indexOf(drop), 1)
+  const over = used() + titleWants - width
+  if (over > 0) cut.set(c.outcome, Math.max(OUTCOME_MIN, cellWidth(c.outcome) - over))
+  return {columns, cut}
 }
 
 /**
@@ -92,7 +119,11 @@ export function emptyStatus(all: boolean, window: {since: string; latest?: {ref:
 export function renderStatusList(rows: readonly WorkerRow[], all: boolean, f: TerminalFacts, window: {since: string; latest?: {ref: string; started_at: string}} = {since: '1h'}): Rendered {
   if (rows.length === 0) return {stdout: '', stderr: emptyStatus(all, window, f.now)}
   const c = COLUMNS
-  return {stdout: render(rows, [c.state, c.pid, c.ref, c.mode, c.started, c.activity, c.cost, c.outcome, c.title], f), stderr: ''}
+  // Piped: every column, whole, attempts last (a column added at the end leaves the others where scripts read them).
+  if (!f.tty) return {stdout: render(rows, [c.state, c.pid, c.ref, c.mode, c.started, c.activity, c.cost, c.outcome, c.title, c.attempts], f), stderr: ''}
+  const {columns, cut} = fitStatusColumns(rows, f)
+  const fitted = columns.map((col): Column => (cut.has(col) ? {header: col.header, cell: (r, tf) => truncate(inertLine(col.cell(r, tf)), cut.get(col)!)} : col))
+  return {stdout: render(rows, fitted, f), stderr: ''}
 }
 
 /** `sidequests list`: oldest first, who claims what. */
@@ -150,6 +181,7 @@ export function renderWorkerBlock(e: WorkerRow, f: TerminalFacts & {color: boole
     ...(typeof e.cost_usd === 'number' ? [`cost      $${e.cost_usd.toFixed(4)}`] : []),
     ...(typeof e.num_turns === 'number' ? [`turns     ${e.num_turns}`] : []),
     ...(e.permission_denials?.count ? [`refused   ${e.permission_denials.count} tool call${e.permission_denials.count === 1 ? '' : 's'} (${e.permission_denials.tools.map(inertLine).join(', ')}): claude did not let the worker run them; check claude.permissionMode and --allowed-tools (dispatch doctor)`] : []),
+    ...((e.attempts ?? 1) > 1 ? [`attempts  ${e.attempts} (this is the newest; every run: dispatch sidequests list --all)`] : []),
     `mode      ${e.mode}${e.mode === 'cascade' ? ` (depth ${e.cascade_depth})` : ''}`,
     `cwd       ${e.cwd}`,
     `branch    ${e.branch}`,

@@ -19,10 +19,18 @@ describe('views: worker lists on a terminal and in a pipe', () => {
       'REF          MODE      PID   STATE     STARTED  BRANCH        CLAIMS    TITLE\nacme/api#12  headless  4242  EXITED 0  1h ago   issue-12-fix  src/auth  Fix the l…\n'],
     ['sidequests list piped: tab-separated, ISO times, whole', false, () => renderSidequests([rec], true, {tty: false, now, width: 80}),
       'acme/api#12\theadless\t4242\tEXITED 0\t2026-03-01T11:00:00Z\tissue-12-fix\tsrc/auth\tFix the login\n'],
-    ['status on a terminal', true, () => renderStatusList([row], true, {tty: true, now, width: 80}),
-      'STATE     PID   REF          MODE      STARTED  LAST ACTIVITY  COST   OUTCOME       TITLE\nEXITED 0  4242  acme/api#12  headless  1h ago   31m ago        $0.50  PR #7 open ✓  Fix the l…\n'],
+    ['status on a terminal at 80 columns: LAST ACTIVITY and MODE give way so the title is whole', true, () => renderStatusList([row], true, {tty: true, now, width: 80}),
+      'STATE     PID   REF          STARTED  COST   OUTCOME       TITLE\nEXITED 0  4242  acme/api#12  1h ago   $0.50  PR #7 open ✓  Fix the login\n'],
+    ['status on a wide terminal: every column', true, () => renderStatusList([row], true, {tty: true, now, width: 120}),
+      'STATE     PID   REF          MODE      STARTED  LAST ACTIVITY  COST   OUTCOME       TITLE\nEXITED 0  4242  acme/api#12  headless  1h ago   31m ago        $0.50  PR #7 open ✓  Fix the login\n'],
+    ['status at 80 columns, a long title, the longest outcome, a 7-digit pid and three attempts: COST goes and OUTCOME is cut', true,
+      () => renderStatusList([{...row, pid: 1_234_567, attempts: 3, title: 'Make the login form remember the last user across restarts', outcome: {...outcome, summary: 'pushed, out of date'}}], true, {tty: true, now, width: 80}),
+      'STATE     PID      REF             STARTED  OUTCOME       TITLE\nEXITED 0  1234567  acme/api#12 ×3  1h ago   pushed, out…  Make the login form r…\n'],
+    ['status at 80 columns, a usual row: the title gets the 27 columns the others leave', true,
+      () => renderStatusList([{...row, pid: 81_234, title: 'Make the login form remember the last user across restarts'}], true, {tty: true, now, width: 80}),
+      'STATE     PID    REF          STARTED  OUTCOME       TITLE\nEXITED 0  81234  acme/api#12  1h ago   PR #7 open ✓  Make the login form rememb…\n'],
     ['status piped', false, () => renderStatusList([row], true, {tty: false, now, width: 80}),
-      'EXITED 0\t4242\tacme/api#12\theadless\t2026-03-01T11:00:00Z\t2026-03-01T11:29:00Z\t$0.50\tPR #7 open ✓\tFix the login\n'],
+      'EXITED 0\t4242\tacme/api#12\theadless\t2026-03-01T11:00:00Z\t2026-03-01T11:29:00Z\t$0.50\tPR #7 open ✓\tFix the login\t1\n'],
   ]
   for (const [title, , render, want] of cases) it(title, () => expect(render()).to.deep.equal({stdout: want, stderr: ''}))
 
