@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
 import {print} from '../cli/print.js'
-import {attachRefusal, resumeInForeground, terminalRefusal} from '../lib/attach.js'
+import {attachRefusal, terminalRefusal} from '../lib/attach.js'
+import {checkAttach, runAttached} from '../lib/attach-session.js'
 import {claudeConfigFile, findClaudeBinary, preTrust, resumeArgs} from '../lib/claude.js'
 import {UsageError} from '../lib/errors.js'
 import {selectByPid, selectByRef, toEntry} from '../lib/status.js'
@@ -10,7 +11,10 @@ import {renderResuming} from '../lib/views/attach.js'
 
 export interface AttachResult {
   ref: string
+  /** The resumed session's claude (its record's pid). */
   pid: number
+  /** The stopped worker it resumed. */
+  attached_from: number
   cwd: string
   claude_session_id: string
   exit_code: number
@@ -36,15 +40,20 @@ export default class Attach extends BaseCommand {
     const entries = (await deps.registry().all()).map((r) => toEntry(r, now))
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
     const record = args.ref ? selectByRef(entries, args.ref, hosts) : selectByPid(entries, flags.pid!)
-    const refusal = attachRefusal(record, record.active) ?? terminalRefusal(record, streams.stdinTTY, streams.stdoutTTY)
+    const stopped = attachRefusal(record, record.active)
+    if (stopped) throw stopped
+    await checkAttach(deps.registry(), config, record)
+    const refusal = terminalRefusal(record, streams.stdinTTY, streams.stdoutTTY)
     if (refusal) throw refusal
     const bin = findClaudeBinary(flags['claude-bin'] ?? config.claude.bin, env, deps.cwd)
     // The worktree may predate Claude's config file (headless runs need no trust): trust it now.
     const trust = await preTrust(claudeConfigFile(env), record.cwd)
     if (trust === 'corrupt') this.warnLine(`warning: ${claudeConfigFile(env)} is not valid JSON; left it alone, so Claude may ask to trust ${record.cwd}`)
     print(this, renderResuming(record))
-    const code = await resumeInForeground(bin, resumeArgs(record.claude_session_id!, config.claude), record, env)
+    // A worker like any interactive session: checked against the active ones and recorded while it runs.
+    const session = await runAttached({registry: deps.registry(), config, record, claudeBin: bin, args: resumeArgs(record.claude_session_id!, config.claude), env, now})
+    const code = await session.exited
     process.exitCode = code
-    return {ref: record.ref, pid: record.pid, cwd: record.cwd, claude_session_id: record.claude_session_id!, exit_code: code}
+    return {ref: record.ref, pid: session.record.pid, attached_from: record.pid, cwd: record.cwd, claude_session_id: record.claude_session_id!, exit_code: code}
   }
 }
