@@ -4,7 +4,8 @@ import {BaseCommand} from '../cli/base.js'
 import {SANDBOX_FLAGS} from '../cli/flag-table.js'
 import {oclifFlags} from '../cli/flags.js'
 import {print} from '../cli/print.js'
-import {attachRefusal, resumeInForeground, terminalRefusal} from '../lib/attach.js'
+import {attachRefusal, terminalRefusal} from '../lib/attach.js'
+import {checkAttach, runAttached} from '../lib/attach-session.js'
 import {claudeConfigFile, findClaudeBinary, preTrust, resumeArgs} from '../lib/claude.js'
 import {UsageError} from '../lib/errors.js'
 import {expandBareRef} from '../lib/local-ref.js'
@@ -14,7 +15,10 @@ import {renderResuming} from '../lib/views/attach.js'
 
 export interface AttachResult {
   ref: string
+  /** The resumed session's claude (its record's pid). */
   pid: number
+  /** The stopped worker it resumed. */
+  attached_from: number
   cwd: string
   claude_session_id: string
   exit_code: number
@@ -41,7 +45,10 @@ export default class Attach extends BaseCommand {
     const entries = (await deps.registry().all()).map((r) => toEntry(r, now))
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}
     const record = args.ref ? selectByRef(entries, await expandBareRef(args.ref, deps.cwd, hosts), hosts) : selectByPid(entries, flags.pid!)
-    const refusal = attachRefusal(record, record.active) ?? terminalRefusal(record, streams.stdinTTY, streams.stdoutTTY)
+    const stopped = attachRefusal(record, record.active)
+    if (stopped) throw stopped
+    await checkAttach(deps.registry(), config, record)
+    const refusal = terminalRefusal(record, streams.stdinTTY, streams.stdoutTTY)
     if (refusal) throw refusal
     const bin = findClaudeBinary(flags['claude-bin'] ?? config.claude.bin, env, deps.cwd)
     // The worktree may predate Claude's config file (headless runs need no trust): trust it now.
@@ -50,8 +57,10 @@ export default class Attach extends BaseCommand {
     const flag = flags['no-sandbox'] ? 'none' : (flags.sandbox as 'none' | 'bubblewrap' | undefined)
     const confined = await attachSandbox({config, env}, record, bin, flag)
     print(this, renderResuming(record))
-    const code = await resumeInForeground(bin, resumeArgs(record.claude_session_id!, config.claude), record, confined.env, confined.sandbox)
+    // A worker like any interactive session: checked against the active ones and recorded while it runs.
+    const session = await runAttached({registry: deps.registry(), config, record, claudeBin: bin, args: resumeArgs(record.claude_session_id!, config.claude), env: confined.env, sandbox: confined.sandbox, now})
+    const code = await session.exited
     process.exitCode = code
-    return {ref: record.ref, pid: record.pid, cwd: record.cwd, claude_session_id: record.claude_session_id!, exit_code: code}
+    return {ref: record.ref, pid: session.record.pid, attached_from: record.pid, cwd: record.cwd, claude_session_id: record.claude_session_id!, exit_code: code}
   }
 }

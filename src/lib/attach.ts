@@ -11,7 +11,8 @@ import {backTo} from './views/workers.js'
 
 /** Why a worker cannot be taken over, or undefined when it can. Pure apart from the liveness check. */
 export function attachRefusal(r: SidequestRecord, alive = isActive(r)): Error | undefined {
-  if (r.mode === 'interactive') {
+  // An earlier attach is resumed again like the headless worker it took over.
+  if (r.mode === 'interactive' && !r.attached_from) {
     // dispatch never saw an interactive session's stream; its terminal, or claude itself in the worktree, gets back to it.
     const back = backTo({...r, active: alive}) ?? `cd ${shellQuote(r.cwd)} && claude --continue`
     return new UsageError(

@@ -3,6 +3,8 @@ import path from 'node:path'
 
 import {claudeAuth, pingModelApi} from './claude-auth.js'
 import {findClaudeBinary} from './claude.js'
+import type {Check} from './doctor-check.js'
+import {claudeConfigChecks, permissionModeCheck, permissionModeChoices} from './doctor-claude.js'
 import {loadConfig, type Config} from './config/index.js'
 import {describeCause, errorMessage} from './errors.js'
 import {createForges} from './forges/index.js'
@@ -15,13 +17,7 @@ import {slurmChecks} from './runners/slurm-doctor.js'
 import {sandboxCheck} from './sandbox/check.js'
 import {runForOutput} from './subprocess.js'
 
-export interface Check {
-  name: string
-  /** ok: fine; warn: works but worth knowing; fail: dispatch will not work until fixed. */
-  status: 'ok' | 'warn' | 'fail'
-  detail: string
-  fix?: string
-}
+export type {Check} from './doctor-check.js'
 
 /**
  * The fix for a forge that failed doctor's reachability check. The forge
@@ -132,12 +128,18 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
 
   try {
     const bin = findClaudeBinary(config.claude.bin, opts.env, opts.cwd)
-    const version = await run(bin, ['--version'], opts.env, 10_000).catch((error) => `version unknown (${errorMessage(error).split('\n')[0]})`)
+    const [version, help] = await Promise.all([
+      run(bin, ['--version'], opts.env, 10_000).catch((error) => `version unknown (${errorMessage(error).split('\n')[0]})`),
+      run(bin, ['--help'], opts.env, 10_000).catch(() => ''),
+    ])
     checks.push({name: 'claude', status: 'ok', detail: `${bin}: ${version.split('\n')[0]}`})
+    checks.push(permissionModeCheck(config.claude.permissionMode, permissionModeChoices(help)))
   } catch (error) {
     const e = error as {message: string; suggestion?: string}
     checks.push({name: 'claude', status: 'fail', detail: e.message, fix: e.suggestion})
+    checks.push(permissionModeCheck(config.claude.permissionMode, undefined))
   }
+  checks.push(...claudeConfigChecks(opts.env))
   checks.push(...(await modelChecks(opts.env, config.timeoutMs)))
   if (config.interactive.surface === 'tmux') {
     const tmux = which('tmux', opts.env)
@@ -151,15 +153,6 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
         : {name: 'tmux', status: 'fail', detail: 'interactive.surface is tmux, but tmux is not on PATH', fix},
     )
   }
-  if (config.claude.permissionMode === 'auto') {
-    checks.push({
-      name: 'permission mode',
-      status: 'warn',
-      detail: 'claude.permissionMode is auto, which needs a safety classifier that some accounts and API setups lack; workers then get their tool calls denied.',
-      fix: 'If workers stall on denied tools, set claude.permissionMode to acceptEdits (and list the tools they need in claude.allowedTools).',
-    })
-  }
-
   const gh = await githubToken(opts.env, new URL(config.github.webUrl).hostname)
   checks.push(
     gh.token

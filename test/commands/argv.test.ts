@@ -188,7 +188,9 @@ describe('argv: flags anywhere, -- pass-through, unknown commands (through the b
       await waitFor('sleeper', () => processStartTime(worker.pid!))
       mkdirSync(path.join(sb.dir, 'repo', 'src', 'auth'), {recursive: true})
       writeRecord(record(worker.pid!, 7, {paths_claimed: [path.join(sb.dir, 'repo', 'src')]}))
-      ended = record(999_009, 9, {started_at: '2020-01-01T00:00:00.000Z', ended_at: '2020-01-01T00:10:00.000Z', exit_code: 0, claude_session_id: 'session-9'})
+      // Its own worktree: attach refuses to resume beside a live worker in the same one.
+      mkdirSync(path.join(sb.dir, 'wt-9'))
+      ended = record(999_009, 9, {cwd: path.join(sb.dir, 'wt-9'), started_at: '2020-01-01T00:00:00.000Z', ended_at: '2020-01-01T00:10:00.000Z', exit_code: 0, claude_session_id: 'session-9'})
       writeRecord(ended)
     })
     after(() => {

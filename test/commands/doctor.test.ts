@@ -42,6 +42,8 @@ describe('dispatch doctor (through the binary)', function () {
 
   it('passes every check against reachable forges, shows where tokens come from but never the tokens', async () => {
     writeConfig(sb, {github: forge.github, forgejo: forge.forgejo})
+    // Claude has run here before and the key was approved (by its last 20 characters, as Claude Code keeps it).
+    writeFileSync(path.join(sb.claudeDir, '.claude.json'), JSON.stringify({hasCompletedOnboarding: true, customApiKeyResponses: {approved: [KEY.slice(-20)], rejected: []}}))
     const env = {...sb.env, GH_TOKEN: GH, FORGEJO_TOKEN: FJ, ...modelEnv}
     const res = await runCli(['doctor'], {env})
     expect(res.code, res.stdout + res.stderr).to.equal(0)
@@ -74,8 +76,43 @@ describe('dispatch doctor (through the binary)', function () {
     expect(json.code).to.equal(0)
     const report = JSON.parse(json.stdout) as {ok: boolean; checks: Check[]}
     expect(report.ok).to.equal(true)
-    expect(report.checks.map((c) => c.name)).to.deep.equal(['config', 'git', 'claude', 'Claude auth', 'model API', 'GitHub token', 'Forgejo token', `GitHub (${host})`, `Forgejo (${host})`, 'state dir', 'worktree root', 'sandbox', 'workspace'])
+    expect(report.checks.map((c) => c.name)).to.deep.equal(['config', 'git', 'claude', 'permission mode', 'Claude config', 'Claude auth', 'model API', 'GitHub token', 'Forgejo token', `GitHub (${host})`, `Forgejo (${host})`, 'state dir', 'worktree root', 'sandbox', 'workspace'])
     expect(report.checks.every((c) => c.status === 'ok')).to.equal(true)
+  })
+
+  it("checks the permission mode against the installed claude and Claude's own config (first run, API key), each with its fix", async () => {
+    const file = path.join(sb.claudeDir, '.claude.json')
+    const doctor = async (mode: string, extra: NodeJS.ProcessEnv = {}) => {
+      writeConfig(sb, {github: forge.github}, {claude: {bin: STAND_IN, permissionMode: mode}})
+      const res = await runCli(['doctor', '--json'], {env: {...sb.env, ...modelEnv, ...extra}})
+      return {code: res.code, checks: (JSON.parse(res.stdout) as {checks: Check[]}).checks.filter((c) => c.name === 'permission mode' || c.name === 'Claude config'), text: res.stdout + res.stderr}
+    }
+    // Never run: no config file at all, and the key never approved.
+    let r = await doctor('acceptEdits')
+    expect(r.checks[0]).to.include({name: 'permission mode', status: 'ok'})
+    expect(r.checks[1]).to.deep.include({name: 'Claude config', status: 'warn', fix: `Run claude once in a terminal and finish its setup, or set "hasCompletedOnboarding": true in ${file}.`})
+    expect(r.checks[1].detail).to.match(/does not exist: claude has never run here; interactive sessions and dispatch attach stop/)
+    expect(r.checks[2]).to.deep.include({name: 'Claude config', status: 'warn', fix: `Run claude once in a terminal and approve the key, or add the key's last 20 characters to customApiKeyResponses.approved in ${file}.`})
+    expect(r.checks[2].detail).to.match(/the API key in ANTHROPIC_API_KEY is not approved/)
+    expect(r.text).not.to.include(KEY.slice(-20))
+
+    // First run finished, another key approved: only the key is said.
+    writeFileSync(file, JSON.stringify({hasCompletedOnboarding: true, customApiKeyResponses: {approved: ['someone-elses-key-tail'], rejected: []}}))
+    r = await doctor('acceptEdits')
+    expect(r.checks.map((c) => c.status)).to.deep.equal(['ok', 'warn'])
+    writeFileSync(file, JSON.stringify({hasCompletedOnboarding: false, customApiKeyResponses: {approved: [KEY.slice(-20)]}}))
+    r = await doctor('acceptEdits')
+    expect(r.checks.map((c) => c.status)).to.deep.equal(['ok', 'warn'])
+    expect(r.checks[1].detail).to.include("claude's first-run setup never finished")
+
+    // A mode the installed claude does not take fails; auto warns with the mode that works.
+    r = await doctor('auto', {STANDIN_PERMISSION_MODES: 'acceptEdits,plan'})
+    expect(r.code).to.equal(1)
+    expect(r.checks[0]).to.deep.include({status: 'fail', detail: 'claude.permissionMode is auto, which the installed claude does not take (it takes acceptEdits, plan).', fix: 'Set claude.permissionMode to acceptEdits, or update Claude Code.'})
+    r = await doctor('auto')
+    expect(r.checks[0].status).to.equal('warn')
+    expect(r.checks[0].detail).to.include('Auto mode is unavailable')
+    expect(r.checks[0].fix).to.match(/^Set claude\.permissionMode to acceptEdits/)
   })
 
   it('says what to fix, and exits 1, for each thing that would stop a dispatch', async () => {

@@ -21,6 +21,7 @@
 //   STANDIN_COMMIT      1: write a file and commit it on the current branch
 //   STANDIN_REPLY_DELAY_MS  wait this long before the first model reply
 //   STANDIN_CHECK_FILES comma-separated paths (relative to cwd): record each one's content (null when absent) at start
+//   STANDIN_PERMISSION_MODES  --help: the --permission-mode choices to list (default: 2.1.328's)
 //   STANDIN_REFUSE      1: claude refuses the worker's tool calls (Bash, then Write), as Claude Code 2.1.328
 //                       reports it when auto mode is unavailable: tool_result_meta "reject" at once, and
 //                       permission_denials in the result
@@ -37,6 +38,12 @@ let mode = env.STANDIN_MODE || 'ok'
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const emit = (event) => process.stdout.write(JSON.stringify(event) + '\n')
 
+if (argv[0] === '--help') {
+  // As Claude Code 2.1.328 words it; STANDIN_PERMISSION_MODES (comma-separated) stands for another version's choices.
+  const modes = (env.STANDIN_PERMISSION_MODES || 'acceptEdits,auto,bypassPermissions,manual,dontAsk,plan').split(',')
+  process.stdout.write(`Usage: claude [options] [command] [prompt]\n\nOptions:\n  --permission-mode <mode>              Permission mode to use for the session\n                                        (choices: ${modes.map((m) => `"${m}"`).join(', ')})\n  -p, --print                           Print response and exit\n`)
+  process.exit(0)
+}
 if (argv[0] === '--version') {
   process.stdout.write('2.1.0 (Claude Code stand-in)\n')
   process.exit(0)

@@ -13,6 +13,8 @@ export interface SessionSpec {
   args: string[]
   /** Written to claude's stdin, which claude takes as the first message (the keyboard comes from /dev/tty). */
   prompt: string
+  /** attach: claude takes this terminal's stdin as it is (a resumed session has no prompt to hand it). */
+  inheritStdin?: boolean
   cwd: string
   env: NodeJS.ProcessEnv
   stateDir: string
@@ -84,9 +86,9 @@ export function startSession(spec: SessionSpec, registry: Pick<Registry, 'write'
   const sandboxed: Promise<SandboxedCommand | undefined> = spec.sandbox ? sandboxCommand(spec.sandbox, spec.claudeBin, spec.args, spec.env) : Promise.resolve(undefined)
   const run = (sandbox: SandboxedCommand | undefined) => new Promise<number>((resolve, reject) => {
     // The prompt goes on stdin (never argv); claude then reads the keyboard from /dev/tty.
-    const child = spawn(sandbox?.file ?? spec.claudeBin, sandbox?.args ?? spec.args, {cwd: spec.cwd, env: spec.env, stdio: ['pipe', 'inherit', 'inherit']})
-    child.stdin!.on('error', () => {})
-    child.stdin!.end(spec.prompt)
+    const child = spawn(sandbox?.file ?? spec.claudeBin, sandbox?.args ?? spec.args, {cwd: spec.cwd, env: spec.env, stdio: [spec.inheritStdin ? 'inherit' : 'pipe', 'inherit', 'inherit']})
+    child.stdin?.on('error', () => {})
+    child.stdin?.end(spec.prompt)
     let written: Promise<unknown> = Promise.resolve()
     // Ctrl-C belongs to claude (same foreground process group); hang-ups and terms are passed on.
     const ignore = () => {}

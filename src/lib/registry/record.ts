@@ -62,6 +62,8 @@ export interface SidequestRecord {
   forge_fallback?: boolean
   /** Interactive sessions started in another terminal: ties the record to its launch. */
   launch_id?: string
+  /** `dispatch attach`: the pid of the stopped worker whose session this one resumed. */
+  attached_from?: number
   /** pid of the process that owns the worker (supervisor or session runner). */
   supervisor_pid?: number | null
   ended_at?: string | null
