@@ -1,11 +1,13 @@
 import {execFileSync, spawn} from 'node:child_process'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
+
+import {markerEnv, noteTestDir} from './processes.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const BIN = path.join(ROOT, 'bin', 'run.js')
@@ -43,6 +45,7 @@ function gitEnv(): NodeJS.ProcessEnv {
 
 export function makeSandbox(): Sandbox {
   const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'dispatch-test-')))
+  noteTestDir(dir)
   const home = path.join(dir, 'home')
   const claudeDir = path.join(dir, 'claude-config')
   for (const d of [home, claudeDir, path.join(dir, 'xdg-config'), path.join(dir, 'workspace'), path.join(dir, 'remotes')]) mkdirSync(d, {recursive: true})
@@ -65,6 +68,8 @@ export function makeSandbox(): Sandbox {
     STANDIN_RECORD_DIR: path.join(dir, 'stand-in-records'),
     // Nothing a test runs may reach the real model API: a closed loopback port unless a test starts a server.
     ANTHROPIC_BASE_URL: 'http://127.0.0.1:2',
+    // This run's marks (test/support/processes.ts): whatever a test starts with this env is found and stopped after it.
+    ...markerEnv(),
   }
   const configFile = path.join(dir, 'dispatch.yaml')
   env.DISPATCH_CONFIG = configFile
@@ -191,10 +196,16 @@ export function killQuietly(pids: Iterable<number>): void {
   }
 }
 
+/** The process runs: it exists and is not a zombie (a killed process whose parent has not reaped it yet). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
+  } catch {
+    return false
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))
   } catch {
     return false
   }
