@@ -179,7 +179,7 @@ describe('shell completion of issue refs (through the binary)', function () {
     expect((await runCli(['autocomplete', 'zsh'], {env})).code).to.equal(0)
     const out = path.join(sb.dir, 'zsh-completions.txt')
     const buffers = ['dispatch status ', 'dispatch attach acme/w', 'dispatch stop --config=' + sb.configFile + ' ', 'dispatch status --since ', 'dispatch sta', 'dispatch status --']
-    await run('zsh', ['-f', path.join(ROOT, 'test', 'support', 'zsh-complete.zsh'), out, ...buffers], {env, cwd: sb.dir, timeout: 45_000})
+    await run('zsh', ['-f', path.join(ROOT, 'test', 'support', 'zsh-complete.zsh'), out, ...buffers], {env, cwd: sb.dir, timeout: 170_000})
     const offered: Record<string, {matches: string[]; line: string}> = {}
     let current = ''
     for (const l of readFileSync(out, 'utf8').split('\n')) {

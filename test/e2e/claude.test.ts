@@ -235,7 +235,7 @@ describe('e2e: the real Claude Code CLI', function () {
       expect(readFileSync(path.join(record.cwd, 'E2E.md'), 'utf8')).to.equal('e2e\n')
       // The scheduler agrees: the job's exit code is claude's.
       const state = async () => (await cluster.client('squeue', '-h', '--states=all', `--jobs=${out.job_id},${out.job_id}`, '-o', '%T')).trim()
-      await waitFor('the scheduler to see the job complete', async () => (await state()) === 'COMPLETED', 30_000)
+      await waitFor('the scheduler to see the job complete', async () => (await state()) === 'COMPLETED')
       const block = JSON.parse((await runCli(['status', 'acme/api#1', '--json'], {env: senv})).stdout)
       expect(block).to.include({job_id: out.job_id, job_state: 'COMPLETED', state: 'exited', exit_code: 0, active: false, cost_usd: record.cost_usd})
       const status = await runCli(['status', 'acme/api#1', '--tail', '20'], {env: senv})
