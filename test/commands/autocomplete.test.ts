@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {execFile, spawn} from 'node:child_process'
+import {execFile, execFileSync, spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -173,7 +173,14 @@ describe('shell completion of issue refs (through the binary)', function () {
     expect(existsSync(path.join(sb.dir, 'pwned'))).to.equal(false)
   })
 
-  it('zsh: refs where a command takes one, quoted for the command line; commands and flags as before', async () => {
+  it('zsh: refs where a command takes one, quoted for the command line; commands and flags as before', async function () {
+    try {
+      execFileSync('zsh', ['-fc', 'zmodload zsh/zpty'], {stdio: 'ignore'})
+    } catch {
+      // .ci/run installs zsh; a machine without it skips this one test and says why.
+      console.log('      (skipping: zsh with zsh/zpty is not installed; .ci/run installs it)')
+      this.skip()
+    }
     await recordWorkers()
     const env = {...putOnPath(sb), ZDOTDIR: sb.home}
     expect((await runCli(['autocomplete', 'zsh'], {env})).code).to.equal(0)
