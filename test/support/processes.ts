@@ -101,6 +101,16 @@ export function scan(match: (pid: number) => boolean): Proc[] {
   return out
 }
 
+/** Whether the process or one of its ancestors has a command line that `test` accepts. */
+export function hasAncestor(p: Proc, test: (cmdline: string) => boolean): boolean {
+  const seen = new Set<number>()
+  for (let pid = p.pid; pid > 1 && !seen.has(pid); pid = stat(pid)?.ppid ?? 0) {
+    seen.add(pid)
+    if (test(cmdline(pid))) return true
+  }
+  return false
+}
+
 /** Processes whose environment holds `name=value`. */
 export function marked(name: string, value: string): Proc[] {
   const entry = `${name}=${value}`

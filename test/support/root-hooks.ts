@@ -14,7 +14,7 @@
  * test/lib/support/root-hooks.test.ts proves the end-of-run check with a
  * fixture run that leaves a process behind.
  */
-import {describeProc, inDirs, joinRun, key, marked, OWNER_VAR, RUN_VAR, stopAll, takeTestDirs, withDescendants, type Proc} from './processes.js'
+import {describeProc, hasAncestor, inDirs, joinRun, key, marked, OWNER_VAR, running, RUN_VAR, stopAll, takeTestDirs, withDescendants, type Proc} from './processes.js'
 
 joinRun()
 const me = String(process.pid)
@@ -25,6 +25,13 @@ function machinery(p: Proc): boolean {
 }
 
 const owned = (): Proc[] => marked(OWNER_VAR, me).filter((p) => !machinery(p))
+
+/**
+ * A Slurm job's processes: useSlurm() cancels the jobs each test submitted,
+ * and a job from a file's before() may start running during a later test, so
+ * the per-test sweep leaves them to it (the end-of-run check still counts them).
+ */
+const slurmJob = (p: Proc): boolean => hasAncestor(p, (cmd) => cmd.startsWith('slurmstepd'))
 
 /**
  * The least time any test or hook gets (DISPATCH_TEST_MIN_TIMEOUT_MS, default
@@ -51,11 +58,19 @@ function raiseTimeouts(suite: Mocha.Suite): void {
 let beforeTest = new Set<string>()
 let beforeFile = new Set<string>()
 
+/** How long a test's processes get to finish dying after its own teardown before they count as left running. */
+const SETTLE_MS = 2000
+
 async function stopLeftovers(since: Set<string>, what: string): Promise<void> {
   const found = new Map<string, Proc>()
-  for (const p of [...owned(), ...inDirs(takeTestDirs())]) if (!since.has(key(p)) && !machinery(p)) found.set(key(p), p)
+  for (const p of [...owned(), ...inDirs(takeTestDirs())]) if (!since.has(key(p)) && !machinery(p) && !slurmJob(p)) found.set(key(p), p)
   if (found.size === 0) return
-  const all = withDescendants([...found.values()]).filter((p) => !since.has(key(p)) && !machinery(p) && p.pid !== process.pid)
+  // What the test's own teardown just killed may take a moment to die: only what outlives that is a leftover.
+  const deadline = Date.now() + SETTLE_MS
+  while ([...found.values()].some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25))
+  for (const [k, p] of found) if (!running(p)) found.delete(k)
+  if (found.size === 0) return
+  const all = withDescendants([...found.values()]).filter((p) => !since.has(key(p)) && !machinery(p) && !slurmJob(p) && p.pid !== process.pid)
   const still = await stopAll(all)
   process.stderr.write(`      (${what} left ${all.length} process(es) running; stopped by pid: ${all.map(describeProc).join('; ')})\n`)
   if (still.length > 0) process.stderr.write(`      (still running after SIGKILL: ${still.map(describeProc).join('; ')})\n`)
