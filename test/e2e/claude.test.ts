@@ -128,7 +128,8 @@ describe('e2e: the real Claude Code CLI', function () {
     const record = await waitFor('crashed record to end', () => records().find((r) => r.ended_at))
     expect(record.crashed).to.equal(true)
     expect(isAlive(record.pid)).to.equal(false)
-    expect(Date.now() - started).to.be.below(30_000)
+    // Claude would retry for minutes; stopped at once is well inside this bound on a loaded machine.
+    expect(Date.now() - started).to.be.below(90_000)
   })
 
   it('3. cascade: the worker dispatches a headless child; the child may not dispatch further', async () => {

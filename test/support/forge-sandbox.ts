@@ -174,7 +174,7 @@ export function loopbackConfig(forge: FakeForge, opts: LoopbackConfigOptions = {
     stateDir: '/nonexistent/state',
     maxActive: 8,
     healthWindowMs: 1000,
-    timeoutMs: opts.timeoutMs ?? 2000,
+    timeoutMs: opts.timeoutMs ?? 30_000,
     github: forge.github,
     forgejo: opts.forgejo ? {...forge.forgejo, tokenEnv: 'FORGEJO_TOKEN'} : undefined,
     claude: {bin: 'claude', permissionMode: 'auto', allowedTools: [], extraArgs: []},
