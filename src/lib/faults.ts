@@ -1,4 +1,4 @@
-import {writeFileSync} from 'node:fs'
+import {existsSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 /**
@@ -15,10 +15,16 @@ export async function faultPoint(step: 'after-worktree' | 'after-spawn' | 'after
   await new Promise(() => setInterval(() => {}, 1 << 30))
 }
 
-/** How long dispatch waits for a supervisor to report its worker started; DISPATCH_FAULT_START_TIMEOUT_MS shortens it for the tests. */
+/** How long dispatch waits for a supervisor to report its worker started; DISPATCH_FAULT_START_TIMEOUT_MS changes it for the tests. */
 export function startTimeoutMs(defaultMs: number): number {
   const ms = Number(process.env.DISPATCH_FAULT_START_TIMEOUT_MS)
   return Number.isInteger(ms) && ms > 0 ? ms : defaultMs
+}
+
+/** With DISPATCH_FAULT_START_TIMEOUT_FILE (the tests): the start timeout also fires as soon as that file exists. */
+export function startTimeoutFile(): (() => boolean) | undefined {
+  const file = process.env.DISPATCH_FAULT_START_TIMEOUT_FILE
+  return file ? () => existsSync(file) : undefined
 }
 
 /**
@@ -29,4 +35,15 @@ export function startTimeoutMs(defaultMs: number): number {
 export function faultTimeScale(): number {
   const scale = Number(process.env.DISPATCH_FAULT_TIME_SCALE)
   return scale > 0 && scale <= 1 ? scale : 1
+}
+
+/**
+ * Whether the health window has closed: at `deadline`, or, with
+ * DISPATCH_FAULT_HEALTH_FILE set (the tests), when that file exists and not
+ * before, so a test decides what the worker has done by then instead of
+ * racing the clock on a loaded machine.
+ */
+export function healthWindowClosed(deadline: number): boolean {
+  const file = process.env.DISPATCH_FAULT_HEALTH_FILE
+  return file ? existsSync(file) : Date.now() >= deadline
 }

@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {execFile, spawn} from 'node:child_process'
+import {execFile, execFileSync, spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -173,13 +173,20 @@ describe('shell completion of issue refs (through the binary)', function () {
     expect(existsSync(path.join(sb.dir, 'pwned'))).to.equal(false)
   })
 
-  it('zsh: refs where a command takes one, quoted for the command line; commands and flags as before', async () => {
+  it('zsh: refs where a command takes one, quoted for the command line; commands and flags as before', async function () {
+    try {
+      execFileSync('zsh', ['-fc', 'zmodload zsh/zpty'], {stdio: 'ignore'})
+    } catch {
+      // .ci/run installs zsh; a machine without it skips this one test and says why.
+      console.log('      (skipping: zsh with zsh/zpty is not installed; .ci/run installs it)')
+      this.skip()
+    }
     await recordWorkers()
     const env = {...putOnPath(sb), ZDOTDIR: sb.home}
     expect((await runCli(['autocomplete', 'zsh'], {env})).code).to.equal(0)
     const out = path.join(sb.dir, 'zsh-completions.txt')
     const buffers = ['dispatch status ', 'dispatch attach acme/w', 'dispatch stop --config=' + sb.configFile + ' ', 'dispatch status --since ', 'dispatch sta', 'dispatch status --']
-    await run('zsh', ['-f', path.join(ROOT, 'test', 'support', 'zsh-complete.zsh'), out, ...buffers], {env, cwd: sb.dir, timeout: 45_000})
+    await run('zsh', ['-f', path.join(ROOT, 'test', 'support', 'zsh-complete.zsh'), out, ...buffers], {env, cwd: sb.dir, timeout: 170_000})
     const offered: Record<string, {matches: string[]; line: string}> = {}
     let current = ''
     for (const l of readFileSync(out, 'utf8').split('\n')) {

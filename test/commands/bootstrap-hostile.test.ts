@@ -64,7 +64,7 @@ describe('worktree bootstrap under hostile input (through the binary)', function
     const res = await run.done
     expect(res.code, res.stderr).to.equal(130)
     expect(res.stderr).to.match(/Interrupted before the worker started; nothing was started/)
-    await waitFor('no process left in the worktree', () => processesIn(wt).length === 0, 5000)
+    await waitFor('no process left in the worktree', () => processesIn(wt).length === 0)
     expect(records(sb)).to.deep.equal([])
     expect(readdirSync(path.join(sb.stateDir, 'starting'))).to.deep.equal([])
   })

@@ -121,7 +121,7 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
     expect(res.code).to.equal(1)
     expect(res.stderr).to.match(/did not finish within worktree\.setupTimeoutMs \(400 ms\) and was killed/)
     expect(existsSync(wt12())).to.equal(true)
-    await waitFor('no process left in the worktree', () => processesIn(wt12()).length === 0, 5000)
+    await waitFor('no process left in the worktree', () => processesIn(wt12()).length === 0)
     expect(records(sb)).to.deep.equal([])
   })
 
@@ -156,7 +156,7 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
     config({setup: `touch '${marks}/'$$; while [ ! -e '${go}' ]; do sleep 0.05; done`})
     const held = {...env, STANDIN_HOLD_FILE: t.release}
     const runs = [20, 21, 22].map((n) => startCli(['headless', `acme/api#${n}`], {env: held}))
-    await waitFor('all three setups to be running', () => readdirSync(marks).length === 3, 30_000)
+    await waitFor('all three setups to be running', () => readdirSync(marks).length === 3)
     writeFileSync(go, '')
     const results = await Promise.all(runs.map((r) => r.done))
     for (const r of results) expect(r.code, r.stderr).to.equal(0)
@@ -211,7 +211,7 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
     const res = await run.done
     expect(res.code, res.stderr).to.equal(130)
     expect(res.stderr).to.match(/interrupted before the worker started/i)
-    await waitFor('no process left in the worktree', () => processesIn(wt12()).length === 0, 5000)
+    await waitFor('no process left in the worktree', () => processesIn(wt12()).length === 0)
     expect(records(sb)).to.deep.equal([])
     expect(standIns(sb)).to.deep.equal([])
   })

@@ -2,11 +2,11 @@
 // repositories, the stand-in claude and (for progress) a real tmux pane.
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {existsSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {useForgeSandbox} from '../support/forge-sandbox.js'
-import {BIN, git, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
+import {BIN, git, makeRepo, runCli, waitFor} from '../support/helpers.js'
 import * as state from '../support/state.js'
 
 describe('dispatch core: plan from what is there (through the binary)', function () {
@@ -52,25 +52,29 @@ describe('dispatch core: plan from what is there (through the binary)', function
 
   describe('progress on slow steps', () => {
     it('shows one status line on a terminal while the health window runs, and nothing on a piped stderr', async () => {
-      writeConfig(sb, {github: forge.github}, {healthWindowMs: 2500})
+      // The window stays open (silent workers never reply) until the test writes this file.
+      const close = path.join(sb.dir, 'close-health-window')
       const first = path.join(sb.dir, 'release-first')
-      const silent = {...env, STANDIN_MODE: 'silent', STANDIN_HOLD_FILE: first}
+      const silent = {...env, STANDIN_MODE: 'silent', STANDIN_HOLD_FILE: first, DISPATCH_FAULT_HEALTH_FILE: close}
       // Piped: stderr carries the result line and nothing else.
+      writeFileSync(close, '')
       const piped = await runCli(['headless', 'acme/api#12'], {env: silent})
       expect(piped.code, piped.stderr).to.equal(0)
       expect(piped.stderr).not.to.match(/Reading|Fetching|Waiting/)
       writeFileSync(first, '')
       await waitFor('first worker to end', () => records().every((r) => r.ended_at))
+      rmSync(close)
 
       const tmux = (...args: string[]) => execFileSync('tmux', args, {env, encoding: 'utf8'}).trim()
       tmux('new-session', '-d', '-s', 'progress', '-x', '200', '-y', '50')
       const done = path.join(sb.dir, 'done')
-      tmux('send-keys', '-t', 'progress', `STANDIN_MODE=silent STANDIN_HOLD_FILE=${path.join(sb.dir, 'release')} ${process.execPath} ${BIN} headless acme/api#12 --force >/dev/null; echo "code=$?" > ${done}`, 'Enter')
+      tmux('send-keys', '-t', 'progress', `STANDIN_MODE=silent STANDIN_HOLD_FILE=${path.join(sb.dir, 'release')} DISPATCH_FAULT_HEALTH_FILE=${close} ${process.execPath} ${BIN} headless acme/api#12 --force >/dev/null; echo "code=$?" > ${done}`, 'Enter')
       const seen = await waitFor('the health window status line', () => {
         const pane = tmux('capture-pane', '-p', '-t', 'progress')
         return /Waiting for the worker's first reply\.\.\. \S* ?\d+s/.test(pane) && pane
       })
       expect(seen).to.match(/Reading acme\/api#12 from the forge\.\.\. done/)
+      writeFileSync(close, '')
       await waitFor('dispatch to exit', () => existsSync(done) && readFileSync(done, 'utf8').includes('code='))
       expect(readFileSync(done, 'utf8').trim()).to.equal('code=0')
     })

@@ -2,7 +2,7 @@
 // binary against the loopback forge (GitHub and Forgejo), real git repos and
 // the stand-in claude.
 import {expect} from 'chai'
-import {existsSync, readdirSync} from 'node:fs'
+import {existsSync, readdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
@@ -29,7 +29,7 @@ describe('dispatch headless / cascade fan-out (through the binary)', function ()
 
   for (const kind of ['github', 'forgejo'] as const) {
     it(`${kind}: --label fans out over 20 open issues; closed, moved outside the owners, duplicate and past maxActive are refused and listed; exit 3`, async () => {
-      writeConfig(sb, {github: forge.github, ...(kind === 'forgejo' ? {forgejo: forge.forgejo} : {})}, {maxActive: 8, healthWindowMs: 3000})
+      writeConfig(sb, {github: forge.github, ...(kind === 'forgejo' ? {forgejo: forge.forgejo} : {})}, {maxActive: 8})
       for (let n = 1; n <= 18; n++) forge.addIssue({forge: kind, owner: 'acme', repo: 'api', number: n, title: `Task ${n}`, labels: ['ready']})
       // Closed after the list was read: the list shows it open, the fetch says closed.
       forge.addIssue({forge: kind, owner: 'acme', repo: 'api', number: 20, title: 'Task 20', labels: ['ready'], state: 'closed', listState: 'open'})
@@ -112,7 +112,7 @@ describe('dispatch headless / cascade fan-out (through the binary)', function ()
   })
 
   it('a missing issue and a worker that crashes at start fail without stopping the others; exit 1, one JSON element each', async () => {
-    writeConfig(sb, {github: forge.github}, {healthWindowMs: 3000})
+    writeConfig(sb, {github: forge.github})
     forge.addIssue({owner: 'acme', repo: 'api', number: 1, title: 'Fine'})
     forge.addMissing({owner: 'acme', repo: 'api', number: 404})
     forge.addIssue({owner: 'acme', repo: 'api', number: 5, title: 'Doomed', body: 'CRASH-ME'})
@@ -133,18 +133,18 @@ describe('dispatch headless / cascade fan-out (through the binary)', function ()
   })
 
   it('cascade fans out too; all started is exit 0; the health windows overlap', async () => {
-    // Silent workers never reply, so each one's health takes the whole window.
-    writeConfig(sb, {github: forge.github}, {healthWindowMs: 4000})
+    // Silent workers never reply, and no health window closes before the test writes the file: all five
+    // workers are started while the first window is still open, which one window after another could not do.
     for (let n = 1; n <= 5; n++) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Part ${n}`})
-    const t0 = Date.now()
-    const res = await runCli(['cascade', 'acme/api#1', 'acme/api#2', '--depth=2', 'acme/api#3', 'acme/api#4', 'acme/api#5'], {env: {...env, STANDIN_MODE: 'silent'}, timeoutMs: 60_000})
-    const elapsed = Date.now() - t0
+    const close = path.join(sb.dir, 'close-health-windows')
+    const cli = startCli(['cascade', 'acme/api#1', 'acme/api#2', '--depth=2', 'acme/api#3', 'acme/api#4', 'acme/api#5'], {env: {...env, STANDIN_MODE: 'silent', DISPATCH_FAULT_HEALTH_FILE: close}})
+    await cli.waitFor('five workers started, every window still open', () => records(sb).length === 5)
+    writeFileSync(close, '')
+    const res = await cli.done
     expect(res.code, res.stderr).to.equal(0)
     expect(res.stderr).to.include('✓ Started 5 cascade workers for 5 issues.')
     expect(res.stdout.trim().split('\n').every((l) => /^started +acme\/api#\d +pid \d+ .*\(alive and error-free\)$/.test(l)), res.stdout).to.equal(true)
     expect(records(sb).map((r) => r.cascade_depth)).to.deep.equal([2, 2, 2, 2, 2])
-    // One after another, five windows would take 20 s.
-    expect(elapsed).to.be.below(5 * 4000)
   })
 
   it('--dry-run plans every issue and starts nothing; exit 0', async () => {

@@ -19,7 +19,7 @@ describe('SIGHUP during a dispatch (through the binary)', function () {
 
   it('before the worker exists: exit 129, nothing left (no record, lock, log or supervisor)', async () => {
     const run = startCli(['headless', 'acme/api#12'], {env: {...env, DISPATCH_FAULT_PAUSE: 'after-spawn'}, cwd: sb.dir})
-    await waitFor('dispatch to reach after-spawn', () => existsSync(path.join(sb.stateDir, 'fault-after-spawn')))
+    await run.waitFor('dispatch to reach after-spawn', () => existsSync(path.join(sb.stateDir, 'fault-after-spawn')))
     expect(readdirSync(path.join(sb.stateDir, 'locks'))).to.deep.equal(['dispatch.lock'])
     process.kill(run.pid, 'SIGHUP')
     const res = await run.done
@@ -35,7 +35,7 @@ describe('SIGHUP during a dispatch (through the binary)', function () {
 
   it('after the record is written: the worker keeps running and dispatch says so', async () => {
     const run = startCli(['headless', 'acme/api#12'], {env: {...env, DISPATCH_FAULT_PAUSE: 'after-record'}, cwd: sb.dir})
-    await waitFor('dispatch to reach after-record', () => existsSync(path.join(sb.stateDir, 'fault-after-record')))
+    await run.waitFor('dispatch to reach after-record', () => existsSync(path.join(sb.stateDir, 'fault-after-record')))
     const [record] = records(sb)
     process.kill(run.pid, 'SIGHUP')
     const res = await run.done

@@ -71,7 +71,7 @@ describe('hardening (through the binary)', function () {
     expect(git(path.join(sb.workspace, 'acme', 'api'), 'worktree', 'list').split('\n')).to.have.length(21)
 
     writeFileSync(release, '')
-    await waitFor('all to end', () => records().every((r) => r.ended_at), 30_000)
+    await waitFor('all to end', () => records().every((r) => r.ended_at))
     const release2 = path.join(sb.dir, 'release2')
     const same = await Promise.all(Array.from({length: 20}, () => runCli(['headless', 'acme/api#7'], {env: {...env, STANDIN_HOLD_FILE: release2}, timeoutMs: 90_000})))
     const codes = same.map((r) => r.code).sort()
@@ -138,11 +138,12 @@ describe('hardening (through the binary)', function () {
     })
 
     it('slow past the timeout', async () => {
-      writeConfig(sb, {github: forge.github}, {timeoutMs: 500})
-      forge.script('GET /gh-api/repos/acme/api/issues/1', [{status: 200, delayMs: 5000}])
+      // The loopback forge answers in this (busy) process: 3 s for the request to reach it, 30 s before the answer.
+      writeConfig(sb, {github: forge.github}, {timeoutMs: 3000})
+      forge.script('GET /gh-api/repos/acme/api/issues/1', [{status: 200, delayMs: 30_000}])
       const res = await runCli(['headless', 'acme/api#1', '--json'], {env})
       expect(res.code).to.equal(1)
-      expect(JSON.parse(res.stdout).error.message).to.match(/Timed out after 0\.5 s waiting for 127\.0\.0\.1/)
+      expect(JSON.parse(res.stdout).error.message).to.match(/Timed out after 3 s waiting for 127\.0\.0\.1/)
     })
 
     it('rate-limited with a reset 2 s ahead: waits and retries once', async () => {

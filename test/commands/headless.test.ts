@@ -193,6 +193,8 @@ describe('dispatch headless / cascade (through the binary)', function () {
   })
 
   it('calls a silent but alive worker healthy when the window closes', async () => {
+    // A worker that never replies: the window's length decides nothing, so a short one is safe here.
+    writeConfig(sb, {github: forge.github}, {healthWindowMs: 500})
     const res = await runCli(['headless', 'acme/api#12', '--json'], {env: {...env, STANDIN_MODE: 'silent', STANDIN_HOLD_FILE: path.join(sb.dir, 'release')}})
     expect(res.code, res.stderr).to.equal(0)
     expect(JSON.parse(res.stdout).health).to.equal('window')

@@ -139,7 +139,7 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     const ended: Array<{code: number | null; out: string}> = []
     for (const r of runs) void r.done.then((res) => ended.push({code: res.code, out: res.stdout + res.stderr}))
     // The record is written before the lock is released, so the second one is refused while the first runs.
-    const [refused] = await waitFor('one dispatch to be refused', () => ended.length > 0 && ended, 30_000)
+    const [refused] = await waitFor('one dispatch to be refused', () => ended.length > 0 && ended)
     expect(refused.code, refused.out).to.equal(3)
     expect(refused.out).to.match(/already has an active worker/)
     const event = await waitFor('the dispatched event', () => existsSync(events) && readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'dispatched'))

@@ -112,11 +112,11 @@ describe('security (through the binary)', function () {
       execFileSync('mkfifo', [path.join(sb.stateDir, 'sidequests', '1.json')])
       symlinkSync('/dev/zero', path.join(sb.stateDir, 'sidequests', '2.json'))
       for (const args of [['sidequests', 'list'], ['sidequests', 'list', '--all'], ['sidequests', 'conflicts', 'src'], ['status', '--all']]) {
-        const res = await runCli(args, {env, cwd: checkout, timeoutMs: 10_000})
+        const res = await runCli(args, {env, cwd: checkout, timeoutMs: 60_000})
         expect(res.code, `${args.join(' ')}: ${res.stderr}`).to.equal(0)
         expect(res.stderr, args.join(' ')).to.match(/1\.json: not a regular file/).and.match(/2\.json: a symbolic link/)
       }
-      const res = await runCli(['headless', 'acme/api#12', '--json'], {env, timeoutMs: 15_000})
+      const res = await runCli(['headless', 'acme/api#12', '--json'], {env, timeoutMs: 60_000})
       expect(res.code, res.stderr).to.equal(0)
     })
 

@@ -87,7 +87,7 @@ describe('dispatch stop (through the binary)', function () {
     expect(res.code, res.stderr).to.equal(0)
     expect(JSON.parse(res.stdout)[0]).to.include({pid: one.pid, outcome: 'killed', signal: 'SIGKILL', exit_code: 137, exit_signal: 'SIGKILL'})
     expect(isAlive(one.pid)).to.equal(false)
-    await waitFor('the tool process to be gone too', () => !isAlive(child), 5000)
+    await waitFor('the tool process to be gone too', () => !isAlive(child))
     expect(recordOf(sb, one.pid)).to.include({stopped: true})
     // The supervisor was not in the group: it wrote the end of the run.
     expect(recordOf(sb, one.pid).ended_at).to.be.a('string')

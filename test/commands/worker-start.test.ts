@@ -1,7 +1,7 @@
 // Issue #11 (4, 5): "started" means started, and Ctrl-C / SIGTERM during a
 // dispatch says what it left behind. Real binary, real stand-in claude, real signals.
 import {expect} from 'chai'
-import {existsSync, readdirSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {useForgeSandbox} from '../support/forge-sandbox.js'
@@ -46,10 +46,16 @@ describe('worker start-up: unreachable API, retries, signals (through the binary
     })
 
     it('a worker still retrying a 529 when the window closes is started, with the warning, not "error-free"', async () => {
-      const res = await runCli(['headless', 'acme/api#12'], {env: {...env, STANDIN_MODE: 'retry', STANDIN_RETRY_STATUS: '529'}, cwd: sb.dir})
+      // The window closes when the test says so: after the worker's log shows a retry.
+      const close = path.join(sb.dir, 'close-health-window')
+      const cli = startCli(['headless', 'acme/api#12'], {env: {...env, STANDIN_MODE: 'retry', STANDIN_RETRY_STATUS: '529', DISPATCH_FAULT_HEALTH_FILE: close}, cwd: sb.dir})
+      const record = await cli.waitFor('the record', () => records(sb)[0])
+      await cli.waitFor('a retry in the log', () => existsSync(record.log_path) && readFileSync(record.log_path, 'utf8').includes('"api_retry"'))
+      writeFileSync(close, '')
+      const res = await cli.done
       expect(res.code, res.stderr).to.equal(0)
       expect(res.stderr).to.match(/warning: the model API answered 529 \(overloaded\)/)
-      expect(res.stderr).to.match(/✓ Started headless worker for acme\/api#12 \(alive after 1500 ms, claude still retrying the API\)/)
+      expect(res.stderr).to.match(/✓ Started headless worker for acme\/api#12 \(alive after 60000 ms, claude still retrying the API\)/)
       expect(res.stderr).to.not.match(/error-free/)
     })
   })
@@ -65,7 +71,7 @@ describe('worker start-up: unreachable API, retries, signals (through the binary
 
     it('SIGINT with the supervisor spawned but no worker yet: exit 130, says so, no record, lock, log or process left', async () => {
       const run = startCli(['headless', 'acme/api#12'], {env: {...env, DISPATCH_FAULT_PAUSE: 'after-spawn'}, cwd: sb.dir})
-      await waitFor('dispatch to reach after-spawn', () => existsSync(path.join(sb.stateDir, 'fault-after-spawn')))
+      await run.waitFor('dispatch to reach after-spawn', () => existsSync(path.join(sb.stateDir, 'fault-after-spawn')))
       // The state the interruption must undo is there: the lock is held and the log exists.
       expect(readdirSync(path.join(sb.stateDir, 'locks'))).to.deep.equal(['dispatch.lock'])
       expect(filesUnder(path.join(sb.stateDir, 'logs'))).to.have.length(1)
@@ -80,22 +86,22 @@ describe('worker start-up: unreachable API, retries, signals (through the binary
 
     it('SIGTERM while holding the registry lock (worktree made): exit 143, the lock is released, nothing started', async () => {
       const run = startCli(['headless', 'acme/api#12', '--json'], {env: {...env, DISPATCH_FAULT_PAUSE: 'after-worktree'}, cwd: sb.dir})
-      await waitFor('dispatch to reach after-worktree', () => existsSync(path.join(sb.stateDir, 'fault-after-worktree')))
+      await run.waitFor('dispatch to reach after-worktree', () => existsSync(path.join(sb.stateDir, 'fault-after-worktree')))
       process.kill(run.pid, 'SIGTERM')
       const res = await run.done
       expect(res.code, res.stderr).to.equal(143)
       expect(JSON.parse(res.stdout).error).to.include({code: 'interrupted', exit_code: 143, message: 'Interrupted before the worker started; nothing was started.'})
       expectNothingLeft()
       // The next dispatch is not held up by a stale lock.
-      const next = await runCli(['headless', 'acme/api#12'], {env, cwd: sb.dir, timeoutMs: 8000})
+      const next = await runCli(['headless', 'acme/api#12'], {env, cwd: sb.dir})
       expect(next.code, next.stderr).to.equal(0)
     })
 
     it('SIGINT while the forge is still answering: exit 130, nothing made', async () => {
-      // A slow forge: the answer would come after the config's 3 s timeout.
-      forge.script('GET /gh-api/repos/acme/api/issues/12', [{status: 200, delayMs: 4000}])
+      // A slow forge: the answer would come long after the signal.
+      forge.script('GET /gh-api/repos/acme/api/issues/12', [{status: 200, delayMs: 20_000}])
       const run = startCli(['headless', 'acme/api#12'], {env, cwd: sb.dir})
-      await waitFor('the issue request to arrive', () => forge.requestsTo('/gh-api/repos/acme/api/issues/12').length > 0)
+      await run.waitFor('the issue request to arrive', () => forge.requestsTo('/gh-api/repos/acme/api/issues/12').length > 0)
       process.kill(run.pid, 'SIGINT')
       const res = await run.done
       expect(res.code, res.stderr).to.equal(130)
@@ -106,7 +112,7 @@ describe('worker start-up: unreachable API, retries, signals (through the binary
 
     it('SIGINT in the health window: says the worker keeps running, writes the audit line, the worker lives on', async () => {
       const run = startCli(['headless', 'acme/api#12'], {env: {...env, STANDIN_MODE: 'silent'}, cwd: sb.dir})
-      const record = await waitFor('the record', () => records(sb)[0])
+      const record = await run.waitFor('the record', () => records(sb)[0])
       process.kill(run.pid, 'SIGINT')
       const res = await run.done
       expect(res.code, res.stderr).to.equal(130)
@@ -118,7 +124,7 @@ describe('worker start-up: unreachable API, retries, signals (through the binary
 
     it('SIGTERM after the record is written (fault point): the same, exit 143', async () => {
       const run = startCli(['headless', 'acme/api#12'], {env: {...env, DISPATCH_FAULT_PAUSE: 'after-record'}, cwd: sb.dir})
-      await waitFor('dispatch to reach after-record', () => existsSync(path.join(sb.stateDir, 'fault-after-record')))
+      await run.waitFor('dispatch to reach after-record', () => existsSync(path.join(sb.stateDir, 'fault-after-record')))
       const [record] = records(sb)
       process.kill(run.pid, 'SIGTERM')
       const res = await run.done

@@ -143,7 +143,8 @@ describe('e2e: the real Claude Code CLI', function () {
     const record = await waitFor('crashed record to end', () => records().find((r) => r.ended_at))
     expect(record.crashed).to.equal(true)
     expect(isAlive(record.pid)).to.equal(false)
-    expect(Date.now() - started).to.be.below(30_000)
+    // Claude would retry for minutes; stopped at once is well inside this bound on a loaded machine.
+    expect(Date.now() - started).to.be.below(90_000)
   })
 
   it('3. cascade: the worker dispatches a headless child; the child may not dispatch further', async () => {
@@ -301,7 +302,7 @@ describe('e2e: the real Claude Code CLI', function () {
       expect(readFileSync(path.join(record.cwd, 'E2E.md'), 'utf8')).to.equal('e2e\n')
       // The scheduler agrees: the job's exit code is claude's.
       const state = async () => (await cluster.client('squeue', '-h', '--states=all', `--jobs=${out.job_id},${out.job_id}`, '-o', '%T')).trim()
-      await waitFor('the scheduler to see the job complete', async () => (await state()) === 'COMPLETED', 30_000)
+      await waitFor('the scheduler to see the job complete', async () => (await state()) === 'COMPLETED')
       const block = JSON.parse((await runCli(['status', 'acme/api#1', '--json'], {env: senv})).stdout)
       expect(block).to.include({job_id: out.job_id, job_state: 'COMPLETED', state: 'exited', exit_code: 0, active: false, cost_usd: record.cost_usd})
       const status = await runCli(['status', 'acme/api#1', '--tail', '20'], {env: senv})

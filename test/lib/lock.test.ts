@@ -45,7 +45,7 @@ describe('withLock', function () {
         // What another process does when it takes the lock over as stale: the lock is no longer ours.
         const later = new Date(Date.now() + 30_000)
         utimesSync(`${lock}.lock`, later, later)
-        await waitFor('the lapse to be noticed', () => lapse, 5000)
+        await waitFor('the lapse to be noticed', () => lapse)
         return 'finished'
       },
       {onLapse: (error) => (lapse = error)},

@@ -49,6 +49,7 @@ describe('runForOutput: a program run for what it prints', () => {
   it('a hung program is killed at the timeout', async () => {
     const started = Date.now()
     await failure(runForOutput(node, script('setInterval(() => {}, 1000)'), {timeoutMs: 300}))
-    expect(Date.now() - started).to.be.lessThan(10_000)
+    // Killed, not run to its end (it never ends): a generous bound for a loaded machine.
+    expect(Date.now() - started).to.be.lessThan(60_000)
   })
 })

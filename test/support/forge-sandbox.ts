@@ -23,6 +23,7 @@ import type {Config} from '../../src/lib/config/index.js'
 import {createForges} from '../../src/lib/forges/index.js'
 import {startFakeForge} from './fake-forge.mjs'
 import {isAlive, killQuietly, killTmux, makeRepo, makeSandbox, processesIn, waitFor, writeConfig, type Sandbox} from './helpers.js'
+import {noteTestDir} from './processes.js'
 import {records} from './state.js'
 
 export type FakeForge = Awaited<ReturnType<typeof startFakeForge>>
@@ -148,6 +149,7 @@ export function useTempDir(prefix: string): {dir: string} {
   const t = {dir: ''}
   beforeEach(() => {
     t.dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)))
+    noteTestDir(t.dir)
   })
   afterEach(() => rmSync(t.dir, {recursive: true, force: true, maxRetries: 10, retryDelay: 100}))
   return t
@@ -172,7 +174,7 @@ export function loopbackConfig(forge: FakeForge, opts: LoopbackConfigOptions = {
     stateDir: '/nonexistent/state',
     maxActive: 8,
     healthWindowMs: 1000,
-    timeoutMs: opts.timeoutMs ?? 2000,
+    timeoutMs: opts.timeoutMs ?? 30_000,
     github: forge.github,
     forgejo: opts.forgejo ? {...forge.forgejo, tokenEnv: 'FORGEJO_TOKEN'} : undefined,
     claude: {bin: 'claude', permissionMode: 'auto', allowedTools: [], extraArgs: []},

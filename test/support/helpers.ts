@@ -1,11 +1,13 @@
 import {execFileSync, spawn} from 'node:child_process'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
+
+import {markerEnv, noteTestDir} from './processes.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const BIN = path.join(ROOT, 'bin', 'run.js')
@@ -43,6 +45,7 @@ function gitEnv(): NodeJS.ProcessEnv {
 
 export function makeSandbox(): Sandbox {
   const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'dispatch-test-')))
+  noteTestDir(dir)
   const home = path.join(dir, 'home')
   const claudeDir = path.join(dir, 'claude-config')
   for (const d of [home, claudeDir, path.join(dir, 'xdg-config'), path.join(dir, 'workspace'), path.join(dir, 'remotes')]) mkdirSync(d, {recursive: true})
@@ -65,6 +68,8 @@ export function makeSandbox(): Sandbox {
     STANDIN_RECORD_DIR: path.join(dir, 'stand-in-records'),
     // Nothing a test runs may reach the real model API: a closed loopback port unless a test starts a server.
     ANTHROPIC_BASE_URL: 'http://127.0.0.1:2',
+    // This run's marks (test/support/processes.ts): whatever a test starts with this env is found and stopped after it.
+    ...markerEnv(),
   }
   const configFile = path.join(dir, 'dispatch.yaml')
   env.DISPATCH_CONFIG = configFile
@@ -116,8 +121,10 @@ export function writeConfig(sb: Sandbox, forge: ForgeUrls, extra: Record<string,
     workspace: {root: sb.workspace, layout: '{owner}/{repo}'},
     worktreeRoot: sb.worktreeRoot,
     stateDir: sb.stateDir,
-    healthWindowMs: 1500,
-    timeoutMs: 3000,
+    // Long enough for a loaded machine: a worker that replies or crashes is judged by that, not by the clock.
+    // A test that needs the window to close sets DISPATCH_FAULT_HEALTH_FILE and writes the file (docs/testing.md).
+    healthWindowMs: 60_000,
+    timeoutMs: 30_000,
     github: forge.github,
     ...(forge.forgejo ? {forgejo: forge.forgejo} : {}),
     claude: {bin: STAND_IN, permissionMode: 'acceptEdits'},
@@ -146,8 +153,8 @@ export function runCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: stri
     child.stderr.on('data', (d) => (stderr += d))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`dispatch ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 30_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
-    }, opts.timeoutMs ?? 30_000)
+      reject(new Error(`dispatch ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 120_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
+    }, opts.timeoutMs ?? 120_000)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
@@ -157,8 +164,17 @@ export function runCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: stri
   })
 }
 
+export interface StartedCli {
+  pid: number
+  stdout(): string
+  stderr(): string
+  done: Promise<CliResult & {signal: NodeJS.Signals | null}>
+  /** waitFor while this dispatch runs: fails at once, with its output, when it exits before `check` holds. */
+  waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs?: number): Promise<T>
+}
+
 /** Start the real binary and watch its output while it runs. */
-export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string}): {pid: number; stdout(): string; stderr(): string; done: Promise<CliResult & {signal: NodeJS.Signals | null}>} {
+export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string}): StartedCli {
   const child = spawn(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env: opts.env, stdio: ['ignore', 'pipe', 'pipe']})
   let stdout = ''
   let stderr = ''
@@ -168,11 +184,24 @@ export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: st
     child.on('error', reject)
     child.on('close', (code, signal) => resolve({code: code ?? -1, signal, stdout, stderr}))
   })
-  return {pid: child.pid!, stdout: () => stdout, stderr: () => stderr, done}
+  let exited: string | undefined
+  child.on('exit', (code, signal) => (exited = signal ?? `exit code ${code}`))
+  const waitWhile = <T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs?: number) =>
+    waitFor(
+      what,
+      async () => {
+        const ended = exited
+        const value = await check()
+        if (value || !ended) return value
+        throw new Error(`dispatch ${args.join(' ')} ended (${ended}) before ${what}\nstdout: ${stdout}\nstderr: ${stderr}`)
+      },
+      timeoutMs,
+    )
+  return {pid: child.pid!, stdout: () => stdout, stderr: () => stderr, done, waitFor: waitWhile}
 }
 
-/** Wait for a condition with a deadline; never a bare sleep. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+/** Wait for a condition with a deadline (generous: a loaded machine must pass); never a bare sleep. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()
@@ -193,10 +222,16 @@ export function killQuietly(pids: Iterable<number>): void {
   }
 }
 
+/** The process runs: it exists and is not a zombie (a killed process whose parent has not reaped it yet). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
+  } catch {
+    return false
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))
   } catch {
     return false
   }

@@ -164,7 +164,7 @@ export async function startSlurm(): Promise<SlurmCluster> {
     // Jobs outlive slurmd (slurmstepd runs them): cancel them while the daemons still answer.
     const alive = children.every((c) => c.exitCode === null && c.signalCode === null)
     if (alive && children.length >= 3) {
-      const ask = (cmd: string, ...args: string[]) => run(cmd, args, {env, encoding: 'utf8', timeout: 10_000}).then((r) => r.stdout, () => '')
+      const ask = (cmd: string, ...args: string[]) => run(cmd, args, {env, encoding: 'utf8', timeout: 30_000}).then((r) => r.stdout, () => '')
       const ids = (await ask('squeue', '-h', '-o', '%i')).split('\n').filter(Boolean)
       if (ids.length > 0) await ask('scancel', ...ids)
       await waitFor('the test cluster\'s jobs to end', async () => !(await ask('squeue', '-h', '-o', '%i')).trim(), 20_000).catch(() => {})
@@ -187,10 +187,10 @@ export async function startSlurm(): Promise<SlurmCluster> {
   }
   try {
     const munged = daemon('munged', ['-F', '--force', `--socket=${socket}`, `--key-file=${key}`, `--pid-file=${path.join(dir, 'munged.pid')}`, `--log-file=${path.join(dir, 'munged.log')}`, `--seed-file=${path.join(dir, 'munged.seed')}`])
-    await waitFor('munged to listen', () => existsSync(socket) || (munged.exitCode !== null && Promise.reject(new Error(`munged exited: ${logOf(path.join(dir, 'munged.log'))}`))), 15_000)
+    await waitFor('munged to listen', () => existsSync(socket) || (munged.exitCode !== null && Promise.reject(new Error(`munged exited: ${logOf(path.join(dir, 'munged.log'))}`))))
     const ctld = daemon('slurmctld', ['-D', '-i', '-f', conf])
     const slurmd = daemon('slurmd', ['-D', '-f', conf, '-N', node])
-    const client = async (cmd: string, ...args: string[]) => (await run(cmd, args, {env, encoding: 'utf8', timeout: 20_000})).stdout
+    const client = async (cmd: string, ...args: string[]) => (await run(cmd, args, {env, encoding: 'utf8', timeout: 60_000})).stdout
     await waitFor(
       'the Slurm node to be idle',
       async () => {
@@ -209,10 +209,18 @@ export async function startSlurm(): Promise<SlurmCluster> {
   }
 }
 
+/** The ids of the jobs the cluster has that are not over (pending, running, completing). */
+async function liveJobs(cluster: SlurmCluster): Promise<string[]> {
+  const out = await cluster.client('squeue', '-h', '-t', 'PENDING,RUNNING,COMPLETING,CONFIGURING,SUSPENDED', '-o', '%i')
+  return out.split('\n').map((l) => l.trim()).filter(Boolean)
+}
+
 /**
  * Mocha wiring for a test file: starts the cluster once before its tests and
  * stops it after; when Slurm can't be had, every test in the file skips and
- * the reason is printed.
+ * the reason is printed. After each test, passed, failed or timed out, the
+ * jobs it submitted are cancelled and gone from the node before the next test
+ * (jobs that were there before it, from the file's before(), are left alone).
  */
 export function useSlurm(suite: Mocha.Suite): {cluster: () => SlurmCluster} {
   let cluster: SlurmCluster | undefined
@@ -224,6 +232,20 @@ export function useSlurm(suite: Mocha.Suite): {cluster: () => SlurmCluster} {
       this.skip()
     }
     cluster = await startSlurm()
+  })
+  let before = new Set<string>()
+  suite.beforeEach(async () => {
+    if (cluster) before = new Set(await liveJobs(cluster).catch(() => []))
+  })
+  suite.afterEach(async function () {
+    this.timeout(120_000)
+    const c = cluster
+    if (!c) return
+    const mine = async () => (await liveJobs(c).catch(() => [])).filter((id) => !before.has(id))
+    const ids = await mine()
+    if (ids.length === 0) return
+    await c.client('scancel', ...ids).catch(() => {})
+    await waitFor('the test\'s Slurm jobs to leave the node', async () => (await mine()).length === 0, 90_000)
   })
   suite.afterAll(async function () {
     this.timeout(60_000)

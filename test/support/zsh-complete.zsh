@@ -7,11 +7,12 @@
 zmodload zsh/zpty || exit 3
 out=$1; shift
 : > $out
-# Wait (bounded) until <out-file> has $1 lines that are exactly $2, draining
-# the terminal meanwhile so the shell never blocks on a full pty.
+# Wait (bounded: 180 s, for a loaded machine) until <out-file> has $1 lines
+# that are exactly $2, draining the terminal meanwhile so the shell never
+# blocks on a full pty.
 await() {
-  local -i i; local junk
-  for i in {1..600}; do
+  local -i deadline=$(( SECONDS + 180 )); local junk
+  while (( SECONDS < deadline )); do
     while zpty -r -t z junk; do :; done
     (( $(grep -cx -- "$2" $out) >= $1 )) && return 0
     sleep 0.05

@@ -1,6 +1,7 @@
 import type {ChildProcess} from 'node:child_process'
 import {setTimeout as delay} from 'node:timers/promises'
 
+import {healthWindowClosed} from '../faults.js'
 import type {Registry, SidequestRecord} from '../registry/index.js'
 import {readFrom, tailOf} from './log.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
@@ -68,6 +69,8 @@ export async function judgeHealth(
   const refused = new RefusalWatch(mode >= 0 ? spec.args[mode + 1] : undefined)
   const all = () => [...warnings.values(), ...refused.warning()]
   for (;;) {
+    // Decided before the read, so whatever the worker wrote before the window closed is judged.
+    const closed = healthWindowClosed(deadline)
     const chunk = await readFrom(spec.logPath, offset)
     offset = chunk.offset
     const lines = (pending + chunk.text).split('\n')
@@ -112,7 +115,7 @@ export async function judgeHealth(
       release()
       throw new WorkerStartError(`The worker for ${record.ref} failed to start: ${failure}.`, await tailOf(spec.logPath), record)
     }
-    if (Date.now() >= deadline) {
+    if (closed) {
       verdict ??= 'window'
       break
     }

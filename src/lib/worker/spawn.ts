@@ -2,7 +2,7 @@ import {spawn, type ChildProcess} from 'node:child_process'
 
 import {helperScript} from '../dev-loader.js'
 import {FailureError} from '../errors.js'
-import {faultPoint, startTimeoutMs} from '../faults.js'
+import {faultPoint, startTimeoutFile, startTimeoutMs} from '../faults.js'
 import type {Registry, SidequestRecord} from '../registry/index.js'
 import type {SupervisorMessage, WorkerSpec} from './protocol.js'
 import type {StartGuard} from '../interrupt.js'
@@ -36,7 +36,7 @@ function supervisorEntry(): {file: string; execArgv: string[]} {
   return helperScript(import.meta.url, 'supervisor')
 }
 
-export function nextMessage(child: ChildProcess, types: Array<SupervisorMessage['type']>, timeoutMs: number): Promise<SupervisorMessage | 'gone' | 'timeout'> {
+export function nextMessage(child: ChildProcess, types: Array<SupervisorMessage['type']>, timeoutMs: number, timedOut?: () => boolean): Promise<SupervisorMessage | 'gone' | 'timeout'> {
   return new Promise((resolve) => {
     const onMessage = (m: SupervisorMessage) => {
       if (types.includes(m?.type)) finish(m)
@@ -44,8 +44,10 @@ export function nextMessage(child: ChildProcess, types: Array<SupervisorMessage[
     const onExit = () => finish('gone')
     const onError = (error: Error) => finish({type: 'spawn-error', message: `could not start the supervisor: ${error.message}`})
     const timer = setTimeout(() => finish('timeout'), timeoutMs)
+    const poll = timedOut && setInterval(() => timedOut() && finish('timeout'), 25)
     function finish(value: SupervisorMessage | 'gone' | 'timeout') {
       clearTimeout(timer)
+      if (poll) clearInterval(poll)
       child.off('message', onMessage)
       child.off('exit', onExit)
       child.off('error', onError)
@@ -120,7 +122,7 @@ export async function launchWorker(spec: WorkerSpec, registry: Registry, guard?:
   guard?.hold()
   child.send({type: 'start', spec} satisfies SupervisorMessage)
 
-  const first = await nextMessage(child, ['started', 'spawn-error'], startTimeoutMs(START_TIMEOUT_MS))
+  const first = await nextMessage(child, ['started', 'spawn-error'], startTimeoutMs(START_TIMEOUT_MS), startTimeoutFile())
   if (first !== 'gone' && first !== 'timeout' && first.type === 'started') guard?.started(first.record)
   else guard?.notStarted()
   if (first === 'gone' || first === 'timeout' || first.type !== 'started') {

@@ -66,7 +66,7 @@ describe('bootstrap: worktree setup', function () {
       const out = await run(`sleep 30 & echo $! > ${path.join(sb.dir, 'bg.pid')}; sleep 30`, 500)
       expect(out).to.include({ok: false, timedOut: true})
       const bg = Number(readFileSync(path.join(sb.dir, 'bg.pid'), 'utf8'))
-      await waitFor('the background sleep to die', () => !isAlive(bg), 5000)
+      await waitFor('the background sleep to die', () => !isAlive(bg))
       expect(readFileSync(log, 'utf8')).to.match(/timed out after 500 ms and was killed/)
     })
   })

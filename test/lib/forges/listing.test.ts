@@ -83,10 +83,10 @@ describe('forges: open issues by label', () => {
       const missing = await list('acme/gone', 'ready', 10).catch((e) => e)
       expect(missing).to.be.instanceOf(NotFoundError)
       expect(missing.message).to.match(/Repository acme\/gone was not found on 127\.0\.0\.1:\d+ \(404\)/)
-      forge.script('GET /gh-api/repos/acme/api/issues', [{status: 200, delayMs: 2000}])
-      const slow = await list('acme/api', 'ready', 10, {timeoutMs: 300}).catch((e) => e)
+      forge.script('GET /gh-api/repos/acme/api/issues', [{status: 200, delayMs: 30_000}])
+      const slow = await list('acme/api', 'ready', 10, {timeoutMs: 3000}).catch((e) => e)
       expect(slow).to.be.instanceOf(FailureError)
-      expect(slow.message).to.match(/Timed out after 0\.3 s waiting for 127\.0\.0\.1/)
+      expect(slow.message).to.match(/Timed out after 3 s waiting for 127\.0\.0\.1/)
     })
 
     it('refuses a page larger than the body cap, and an owner outside the allow-list before any request', async () => {

@@ -35,19 +35,19 @@ describe('outcome lookup: git in the checkout, then the pull request and its che
       beforeEach(() => forge.servePulls({forge: kind, owner: 'acme', repo: 'api'}))
 
       it('no branch: nothing local, nothing on origin, no pull request', async () => {
-        const o = await lookupOn(clients(forge, 3000), 3000).of(target(kind, 'issue-1-never'))
+        const o = await lookupOn(clients(forge, 30_000), 30_000).of(target(kind, 'issue-1-never'))
         expect(o).to.deep.equal({branch: 'dispatch/issue-1-never', ahead: null, pushed: 'absent', pull_request: null, forge_error: null, summary: 'no branch'})
       })
 
       it('commits nobody pushed: "2 ahead"', async () => {
         branch('issue-2-local', 2, false)
-        const o = await lookupOn(clients(forge, 3000), 3000).of(target(kind, 'issue-2-local'))
+        const o = await lookupOn(clients(forge, 30_000), 30_000).of(target(kind, 'issue-2-local'))
         expect(o).to.include({ahead: 2, pushed: 'absent', pull_request: null, forge_error: null, summary: '2 ahead'})
       })
 
       it('pushed without a pull request: "pushed"', async () => {
         branch('issue-3-pushed', 1, true)
-        const o = await lookupOn(clients(forge, 3000), 3000).of(target(kind, 'issue-3-pushed'))
+        const o = await lookupOn(clients(forge, 30_000), 30_000).of(target(kind, 'issue-3-pushed'))
         expect(o).to.include({ahead: 1, pushed: 'up-to-date', pull_request: null, summary: 'pushed'})
       })
 
@@ -62,7 +62,7 @@ describe('outcome lookup: git in the checkout, then the pull request and its che
           forge.addStatus({forge: 'forgejo', owner: 'acme', repo: 'api', sha: tip, context: 'ci/build', state: 'success'})
           forge.addStatus({forge: 'forgejo', owner: 'acme', repo: 'api', sha: tip, context: 'ci/test', state: 'failure'})
         }
-        const o = await lookupOn(clients(forge, 3000), 3000).of(target(kind, 'issue-4-draft'))
+        const o = await lookupOn(clients(forge, 30_000), 30_000).of(target(kind, 'issue-4-draft'))
         const url = kind === 'github' ? `${forge.base}/gh/acme/api/pull/14` : `${forge.base}/fj/acme/api/pulls/14`
         expect(o.pull_request).to.deep.equal({number: 14, url, state: 'draft', head_sha: tip, checks: 'failure'})
         expect(o.summary).to.equal('PR #14 draft ✗')
@@ -73,7 +73,7 @@ describe('outcome lookup: git in the checkout, then the pull request and its che
         forge.addPull({forge: kind, owner: 'acme', repo: 'api', number: 15, branch: 'dispatch/issue-5-green', headSha: tip})
         if (kind === 'github') forge.addCheckRun({owner: 'acme', repo: 'api', sha: tip, conclusion: 'success'})
         else forge.addStatus({forge: 'forgejo', owner: 'acme', repo: 'api', sha: tip, state: 'success'})
-        const o = await lookupOn(clients(forge, 3000), 3000).of(target(kind, 'issue-5-green'))
+        const o = await lookupOn(clients(forge, 30_000), 30_000).of(target(kind, 'issue-5-green'))
         expect(o.summary).to.equal('PR #15 open ✓')
       })
 
@@ -83,7 +83,7 @@ describe('outcome lookup: git in the checkout, then the pull request and its che
         git(checkout, 'commit', '-q', '--allow-empty', '-m', 'Squashed work (#16)')
         git(checkout, 'push', '-q', 'origin', 'main')
         forge.addPull({forge: kind, owner: 'acme', repo: 'api', number: 16, branch: 'dispatch/issue-6-squashed', headSha: tip, state: 'merged'})
-        const o = await lookupOn(clients(forge, 3000), 3000).of(target(kind, 'issue-6-squashed'))
+        const o = await lookupOn(clients(forge, 30_000), 30_000).of(target(kind, 'issue-6-squashed'))
         expect(o).to.include({ahead: 2, summary: 'PR #16 merged'})
         expect(o.pull_request).to.include({state: 'merged', head_sha: tip, checks: null})
       })
@@ -91,14 +91,14 @@ describe('outcome lookup: git in the checkout, then the pull request and its che
       it('closed unmerged: "PR #N closed"', async () => {
         const {tip} = branch('issue-7-closed', 1, true)
         forge.addPull({forge: kind, owner: 'acme', repo: 'api', number: 17, branch: 'dispatch/issue-7-closed', headSha: tip, state: 'closed'})
-        const o = await lookupOn(clients(forge, 3000), 3000).of(target(kind, 'issue-7-closed'))
+        const o = await lookupOn(clients(forge, 30_000), 30_000).of(target(kind, 'issue-7-closed'))
         expect(o).to.include({summary: 'PR #17 closed'})
         expect(o.pull_request).to.include({state: 'closed'})
       })
 
       it('asks once per branch, however many records share it', async () => {
         branch('issue-8-twice', 1, true)
-        const lookup = lookupOn(clients(forge, 3000), 3000)
+        const lookup = lookupOn(clients(forge, 30_000), 30_000)
         const [a, b] = await Promise.all([lookup.of(target(kind, 'issue-8-twice')), lookup.of(target(kind, 'issue-8-twice'))])
         expect(a).to.equal(b)
         const asked = forge.requests.filter((r) => r.path.includes('/pulls'))
@@ -112,7 +112,7 @@ describe('outcome lookup: git in the checkout, then the pull request and its che
     forge.addPull({owner: 'acme', repo: 'api', number: 19, branch: 'dispatch/issue-9-merged', headSha: tip, state: 'merged'})
     // Another branch's pull request must not speak for this one.
     forge.addPull({owner: 'acme', repo: 'api', number: 20, branch: 'dispatch/issue-9-merged-too', headSha: tip, state: 'open'})
-    const o = await lookupOn(clients(forge, 3000), 3000).of(target('github', 'issue-9-merged'))
+    const o = await lookupOn(clients(forge, 30_000), 30_000).of(target('github', 'issue-9-merged'))
     expect(o.summary).to.equal('PR #19 merged')
   })
 
@@ -120,7 +120,7 @@ describe('outcome lookup: git in the checkout, then the pull request and its che
     branch('issue-10-down', 3, false)
     const closed = {github: {apiUrl: 'http://127.0.0.1:2/api', webUrl: 'http://127.0.0.1:2'}, forgejo: {apiUrl: 'http://127.0.0.1:2/api/v1', baseUrl: 'http://127.0.0.1:2'}}
     for (const kind of ['github', 'forgejo'] as const) {
-      const o = await lookupOn(clients(closed, 3000), 3000).of(target(kind, 'issue-10-down'))
+      const o = await lookupOn(clients(closed, 30_000), 30_000).of(target(kind, 'issue-10-down'))
       expect(o, kind).to.include({ahead: 3, pushed: 'absent', pull_request: null, summary: 'unknown'})
       expect(o.forge_error, kind).to.match(/127\.0\.0\.1:2/)
     }
