@@ -2,3 +2,4 @@ export {SCHEMA_VERSION, recordKey, type Mode, type RunnerKind, type SidequestMod
 export {isActive, workerState} from './liveness.js'
 export {conflictsWith, findConflicts, recordRepo, recordRoots, type Conflict} from './conflicts.js'
 export {Registry, type RegistryOptions} from './store.js'
+export {ActiveView} from './view.js'
