@@ -58,7 +58,11 @@ export async function prepare(ctx: DispatchContext, first: DispatchPlan, progres
 export function sweepAfterStart(ctx: DispatchContext, plan: DispatchPlan): void {
   if (plan.worktree.action === 'in-place') return
   const spec = {worktreeRoot: ctx.config.worktreeRoot, stateDir: ctx.config.stateDir, owner: plan.issue.owner, repo: plan.issue.repo, minAgeMs: QUIET_REAP_MIN_AGE_MS}
-  if (sweepDue(spec, plan.worktree.path, ctx.now().getTime())) sweepLater(spec, ctx.env)
+  if (!sweepDue(spec, plan.worktree.path, ctx.now().getTime())) return
+  // The sweep talks to git and origin only: no forge token goes with it.
+  const env = {...ctx.env}
+  for (const name of ['GH_TOKEN', 'GITHUB_TOKEN', ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN']) delete env[name]
+  sweepLater(spec, env)
 }
 
 /** How a dispatch reads the active workers under the lock. */
