@@ -6,7 +6,7 @@
 //   BENCH_SCALE_RUNS=5   timed runs per case (the fan-outs: BENCH_FANOUT_RUNS, default 3)
 //   BENCH_KEPT=100       kept worktrees for the headless and reap cases
 import {execFileSync, spawn} from 'node:child_process'
-import {mkdirSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -54,8 +54,8 @@ function checkoutFor(tmp, repo) {
 
 /**
  * `n` worktrees dispatch could have left, made ten minutes ago (older than
- * the sweep's grace period): most with no commits (reap keeps them), one in
- * ten merged (removable), one in ten with unmerged work.
+ * the sweep's grace period): nine in ten with no commits (reap keeps them),
+ * one in ten with unmerged work: all kept, so every round sees the same ones.
  */
 function keptWorktrees(root, checkout, repo, n) {
   const old = new Date(Date.now() - 600_000)
@@ -132,6 +132,10 @@ export async function benchScale(ctx) {
     [`reap --dry-run, ${KEPT} worktrees`]: await rssOnce([bin, 'reap', '--dry-run', '--json', '--config', reapConfig], env),
     'fan-out of 50': await rssOnce([bin, 'headless', ...Array.from({length: 50}, () => `acme/fan#${next()}`), '--config', dispatchConfig], env),
   }
+
+  // The last dispatches' background sweeps finish before the bench removes what they sweep.
+  const sweepLock = path.join(tmp, 'state-scale', 'locks', 'sweep-acme+kept.lock')
+  for (const until = Date.now() + 120_000; existsSync(sweepLock) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100))
 
   const m = (name) => median(times[name])
   const base = m('node -e 0')
