@@ -1,7 +1,9 @@
 /**
  * Reap (SPEC §10): sweep the worktree root and remove the worktrees that hold
- * no work. The parts: facts.ts reads, decide.ts decides (pure), remove.ts
- * removes; this file walks the candidates and ties them together.
+ * no work. The parts: facts.ts and batch.ts read (judge.ts puts a
+ * repository's reads together), decide.ts decides (pure), remove.ts removes;
+ * this file walks the candidates and ties them together. background.ts and
+ * sweeper.ts run the quiet sweep after a dispatch, in a process of its own.
  */
 import {startingRecords} from '../bootstrap/slots.js'
 import {errorMessage} from '../errors.js'
