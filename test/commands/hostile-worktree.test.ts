@@ -248,6 +248,8 @@ describe('the worktree is hostile input (through the binary)', function () {
     age()
     const res = await runCli(['headless', 'acme/api#8', '--json'], {env, cwd: sb.dir})
     expect(res.code, res.stderr).to.equal(0)
+    // The sweep runs in the background once the worker started: wait for it to have removed the pushed one and finished.
+    await waitFor('the background sweep', () => !existsSync(h.planted) && !existsSync(path.join(sb.stateDir, 'locks', 'sweep-acme+api.lock')), 60_000)
     expect(ran(h)).to.deep.equal([])
     // The sweep removed the pushed one and left the others.
     expect(existsSync(h.planted)).to.equal(false)

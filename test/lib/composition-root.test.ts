@@ -17,6 +17,7 @@ const ROOTS: Record<string, string> = {
   'src/lib/worker/supervisor.ts': "the worker supervisor's own process",
   'src/lib/interactive/runner.ts': "the interactive runner's own process",
   'src/lib/runners/slurm-job.ts': "a Slurm job's own process on its node",
+  'src/lib/reap/sweeper.ts': "the background sweep's own process",
   'src/lib/faults.ts': 'a test hook read before anything is wired',
 }
 /** Single lines elsewhere that are a library boundary's default, by file and the text they hold. */
@@ -43,6 +44,7 @@ const REGISTRY_ROOTS: Record<string, string> = {
   'src/lib/worker/supervisor.ts': "the worker supervisor's own process",
   'src/lib/interactive/runner.ts': "the interactive runner's own process",
   'src/lib/runners/slurm-job.ts': "a Slurm job's own process on its node",
+  'src/lib/reap/sweeper.ts': "the background sweep's own process",
 }
 
 /** Lines of code (not comments) in src/ outside `roots` that match `pattern`, unless `allowed`. */

@@ -13,6 +13,8 @@ import {logPath} from '../naming.js'
 import {notify} from '../notify.js'
 import {outcomeForgeSpec} from '../outcome/finish.js'
 import {timedStep, type Progress} from '../progress.js'
+import {sweepDue, sweepLater} from '../reap/background.js'
+import {candidates} from '../reap/facts.js'
 import {reap} from '../reap/index.js'
 import type {SidequestRecord} from '../registry/index.js'
 import {runnerFor} from '../runners/index.js'
@@ -31,25 +33,48 @@ import {workerEnv} from './worker-env.js'
 // For the interactive surfaces, which load this module lazily too.
 export {workerSandbox}
 
-/**
- * Before the lock: sweep this repository's worktrees that hold no work (by
- * the same rule as `dispatch reap`, quietly, never failing a dispatch) and
- * fetch origin when a worktree may be created from it. Network and sweeping
- * happen here so concurrent dispatches queue only for the short part.
- */
 /** The quiet sweep spares worktrees younger than this: their dispatch may still be starting its worker. */
 const QUIET_REAP_MIN_AGE_MS = 120_000
 
+/**
+ * Before the lock: judge this issue's own worktrees (by the same rule as
+ * `dispatch reap`, quietly, never failing a dispatch: a merged one a reuse
+ * plan chose goes, and the dispatch starts fresh) and fetch origin when a
+ * worktree may be created from it. Network and sweeping happen here so
+ * concurrent dispatches queue only for the short part. The repository's
+ * other worktrees are swept after the worker started (sweepAfterStart):
+ * their number must not slow a dispatch. Returns the sandbox's warnings.
+ */
 export async function prepare(ctx: DispatchContext, first: DispatchPlan, progress: Progress): Promise<SandboxWarning[]> {
   // A sandbox that cannot start fails the dispatch before anything exists.
   const warnings = sandboxPreflight(ctx, first)
   await ensureStateDir(ctx.config.stateDir)
   if (first.worktree.action === 'in-place') return warnings
   const fresh = first.worktree.action === 'create' || first.worktree.action === 'checkout'
-  const sweep = reap({worktreeRoot: ctx.config.worktreeRoot, registry: ctx.registry(), stateDir: ctx.config.stateDir, dryRun: false, only: {owner: first.issue.owner, repo: first.issue.repo}, fetch: true, minAgeMs: QUIET_REAP_MIN_AGE_MS, checkoutOf: (owner, repo) => configuredCheckout(ctx.config, owner, repo)}).catch(() => [])
+  const only = {owner: first.issue.owner, repo: first.issue.repo, issue: first.issue.number}
+  const own = candidates(ctx.config.worktreeRoot, only).length > 0
+  const sweep = own ? reap({worktreeRoot: ctx.config.worktreeRoot, registry: ctx.registry(), stateDir: ctx.config.stateDir, dryRun: false, only, fetch: true, minAgeMs: QUIET_REAP_MIN_AGE_MS, quiet: true, checkoutOf: (owner, repo) => configuredCheckout(ctx.config, owner, repo)}).catch(() => []) : undefined
   await timedStep(progress, 'Fetching origin', Promise.all([sweep, fresh ? fetchOrigin(first.checkout.dir) : undefined]))
   return warnings
 }
+
+/**
+ * Once a worker runs: sweep the repository's worktrees in a detached,
+ * low-priority process the dispatch never waits for (reap/background.ts),
+ * when any of them is old enough to judge.
+ */
+export function sweepAfterStart(ctx: DispatchContext, plan: DispatchPlan): void {
+  if (plan.worktree.action === 'in-place') return
+  const spec = {worktreeRoot: ctx.config.worktreeRoot, stateDir: ctx.config.stateDir, owner: plan.issue.owner, repo: plan.issue.repo, checkout: plan.checkout.dir, minAgeMs: QUIET_REAP_MIN_AGE_MS}
+  if (!sweepDue(spec, plan.worktree.path, ctx.now().getTime())) return
+  // The sweep talks to git and origin only: no forge token goes with it.
+  const env = {...ctx.env}
+  for (const name of ['GH_TOKEN', 'GITHUB_TOKEN', ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN']) delete env[name]
+  sweepLater(spec, env)
+}
+
+/** How a dispatch reads the active workers under the lock. */
+export type ActiveWorkers = () => Promise<SidequestRecord[]>
 
 /** Run `fn` under the registry lock every dispatch takes, so the checks against active workers stay honest. */
 export async function underDispatchLock<T>(ctx: DispatchContext, fn: () => Promise<T>): Promise<T> {
@@ -61,11 +86,13 @@ export async function underDispatchLock<T>(ctx: DispatchContext, fn: () => Promi
  * Under the lock: read the repository and the active workers again (the sweep
  * may have removed a worktree, another worker may have taken one), plan from
  * those facts, admit, and make the workspace: worktree and trust. Returns the
- * plan that runs; nothing planned earlier is used. `takenOver`: notes of an
- * earlier dispatch of this issue that was killed during its bootstrap; this
- * one stops the setup it left running and bootstraps the worktree again.
+ * plan that runs; nothing planned earlier is used. `workers` reads the
+ * active workers (a fan-out passes its registry/view.ts ActiveView).
+ * `takenOver`: notes of an earlier dispatch of this issue that was killed
+ * during its bootstrap; this one stops the setup it left running and
+ * bootstraps the worktree again.
  */
-export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: DispatchOptions): Promise<{plan: DispatchPlan; takenOver: StartingRecord[]}> {
+export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: DispatchOptions, workers: ActiveWorkers = () => ctx.registry().active()): Promise<{plan: DispatchPlan; takenOver: StartingRecord[]}> {
   // Dispatches still setting up their worktree count as active: their ref, claims, worktree and index are taken.
   const notes = await startingNotes(ctx.config.stateDir, ctx.warn)
   const ofThisIssue = (n: StartingRecord) => n.ref.toLowerCase() === remote.issue.ref.toLowerCase()
@@ -75,7 +102,7 @@ export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: Di
     await stopOrphanSetup(o)
   }
   const takenOver = [...orphans, ...notes.unfinished.filter(ofThisIssue)]
-  const active = [...(await ctx.registry().active()), ...notes.active.filter((n) => !orphans.includes(n))]
+  const active = [...(await workers()), ...notes.active.filter((n) => !orphans.includes(n))]
   const local = {...(await gatherLocal(remote, opts, active)), unfinishedBootstrap: takenOver.map((n) => n.cwd)}
   const plan = planDispatch(remote, local, opts)
   admit(active, plan, ctx.config.maxActive, opts.force)
@@ -101,9 +128,9 @@ async function forgetNotes(notes: readonly StartingRecord[]): Promise<void> {
  * as starting so other dispatches count it. `log` is the worker's log when
  * a setup wrote to it first.
  */
-export async function settleAndLaunch<T>(ctx: DispatchContext, remote: RemoteFacts, opts: DispatchOptions, launch: (plan: DispatchPlan, log?: string) => Promise<T>, io: {progress: Progress; guard?: StartGuard; log: boolean}): Promise<{plan: DispatchPlan; launched: T}> {
+export async function settleAndLaunch<T>(ctx: DispatchContext, remote: RemoteFacts, opts: DispatchOptions, launch: (plan: DispatchPlan, log?: string) => Promise<T>, io: {progress: Progress; guard?: StartGuard; log: boolean; workers?: ActiveWorkers}): Promise<{plan: DispatchPlan; launched: T}> {
   const first = await underDispatchLock(ctx, async () => {
-    const {plan, takenOver} = await settle(ctx, remote, opts)
+    const {plan, takenOver} = await settle(ctx, remote, opts, io.workers)
     if (!needsBootstrap(plan)) {
       const launched = await launch(plan)
       await forgetNotes(takenOver)

@@ -58,9 +58,10 @@ export async function dispatchHeadless(ctx: DispatchContext, opts: DispatchOptio
   const loading = import('./execute.js')
   loading.catch(() => {}) // awaited below; a failed gather must not leave it unhandled
   const {remote, local} = await gather(ctx, opts, progress)
-  const {notifyDispatched, prepare, settleAndLaunch, startWorker} = await loading
+  const {notifyDispatched, prepare, settleAndLaunch, startWorker, sweepAfterStart} = await loading
   const said = await prepare(ctx, planDispatch(remote, local, opts), progress)
   const {plan, launched} = await settleAndLaunch(ctx, remote, opts, (plan, log) => startWorker(ctx, plan, io.guard, log), {progress, guard: io.guard, log: true})
+  sweepAfterStart(ctx, plan)
   await faultPoint('after-record', ctx.config.stateDir)
   const result = await timedStep(progress, "Waiting for the worker's first reply", launched.waitHealthy(ctx.config.healthWindowMs))
   await notifyDispatched(ctx, result.record)
@@ -83,7 +84,7 @@ export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOp
   const loading = Promise.all([import('./execute.js'), import('../interactive/surfaces.js')])
   loading.catch(() => {}) // awaited below; a failed gather must not leave it unhandled
   const {remote, local} = await gather(ctx, opts, progress)
-  const [{notifyDispatched, prepare, settleAndLaunch, workerSandbox}, {launchSurface, openForeground}] = await loading
+  const [{notifyDispatched, prepare, settleAndLaunch, sweepAfterStart, workerSandbox}, {launchSurface, openForeground}] = await loading
   const first = planDispatch(remote, local, opts)
   // The print surface hands over a command line the operator runs by hand: nothing could confine it.
   if (surface === 'print' && first.sandbox.kind !== 'none') {
@@ -103,6 +104,7 @@ export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOp
       const session = openForeground(await sessionSpec(plan), registry)
       return {session, record: await session.started}
     }, {progress, log: false})
+    sweepAfterStart(ctx, plan)
     const {session, record} = launched
     if (record) await notifyDispatched(ctx, record)
     const outcome = await session.result
@@ -112,6 +114,7 @@ export async function dispatchInteractive(ctx: DispatchContext, opts: DispatchOp
     // tmux starts the session at once; another terminal may take its time, so wait less and say so.
     return launchSurface({surface, spec: await sessionSpec(plan), env: ctx.env, startTimeoutMs: surface === 'tmux' ? 10_000 : 3000, commandTemplate: ctx.config.interactive.command, secretNames: [ctx.config.forgejo?.tokenEnv ?? 'FORGEJO_TOKEN'], registry})
   }, {progress, log: false})
+  sweepAfterStart(ctx, plan)
   const record = outcome.pid ? await registry.get(outcome.pid) : undefined
   if (record) await notifyDispatched(ctx, record)
   return {plan, record, surface: outcome}

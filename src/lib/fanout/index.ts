@@ -10,14 +10,14 @@
  */
 import type {DispatchContext} from '../context.js'
 import {dryRun, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../dispatch/index.js'
-import {notifyDispatched, prepare, settleAndLaunch, startWorker} from '../dispatch/execute.js'
+import {notifyDispatched, prepare, settleAndLaunch, startWorker, sweepAfterStart, type ActiveWorkers} from '../dispatch/execute.js'
 import {gather} from '../dispatch/gather.js'
 import {planDispatch} from '../dispatch/plan.js'
 import {EXIT, InterruptedError, PolicyError, type DispatchError} from '../errors.js'
 import {faultPoint} from '../faults.js'
 import type {StartGuard} from '../interrupt.js'
 import {silentProgress, type Progress} from '../progress.js'
-import type {SidequestRecord} from '../registry/index.js'
+import {ActiveView, type SidequestRecord} from '../registry/index.js'
 import {asDispatchError} from '../report.js'
 import type {LaunchedWorker} from '../worker/spawn.js'
 import {FanoutGuard} from './guard.js'
@@ -77,6 +77,9 @@ export async function dispatchMany(ctx: DispatchContext, opts: Omit<DispatchOpti
   const progress = io.progress ?? silentProgress
   const items: FanoutItem[] = targets.map((t) => ({input: t.input, ref: t.ref, outcome: 'skipped'}))
   const prepared = new Map<string, 'swept' | 'fetched'>()
+  // One view of the active workers for the whole fan-out: each admission reads only the records new since the last.
+  const view = new ActiveView(ctx.registry())
+  const workers = () => view.active()
   const health: Array<Promise<void>> = []
   let interrupted: InterruptedError | undefined
 
@@ -96,7 +99,7 @@ export async function dispatchMany(ctx: DispatchContext, opts: Omit<DispatchOpti
     }
     const guard = io.guard.begin()
     try {
-      const {plan, launched} = await Promise.race([launch(ctx, one, guard, prepared, progress), guard.interrupted])
+      const {plan, launched} = await Promise.race([launch(ctx, one, guard, {prepared, workers}, progress), guard.interrupted])
       Object.assign(item, {ref: plan.issue.ref, outcome: 'started', started: {plan, record: launched.record, health: 'interrupted', warnings: []}})
       // The health window starts now and runs while the next issues are dispatched.
       health.push(judge(ctx, item, launched))
@@ -132,19 +135,23 @@ function refuse(item: FanoutItem, error: unknown): void {
   item.error = e
 }
 
-/** One issue up to a launched worker: a single dispatch's path, with the sweep and fetch done once per checkout. */
-async function launch(ctx: DispatchContext, opts: DispatchOptions, guard: StartGuard, prepared: Map<string, 'swept' | 'fetched'>, progress: Progress): Promise<Launched> {
+/** One issue up to a launched worker: a single dispatch's path, with the fetch and the background sweep once per checkout. */
+async function launch(ctx: DispatchContext, opts: DispatchOptions, guard: StartGuard, shared: {prepared: Map<string, 'swept' | 'fetched'>; workers: ActiveWorkers}, progress: Progress): Promise<Launched> {
+  const {prepared, workers} = shared
   const {remote, local} = await gather(ctx, opts, progress)
   const first = planDispatch(remote, local, opts)
   const fresh = first.worktree.action === 'create' || first.worktree.action === 'checkout'
   const done = prepared.get(first.checkout.dir)
-  if (!done || (fresh && done === 'swept')) {
+  // prepare judges the issue's own worktrees (a reuse plan's) and fetches for a fresh one: origin once per checkout.
+  if (!fresh || done !== 'fetched') {
     for (const w of await prepare(ctx, first, progress)) ctx.warn(`warning: ${w.message}`)
-    prepared.set(first.checkout.dir, fresh ? 'fetched' : 'swept')
+    prepared.set(first.checkout.dir, fresh ? 'fetched' : (done ?? 'swept'))
   }
   // Through settleAndLaunch, as a single dispatch: a new worktree gets its .worktreeinclude files and setup.
-  const launched = await settleAndLaunch(ctx, remote, opts, (plan, log) => startWorker(ctx, plan, guard, log), {progress, guard, log: true})
+  const launched = await settleAndLaunch(ctx, remote, opts, (plan, log) => startWorker(ctx, plan, guard, log), {progress, guard, log: true, workers})
   await faultPoint('after-record', ctx.config.stateDir)
+  // The rest of the repository's worktrees: swept once per checkout, in the background.
+  if (!done) sweepAfterStart(ctx, launched.plan)
   return launched
 }
 

@@ -6,11 +6,11 @@ import {readdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {gitAt, gitQuery, type GitPlace} from '../git.js'
-import {defaultBranch, hasOrigin, listWorktrees, retryOnLock} from '../worktree/index.js'
+import {defaultBranch, hasOrigin, parseWorktreeList, retryOnLock} from '../worktree/index.js'
 import type {WorktreeFacts} from './decide.js'
 
 /** Directories under worktreeRoot laid out as `<owner>/<repo>/<name>`. */
-export function candidates(root: string, only?: {owner: string; repo: string}): string[] {
+export function candidates(root: string, only?: {owner: string; repo: string; issue?: number}): string[] {
   const dirs = (p: string) => {
     try {
       return readdirSync(p).filter((n) => !n.startsWith('.') && statSync(path.join(p, n)).isDirectory())
@@ -21,7 +21,10 @@ export function candidates(root: string, only?: {owner: string; repo: string}): 
   const out: string[] = []
   for (const owner of only ? [only.owner] : dirs(root)) {
     for (const repo of only ? [only.repo] : dirs(path.join(root, owner))) {
-      for (const name of dirs(path.join(root, owner, repo))) out.push(path.join(root, owner, repo, name))
+      for (const name of dirs(path.join(root, owner, repo))) {
+        if (only?.issue !== undefined && name !== `issue-${only.issue}` && !name.startsWith(`issue-${only.issue}-`)) continue
+        out.push(path.join(root, owner, repo, name))
+      }
     }
   }
   return out
@@ -34,10 +37,37 @@ export interface RepoFacts {
   remotesFresh: boolean
   /** Worktree path → its branch (undefined when detached). */
   branches: Map<string, string | undefined>
+  /** Worktree path → the commit its HEAD points at, as `worktree list` reported it. */
+  heads: Map<string, string>
   /** Local dispatch branches. */
   local: Set<string>
+  /** Local dispatch branch → the commit it points at. */
+  tips: Map<string, string>
 }
 
+/** `for-each-ref --format='%(objectname) %(refname)'` over refs/heads/ as branch → commit. Pure. */
+export function parseRefs(text: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const line of text.split('\n')) {
+    const space = line.indexOf(' ')
+    if (space > 0 && line.startsWith('refs/heads/', space + 1)) out.set(line.slice(space + 1 + 'refs/heads/'.length), line.slice(0, space))
+  }
+  return out
+}
+
+/** `worktree list --porcelain` as worktree path → HEAD's commit. Pure. */
+export function parseHeads(text: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const block of text.split(/\n\s*\n/)) {
+    const lines = block.split('\n')
+    const wt = lines.find((l) => l.startsWith('worktree '))
+    const head = lines.find((l) => l.startsWith('HEAD '))
+    if (wt && head) out.set(path.resolve(wt.slice('worktree '.length)), head.slice('HEAD '.length))
+  }
+  return out
+}
+
+/** A repository's facts, once per sweep: one `for-each-ref`, one `worktree list`, the default branch, and a fetch when asked. */
 export async function repoFacts(mainDir: string, fetch: boolean): Promise<RepoFacts> {
   let remotesFresh = true
   if (await hasOrigin(mainDir)) {
@@ -48,14 +78,15 @@ export async function repoFacts(mainDir: string, fetch: boolean): Promise<RepoFa
       remotesFresh = await retryOnLock(() => git.raw(['fetch', '--quiet', '--prune', 'origin'])).then(() => true, () => false)
     }
   }
-  const [def, worktrees, refs] = await Promise.all([
+  const [def, list, refs] = await Promise.all([
     defaultBranch(mainDir),
-    listWorktrees(mainDir),
-    gitQuery(mainDir, ['for-each-ref', '--format=%(refname:short)', 'refs/heads/dispatch/']),
+    gitQuery(mainDir, ['worktree', 'list', '--porcelain']),
+    gitQuery(mainDir, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads/']),
   ])
-  const localDefault = Boolean(await gitQuery(mainDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${def.name}`]).catch(() => ''))
-  const branches = new Map(worktrees.map((w) => [path.resolve(w.path), w.branch] as const))
-  return {defaultBranch: def, localDefault, remotesFresh, branches, local: new Set(refs.split('\n').filter(Boolean))}
+  const all = parseRefs(refs)
+  const tips = new Map([...all].filter(([name]) => name.startsWith('dispatch/')))
+  const branches = new Map(parseWorktreeList(list).map((w) => [path.resolve(w.path), w.branch] as const))
+  return {defaultBranch: def, localDefault: all.has(def.name), remotesFresh, branches, heads: parseHeads(list), local: new Set(tips.keys()), tips}
 }
 
 /**

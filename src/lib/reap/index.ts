@@ -1,9 +1,11 @@
 /**
  * Reap (SPEC §10): sweep the worktree root and remove the worktrees that hold
- * no work. The parts: facts.ts reads, decide.ts decides (pure), remove.ts
- * removes; this file walks the candidates and ties them together.
+ * no work. The parts: facts.ts and batch.ts read (judge.ts puts a
+ * repository's reads together), decide.ts decides (pure), remove.ts removes;
+ * this file walks the candidates and ties them together. background.ts and
+ * sweeper.ts run the quiet sweep after a dispatch, in a process of its own.
  */
-import {lstatSync, realpathSync} from 'node:fs'
+import {lstatSync} from 'node:fs'
 import path from 'node:path'
 
 import {startingRecords} from '../bootstrap/starting.js'
@@ -12,8 +14,9 @@ import {gitQuery, isPlace, worktreePlace, type GitPlace} from '../git.js'
 import {dispatchLockPath, withLock} from '../lock.js'
 import type {Registry, SidequestRecord} from '../registry/index.js'
 import {forgeCouldVouch, type ForgeReapFacts} from '../outcome/reap-rule.js'
-import {decideReap, type ReapVerdict, type WorktreeFacts} from './decide.js'
-import {candidates, detachedBranch, gitfileMtime, nothingKnown, repoFacts, worktreeFacts, type RepoFacts} from './facts.js'
+import {decideReap, type ReapVerdict} from './decide.js'
+import {candidates, gitfileMtime, nothingKnown} from './facts.js'
+import {judgeRepo, realOrResolved, type Judged} from './judge.js'
 import {removeWorktree} from './remove.js'
 
 export {decideReap, type WorktreeFacts} from './decide.js'
@@ -37,8 +40,8 @@ export interface ReapOptions {
   /** Where dispatches still setting up a worktree leave their notes (bootstrap/starting.ts). */
   stateDir: string
   dryRun: boolean
-  /** Limit the sweep to `<worktreeRoot>/<owner>/<repo>`. */
-  only?: {owner: string; repo: string}
+  /** Limit the sweep to `<worktreeRoot>/<owner>/<repo>`, and with `issue` to that issue's worktrees (`issue-<N>[-…]`). */
+  only?: {owner: string; repo: string; issue?: number}
   /**
    * `git fetch --prune origin` first, so remote branches are what origin has
    * now. Without it (or when the fetch fails) remote branches other than
@@ -52,6 +55,12 @@ export interface ReapOptions {
    */
   minAgeMs?: number
   /**
+   * The background sweep's mode: skip `git status` where it cannot change the verdict (a worktree
+   * kept anyway), so a kept worktree costs no git process of its own; reasons of kept worktrees may
+   * then name another rule than `dispatch reap` would. Verdicts are the same.
+   */
+  quiet?: boolean
+  /**
    * The main checkout of owner/repo, from the config (SPEC §11: never from a
    * worktree's own `.git` file, which its worker wrote).
    */
@@ -62,24 +71,30 @@ export interface ReapOptions {
   warn?: (message: string) => void
 }
 
+/** How many worktrees are judged (status, forge, removal) at once. */
+const CONCURRENCY = 4
+
 /**
  * Remove dispatch worktrees that hold no work (SPEC §10): clean, and every
  * commit on HEAD and its branch reachable from the default branch or a remote
  * branch; never one an active worker runs in. Deletes the branch and prunes
- * git's metadata. Facts are gathered once per repository, so the sweep stays
- * cheap when it runs before every dispatch. Returns one entry per worktree
- * looked at, with the verdict and why.
+ * git's metadata. Facts are gathered once per repository, in a few git
+ * processes for all its worktrees (batch.ts), and the rest runs a few
+ * worktrees at a time. Returns one entry per worktree looked at, in order,
+ * with the verdict and why.
  */
 export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
   // A dispatch still setting up its worktree (no record yet) holds it like an active worker.
   const active = [...(await opts.registry.active().catch((): SidequestRecord[] => [])), ...(await startingRecords(opts.stateDir, opts.warn))]
   const busy = new Map(active.map((r) => [realOrResolved(r.cwd), r]))
-  const facts = new Map<string, Promise<RepoFacts>>()
-  const results: ReapEntry[] = []
-  for (const dir of candidates(opts.worktreeRoot, opts.only)) {
-    const keep = (branch: string | null, reason: string) => results.push({path: dir, branch, action: 'kept', verdict: 'keep', reason, rule: null})
+  const dirs = candidates(opts.worktreeRoot, opts.only)
+  const results: ReapEntry[] = new Array(dirs.length)
+  const keep = (i: number, branch: string | null, reason: string) => (results[i] = {path: dirs[i], branch, action: 'kept', verdict: 'keep', reason, rule: null})
+  // Worktrees that need git, by main checkout, each with where its git data is.
+  const byRepo = new Map<string, Array<{i: number; dir: string; place: GitPlace}>>()
+  for (const [i, dir] of dirs.entries()) {
     if (!hasDotGit(dir)) {
-      keep(null, 'not a git worktree')
+      keep(i, null, 'not a git worktree')
       continue
     }
     const [owner, repoName] = path.relative(opts.worktreeRoot, dir).split(path.sep)
@@ -88,85 +103,83 @@ export async function reap(opts: ReapOptions): Promise<ReapEntry[]> {
     const worker = busy.get(realOrResolved(dir))
     if (worker) {
       // Decided before any git work: a busy worktree costs no fetch.
-      keep(worker.branch || null, decideReap({...nothingKnown(mainDir), activeWorker: {pid: worker.pid, ref: worker.ref, jobId: worker.runner === 'slurm' ? worker.job_id : null}}).reason)
+      keep(i, worker.branch || null, decideReap({...nothingKnown(mainDir), activeWorker: {pid: worker.pid, ref: worker.ref, jobId: worker.runner === 'slurm' ? worker.job_id : null}}).reason)
       continue
     }
     if (opts.minAgeMs && Date.now() - gitfileMtime(dir) < opts.minAgeMs) {
-      keep(null, decideReap({...nothingKnown(mainDir), justMade: true}).reason)
+      keep(i, null, decideReap({...nothingKnown(mainDir), justMade: true}).reason)
       continue
     }
     if (!configured) {
-      keep(null, `no checkout of ${owner}/${repoName} in the config`)
+      keep(i, null, `no checkout of ${owner}/${repoName} in the config`)
       continue
     }
     // Where its git data is, from the checkout's side; a .git pointing elsewhere is not followed.
     const place = worktreePlace(mainDir, dir)
     if (!isPlace(place)) {
-      keep(null, place.reason)
+      keep(i, null, place.reason)
       continue
     }
-    let branch: string | null = null
+    byRepo.set(mainDir, [...(byRepo.get(mainDir) ?? []), {i, dir, place}])
+  }
+  for (const [mainDir, items] of byRepo) {
+    let judged: Judged[]
     try {
-      if (!facts.has(mainDir)) facts.set(mainDir, repoFacts(mainDir, opts.fetch))
-      const repo = await facts.get(mainDir)!
-      let f: WorktreeFacts
-      // What the verdict is about, read before the facts: a commit made after this keeps the worktree.
-      let seen: string | undefined
-      // NOTE: git records a worktree by its real path; worktreeRoot may lead there through a symlink.
-      const at = realOrResolved(dir)
-      if (repo.branches.has(at)) {
-        branch = repo.branches.get(at) ?? null
-        const detachedFrom = branch ? null : detachedBranch(dir, repo)
-        seen = await tips(place, branch ?? detachedFrom)
-        f = await worktreeFacts(place, branch ?? detachedFrom, repo, mainDir)
-        // The verdict speaks of the HEAD git reports; the branch still goes with the worktree.
-        f.branch = branch
-        if (detachedFrom) branch = detachedFrom
-      } else {
-        f = {...nothingKnown(mainDir), registered: false}
-      }
-      let v = decideReap(f)
-      if (opts.askForge && f.branch && forgeCouldVouch({...f, verdict: v.verdict})) {
-        const forge = await opts.askForge({path: dir, branch: f.branch, checkout: mainDir, place})
-        v = decideReap({...f, ...forge})
-        // Say so: a squash-merged branch kept only because the forge was down looks like unmerged work.
-        if (v.verdict === 'keep' && forge.forgeError) v = {...v, reason: `${v.reason}; the forge could not say whether a merged pull request holds them (${forge.forgeError})`}
-      }
-      if (v.verdict === 'keep') {
-        keep(branch, v.reason)
-        continue
-      }
-      if (opts.dryRun) {
-        results.push({path: dir, branch, action: 'would-remove', verdict: 'remove', reason: v.reason, rule: v.rule ?? 'git'})
-        continue
-      }
-      // NOTE: the facts (and the forge's answer) took time: a dispatch may have started a worker in
-      // this worktree since, or someone committed there. Look again under the dispatch lock, which a
-      // dispatch holds while it checks and registers a worker, and remove only what was judged.
-      const since = await withLock(dispatchLockPath(opts.stateDir), async () => {
-        const changed = await changedSince(opts, place, branch, seen)
-        if (!changed) await removeWorktree(mainDir, place, branch, repo.local)
-        return changed
-      })
-      if (since) {
-        keep(branch, since)
-        continue
-      }
-      results.push({path: dir, branch, action: 'removed', verdict: 'remove', reason: v.reason, rule: v.rule ?? 'git'})
+      judged = await judgeRepo(mainDir, {fetch: opts.fetch, quiet: Boolean(opts.quiet && !opts.askForge)}, items)
     } catch (error) {
-      keep(branch, `could not inspect or remove: ${errorMessage(error).split('\n')[0]}`)
+      for (const {i} of items) keep(i, null, `could not inspect or remove: ${errorMessage(error).split('\n')[0]}`)
+      continue
     }
+    await eachLimited(judged, CONCURRENCY, async (j, k) => {
+      results[items[k].i] = await settleOne(opts, mainDir, j)
+    })
   }
   return results
 }
 
-function realOrResolved(p: string): string {
+/** Decide one worktree (asking the forge when git cannot vouch) and remove it when the rules say so. */
+async function settleOne(opts: ReapOptions, mainDir: string, j: Judged): Promise<ReapEntry> {
+  const {dir, branch, place} = j
+  const kept = (reason: string): ReapEntry => ({path: dir, branch, action: 'kept', verdict: 'keep', reason, rule: null})
+  if (j.kept) return {...kept(j.kept), branch: null}
   try {
-    return realpathSync(p)
-  } catch {
-    return path.resolve(p)
+    const f = await j.facts!()
+    let v = decideReap(f)
+    if (opts.askForge && f.branch && forgeCouldVouch({...f, verdict: v.verdict})) {
+      const forge = await opts.askForge({path: dir, branch: f.branch, checkout: mainDir, place})
+      v = decideReap({...f, ...forge})
+      // Say so: a squash-merged branch kept only because the forge was down looks like unmerged work.
+      if (v.verdict === 'keep' && forge.forgeError) v = {...v, reason: `${v.reason}; the forge could not say whether a merged pull request holds them (${forge.forgeError})`}
+    }
+    if (v.verdict === 'keep') return kept(v.reason)
+    if (opts.dryRun) return {path: dir, branch, action: 'would-remove', verdict: 'remove', reason: v.reason, rule: v.rule ?? 'git'}
+    // NOTE: the facts (and the forge's answer) took time: a dispatch may have started a worker in
+    // this worktree since, or someone committed there. Look again under the dispatch lock, which a
+    // dispatch holds while it checks and registers a worker, and remove only what was judged.
+    const since = await withLock(dispatchLockPath(opts.stateDir), async () => {
+      const changed = await changedSince(opts, place, branch, j.seen)
+      if (!changed) await removeWorktree(mainDir, place, branch, j.repo!.local)
+      return changed
+    })
+    if (since) return kept(since)
+    return {path: dir, branch, action: 'removed', verdict: 'remove', reason: v.reason, rule: v.rule ?? 'git'}
+  } catch (error) {
+    return kept(`could not inspect or remove: ${errorMessage(error).split('\n')[0]}`)
   }
 }
+
+/** Run `fn` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0
+  const lane = async () => {
+    while (next < items.length) {
+      const k = next++
+      await fn(items[k], k)
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, lane))
+}
+
 
 function hasDotGit(dir: string): boolean {
   try {
@@ -178,8 +191,8 @@ function hasDotGit(dir: string): boolean {
 }
 
 /** HEAD and the branch's tip, as one string to compare. */
-async function tips(dir: GitPlace, branch: string | null): Promise<string> {
-  const at = (ref: string) => gitQuery(dir, ['rev-parse', '--verify', '--quiet', ref]).catch(() => '')
+async function tips(place: GitPlace, branch: string | null): Promise<string> {
+  const at = (ref: string) => gitQuery(place, ['rev-parse', '--verify', '--quiet', ref]).catch(() => '')
   return `${await at('HEAD')} ${branch ? await at(`refs/heads/${branch}`) : ''}`
 }
 

@@ -2,3 +2,4 @@ export {SCHEMA_VERSION, recordKey, workerLabel, type Mode, type PermissionDenial
 export {isActive, workerState} from './liveness.js'
 export {conflictsWith, findConflicts, recordRepo, recordRoots, type Conflict} from './conflicts.js'
 export {Registry, type RegistryOptions} from './store.js'
+export {ActiveView} from './view.js'
