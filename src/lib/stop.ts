@@ -6,6 +6,7 @@
  * gets `stopped: true` on top of the end the supervisor writes.
  */
 import {execFile} from 'node:child_process'
+import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {FailureError, NotFoundError, UsageError} from './errors.js'
@@ -13,6 +14,7 @@ import {formatRef, parseIssueRef, type RefHosts} from './issue-ref.js'
 import {isSameProcessAlive, pidExists, processGroupOf} from './proc.js'
 import {workerLabel, type Registry, type Mode, type SidequestRecord} from './registry/index.js'
 import {stopSlurmWorker} from './runners/slurm-stop.js'
+import {cancelPrint, isPrintPlaceholder} from './interactive/print-record.js'
 
 export type StopTarget = {ref: string} | {pid: number} | {all: true}
 
@@ -26,8 +28,8 @@ export interface StoppedWorker {
   ref: string
   mode: Mode
   outcome: StopOutcome
-  /** The last signal sent. */
-  signal: NodeJS.Signals
+  /** The last signal sent; null for a print line nobody pasted (no process to signal). */
+  signal: NodeJS.Signals | null
   exit_code: number | null
   exit_signal: string | null
   /** Interactive sessions in tmux: the pane that was closed. */
@@ -158,13 +160,23 @@ async function stopOne(registry: Registry, r: SidequestRecord, waitMs: number): 
 }
 
 /**
+ * A print line nobody pasted yet: no process (its pid is 0; NOTE: never
+ * signal pid 0, that is this process group), so its hold ends and the line
+ * stops working: cancelled, as a queued job taken out of the queue.
+ */
+async function stopPrint(registry: Registry, r: SidequestRecord): Promise<StoppedWorker> {
+  await cancelPrint(registry, path.dirname(registry.dir), r)
+  return {pid: 0, ref: r.ref, mode: r.mode, outcome: 'cancelled', signal: null, exit_code: null, exit_signal: null}
+}
+
+/**
  * Stop the selected active workers, all at once. Throws NotFoundError when a
  * ref or pid matches no active worker, FailureError when one survives SIGKILL.
  */
 export async function stopWorkers(opts: StopOptions): Promise<StoppedWorker[]> {
   const {registry} = opts
   const targets = selectStopTargets(await registry.active(), opts.target, opts.hosts)
-  const results = await Promise.all(targets.map((r) => (r.runner === 'slurm' ? stopSlurmWorker(registry, r, opts.waitMs) : stopOne(registry, r, opts.waitMs))))
+  const results = await Promise.all(targets.map((r) => (isPrintPlaceholder(r) ? stopPrint(registry, r) : r.runner === 'slurm' ? stopSlurmWorker(registry, r, opts.waitMs) : stopOne(registry, r, opts.waitMs))))
   const survivors = results.filter((s) => s.outcome === 'survived')
   if (survivors.length > 0) {
     throw new FailureError(

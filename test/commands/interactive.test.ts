@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
@@ -26,6 +26,14 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
   const records = () => state.records(sb)
   const dryPrompt = async (ref: string) => JSON.parse((await runCli(['interactive', ref, '--dry-run', '--json'], {env})).stdout).prompt as string
 
+  /** Paste a print line into a shell, as an operator would. */
+  const paste = (line: string) => {
+    const child = spawn('/bin/sh', ['-c', line], {env, stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    child.stderr!.on('data', (d) => (stderr += d))
+    return {done: new Promise<{code: number | null; stderr: string}>((resolve) => child.on('exit', (code) => resolve({code, stderr})))}
+  }
+
   beforeEach(() => {
     ;({forge, sb, env, release} = t)
     makeRepo(sb, 'acme', 'api')
@@ -33,23 +41,65 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     HOSTILE_TITLES.forEach((title, i) => forge.addIssue({owner: 'acme', repo: 'api', number: 100 + i, title, body: title}))
   })
 
-  it('auto without a terminal prints the exact line to paste, and the line works', async () => {
-    const res = await runCli(['interactive', 'acme/api#12'], {env})
+  it('auto without a terminal prints the line to paste; it holds the place until pasted, and the line works', async () => {
+    const res = await runCli(['interactive', 'acme/api#12', '--claims', 'src'], {env, cwd: path.join(sb.workspace, 'acme', 'api')})
     expect(res.code, res.stderr).to.equal(0)
-    // The prompt is not on the line: claude reads it from a 0600 file in the state dir.
-    // With the worker's index and port, as a dispatched worker has them.
-    const line = /^cd \/\S+issue-12-fix-the-login-bug && DISPATCH_WORKER_INDEX=0 DISPATCH_PORT=3100 \/\S+stand-in-claude\.mjs --permission-mode acceptEdits --allowedTools \S+ < (\/\S+\/state\/prompts\/dispatch-acme-api-12-[0-9a-f]{8}\.md)$/m.exec(res.stdout)
+    // The line runs dispatch's session runner on a 0600 handoff (the prompt stays out of argv), so the pasted session gets a record.
+    const line = /^cd \/\S+issue-12-fix-the-login-bug && \S+node\S* \S+runner\.js (\/\S+\/state\/sessions\/print-[0-9a-f-]{36}\.json)$/m.exec(res.stdout)
     expect(line, res.stdout).to.not.equal(null)
     expect(statSync(line![1]).mode & 0o777).to.equal(0o600)
+    expect(readFileSync(line![1], 'utf8')).not.to.include('GH_TOKEN')
     expect(res.stdout).not.to.include('Body with')
-    expect(records()).to.have.length(0)
-    // Paste it into a shell: claude gets the prompt byte for byte.
-    writeFileSync(release, '')
-    execFileSync('/bin/sh', ['-c', res.stdout], {env})
-    const [standIn] = standIns()
+    expect(res.stderr).to.match(/Paste it by \S+: until then it holds acme\/api#12's place/)
+
+    // Until it is pasted, it holds the issue, its claims and its slot.
+    const [held] = records()
+    expect(held).to.include({pid: 0, mode: 'interactive', ref: 'acme/api#12', worker_index: 0, port: 3100})
+    expect(Date.parse(held.print_expires_at) - Date.now()).to.be.within(50 * 60_000, 61 * 60_000)
+    const list = JSON.parse((await runCli(['sidequests', 'list', '--json'], {env})).stdout)
+    expect(list.map((r: {ref: string}) => r.ref)).to.deep.equal(['acme/api#12'])
+    expect((await runCli(['status'], {env})).stdout).to.match(/^WAITING \(print line not pasted yet\)\t-\tacme\/api#12/m)
+    expect((await runCli(['sidequests', 'conflicts', 'src/a.ts'], {env, cwd: path.join(sb.workspace, 'acme', 'api')})).code).to.equal(1)
+    expect((await runCli(['interactive', 'acme/api#12', '--surface', 'print'], {env})).code).to.equal(3)
+    // Another worker of the repository gets the next index: the print line's is taken.
+    const other = await runCli(['headless', 'acme/api#100', '--json'], {env})
+    expect(other.code, other.stderr).to.equal(0)
+    expect(JSON.parse(other.stdout)).to.include({worker_index: 1, port: 3110})
+
+    // Paste it into a shell: claude gets the prompt byte for byte, and the record is an ordinary interactive one.
+    const pasted = paste(res.stdout)
+    const standIn = await waitFor('the pasted session', () => standIns().find((s) => s.argv[0] === '--permission-mode' && s.stdin?.includes('Fix the login bug')))
+    const live = await waitFor('its record', () => records().find((r) => r.pid === standIn.pid))
+    expect(live).to.include({mode: 'interactive', ref: 'acme/api#12', worker_index: 0})
+    expect(live).not.to.have.property('print_expires_at')
+    await waitFor('the placeholder to go', () => !records().some((r) => r.pid === 0))
     expect(standIn.stdin).to.equal(await dryPrompt('acme/api#12'))
-    expect(standIn.argv.join(' ')).not.to.include('Body with')
     expect(standIn.env).to.include({DISPATCH_WORKER_INDEX: '0', DISPATCH_PORT: '3100'})
+    writeFileSync(release, '')
+    expect((await pasted.done).code).to.equal(0)
+  })
+
+  it('stop ends a print line\'s hold and the line no longer starts anything; an expired one holds nothing', async () => {
+    const res = await runCli(['interactive', 'acme/api#12', '--surface', 'print', '--json'], {env})
+    expect(res.code, res.stderr).to.equal(0)
+    const out = JSON.parse(res.stdout)
+    const stop = await runCli(['stop', 'acme/api#12', '--json'], {env})
+    expect(stop.code, stop.stderr).to.equal(0)
+    expect(JSON.parse(stop.stdout)[0]).to.include({pid: 0, outcome: 'cancelled'})
+    expect(records()[0]).to.include({stopped: true})
+    expect((await runCli(['sidequests', 'list', '--json'], {env})).stdout.trim()).to.equal('[]')
+    const pasted = await paste(out.surface.command).done
+    expect(pasted.code).to.equal(1)
+    expect(pasted.stderr).to.include('this print line was stopped, has expired or was already used; run dispatch interactive again')
+    expect(standIns()).to.have.length(0)
+
+    // An hour later (here: a placeholder whose time has passed) the issue is free again.
+    const again = JSON.parse((await runCli(['interactive', 'acme/api#12', '--surface', 'print', '--json'], {env})).stdout)
+    const file = path.join(sb.stateDir, 'sidequests', readdirSync(path.join(sb.stateDir, 'sidequests')).find((f) => f.startsWith('print-') && !records().find((r) => r.stopped && f.includes(r.launch_id)))!)
+    writeFileSync(file, JSON.stringify({...JSON.parse(readFileSync(file, 'utf8')), print_expires_at: '2020-01-01T00:00:00.000Z'}))
+    expect((await runCli(['sidequests', 'list', '--json'], {env})).stdout.trim()).to.equal('[]')
+    expect((await runCli(['status', '--all'], {env})).stdout).to.match(/^EXPIRED \(print line never pasted\)/m)
+    expect(again.surface.expires_at).to.be.a('string')
   })
 
   it('--force next to an active worker opens the session in a worktree of its own', async () => {
@@ -203,16 +253,17 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     const res = await runCli(['interactive', 'acme/api#12', '--surface', 'command'], {env})
     expect(res.code, res.stderr).to.equal(1)
     expect(res.stderr).to.match(/Could not open the session on command \(command: no terminal here\); nothing is running\.\nStart it yourself with the line printed above/)
-    expect(res.stdout).to.match(/^cd .* && .*stand-in-claude\.mjs/)
-    expect(records()).to.have.length(0)
-    expect(readdirSync(path.join(sb.stateDir, 'sessions'))).to.deep.equal([])
+    // The line to start it by hand holds the issue's place as any print line does (no process runs yet).
+    expect(res.stdout).to.match(/^cd .* && \S+ \S+runner\.js \S+\/sessions\/print-[0-9a-f-]{36}\.json$/m)
+    expect(records().map((r) => r.pid)).to.deep.equal([0])
+    expect(readdirSync(path.join(sb.stateDir, 'sessions'))).to.have.length(1)
     // A surface named in the config is asked for by name too; --json carries the line in the error.
     writeConfig(sb, {github: forge.github}, {interactive: {surface: 'command', command: 'exit 7'}})
-    const json = await runCli(['interactive', '--json', 'acme/api#12'], {env})
+    const json = await runCli(['interactive', '--json', 'acme/api#100'], {env})
     expect(json.code, json.stderr).to.equal(1)
     const {error} = JSON.parse(json.stdout)
     expect(error).to.include({code: 'failure', exit_code: 1})
-    expect(error.suggestion).to.match(/^Start it yourself: cd .* && .*stand-in-claude\.mjs/)
+    expect(error.suggestion).to.match(/^Start it yourself: cd .* && \S+ \S+runner\.js /)
     const audit = readFileSync(path.join(sb.stateDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
     expect(audit.map((a) => a.exit_code)).to.deep.equal([1, 1])
   })
@@ -223,12 +274,13 @@ describe('dispatch interactive (through the binary, real tmux)', function () {
     const named = await runCli(['interactive', 'acme/api#12', '--surface=tmux'], {env: broken})
     expect(named.code, named.stderr).to.equal(1)
     expect(named.stderr).to.match(/Could not open the session on tmux \(tmux: .+\); nothing is running/)
-    expect(named.stdout).to.match(/^cd .* && .*stand-in-claude\.mjs/)
-    const auto = await runCli(['interactive', 'acme/api#12'], {env: broken})
+    expect(named.stdout).to.match(/^cd .* && \S+ \S+runner\.js \S+\/sessions\/print-[0-9a-f-]{36}\.json$/m)
+    // The printed line holds acme/api#12; the next try is another issue.
+    const auto = await runCli(['interactive', 'acme/api#100'], {env: broken})
     expect(auto.code, auto.stderr).to.equal(0)
     expect(auto.stderr).to.match(/warning: could not open the session \(tmux: .+\); nothing is running/)
-    expect(auto.stdout).to.match(/^cd .* && .*stand-in-claude\.mjs/)
-    expect(records()).to.have.length(0)
+    expect(auto.stdout).to.match(/^cd .* && \S+ \S+runner\.js \S+\/sessions\/print-[0-9a-f-]{36}\.json$/m)
+    expect(records().map((r) => r.pid)).to.deep.equal([0, 0])
   })
 
   it('warp: writes a launch configuration and opens it with the platform opener', async () => {

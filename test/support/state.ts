@@ -7,14 +7,14 @@ import type {Sandbox} from './helpers.js'
 
 /**
  * Every registry record under the sandbox's state dir (`sidequests/<pid>.json`,
- * `sidequests/slurm-<job id>.json`). Regular files only: some tests plant FIFOs
+ * `sidequests/slurm-<job id>.json`, `sidequests/print-<launch id>.json`). Regular files only: some tests plant FIFOs
  * and links among the records.
  */
 export function records(sb: Sandbox): Array<Record<string, any>> {
   const dir = path.join(sb.stateDir, 'sidequests')
   if (!existsSync(dir) || !lstatSync(dir).isDirectory()) return []
   return readdirSync(dir)
-    .filter((f) => /^(\d+|slurm-\d+)\.json$/.test(f) && lstatSync(path.join(dir, f), {throwIfNoEntry: false})?.isFile())
+    .filter((f) => /^(\d+|slurm-\d+|print-[0-9a-f-]{36})\.json$/.test(f) && lstatSync(path.join(dir, f), {throwIfNoEntry: false})?.isFile())
     .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')))
 }
 

@@ -9,6 +9,7 @@ import {createServer, type Server} from 'node:net'
 import path from 'node:path'
 
 import {FailureError, errorMessage} from '../errors.js'
+import {PRINT_TTL_MS} from './print-record.js'
 import {HANDOFF_TTL_MS, splitSecrets, type SessionHandoff, type SessionSpec} from './session.js'
 
 /**
@@ -65,6 +66,8 @@ export async function sweepExpiredHandoffs(dir: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const file = path.join(dir, name)
     const st = await lstat(file).catch(() => undefined)
-    if (st && now - st.mtimeMs > HANDOFF_TTL_MS) await rm(file, {force: true}).catch(() => {})
+    // A print line's handoff lives as long as the line may be pasted.
+    const ttl = name.startsWith('print-') ? PRINT_TTL_MS : HANDOFF_TTL_MS
+    if (st && now - st.mtimeMs > ttl) await rm(file, {force: true}).catch(() => {})
   }
 }

@@ -10,7 +10,7 @@ import {readFileSync, unlinkSync} from 'node:fs'
 import {connect} from 'node:net'
 
 import {Registry} from '../registry/index.js'
-import {runSession, type SessionHandoff, type SessionSpec} from './session.js'
+import {startSession, type SessionHandoff, type SessionSpec} from './session.js'
 
 const file = process.argv[2]
 
@@ -41,6 +41,8 @@ let handoff: SessionHandoff
 try {
   handoff = JSON.parse(readFileSync(file, 'utf8')) as SessionHandoff
 } catch (error) {
+  // A print line's handoff goes when the line is used, stopped or expired.
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT' && /\/print-[^/]+\.json$/.test(file)) fail('this print line was stopped, has expired or was already used; run dispatch interactive again')
   fail(`cannot read the session spec ${file}: ${(error as Error).message}`)
 } finally {
   try {
@@ -56,14 +58,25 @@ for (const name of handoff!.secret_names ?? []) {
   const value = fromDispatch?.[name] ?? process.env[name]
   if (value !== undefined) secrets[name] = value
 }
-const {secret_names: _names, secrets_socket: _socket, expires_at: _expires, ...rest} = handoff!
+const {secret_names: _names, secrets_socket: _socket, expires_at: _expires, print_key: _print, ...rest} = handoff!
 const spec: SessionSpec = {...rest, env: {...rest.env, ...secrets}}
 // In a tmux pane, remember which one: `dispatch stop` closes it. (Only here: the foreground
 // surface runs in the operator's own pane, which is not dispatch's to close.)
+// A pasted print line runs in the operator's own pane, which is not dispatch's to close either.
 const {TMUX, TMUX_PANE} = process.env
-if (TMUX && TMUX_PANE) spec.record = {...spec.record, tmux: {socket: TMUX.split(',')[0], pane: TMUX_PANE}}
+if (TMUX && TMUX_PANE && !handoff!.print_key) spec.record = {...spec.record, tmux: {socket: TMUX.split(',')[0], pane: TMUX_PANE}}
 // This process is its own composition root: the one Registry of its run.
-runSession(spec, new Registry({stateDir: spec.stateDir})).then(
+const registry = new Registry({stateDir: spec.stateDir})
+const printKey = handoff!.print_key
+if (printKey) {
+  // The print line's hold: a session starts only while it holds the issue's place (not stopped, not expired).
+  const hold = await registry.get(printKey)
+  if (!hold || hold.ended_at) fail(`the print session of ${spec.record.ref} was stopped or has expired; run dispatch interactive again`)
+}
+const session = startSession(spec, registry)
+// Once the session's own record is written, the placeholder has done its job.
+if (printKey) session.started.then(() => registry.remove(printKey)).catch(() => {})
+session.exited.then(
   (code) => process.exit(code),
   (error: Error) => fail(`could not start ${spec.claudeBin}: ${error.message}`),
 )

@@ -42,6 +42,8 @@ export interface SessionHandoff extends SessionSpec {
   secrets_socket?: string
   /** ms since the epoch. */
   expires_at: number
+  /** Print surface: the placeholder record the runner replaces (and checks is still holding the place). */
+  print_key?: string
 }
 
 /** How long a handoff file is good for: a terminal that starts later than this gets nothing. */

@@ -45,6 +45,8 @@ export interface SurfaceResult {
   /** Warp: the launch configuration written. */
   launch_config?: string
   tmux_target?: string
+  /** print: when the line stops working and its hold on the issue ends (ISO). */
+  expires_at?: string
 }
 
 /**
@@ -94,7 +96,7 @@ export interface ForegroundSession {
 }
 
 /** Run claude in this terminal; a spawn failure falls back to print. */
-export function openForeground(spec: SessionSpec, registry: Registry): ForegroundSession {
+export function openForeground(spec: SessionSpec, registry: Registry, secretNames: readonly string[] = []): ForegroundSession {
   const session = startSession(spec, registry)
   const started = session.started.then(
     (r) => r,
@@ -102,7 +104,7 @@ export function openForeground(spec: SessionSpec, registry: Registry): Foregroun
   )
   const result = session.exited.then(
     async (code): Promise<SurfaceResult> => ({surface: 'foreground', launched: true, command: printLine(spec), pid: (await started)?.pid, exit_code: code}),
-    (error: unknown) => printResult(spec, `foreground: ${errorMessage(error)}`),
+    (error: unknown) => printResult(spec, registry, secretNames, `foreground: ${errorMessage(error)}`),
   )
   return {started, result}
 }
@@ -114,7 +116,7 @@ export function openForeground(spec: SessionSpec, registry: Registry): Foregroun
 export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> {
   const {spec} = input
   const command = printLine(spec)
-  if (input.surface === 'print') return printResult(spec)
+  if (input.surface === 'print') return printResult(spec, input.registry, input.secretNames)
 
   if (input.surface === 'foreground') return openForeground(spec, input.registry).result
 
@@ -128,7 +130,7 @@ export async function launchSurface(input: LaunchInput): Promise<SurfaceResult> 
   const title = sessionTitle(spec.record.ref, spec.record.title)
   const fail = async (surface: ConcreteSurface, error: unknown): Promise<SurfaceResult> => {
     await handoff.discard()
-    return printResult(spec, `${surface}: ${errorMessage(error)}`)
+    return printResult(spec, input.registry, input.secretNames, `${surface}: ${errorMessage(error)}`)
   }
 
   let extra: Partial<SurfaceResult> = {}

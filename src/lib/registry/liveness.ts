@@ -13,6 +13,8 @@ import type {SidequestRecord, WorkerState} from './record.js'
  */
 export function isActive(record: SidequestRecord): boolean {
   if (record.ended_at) return false
+  // A print line nobody has pasted yet holds its place until it expires.
+  if (record.pid === 0 && typeof record.print_expires_at === 'string') return Date.now() < Date.parse(record.print_expires_at)
   // Any runner but local has a scheduler that owns the process (Slurm today).
   if (record.runner && record.runner !== 'local') return record.job_state === undefined || isLiveJobState(record.job_state)
   return isSameProcessAlive(record.pid, record.pid_start_time)
@@ -25,6 +27,7 @@ export function isActive(record: SidequestRecord): boolean {
  */
 export function workerState(record: SidequestRecord, alive = isActive(record)): WorkerState {
   if (record.crashed) return 'crashed'
+  if (record.pid === 0 && typeof record.print_expires_at === 'string' && !record.ended_at) return alive ? 'waiting' : 'expired'
   if (alive && record.job_state && QUEUED_STATES.has(record.job_state)) return 'queued'
   if (record.stopped && (record.ended_at || !alive)) return 'stopped'
   if (record.ended_at) return record.exit_signal ? 'killed' : 'exited'

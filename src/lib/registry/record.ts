@@ -62,6 +62,8 @@ export interface SidequestRecord {
   forge_fallback?: boolean
   /** Interactive sessions started in another terminal: ties the record to its launch. */
   launch_id?: string
+  /** Print surface, before the line is pasted: when the hold ends (ISO); the record has pid 0 and the key `print-<launch_id>`. */
+  print_expires_at?: string | null
   /** `dispatch attach`: the pid of the stopped worker whose session this one resumed. */
   attached_from?: number
   /** pid of the process that owns the worker (supervisor or session runner). */
@@ -106,16 +108,18 @@ export interface PermissionDenials {
   tools: string[]
 }
 
-export type WorkerState = 'queued' | 'running' | 'exited' | 'stopped' | 'killed' | 'crashed' | 'unknown'
+export type WorkerState = 'waiting' | 'expired' | 'queued' | 'running' | 'exited' | 'stopped' | 'killed' | 'crashed' | 'unknown'
 
 export function isRecord(value: unknown): value is SidequestRecord {
   if (value === null || typeof value !== 'object') return false
   const r = value as Record<string, unknown>
   // A queued Slurm job has no process yet: its job id names it instead.
   const slurm = r.runner === 'slurm' && typeof r.job_id === 'string' && /^\d+(_\d+)?$/.test(r.job_id)
+  // So has a print line nobody pasted yet: its launch id names it.
+  const print = typeof r.print_expires_at === 'string' && typeof r.launch_id === 'string' && PRINT_ID.test(r.launch_id)
   return (
     Number.isInteger(r.pid) &&
-    ((r.pid as number) > 0 || (slurm && r.pid === 0)) &&
+    ((r.pid as number) > 0 || ((slurm || print) && r.pid === 0)) &&
     typeof r.ref === 'string' &&
     typeof r.started_at === 'string' &&
     typeof r.cwd === 'string' &&
@@ -148,7 +152,8 @@ export function normalise(r: SidequestRecord): SidequestRecord {
  * workers (as always, so old records keep their names), `slurm-<job id>` for
  * Slurm ones, which exist before any process does.
  */
-export function recordKey(r: Pick<SidequestRecord, 'pid' | 'runner' | 'job_id'>): string {
+export function recordKey(r: Pick<SidequestRecord, 'pid' | 'runner' | 'job_id' | 'launch_id' | 'print_expires_at'>): string {
+  if (r.pid === 0 && r.print_expires_at && r.launch_id) return `print-${r.launch_id}`
   return r.runner === 'slurm' && r.job_id ? `slurm-${r.job_id}` : String(r.pid)
 }
 
@@ -157,5 +162,8 @@ export function workerLabel(r: {pid: number; runner?: RunnerKind; job_id?: strin
   return r.runner === 'slurm' && r.job_id ? `Slurm job ${r.job_id}` : `pid ${r.pid}`
 }
 
+/** A launch id (a UUID): what names a print placeholder. */
+const PRINT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
 /** A record name as `recordKey` makes them; anything else in the directory is not a record. */
-export const RECORD_NAME = /^(\d+|slurm-\d+(_\d+)?)\.json$/
+export const RECORD_NAME = /^(\d+|slurm-\d+(_\d+)?|print-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/

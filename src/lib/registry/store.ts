@@ -73,7 +73,8 @@ export class Registry {
     for (const name of names) {
       if (!RECORD_NAME.test(name)) continue
       // Slurm records are named after their job: the scheduler, not /proc, says whether they live.
-      if (!name.startsWith('slurm-') && !keep(Number(name.slice(0, -5)))) continue
+      // So are print lines nobody pasted yet: they have no process, only an expiry.
+      if (!name.startsWith('slurm-') && !name.startsWith('print-') && !keep(Number(name.slice(0, -5)))) continue
       const record = readRecordFile(path.join(this.dir, name), uid, this.warn)
       if (record) records.push(record)
     }

@@ -97,7 +97,10 @@ export function renderOpened(outcome: SurfaceResult, plan: {ref: string; cwd: st
   let stdout = ''
   let stderr = ''
   if (outcome.fallback_reason) stderr += `warning: could not open the session (${inertLine(outcome.fallback_reason)}); nothing is running. Start it yourself:\n`
-  if (outcome.surface === 'print') stdout += outcome.command + '\n'
+  if (outcome.surface === 'print') {
+    stdout += outcome.command + '\n'
+    if (outcome.expires_at) stderr += `  Paste it by ${outcome.expires_at}: until then it holds ${inertLine(plan.ref)}'s place (dispatch sidequests list shows it; dispatch stop ends it).\n`
+  }
   else if (outcome.surface === 'foreground') stderr += `claude exited with code ${outcome.exit_code}\n`
   else {
     stderr += `✓ Opened ${inertLine(plan.ref)} on ${outcome.surface}${outcome.pid ? ` (pid ${outcome.pid})` : ''} in ${plan.cwd}\n`

@@ -32,6 +32,10 @@ export function stateLabel(e: {state: WorkerState; exit_code?: number | null; ex
 
 function baseLabel(e: {state: WorkerState; exit_code?: number | null; exit_signal?: string | null; job_reason?: string | null}): string {
   switch (e.state) {
+    case 'waiting':
+      return 'WAITING (print line not pasted yet)'
+    case 'expired':
+      return 'EXPIRED (print line never pasted)'
     case 'queued':
       return e.job_reason ? `QUEUED (${e.job_reason})` : 'QUEUED'
     case 'running':
@@ -59,7 +63,7 @@ const when = (iso: string | null | undefined, f: TerminalFacts) => (!iso ? '-' :
 
 const COLUMNS = {
   state: {header: 'STATE', cell: (r) => stateLabel(r)},
-  pid: {header: 'PID', cell: (r) => (r.runner === 'slurm' ? `slurm:${r.job_id}` : String(r.pid))},
+  pid: {header: 'PID', cell: (r) => (r.runner === 'slurm' ? `slurm:${r.job_id}` : r.pid === 0 ? '-' : String(r.pid))},
   ref: {header: 'REF', cell: (r) => r.ref},
   // The bare status list folds an issue's runs into one row: "acme/api#6 ×3" is its third.
   refRuns: {header: 'REF', cell: (r) => ((r.attempts ?? 1) > 1 ? `${r.ref} ×${r.attempts}` : r.ref)},
@@ -136,7 +140,7 @@ function renderSidequestList(rows: readonly WorkerRow[], all: boolean, f: Termin
 /** Running and clean exits read green, failures red, a stop or a worker that vanished without an end yellow. */
 function stateColour(e: WorkerRow): 'green' | 'yellow' | 'red' {
   if (e.state === 'exited' && e.exit_code === 0 && e.permission_denials?.count) return 'yellow'
-  if (e.state === 'running' || e.state === 'queued' || (e.state === 'exited' && e.exit_code === 0)) return 'green'
+  if (e.state === 'running' || e.state === 'queued' || e.state === 'waiting' || (e.state === 'exited' && e.exit_code === 0)) return 'green'
   return e.state === 'unknown' || e.state === 'stopped' ? 'yellow' : 'red'
 }
 
