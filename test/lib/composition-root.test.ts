@@ -18,6 +18,8 @@ const ROOTS: Record<string, string> = {
   'src/lib/interactive/runner.ts': "the interactive runner's own process",
   'src/lib/runners/slurm-job.ts': "a Slurm job's own process on its node",
   'src/lib/reap/sweeper.ts': "the background sweep's own process",
+  'src/lib/sandbox/bridge.ts': "the sandbox bridge's own process, inside the sandbox",
+  'src/lib/sandbox/relay-client.ts': 'a sandboxed worker\'s dispatch call, relayed before anything is wired (bin/run.js)',
   'src/lib/faults.ts': 'a test hook read before anything is wired',
 }
 /** Single lines elsewhere that are a library boundary's default, by file and the text they hold. */
@@ -25,6 +27,8 @@ const BOUNDARY_DEFAULTS: Array<[string, string]> = [
   ['src/lib/git.ts', 'root-exception:'],
   // Registry.conflicts is public library API (src/index.ts); every caller in src/ passes cwd.
   ['src/lib/registry/store.ts', 'cwd = process.cwd()'],
+  // The relay is always given the worktree as its root (sandbox/launch.ts); this is the library default.
+  ['src/lib/sandbox/relay.ts', 'root ?? process.cwd()'],
 ]
 
 function sources(dir: string): string[] {
