@@ -199,8 +199,10 @@ describe('worktree bootstrap: .worktreeinclude, setup, indexes and ports (throug
     const res = await runCli(['interactive', '--surface=print', 'acme/api#12', '--json'], {env})
     expect(res.code, res.stderr).to.equal(0)
     expect(readFileSync(path.join(wt12(), '.setup-done'), 'utf8')).to.equal('port 3100\n')
-    const promptFile = /< (\S+\.md)$/.exec(JSON.parse(res.stdout).surface.command)![1]
-    expect(readFileSync(promptFile, 'utf8')).to.include('DISPATCH_PORT=3100')
+    // The print line's handoff file carries the prompt (and the slot it holds).
+    const handoff = JSON.parse(readFileSync(/ (\S+\/print-[0-9a-f-]{36}\.json)$/.exec(JSON.parse(res.stdout).surface.command)![1], 'utf8'))
+    expect(handoff.prompt).to.include('DISPATCH_PORT=3100')
+    expect(handoff.env).to.include({DISPATCH_PORT: '3100'})
   })
 
   it('Ctrl-C during the setup kills it and starts no worker', async () => {
