@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
 import {print} from '../cli/print.js'
+import {budgetLine, todaysSpend} from '../lib/budget.js'
 import {UsageError} from '../lib/errors.js'
 import {recordKey} from '../lib/registry/index.js'
 import {parseDuration} from '../lib/format.js'
@@ -53,6 +54,8 @@ export default class Status extends BaseCommand {
       if (flags.follow) throw new UsageError('--follow needs a ref or --pid.')
       const recent = await withOutcome(await withActivity(selectRecent(entries, now, sinceMs, flags.all)))
       print(this, renderStatusList(recent, flags.all, facts))
+      // With a budget set, today's spend against it (stderr: the list stays data; silent under --json).
+      if (config.budget) print(this, {stderr: budgetLine(todaysSpend(entries, now, (r) => r.active), config.budget.dailyUsd)})
       return recent
     }
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}

@@ -1,6 +1,7 @@
 import {constants, accessSync, existsSync, statSync} from 'node:fs'
 import path from 'node:path'
 
+import {budgetCheck} from './budget.js'
 import {claudeAuth, pingModelApi} from './claude-auth.js'
 import {findClaudeBinary} from './claude.js'
 import {loadConfig, type Config} from './config/index.js'
@@ -166,6 +167,7 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
     const w = writableDir(dir)
     checks.push({name, status: w.ok ? 'ok' : 'fail', detail: w.detail, fix: w.ok ? undefined : `Fix the permissions (chmod 700 ${dir}) or set ${name === 'state dir' ? 'stateDir' : 'worktreeRoot'} in the config.`})
   }
+  if (config.budget) checks.push(await budgetCheck(config.stateDir, config.budget.dailyUsd, new Date()))
   if ((opts.runner ?? config.runner.kind) === 'slurm') checks.push(...(await slurmChecks(config, opts.env)))
   const root = config.workspace.root
   checks.push(
