@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base.js'
 import {print} from '../cli/print.js'
+import {budgetLine, todaysSpend} from '../lib/budget.js'
 import {UsageError} from '../lib/errors.js'
 import {recordKey} from '../lib/registry/index.js'
 import {parseDuration} from '../lib/format.js'
@@ -56,6 +57,8 @@ export default class Status extends BaseCommand {
       const recent = await withOutcome(await withActivity(selectRecent(entries, now, sinceMs, flags.all)))
       const latest = entries.reduce<(typeof entries)[number] | undefined>((a, e) => (!a || e.started_at > a.started_at ? e : a), undefined)
       print(this, renderStatusList(recent, flags.all, facts, {since: flags.since, latest}))
+      // With a budget set, today's spend against it (stderr: the list stays data; silent under --json).
+      if (config.budget) print(this, {stderr: budgetLine(todaysSpend(entries, now, (r) => r.active), config.budget.dailyUsd)})
       return recent
     }
     const hosts = {githubWebUrl: config.github.webUrl, forgejoBaseUrl: config.forgejo?.baseUrl}

@@ -1,6 +1,7 @@
 import {constants, accessSync, existsSync, statSync} from 'node:fs'
 import path from 'node:path'
 
+import {budgetCheck} from './budget.js'
 import {claudeAuth, pingModelApi} from './claude-auth.js'
 import {findClaudeBinary} from './claude.js'
 import type {Check} from './doctor-check.js'
@@ -196,6 +197,7 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
   }
   const privacy = worktreeRootPrivacy(config.worktreeRoot)
   if (privacy) checks.push(privacy)
+  if (config.budget) checks.push(await budgetCheck(config.stateDir, config.budget.dailyUsd, new Date()))
   if ((opts.runner ?? config.runner.kind) === 'slurm') checks.push(...(await slurmChecks(config, opts.env)))
   checks.push({name: 'sandbox', ...sandboxCheck(config, opts.env)})
   const root = config.workspace.root

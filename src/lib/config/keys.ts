@@ -58,6 +58,8 @@ export const SAFETY_KEYS = new Set([
   'stateDir',
   'maxActive',
   'landing',
+  'budget',
+  'budget.dailyUsd',
   'claude.permissionMode',
   'claude.allowedTools',
   'claude.maxBudgetUsd',

@@ -77,6 +77,8 @@ export const schema = z.object({
     })
     .default({}),
   landing: z.enum(LANDINGS).default('pr'),
+  /** The fleet's daily spend cap (docs/budget.md): absent, no cap. */
+  budget: z.object({dailyUsd: z.number().positive()}).optional(),
   interactive: z
     .object({
       surface: z.enum(SURFACES).default('auto'),
@@ -146,6 +148,8 @@ export interface Config {
   forgejo?: {baseUrl: string; apiUrl: string; tokenEnv: string}
   claude: RawConfig['claude']
   landing: Landing
+  /** budget.dailyUsd: new starts stop once the workers started today (local time) cost this much. */
+  budget?: {dailyUsd: number}
   interactive: RawConfig['interactive']
   notify: RawConfig['notify']
   prompts: Partial<Record<PromptKind, string>>

@@ -121,6 +121,7 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
       : undefined,
     claude: {...c.claude, bin: c.claude.bin.includes('/') ? resolvePath(c.claude.bin, baseDir, env) : c.claude.bin},
     landing: c.landing,
+    ...(c.budget ? {budget: {dailyUsd: c.budget.dailyUsd}} : {}),
     interactive: c.interactive,
     notify: c.notify,
     prompts,

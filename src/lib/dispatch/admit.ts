@@ -1,5 +1,6 @@
 import path from 'node:path'
 
+import {describeSpend, overBudget, usd, type Spend} from '../budget.js'
 import {PolicyError} from '../errors.js'
 import {findConflicts, recordRoots, workerLabel, type SidequestRecord} from '../registry/index.js'
 import type {RunnerKind} from '../runners/index.js'
@@ -59,4 +60,19 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
   if (OVER_CAPACITY[plan.runner ?? 'local'] === 'refuse' && local >= maxActive) {
     throw new PolicyError(`${local} workers are active; maxActive is ${maxActive}.`, 'Wait for one to finish (dispatch sidequests list), or raise maxActive in the config.')
   }
+}
+
+/**
+ * The fleet's daily spend cap (budget.dailyUsd): no new start once the
+ * workers started today have cost the cap. --force does not lift it: --force
+ * settles how workers share the work (duplicates, claims), while the cap is
+ * the operator's promise about money, like the owner and state checks, and a
+ * cascade worker may pass --force itself. Pure.
+ */
+export function admitSpend(spend: Spend | undefined, budget: {dailyUsd: number} | undefined, configFile: string): void {
+  if (!budget || !spend || !overBudget(spend, budget.dailyUsd)) return
+  throw new PolicyError(
+    `Today's spend has reached the daily budget: ${usd(spend.usd)} of budget.dailyUsd ${usd(budget.dailyUsd)} (${describeSpend(spend)}); no new worker is started.`,
+    `Raise budget.dailyUsd in ${configFile}, or wait until tomorrow (the day is local time, TZ ${Intl.DateTimeFormat().resolvedOptions().timeZone}). --force does not lift the budget.`,
+  )
 }

@@ -3,6 +3,7 @@ import {open, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
 import {bootstrapWorktree, markStarting, needsBootstrap, startingNotes, stopOrphanSetup, type StartingRecord} from '../bootstrap/index.js'
+import {todaysSpend, type Spend} from '../budget.js'
 import {claudeConfigFile, preTrust} from '../claude.js'
 import type {DispatchContext} from '../context.js'
 import {FailureError, errorMessage} from '../errors.js'
@@ -23,7 +24,7 @@ import {ensurePrivateDirs, ensureStateDir} from '../state.js'
 import type {LaunchedWorker} from '../worker/spawn.js'
 import {configuredCheckout} from '../workspace.js'
 import {applyWorktree, fetchOrigin} from '../worktree/index.js'
-import {admit} from './admit.js'
+import {admit, admitSpend} from './admit.js'
 import {gatherLocal} from './gather.js'
 import {planDispatch} from './plan.js'
 import {baseRecord} from './record.js'
@@ -83,6 +84,15 @@ export async function underDispatchLock<T>(ctx: DispatchContext, fn: () => Promi
 }
 
 /**
+ * Today's spend, read under the lock so each start (a fan-out's too) sees the
+ * costs recorded until then; every record, ended ones included. Read only when
+ * a budget is set: without one a dispatch reads no more than before.
+ */
+async function spendToday(ctx: DispatchContext): Promise<Spend | undefined> {
+  return ctx.config.budget ? todaysSpend(await ctx.registry().all(), ctx.now()) : undefined
+}
+
+/**
  * Under the lock: read the repository and the active workers again (the sweep
  * may have removed a worktree, another worker may have taken one), plan from
  * those facts, admit, and make the workspace: worktree and trust. Returns the
@@ -106,6 +116,7 @@ export async function settle(ctx: DispatchContext, remote: RemoteFacts, opts: Di
   const local = {...(await gatherLocal(remote, opts, active)), unfinishedBootstrap: takenOver.map((n) => n.cwd)}
   const plan = planDispatch(remote, local, opts)
   admit(active, plan, ctx.config.maxActive, opts.force)
+  admitSpend(await spendToday(ctx), ctx.config.budget, ctx.config.file)
   if (plan.note) ctx.warn(plan.note)
   await applyWorktree(plan.checkout.dir, plan.worktree)
   await faultPoint('after-worktree', ctx.config.stateDir)

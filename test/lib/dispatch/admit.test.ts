@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {admit} from '../../../src/lib/dispatch/admit.js'
+import {admit, admitSpend} from '../../../src/lib/dispatch/admit.js'
 import {PolicyError} from '../../../src/lib/errors.js'
 import type {SidequestRecord} from '../../../src/lib/registry/index.js'
 import {issue, record} from '../../support/dispatch-facts.js'
@@ -33,4 +33,29 @@ describe('admit (pure)', () => {
       else expect(run).not.to.throw()
     })
   }
+})
+
+describe('admitSpend (pure)', () => {
+  const spend = (usd: number, running = 0) => ({usd, workers: 3, running})
+  const table: Array<[string, ReturnType<typeof spend> | undefined, {dailyUsd: number} | undefined, RegExp | undefined]> = [
+    ['no budget set', spend(1000), undefined, undefined],
+    ['under the cap', spend(9.99), {dailyUsd: 10}, undefined],
+    ['at the cap', spend(10), {dailyUsd: 10}, /Today's spend has reached the daily budget: \$10\.00 of budget\.dailyUsd \$10\.00 \(spent so far \$10\.00 by 3 workers started today\); no new worker/],
+    ['over the cap, with running workers not counted', spend(12.5, 2), {dailyUsd: 10}, /\$12\.50 of budget\.dailyUsd \$10\.00 \(spent so far \$12\.50 by 3 workers started today; 2 still running are not counted yet\)/],
+  ]
+  for (const [name, s, budget, error] of table) {
+    it(name, () => {
+      const run = () => admitSpend(s, budget, '/etc/dispatch.yaml')
+      if (error) expect(run).to.throw(PolicyError, error)
+      else expect(run).not.to.throw()
+    })
+  }
+  it('names the next step, and that --force does not lift it', () => {
+    try {
+      admitSpend(spend(10), {dailyUsd: 10}, '/etc/dispatch.yaml')
+      expect.fail('not refused')
+    } catch (error) {
+      expect((error as PolicyError).suggestion).to.match(/^Raise budget\.dailyUsd in \/etc\/dispatch\.yaml, or wait until tomorrow \(the day is local time, TZ .+\)\. --force does not lift the budget\.$/)
+    }
+  })
 })
