@@ -4,7 +4,7 @@
  * day, by the process's time zone (TZ). A worker counts its `cost_usd` once
  * its end is recorded; until then (running, or ended without a cost) it counts 0.
  */
-import {Registry, isActive, type SidequestRecord} from './registry/index.js'
+import {isActive, type SidequestRecord} from './registry/index.js'
 
 export interface Spend {
   /** The summed cost_usd of the workers started today. */
@@ -55,9 +55,9 @@ export function budgetLine(s: Spend, dailyUsd: number): string {
   return `today ${usd(s.usd)} of budget.dailyUsd ${usd(dailyUsd)} (${describeSpend(s)})${overBudget(s, dailyUsd) ? ': reached, new starts are refused until tomorrow' : ''}`
 }
 
-/** `dispatch doctor`'s line: the cap and today's spend; a warning once it is reached. Reads the registry, writes nothing. */
-export async function budgetCheck(stateDir: string, dailyUsd: number, now: Date): Promise<{name: string; status: 'ok' | 'warn'; detail: string; fix?: string}> {
-  const spend = todaysSpend(await new Registry({stateDir}).all(), now)
+/** `dispatch doctor`'s line: the cap and today's spend from the registry's records; a warning once it is reached. Pure. */
+export function budgetCheck(records: readonly SidequestRecord[], dailyUsd: number, now: Date): {name: string; status: 'ok' | 'warn'; detail: string; fix?: string} {
+  const spend = todaysSpend(records, now)
   return overBudget(spend, dailyUsd)
     ? {name: 'budget', status: 'warn', detail: budgetLine(spend, dailyUsd), fix: 'Raise budget.dailyUsd in the config, or wait until tomorrow (local time).'}
     : {name: 'budget', status: 'ok', detail: budgetLine(spend, dailyUsd)}

@@ -13,7 +13,7 @@ import {ForgeReachError, IssueNotFoundError} from './forges/http-errors.js'
 import {which} from './which.js'
 import {forgejoToken, githubToken} from './forges/tokens.js'
 import {parseOwnerEntry} from './policy.js'
-import type {RunnerKind} from './registry/index.js'
+import {Registry, type RunnerKind} from './registry/index.js'
 import {slurmChecks} from './runners/slurm-doctor.js'
 import {sandboxCheck} from './sandbox/check.js'
 import {runForOutput} from './subprocess.js'
@@ -197,7 +197,8 @@ export async function runDoctor(opts: {configPath?: string; cwd: string; env: No
   }
   const privacy = worktreeRootPrivacy(config.worktreeRoot)
   if (privacy) checks.push(privacy)
-  if (config.budget) checks.push(await budgetCheck(config.stateDir, config.budget.dailyUsd, new Date()))
+  // NOTE: doctor loads its own config (it must report a config that fails to load), so it reads that state dir's registry itself.
+  if (config.budget) checks.push(budgetCheck(await new Registry({stateDir: config.stateDir}).all(), config.budget.dailyUsd, new Date()))
   if ((opts.runner ?? config.runner.kind) === 'slurm') checks.push(...(await slurmChecks(config, opts.env)))
   checks.push({name: 'sandbox', ...sandboxCheck(config, opts.env)})
   const root = config.workspace.root

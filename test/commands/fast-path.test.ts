@@ -9,7 +9,7 @@ import {hoistGlobalFlags} from '../../src/cli/argv.js'
 import {parseDispatchArgv} from '../../src/cli/fast-parse.js'
 import type {DispatchCommandId} from '../../src/cli/flag-table.js'
 import {useForgeSandbox} from '../support/forge-sandbox.js'
-import {runCli} from '../support/helpers.js'
+import {runCli, waitFor} from '../support/helpers.js'
 import {auditLines, records} from '../support/state.js'
 
 const REF = 'acme/api#12'
@@ -97,6 +97,8 @@ describe('start-up fast path for the dispatching commands: the same bytes as ocl
         .replace(new RegExp(`\\b${n}\\b`, 'g'), 'N')
         .replace(/\b\d{3,}\b/g, '#')
     expect(steady(fast.stdout, 12, 'Fix the login bug')).to.equal(steady(oclif.stdout, 13, 'Another one'))
+    // Compared once both have ended: a record gains its end (exit code, cost, denials) when its worker exits.
+    await waitFor('both workers to end', () => records(sb).filter((r) => (r.ref === REF || r.ref === REF2) && r.ended_at).length === 2, 60_000)
     const [a, b] = [records(sb).find((r) => r.ref === REF)!, records(sb).find((r) => r.ref === REF2)!]
     expect(Object.keys(a).sort()).to.deep.equal(Object.keys(b).sort())
     expect(a.claude_args).to.deep.equal(b.claude_args)

@@ -45,6 +45,7 @@ function sources(dir: string): string[] {
  */
 const REGISTRY_ROOTS: Record<string, string> = {
   'src/lib/context.ts': 'the composition root',
+  'src/lib/doctor.ts': 'doctor loads its own config (it reports one that fails to load) and reads that state dir',
   'src/lib/worker/supervisor.ts': "the worker supervisor's own process",
   'src/lib/interactive/runner.ts': "the interactive runner's own process",
   'src/lib/runners/slurm-job.ts': "a Slurm job's own process on its node",
