@@ -4,12 +4,12 @@
 // TLS) and plain HTTP requests with an absolute URI, lets through only
 // targets on the allow list (allow.ts), and connects to the address it
 // resolved itself, so what it checked is what it reaches.
-import {chmod} from 'node:fs/promises'
 import http from 'node:http'
 import net from 'node:net'
 import type {Duplex} from 'node:stream'
 
 import {formatTarget, parseAllowEntry, splitHostPort, type AllowEntry} from './allow.js'
+import {listenPrivately} from './listen.js'
 import {decideTarget, inert, systemLookup, type Decision, type Lookup} from './proxy-policy.js'
 
 export type {Lookup} from './proxy-policy.js'
@@ -171,14 +171,7 @@ export async function startProxy(opts: ProxyOptions): Promise<FilteringProxy> {
     })
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.socketPath, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  await chmod(opts.socketPath, 0o600)
+  await listenPrivately(server, opts.socketPath)
   return {
     socketPath: opts.socketPath,
     close: () =>

@@ -10,13 +10,13 @@
 // lines {t:'o'|'e', d:<base64>} (stdout, stderr) and ends with {t:'x', code}.
 import {spawn, type ChildProcess} from 'node:child_process'
 import {realpathSync, statSync} from 'node:fs'
-import {chmod} from 'node:fs/promises'
 import net from 'node:net'
 import {constants} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {EXIT} from '../errors.js'
+import {listenPrivately} from './listen.js'
 import {relayDecision} from './relay-policy.js'
 
 export interface RelayOptions {
@@ -165,14 +165,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     }
     socket.on('data', onData)
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.socketPath, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  await chmod(opts.socketPath, 0o600)
+  await listenPrivately(server, opts.socketPath)
   return {
     socketPath: opts.socketPath,
     close: async () => {
