@@ -31,6 +31,9 @@ export const PINNED: ReadonlyArray<readonly [string, string]> = [
   ['gpg.ssh.defaultKeyCommand', ''],
   ['log.showSignature', 'false'],
   ['uploadpack.packObjectsHook', ''],
+  // remote.<name>.uploadpack/receivepack: the FIRST value git reads wins (git 2.39 says "more than
+  // one uploadpack given, using the first"), so these pins lose to a value in a config file;
+  // transportArgs gives fetch and ls-remote --upload-pack, which does win. Kept as a second line.
   ['remote.origin.uploadpack', 'git-upload-pack'], // run locally for a path or file:// origin
   ['remote.origin.receivepack', 'git-receive-pack'],
   ['protocol.ext.allow', 'never'], // ext::<command> URLs (also through url.*.insteadOf)
@@ -96,6 +99,22 @@ export function needsDriverPins(args: readonly string[]): boolean {
   const cmd = args.find((a) => !a.startsWith('-'))
   if (cmd === 'worktree') return !['list', 'prune'].includes(args[args.indexOf(cmd) + 1] ?? '')
   return cmd === undefined || !NO_DRIVERS.has(cmd)
+}
+
+/**
+ * `args` with `--upload-pack=git-upload-pack` after the subcommand for the
+ * commands that talk to a remote's upload-pack (fetch, ls-remote). A config
+ * file's `remote.<name>.uploadpack` (the program git runs locally for a path
+ * or file:// remote) beats a `-c` pin, since git takes the first value it
+ * reads; the option beats both. Dispatch never pushes, so receive-pack has no
+ * such caller. Pure.
+ */
+const UPLOAD_PACK = new Set(['fetch', 'ls-remote'])
+
+export function transportArgs(args: readonly string[]): string[] {
+  const at = args.findIndex((a) => !a.startsWith('-'))
+  if (at < 0 || !UPLOAD_PACK.has(args[at])) return [...args]
+  return [...args.slice(0, at + 1), '--upload-pack=git-upload-pack', ...args.slice(at + 1)]
 }
 
 /** `-c key=value` for each pin, in order (a later pin wins). Pure. */

@@ -10,7 +10,7 @@ import path from 'node:path'
 
 import {FailureError, errorMessage} from './errors.js'
 import type {GitPlace} from './git-place.js'
-import {DRIVER_QUERY, PINNED, WORKTREE_PINNED, driverPins, needsDriverPins, pinArgs, safeGitEnv} from './git-safe.js'
+import {DRIVER_QUERY, PINNED, WORKTREE_PINNED, driverPins, needsDriverPins, pinArgs, safeGitEnv, transportArgs} from './git-safe.js'
 import {runForOutput} from './subprocess.js'
 
 export type {GitPlace} from './git-place.js'
@@ -81,7 +81,8 @@ async function runGit(at: string | GitPlace, args: readonly string[], timeoutMs:
     })
     pins = [...pins, ...pinArgs(driverPins(listing))]
   }
-  return runForOutput('git', [...pins, ...args], {cwd, env, timeoutMs, failure})
+  // --upload-pack for fetch/ls-remote: a config file's remote.<name>.uploadpack beats a -c pin (git-safe.ts).
+  return runForOutput('git', [...pins, ...transportArgs(args)], {cwd, env, timeoutMs, failure})
 }
 
 /**

@@ -70,8 +70,8 @@ function plant(sb: Sandbox, checkout: string, planted: string, branch: string): 
   const admin = git(planted, 'rev-parse', '--absolute-git-dir')
 
   // The worker's committed files: attributes naming drivers, an include target, a hooks dir. Pushed, so reap may remove it.
-  writeFileSync(path.join(planted, '.gitattributes'), 'a.txt filter=evil diff=evil\ninc.txt filter=inc\nincif.txt filter=incif\np.txt filter=proc\n')
-  for (const f of ['a.txt', 'inc.txt', 'incif.txt', 'p.txt']) writeFileSync(path.join(planted, f), `${f}\n`)
+  writeFileSync(path.join(planted, '.gitattributes'), 'a.txt filter=evil diff=evil\ninc.txt filter=inc\nincif.txt filter=incif\np.txt filter=proc\nm.txt merge=evil\n')
+  for (const f of ['a.txt', 'inc.txt', 'incif.txt', 'p.txt', 'm.txt']) writeFileSync(path.join(planted, f), `${f}\n`)
   writeFileSync(path.join(planted, 'included.cfg'), `[filter "inc"]\n\tclean = ${run('include')}\n`)
   writeFileSync(path.join(planted, 'included-if.cfg'), `[filter "incif"]\n\tclean = ${run('includeIf')}\n`)
   mkdirSync(path.join(planted, 'hooks'))
@@ -87,6 +87,15 @@ function plant(sb: Sandbox, checkout: string, planted: string, branch: string): 
   const sha = execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], {cwd: planted, input: signed, encoding: 'utf8'}).trim()
   git(planted, 'update-ref', '-m', 'commit: signed', `refs/heads/${branch}`, sha, head)
   git(planted, 'push', '-q', 'origin', branch)
+  // Two commits that change m.txt both ways (no ref names them): merging them runs its merge driver.
+  const side = (text: string) => {
+    const index = path.join(sb.dir, `index-${text}`)
+    const at = (args: string[], input = '') => execFileSync('git', args, {cwd: planted, input, encoding: 'utf8', env: {...process.env, GIT_INDEX_FILE: index}}).trim()
+    at(['read-tree', sha])
+    at(['update-index', '--cacheinfo', `100644,${at(['hash-object', '-w', '--stdin'], `${text}\n`)},m.txt`])
+    return at(['commit-tree', '-p', sha, '-m', text, at(['write-tree'])])
+  }
+  const [ours, theirs] = [side('ours'), side('theirs')]
 
   // The operator runs with per-worktree config on (sparse checkouts want it); the worker writes its own.
   git(checkout, 'config', 'extensions.worktreeConfig', 'true')
@@ -100,6 +109,8 @@ function plant(sb: Sandbox, checkout: string, planted: string, branch: string): 
   set('filter.proc.process', run('process'))
   set('diff.evil.textconv', run('textconv'))
   set('diff.external', run('external'))
+  set('diff.evil.command', run('diff-command')) // a.txt's diff driver: wins over diff.external for it
+  set('merge.evil.driver', run('merge-driver'))
   set('include.path', path.join(planted, 'included.cfg'))
   set('includeIf.gitdir:**/worktrees/**.path', path.join(planted, 'included-if.cfg'))
   set('core.editor', run('editor'))
@@ -117,12 +128,22 @@ function plant(sb: Sandbox, checkout: string, planted: string, branch: string): 
     writeFileSync(path.join(checkout, '.git', 'hooks', hook), `#!/bin/sh\n${run('main-hook')}\n`)
     chmodSync(path.join(checkout, '.git', 'hooks', hook), 0o755)
   }
+  // …and the main checkout's config and objects: every fetch of the path origin there (reap's,
+  // the sweep's, a dispatch's) would run its upload-pack, and the alternate-refs command of an
+  // alternate object store the worker adds. (uploadpack.packObjectsHook is not planted: git reads
+  // it only from system/global/command-line config, never a repository's. core.pager is not
+  // either: git pages only when its stdout is a terminal, and dispatch's git never has one.)
+  const alternate = path.join(sb.dir, 'alternate.git')
+  git(sb.dir, 'clone', '-q', '--bare', checkout, alternate)
+  writeFileSync(path.join(checkout, '.git', 'objects', 'info', 'alternates'), `${path.join(alternate, 'objects')}\n`)
+  git(checkout, 'config', 'remote.origin.uploadpack', run('uploadpack'))
+  git(checkout, 'config', 'core.alternateRefsCommand', run('alternate-refs'))
   // Same content with a new mtime: status must compare contents, through the filters.
   // NOTE: git may compare whole seconds only: each call moves the mtime by seconds.
   let shift = 0
   const racy = () => {
     const when = new Date(Date.now() - 20 * 60_000 - 2000 * ++shift)
-    for (const f of ['a.txt', 'inc.txt', 'incif.txt', 'p.txt']) utimesSync(path.join(planted, f), when, when)
+    for (const f of ['a.txt', 'inc.txt', 'incif.txt', 'p.txt', 'm.txt']) utimesSync(path.join(planted, f), when, when)
   }
   racy()
 
@@ -162,6 +183,10 @@ function plant(sb: Sandbox, checkout: string, planted: string, branch: string): 
     ['hooksPath', () => plain(planted, ['update-ref', 'refs/heads/dispatch/probe', 'HEAD'])],
     ['textconv', () => plain(planted, ['cat-file', '--textconv', 'HEAD:a.txt'])],
     ['external', () => plain(planted, ['diff', 'HEAD~2'])],
+    ['diff-command', () => plain(planted, ['diff', 'HEAD~2', '--', 'a.txt'])],
+    ['merge-driver', () => plain(planted, ['merge-tree', '--write-tree', ours, theirs])],
+    ['uploadpack', () => plain(checkout, ['fetch', '-q', 'origin'])],
+    ['alternate-refs', () => plain(checkout, ['fetch', '-q', '--upload-pack=git-upload-pack', 'origin'])],
     ['editor', () => plain(planted, ['-c', 'filter.proc.process=', 'commit', '--allow-empty'])],
     ['credential', () => plain(planted, ['credential', 'fill'], 'protocol=https\nhost=example.invalid\n\n')],
     ['askpass', () => plain(planted, ['credential', 'fill'], 'protocol=https\nhost=example.invalid\n\n', {GIT_TERMINAL_PROMPT: '1'})],

@@ -2,12 +2,13 @@
 // driver pins, the env, and where a worktree's git data may be. Tables; the
 // payloads that prove each pin holds are in test/commands/hostile-worktree.
 import {expect} from 'chai'
+import {execFileSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 import {isPlace, worktreePlace} from '../../src/lib/git-place.js'
-import {PINNED, WORKTREE_PINNED, driverPins, needsDriverPins, pinArgs, safeGitEnv} from '../../src/lib/git-safe.js'
+import {PINNED, WORKTREE_PINNED, driverPins, needsDriverPins, pinArgs, safeGitEnv, transportArgs} from '../../src/lib/git-safe.js'
 import {ROOT, git} from '../support/helpers.js'
 
 const SRC = path.join(ROOT, 'src')
@@ -96,6 +97,44 @@ describe('git-safe', () => {
     for (const [args, expected] of table) {
       it(`${args.join(' ')} → ${expected}`, () => expect(needsDriverPins(args)).to.equal(expected))
     }
+  })
+
+  describe('transportArgs: fetch and ls-remote name the upload-pack program (a config value beats a -c pin)', () => {
+    const table: Array<[string[], string[]]> = [
+      [['fetch', '--quiet', '--prune', 'origin'], ['fetch', '--upload-pack=git-upload-pack', '--quiet', '--prune', 'origin']],
+      [['fetch', '--quiet', '--no-tags', 'origin'], ['fetch', '--upload-pack=git-upload-pack', '--quiet', '--no-tags', 'origin']],
+      [['ls-remote', '--heads', 'origin'], ['ls-remote', '--upload-pack=git-upload-pack', '--heads', 'origin']],
+      [['status', '--porcelain'], ['status', '--porcelain']],
+      [['remote', 'get-url', 'origin'], ['remote', 'get-url', 'origin']],
+      [[], []],
+    ]
+    for (const [args, expected] of table) it(`${args.join(' ') || '(none)'}`, () => expect(transportArgs(args)).to.deep.equal(expected))
+
+    it('git runs a config file\'s remote.origin.uploadpack despite the -c pin, and not with --upload-pack', () => {
+      const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'uploadpack-')))
+      try {
+        const remote = path.join(dir, 'remote.git')
+        const repo = path.join(dir, 'repo')
+        git(dir, 'init', '-q', '--bare', remote)
+        git(dir, 'init', '-q', repo)
+        git(repo, 'remote', 'add', 'origin', remote)
+        const mark = path.join(dir, 'mark')
+        git(repo, 'config', 'remote.origin.uploadpack', `touch '${mark}'; exit 1; :`)
+        const run = (args: string[]) => {
+          try {
+            execFileSync('git', [...pinArgs(PINNED), ...args], {cwd: repo, stdio: 'ignore', env: {...process.env, GIT_CONFIG_NOSYSTEM: '1'}})
+          } catch {}
+        }
+        run(['ls-remote', 'origin'])
+        expect(readdirSync(dir)).to.include('mark') // the pin alone loses: why transportArgs exists
+        rmSync(mark)
+        run(transportArgs(['ls-remote', 'origin']))
+        run(transportArgs(['fetch', '-q', 'origin']))
+        expect(readdirSync(dir)).to.not.include('mark')
+      } finally {
+        rmSync(dir, {recursive: true, force: true})
+      }
+    })
   })
 
   describe('safeGitEnv: never the forge tokens, never a redirecting or program-starting GIT_* variable', () => {
