@@ -99,6 +99,9 @@ describe('hostile state (through the binary)', function () {
     const killDuringSetup = async () => {
       const first = startCli(['headless', 'acme/api#12'], {env: t.env})
       const setup = await waitFor('the setup to run', () => setupPids()[0], 60_000)
+      // The kill comes once the note names the setup (dispatch writes it right after the spawn).
+      const starting = path.join(t.sb.stateDir, 'starting')
+      await waitFor('the note to name the setup', () => readdirSync(starting).some((n) => n.endsWith('.json') && readFileSync(path.join(starting, n), 'utf8').includes(`"setup_pid":${setup}`)), 60_000)
       const start = processStartTime(setup) ?? null
       process.kill(first.pid, 'SIGKILL')
       await first.done

@@ -8,8 +8,8 @@
  * its worktree's bootstrap never finished.
  */
 import {randomBytes} from 'node:crypto'
-import {existsSync} from 'node:fs'
-import {readdir, rename, unlink, writeFile} from 'node:fs/promises'
+import {existsSync, renameSync, writeFileSync} from 'node:fs'
+import {readdir, unlink} from 'node:fs/promises'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
@@ -60,12 +60,14 @@ export async function markStarting(stateDir: string, record: Omit<SidequestRecor
   const file = path.join(dir, name)
   let note: StartingRecord = {...record, pid: process.pid, pid_start_time: processStartTime(process.pid) ?? null, bootstrap_done: false}
   let forgotten = false
+  // NOTE: synchronous: the setup's pid must be on disk before anything else runs here, so a kill -9
+  // right after the setup starts still leaves a note that names it (the window is one write).
   const write = async (patch: Partial<StartingRecord>) => {
     if (forgotten) return
     note = {...note, ...patch}
     const tmp = path.join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`)
-    await writeFile(tmp, JSON.stringify(note) + '\n', {mode: 0o600, flag: 'wx'})
-    await rename(tmp, file)
+    writeFileSync(tmp, JSON.stringify(note) + '\n', {mode: 0o600, flag: 'wx'})
+    renameSync(tmp, file)
   }
   await write({})
   return {
