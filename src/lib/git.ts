@@ -100,7 +100,7 @@ export interface GitRunner {
   raw(args: string[]): Promise<string>
 }
 
-/** At most this many git processes from gitAt at once (as simple-git was configured). */
+/** At most this many git processes from gitAt at once. */
 const MAX_CONCURRENT = 4
 let running = 0
 const waiting: Array<() => void> = []
