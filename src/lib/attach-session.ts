@@ -15,7 +15,7 @@ import {PolicyError} from './errors.js'
 import {startSession} from './interactive/session.js'
 import type {SandboxSpec} from './sandbox/layout.js'
 import {dispatchLockPath, withLock} from './lock.js'
-import {SCHEMA_VERSION, recordRepo, type Registry, type SidequestRecord} from './registry/index.js'
+import {SCHEMA_VERSION, recordRepo, workerLabel, type Registry, type SidequestRecord} from './registry/index.js'
 import {shellQuote} from './shell.js'
 
 /** Who stops a worker, in a fix line. */
@@ -29,12 +29,12 @@ export function attachAdmission(active: readonly SidequestRecord[], r: Sidequest
   const sharer = active.find((a) => path.resolve(a.cwd) === path.resolve(r.cwd))
   if (sharer) {
     throw new PolicyError(
-      `The worker pid ${sharer.pid} (${sharer.ref}, ${sharer.mode}) already runs in the worktree ${r.cwd}; two workers must not share one working tree.`,
+      `The worker ${workerLabel(sharer)} (${sharer.ref}, ${sharer.mode}) already runs in the worktree ${r.cwd}; two workers must not share one working tree.`,
       `Stop it first: ${stopLine(sharer)}`,
     )
   }
   const dup = active.find((a) => a.ref.toLowerCase() === r.ref.toLowerCase())
-  if (dup) throw new PolicyError(`${r.ref} already has an active worker (pid ${dup.pid}, ${dup.mode}, started ${dup.started_at}).`, `Stop it first: ${stopLine(dup)}`)
+  if (dup) throw new PolicyError(`${r.ref} already has an active worker (${workerLabel(dup)}, ${dup.mode}, started ${dup.started_at}).`, `Stop it first: ${stopLine(dup)}`)
   // Claims, maxActive: the rules every dispatch follows, over the stopped worker's own claims.
   const checkout = r.checkout ?? r.cwd
   const repo = recordRepo(r)

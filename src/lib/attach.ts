@@ -1,12 +1,8 @@
-import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 
 import {FailureError, NotFoundError, PolicyError, UsageError} from './errors.js'
 import {isActive, type SidequestRecord} from './registry/index.js'
-import {sandboxCommand} from './sandbox/launch.js'
-import type {SandboxSpec} from './sandbox/layout.js'
 import {shellQuote} from './shell.js'
-import {exitCodeOf} from './worker/exit.js'
 import {backTo} from './views/workers.js'
 
 /** Why a worker cannot be taken over, or undefined when it can. Pure apart from the liveness check. */
@@ -48,19 +44,4 @@ export function terminalRefusal(r: SidequestRecord, stdinTTY: boolean, stdoutTTY
     `dispatch attach needs a terminal: it opens ${r.ref}'s Claude session interactively, and ${missing}.`,
     `Run it in a terminal, or resume by hand in one: cd ${shellQuote(r.cwd)} && claude --resume ${r.claude_session_id}`,
   )
-}
-
-/** Run claude with `args` (see resumeArgs) in the worker's worktree in this terminal, sandboxed when `sandbox` says; resolves with claude's exit code. */
-export async function resumeInForeground(claudeBin: string, args: string[], r: SidequestRecord, env: NodeJS.ProcessEnv, sandbox?: SandboxSpec): Promise<number> {
-  const confined = sandbox ? await sandboxCommand(sandbox, claudeBin, args, env) : undefined
-  try {
-    return await new Promise((resolve, reject) => {
-      const child = spawn(confined?.file ?? claudeBin, confined?.args ?? args, {cwd: r.cwd, stdio: 'inherit', env})
-      child.once('error', (error) => reject(new FailureError(`Could not start ${confined?.file ?? claudeBin}: ${error.message}.`, 'Check --claude-bin / claude.bin.')))
-      // The same reading of an end as the supervisor's and the interactive session's: 130 for Ctrl-C, 143 for a TERM.
-      child.once('exit', (code, signal) => resolve(exitCodeOf(code, signal)))
-    })
-  } finally {
-    await confined?.close()
-  }
 }
