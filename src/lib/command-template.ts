@@ -11,7 +11,7 @@
 /** What `interactive.command` may contain: each a word (or part of one) of its own. */
 export const LAUNCHER_PLACEHOLDERS = ['cwd', 'argv', 'title', 'ref'] as const
 /** Event fields notify.command receives as DISPATCH_* variables (and JSON on stdin), never as placeholders. */
-export const NOTIFY_FIELDS = ['event', 'mode', 'ref', 'title', 'url', 'cwd', 'pid', 'exit_code', 'pr_url'] as const
+export const NOTIFY_FIELDS = ['event', 'mode', 'ref', 'title', 'url', 'cwd', 'pid', 'exit_code', 'pr_url', 'reason'] as const
 
 export type TemplatePart = {text: string} | {placeholder: string}
 /** One argv word: literal text and placeholders, concatenated. */

@@ -7,7 +7,8 @@ import {which} from './which.js'
 
 /** What notifiers receive (SPEC §7). */
 export interface NotifyEvent {
-  event: 'dispatched' | 'finished'
+  /** given_up: dispatch watch stopped trying (`reason` says why). */
+  event: 'dispatched' | 'finished' | 'given_up'
   mode: string
   ref: string
   title: string
@@ -19,13 +20,15 @@ export interface NotifyEvent {
   pr_url?: string
   /** On finish, when claude refused any tool call: how many, and which tools. */
   permission_denials?: {count: number; tools: string[]}
+  /** given_up: why watch gave the issue up. */
+  reason?: string
 }
 
 export type NotifyConfig = Config['notify']
 
 /** One line for ntfy and desktop notifications. Pure. */
 function notifyLine(e: NotifyEvent): string {
-  const what = e.event === 'dispatched' ? `started (${e.mode}, pid ${e.pid})` : `finished with exit code ${e.exit_code ?? 'unknown'}${e.pr_url ? ` (pull request ${e.pr_url})` : ''}${refusedText(e)}`
+  const what = e.event === 'dispatched' ? `started (${e.mode}, pid ${e.pid})` : e.event === 'given_up' ? `given up by dispatch watch: ${e.reason ?? 'no reason given'}` : `finished with exit code ${e.exit_code ?? 'unknown'}${e.pr_url ? ` (pull request ${e.pr_url})` : ''}${refusedText(e)}`
   return `${e.ref} ${what}: ${e.title}`.replace(/[\r\n]+/g, ' ')
 }
 

@@ -71,6 +71,9 @@ export const SAFETY_KEYS = new Set([
   'sandbox.allowNetwork',
   'sandbox.allowRead',
   'sandbox.allowWrite',
+  'watch.sources',
+  'watch.maxActive',
+  'watch.comment',
 ])
 
 /**

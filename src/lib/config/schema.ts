@@ -114,6 +114,27 @@ export const schema = z.object({
     .default({}),
   /** Confine workers (src/lib/sandbox/); no key: unsandboxed, with a daily reminder. */
   sandbox: sandboxSchema.optional(),
+  /** `dispatch watch` (src/lib/watch/): which labelled issues it carries, and its limits. */
+  watch: z
+    .object({
+      sources: z
+        .array(
+          z
+            .object({
+              repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {message: 'owner/repo'}),
+              label: z.string().min(1),
+            })
+            .strict(),
+        )
+        .default([]),
+      intervalSeconds: z.number().int().min(5).max(86_400).default(60),
+      maxActive: z.number().int().positive().optional(),
+      maxAttempts: z.number().int().min(1).max(20).default(3),
+      maxRounds: z.number().int().min(0).max(20).default(3),
+      stallMinutes: z.number().positive().max(1440).default(30),
+      comment: z.boolean().default(false),
+    })
+    .default({}),
   /** Only read from the operator's XDG config: repository configs the search may load (SPEC §10). */
   trustedConfigs: z.array(z.string().min(1)).optional(),
   prompts: z
@@ -154,6 +175,7 @@ export interface Config {
   notify: RawConfig['notify']
   prompts: Partial<Record<PromptKind, string>>
   runner: RawConfig['runner']
+  watch: RawConfig['watch']
   /** The top-level sandbox key; `kind` undefined when the config has none. */
   sandbox: SandboxSettings
   /** Lower-cased `owner/repo` → that repository's sandbox settings (repos.<r>.sandbox). */

@@ -126,6 +126,7 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
     notify: c.notify,
     prompts,
     runner: c.runner,
+    watch: c.watch,
     sandbox: sandboxSettings(c.sandbox, true, baseDir, env),
     repoSandbox,
   }

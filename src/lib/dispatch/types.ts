@@ -33,6 +33,8 @@ export interface DispatchOptions {
   waitStart?: boolean
   /** --sandbox KIND / --no-sandbox; undefined: the config's (repos.<r>.sandbox over sandbox). */
   sandbox?: SandboxKind
+  continuation?: {sessionId: string | null; prompt: string; attempt: number; round: number; continues: string | null; reason: 'retry' | 'nudge' | 'checks' | 'review' | null; trackerCommentId?: number | null}
+  watched?: boolean
 }
 
 /** What the forge and the filesystem say before anything is locked; read once per dispatch. */

@@ -100,6 +100,15 @@ export interface SidequestRecord {
   crashed?: boolean
   /** Why it crashed, in a sentence. */
   error?: string | null
+  attempt?: number
+  round?: number
+  continues?: string | null
+  continuation?: 'retry' | 'nudge' | 'checks' | 'review' | null
+  watched?: boolean
+  watch_stop?: 'stalled' | 'issue-closed' | 'unlabelled' | null
+  given_up?: string | null
+  watch_done?: 'merged' | 'closed' | null
+  tracker_comment_id?: number | null
 }
 
 /** What a worker's claude could not do: the refused tool calls its result reported, and the tools refused (each once, first refused first). */
