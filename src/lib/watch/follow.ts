@@ -32,7 +32,9 @@ export async function silentMs(r: SidequestRecord, now: Date): Promise<number | 
 export async function stopRun(ctx: DispatchContext, r: SidequestRecord, why: 'stalled' | 'issue-closed' | 'unlabelled'): Promise<SidequestRecord | undefined> {
   const registry = ctx.registry()
   await registry.update(recordKey(r), {watch_stop: why})
-  await stopWorkers({registry, target: {ref: r.ref}, hosts: {githubWebUrl: ctx.config.github.webUrl, forgejoBaseUrl: ctx.config.forgejo?.baseUrl}, waitMs: 5000}).catch(() => [])
+  // By pid where there is one: another worker on the issue (an operator's --force) is not watch's to stop.
+  const target = r.runner === 'slurm' || r.pid <= 0 ? {ref: r.ref} : {pid: r.pid}
+  await stopWorkers({registry, target, hosts: {githubWebUrl: ctx.config.github.webUrl, forgejoBaseUrl: ctx.config.forgejo?.baseUrl}, waitMs: 5000}).catch(() => [])
   return registry.get(recordKey(r))
 }
 
@@ -41,7 +43,8 @@ export async function endOf(r: SidequestRecord, now: Date, cache: Map<string, Wo
   const known = cache.get(key)
   if (known) return known
   const end = await readEnd(r, now)
-  cache.set(key, end)
+  // A run whose end is not written yet (its supervisor is still writing it) is read again next time.
+  if (r.ended_at) cache.set(key, end)
   return end
 }
 

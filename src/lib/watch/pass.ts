@@ -30,10 +30,15 @@ export interface WatchMemory {
   forgeHold?: Date
   /** The last state shown per ref (tracker comments are edited on a change only). */
   states: Map<string, IssueState>
+  /** What the forge said of a waiting pull request (by run), and when: asked again only after RECHECK_MS or when the listing changed. */
+  branches: Map<string, {facts: BranchFacts; at: number; listed: boolean | undefined}>
 }
 
+/** A pull request waiting for review or checks is asked about again after this long (the listing tells a merge sooner: it closes the issue). */
+export const RECHECK_MS = 5 * 60_000
+
 export function newMemory(): WatchMemory {
-  return {ends: new Map(), said: new Map(), states: new Map()}
+  return {ends: new Map(), said: new Map(), states: new Map(), branches: new Map()}
 }
 
 export interface PassDeps {
@@ -147,9 +152,13 @@ export async function runPass(d: PassDeps): Promise<PassResult> {
         memory.said.set(endKey, recordKey(last))
         d.report.event({ref: issue.ref, event: 'ended', worker: workerLabel(last), end: issue.end.kind, detail: issue.end.detail, exit_code: last.exit_code ?? null, cost_usd: last.cost_usd ?? null, attempt: attemptOf(last), round: roundOf(last)})
       }
-      if (issue.end.kind === 'completed' && !(memory.forgeHold && memory.forgeHold > now)) {
+      const seen = memory.branches.get(recordKey(last))
+      if (issue.end.kind === 'completed' && seen && seen.listed === issue.listed && now.getTime() - seen.at < Math.max(RECHECK_MS, settings.intervalMs)) {
+        issue.branch = seen.facts
+      } else if (issue.end.kind === 'completed' && !(memory.forgeHold && memory.forgeHold > now)) {
         const facts = await branchFacts(ctx, last, local)
         if (facts.resetAt) memory.forgeHold = facts.resetAt
+        if (!facts.forgeError) memory.branches.set(recordKey(last), {facts, at: now.getTime(), listed: issue.listed})
         issue.branch = facts
         const pr = facts.pullRequest
         if (pr) say({ref: issue.ref, event: 'pull-request', number: pr.number, url: pr.url, state: pr.state, checks: facts.checks?.state ?? null}, `${pr.number}:${pr.state}:${facts.checks?.state}:${facts.reviews?.notes.length ?? 0}`)
