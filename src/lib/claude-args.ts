@@ -44,6 +44,12 @@ export function passedOptions(mode: 'headless' | 'cascade' | 'interactive', o: C
   return mode === 'interactive' ? {...o, maxBudgetUsd: undefined} : o
 }
 
+/** argv (without the binary) for a headless run that resumes session `sessionId` (dispatch watch); the prompt goes on stdin. Pure. */
+export function resumeHeadlessArgs(sessionId: string, o: ClaudeOptions): string[] {
+  checkExtraArgs(o.extraArgs)
+  return ['-p', '--resume', sessionId, '--output-format', 'stream-json', '--verbose', ...commonArgs(o)]
+}
+
 /**
  * argv (without the binary) to take over a stopped worker's session in this
  * terminal: the configured permission mode, tools, model and extra args, so

@@ -60,10 +60,22 @@ export class UsageError extends DispatchError {
   readonly code = 'usage' as const
 }
 
+/** Which check refused, where a caller acts on it (dispatch watch waits on the ones another worker holds). */
+export type PolicyReason = 'duplicate' | 'claims' | 'capacity' | 'budget' | 'worktree'
+
 /** Refused by policy (owner, state, pull request, duplicate, claims, maxActive, cascade budget): exit 3. */
 export class PolicyError extends DispatchError {
   readonly exitCode = EXIT.refused
   readonly code = 'refused' as const
+
+  constructor(
+    message: string,
+    suggestion?: string,
+    /** Set by the checks against other workers and the budget (dispatch/admit.ts); absent for owner, state and the like. */
+    readonly reason?: PolicyReason,
+  ) {
+    super(message, suggestion)
+  }
 }
 
 /** Issue or checkout not found: exit 4. */

@@ -30,6 +30,7 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
       throw new PolicyError(
         `The worker ${workerLabel(sharer)} (${sharer.ref}) already runs in the checkout ${plan.worktree.path}; two workers must not share one working tree.`,
         'Drop --no-worktree to give this one its own worktree, or wait for that worker.',
+        'worktree',
       )
     }
   }
@@ -39,6 +40,7 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
       throw new PolicyError(
         `${ref} already has an active worker (${workerLabel(dup)}, ${dup.mode}, started ${dup.started_at}).`,
         `Follow it with: dispatch status ${ref}. Use --force to start another anyway.`,
+        'duplicate',
       )
     }
     const main = plan.claimRoots[0]?.dir ?? plan.checkout.dir
@@ -51,6 +53,7 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
         throw new PolicyError(
           `Claim ${rel} in ${plan.repo} overlaps ${h.claim} (${h.reason}), claimed by ${workerLabel(h)} working on ${h.ref}.`,
           'Wait for that worker, narrow --claims, or use --force.',
+          'claims',
         )
       }
     }
@@ -58,7 +61,7 @@ export function admit(active: readonly SidequestRecord[], plan: Pick<DispatchPla
   // Slurm workers wait in the scheduler's queue and its limits govern them: maxActive counts this machine's.
   const local = active.filter((r) => OVER_CAPACITY[r.runner ?? 'local'] === 'refuse').length
   if (OVER_CAPACITY[plan.runner ?? 'local'] === 'refuse' && local >= maxActive) {
-    throw new PolicyError(`${local} workers are active; maxActive is ${maxActive}.`, 'Wait for one to finish (dispatch sidequests list), or raise maxActive in the config.')
+    throw new PolicyError(`${local} workers are active; maxActive is ${maxActive}.`, 'Wait for one to finish (dispatch sidequests list), or raise maxActive in the config.', 'capacity')
   }
 }
 
@@ -74,5 +77,6 @@ export function admitSpend(spend: Spend | undefined, budget: {dailyUsd: number} 
   throw new PolicyError(
     `Today's spend has reached the daily budget: ${usd(spend.usd)} of budget.dailyUsd ${usd(budget.dailyUsd)} (${describeSpend(spend)}); no new worker is started.`,
     `Raise budget.dailyUsd in ${configFile}, or wait until tomorrow (the day is local time, TZ ${Intl.DateTimeFormat().resolvedOptions().timeZone}). --force does not lift the budget.`,
+    'budget',
   )
 }

@@ -6,6 +6,7 @@ import {bootstrapSteps, setupCommandFor} from '../bootstrap/setup.js'
 import {slotFor} from '../bootstrap/slots.js'
 import {canonicalDir, resolveClaims, type RepoRoot} from '../claims/index.js'
 import {type ClaudeOptions, headlessArgs, interactiveArgs} from '../claude.js'
+import {resumeHeadlessArgs} from '../claude-args.js'
 import {sandboxFor, type Config, type PromptKind} from '../config/index.js'
 import {cascadeBudget} from '../policy.js'
 import {renderTemplate} from '../prompt/index.js'
@@ -87,6 +88,8 @@ export function planDispatch(remote: RemoteFacts, local: LocalFacts, opts: Dispa
     slot,
   })
   const co = claudeOptions(config, opts)
+  // A run that resumes a session: `--resume <id>` and a short prompt of what happened; the session holds the rest.
+  const resume = opts.mode !== 'interactive' && opts.continuation?.sessionId ? opts.continuation : undefined
   return {
     mode: opts.mode,
     // Interactive sessions run in a terminal here, whatever runner the config names.
@@ -102,13 +105,15 @@ export function planDispatch(remote: RemoteFacts, local: LocalFacts, opts: Dispa
     claimRoots,
     cascadeDepth,
     claudeBin: remote.claudeBin,
-    args: opts.mode === 'interactive' ? interactiveArgs(co) : headlessArgs(co),
-    prompt,
+    args: opts.mode === 'interactive' ? interactiveArgs(co) : resume ? resumeHeadlessArgs(resume.sessionId!, co) : headlessArgs(co),
+    prompt: resume ? resume.prompt : prompt,
     promptKind,
     parentSession: remote.parentSession,
     bootstrap: bootstrapSteps(redoBootstrap ? 'create' : worktree.action, opts.setup, setupCommandFor(config, repo), existsSync(path.join(checkout.dir, INCLUDE_FILE))),
     slot,
     sandbox: sandboxFor(config, repo, opts.sandbox),
+    ...(opts.continuation ? {continuation: opts.continuation} : {}),
+    ...(opts.watched ? {watched: true} : {}),
     ...(worktree.slot > 1 ? {note: slotNote(issue.ref, worktree, local.active)} : {}),
   }
 }

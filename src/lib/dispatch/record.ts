@@ -25,5 +25,20 @@ export function baseRecord(plan: DispatchPlan, startedAt: Date, log: string | nu
     runner: plan.runner,
     claude_args: [...plan.args],
     ...(plan.issue.forgeFallback ? {forge_fallback: true} : {}),
+    ...chainKeys(plan),
+  }
+}
+
+/** dispatch watch's keys: which attempt and round of the issue's chain this run is, and the run it goes on from. Pure. */
+function chainKeys(plan: DispatchPlan): Partial<SidequestRecord> {
+  const c = plan.continuation
+  if (!c && !plan.watched) return {}
+  return {
+    ...(plan.watched ? {watched: true} : {}),
+    attempt: c?.attempt ?? 1,
+    round: c?.round ?? 0,
+    continues: c?.continues ?? null,
+    continuation: c?.reason ?? null,
+    ...(c?.trackerCommentId ? {tracker_comment_id: c.trackerCommentId} : {}),
   }
 }

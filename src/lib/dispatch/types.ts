@@ -33,8 +33,25 @@ export interface DispatchOptions {
   waitStart?: boolean
   /** --sandbox KIND / --no-sandbox; undefined: the config's (repos.<r>.sandbox over sandbox). */
   sandbox?: SandboxKind
-  continuation?: {sessionId: string | null; prompt: string; attempt: number; round: number; continues: string | null; reason: 'retry' | 'nudge' | 'checks' | 'review' | null; trackerCommentId?: number | null}
+  /** dispatch watch: this run carries an issue's chain on (a retry or a round), resuming the last run's session. */
+  continuation?: Continuation
+  /** Started by dispatch watch (the record says so). */
   watched?: boolean
+}
+
+/** What dispatch watch hands a run that goes on from an earlier one (src/lib/watch/). */
+export interface Continuation {
+  /** claude's session to resume (`--resume <id>`); null: the earlier run left none, so this one starts afresh from the template prompt. */
+  sessionId: string | null
+  /** What the resumed session reads on stdin (unused when sessionId is null). */
+  prompt: string
+  attempt: number
+  round: number
+  /** recordKey of the run this goes on from; null for a chain's first run. */
+  continues: string | null
+  reason: 'retry' | 'nudge' | 'checks' | 'review' | null
+  /** The issue's tracker comment, carried from run to run. */
+  trackerCommentId?: number | null
 }
 
 /** What the forge and the filesystem say before anything is locked; read once per dispatch. */
@@ -97,6 +114,9 @@ export interface DispatchPlan {
   readonly slot: WorkerSlot
   /** How the worker is confined, and who chose that. */
   readonly sandbox: SandboxChoice
+  /** dispatch watch's run: the chain it belongs to (attempt, round, the run it goes on from). */
+  readonly continuation?: Continuation
+  readonly watched?: boolean
   /** Said on stderr when the plan is made: a --force dispatch moved to a worktree of its own. */
   readonly note?: string
 }

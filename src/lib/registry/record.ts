@@ -100,14 +100,28 @@ export interface SidequestRecord {
   crashed?: boolean
   /** Why it crashed, in a sentence. */
   error?: string | null
+  /**
+   * dispatch watch (src/lib/watch/): the keys below tie an issue's runs into one
+   * chain, so a restarted watch knows every retry and round from the registry.
+   * Records without them read as attempt 1, round 0, not watched.
+   */
+  /** 1 for a chain's first run; each retry (crash, limit, stall) +1; a new round starts at 1 again. */
   attempt?: number
+  /** 0 before any pull-request feedback; each round of failed checks or review +1. */
   round?: number
+  /** recordKey of the run this one goes on from (it resumed that run's session). */
   continues?: string | null
+  /** Why watch started this run: retry, nudge (ended without commits or pull request), checks, review; null for a first run. */
   continuation?: 'retry' | 'nudge' | 'checks' | 'review' | null
+  /** Started by dispatch watch. */
   watched?: boolean
+  /** Set by watch just before it stopped this run: it stalled, or its issue was closed or lost its label. */
   watch_stop?: 'stalled' | 'issue-closed' | 'unlabelled' | null
+  /** Set by watch on the last run of a chain it gave up on: why, in a sentence. */
   given_up?: string | null
+  /** Set by watch once the chain's pull request merged or was closed without a merge. */
   watch_done?: 'merged' | 'closed' | null
+  /** The tracker comment watch keeps on the issue (watch.comment), carried from run to run. */
   tracker_comment_id?: number | null
 }
 
