@@ -26,6 +26,13 @@
 //                       reports it when auto mode is unavailable: tool_result_meta "reject" at once, and
 //                       permission_denials in the result
 //   STANDIN_TIMES_FILE  append "<pid> reply <epoch ms>" when the first reply goes out (npm run bench)
+//   STANDIN_SCRIPT      a JSON file: an array of env overrides, one per run, taken in order (run k takes element k,
+//                       the last one once they run out; `<file>.run-<k>` records that run k happened), so a test
+//                       scripts a worker across dispatch watch's runs: crash, then ok with a commit, …
+//   STANDIN_MODE rate-limit   api_retry events for HTTP 429, then an error result "API Error: 429 …", exit 1
+//   STANDIN_MODE usage-limit  Claude Code's usage-limit reply "Claude AI usage limit reached|<STANDIN_RESET_AT>"
+//                       (epoch seconds; default an hour from now) and an error result, exit 1
+//   STANDIN_MODE api-error    an overloaded API (529) error result, exit 1
 import {execFileSync, spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 import {appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
@@ -33,7 +40,24 @@ import path from 'node:path'
 
 const env = process.env
 const argv = process.argv.slice(2)
-const sessionId = randomUUID()
+
+if (env.STANDIN_SCRIPT && argv[0] !== '--help' && argv[0] !== '--version') {
+  const runs = JSON.parse(readFileSync(env.STANDIN_SCRIPT, 'utf8'))
+  let k = 0
+  // Each run claims the next number with an exclusive create: concurrent runs never take the same one.
+  for (;; k++) {
+    try {
+      writeFileSync(`${env.STANDIN_SCRIPT}.run-${k}`, String(process.pid), {flag: 'wx'})
+      break
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error
+    }
+  }
+  Object.assign(env, runs[Math.min(k, runs.length - 1)] ?? {})
+}
+const resumed = process.argv.indexOf('--resume')
+// A resumed run goes on in the session it was given, as Claude Code's --resume does.
+const sessionId = resumed >= 0 ? process.argv[resumed + 1] : randomUUID()
 let mode = env.STANDIN_MODE || 'ok'
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const emit = (event) => process.stdout.write(JSON.stringify(event) + '\n')
@@ -138,6 +162,17 @@ if (mode === 'retry401' || mode === 'retry') {
     emit({type: 'system', subtype: 'api_retry', attempt, max_retries: 10, retry_delay_ms: 100 * attempt, error_status: status, error: retryCategory(status), session_id: sessionId, uuid: randomUUID()})
     await sleep(100)
   }
+}
+if (mode === 'rate-limit' || mode === 'usage-limit' || mode === 'api-error') {
+  if (mode === 'rate-limit') {
+    for (let attempt = 1; attempt <= 2; attempt++) emit({type: 'system', subtype: 'api_retry', attempt, max_retries: 2, retry_delay_ms: 100, error_status: 429, error: 'rate_limit', session_id: sessionId, uuid: randomUUID()})
+  }
+  const reset = env.STANDIN_RESET_AT || String(Math.floor(Date.now() / 1000) + 3600)
+  const text = mode === 'usage-limit' ? `Claude AI usage limit reached|${reset}` : mode === 'rate-limit' ? 'API Error: 429 {"type":"error","error":{"type":"rate_limit_error","message":"Number of requests has exceeded your rate limit"}}' : 'API Error: 529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'
+  emit({type: 'assistant', message: {id: randomUUID(), model: '<synthetic>', role: 'assistant', type: 'message', content: [{type: 'text', text}]}, session_id: sessionId})
+  await holdUntilReleased()
+  emit({type: 'result', subtype: 'success', is_error: true, duration_ms: 12, num_turns: 1, result: text, session_id: sessionId, total_cost_usd: 0.002})
+  process.exit(Number(env.STANDIN_EXIT || 1))
 }
 if (mode === 'silent') {
   await holdUntilReleased()

@@ -1,0 +1,50 @@
+import {expect} from 'chai'
+
+import {classifyEnd, usageReset} from '../../../src/lib/watch/ending.js'
+import {record} from '../../support/dispatch-facts.js'
+
+const ev = (o: Record<string, unknown>) => JSON.stringify(o)
+const init = ev({type: 'system', subtype: 'init', session_id: 's1', model: 'claude-x'})
+const ok = ev({type: 'result', subtype: 'success', is_error: false, result: 'Done.', session_id: 's1', total_cost_usd: 0.1})
+const synthetic = (text: string) => ev({type: 'assistant', message: {model: '<synthetic>', role: 'assistant', content: [{type: 'text', text}]}, session_id: 's1'})
+const errorResult = (text: string, subtype = 'success') => ev({type: 'result', subtype, is_error: true, result: text, session_id: 's1'})
+const ended = {ended_at: '2026-12-04T10:00:00.000Z', exit_code: 0}
+const now = new Date('2026-12-04T10:05:00.000Z')
+
+describe('watch: how a run ended (pure)', () => {
+  const table: Array<[string, Parameters<typeof record>[0], string[], string, RegExp?]> = [
+    ['exit 0 with a success result', ended, [init, ok], 'completed'],
+    ['stopped by watch for silence', {...ended, watch_stop: 'stalled', stopped: true}, [init], 'stalled'],
+    ['stopped by watch: the issue closed', {...ended, watch_stop: 'issue-closed', stopped: true}, [init], 'closed-issue'],
+    ['stopped by the operator', {...ended, stopped: true, exit_code: 130}, [init], 'stopped'],
+    ['a usage limit with its reset', {...ended, exit_code: 1}, [init, synthetic('Claude AI usage limit reached|1764860400'), errorResult('Claude AI usage limit reached|1764860400')], 'usage-limit'],
+    ['a rate limit after retries', {...ended, exit_code: 1}, [init, ev({type: 'system', subtype: 'api_retry', error: 'rate_limit', error_status: 429}), errorResult('API Error: 429 rate limited')], 'rate-limit', /429/],
+    ['an overloaded API', {...ended, exit_code: 1}, [init, synthetic('API Error: 529 Overloaded'), errorResult('API Error: 529 Overloaded')], 'api-error', /529/],
+    ['an API that never answered, then death', {...ended, exit_code: null, exit_signal: 'KILL'}, [init, ev({type: 'system', subtype: 'api_retry', error: 'unknown', error_status: null})], 'api-error'],
+    ['killed by a signal', {...ended, exit_code: 137, exit_signal: 'KILL'}, [init], 'killed', /KILL/],
+    ['failed at start', {...ended, exit_code: 1, crashed: true, error: 'exited during its health window'}, [init], 'crashed', /health window/],
+    ['a nonzero exit with no result', {...ended, exit_code: 1}, [init, 'stand-in: simulated crash at start'], 'crashed', /exit code 1/],
+    ['an error result during execution', {...ended, exit_code: 1}, [init, errorResult('something went wrong', 'error_during_execution')], 'crashed', /error_during_execution/],
+    ['no end on record (the supervisor was killed)', {ended_at: null}, [init], 'crashed', /supervisor/],
+  ]
+  for (const [what, r, lines, kind, detail] of table) {
+    it(`${what}: ${kind}`, () => {
+      const end = classifyEnd(record(r), lines, now)
+      expect(end.kind).to.equal(kind)
+      if (detail) expect(end.detail).to.match(detail)
+    })
+  }
+
+  it('a usage limit names its reset as epoch seconds or a local time', () => {
+    const end = classifyEnd(record({...ended, exit_code: 1}), [synthetic('Claude AI usage limit reached|1764860400')], now)
+    expect(end.resetAt).to.equal(new Date(1764860400 * 1000).toISOString())
+    const after = new Date(2026, 11, 4, 16, 0)
+    expect(usageReset('5-hour limit reached ∙ resets 3pm', after)).to.equal(new Date(2026, 11, 5, 15, 0).toISOString())
+    expect(usageReset('limit reached, resets at 17:30', after)).to.equal(new Date(2026, 11, 4, 17, 30).toISOString())
+    expect(usageReset('usage limit reached', after)).to.equal(undefined)
+  })
+
+  it('"rate limit" in a successful run is not a failure', () => {
+    expect(classifyEnd(record(ended), [init, ev({type: 'assistant', message: {model: 'claude-x', content: [{type: 'text', text: 'I added a rate limit to the API'}]}}), ok], now).kind).to.equal('completed')
+  })
+})
