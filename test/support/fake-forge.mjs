@@ -24,6 +24,16 @@
 // commit reports no checks unless addCheckRun/addStatus add some; any other
 // commit's checks must be set up (serveChecks) to be asked about.
 //
+// For dispatch watch (shapes as in @octokit/openapi-types and Forgejo's swagger):
+//   GitHub   GET /repos/{o}/{r}/pulls/{n}/reviews, GET /repos/{o}/{r}/pulls/{n}/comments (since=)
+//            POST /repos/{o}/{r}/issues/{n}/comments, PATCH /repos/{o}/{r}/issues/comments/{id}
+//   Forgejo  GET /repos/{o}/{r}/pulls/{n}/reviews, GET /repos/{o}/{r}/pulls/{n}/reviews/{id}/comments
+//            POST /repos/{o}/{r}/issues/{n}/comments, PATCH /repos/{o}/{r}/issues/comments/{id}
+// (addReview, comments() reads the issue comments back), check runs with output
+// and statuses with description and target_url. GitHub GETs carry an ETag and
+// answer 304 to a matching If-None-Match, as api.github.com does; each request
+// in `requests` has the status it got.
+//
 // Scripts make it misbehave on purpose: forge.script('GET /gh-api/repos/o/r/issues/1',
 // [{status: 500}, {status: 200}]) answers the next requests in order. A step
 // {flood: {bytes, gzip}} answers 200 with `bytes` of JSON-ish filler, streamed
@@ -33,6 +43,7 @@
 // nobody added (nor declared missing with addMissing), or for a path it does not
 // serve, is answered 404 and recorded, and forge.verify() (every test file's
 // afterEach) then throws, naming it, as it does for scripted answers nobody asked for.
+import {createHash} from 'node:crypto'
 import http from 'node:http'
 import zlib from 'node:zlib'
 
@@ -52,6 +63,11 @@ export async function startFakeForge() {
   /** Repositories that exist with no issue added (their lists are empty). */
   const repos = {github: new Set(), forgejo: new Set()}
   const scripts = new Map()
+  /** Reviews by `forge:owner/repo#pr`, each with its inline comments. */
+  const reviews = new Map()
+  /** Issue comments by `forge:owner/repo#n`; ids are forge-wide. */
+  const comments = new Map()
+  let nextId = 100
   const requests = []
   /** Requests nobody set up an answer for. */
   const unexpected = []
@@ -247,8 +263,115 @@ export async function startFakeForge() {
 
   function send(res, status, body, headers = {}) {
     const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body)
+    const req = res.req
+    // GitHub: every GET answer has an ETag; the same answer asked for with it is a 304 without a body.
+    if (req?.method === 'GET' && status === 200 && req.url.startsWith('/gh-api/')) {
+      const etag = `W/"${createHash('sha1').update(text).digest('hex')}"`
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, {etag, ...headers})
+        return res.end()
+      }
+      headers = {...headers, etag}
+    }
     res.writeHead(status, {'content-type': 'application/json; charset=utf-8', ...headers})
     res.end(text)
+  }
+
+  const reviewKey = (forge, owner, repo, number) => `${forge}:${repoKey(owner, repo)}#${number}`
+  const hasPull = (forge, owner, repo, number) => (pulls[forge].get(repoKey(owner, repo)) ?? []).some((p) => p.number === number)
+  const userShape = (forge, login) => (forge === 'github' ? {login, id: 11, node_id: 'U_11', type: login.endsWith('[bot]') ? 'Bot' : 'User'} : {id: 11, login, full_name: '', email: `${login}@noreply.localhost`})
+
+  function githubReviewShape(o, r) {
+    const api = `${ghApi()}/repos/${o.owner}/${o.repo}`
+    return {id: r.id, node_id: `PRR_${r.id}`, user: userShape('github', r.user), body: r.body, state: r.state, html_url: `${base}/gh/${o.owner}/${o.repo}/pull/${o.number}#pullrequestreview-${r.id}`, pull_request_url: `${api}/pulls/${o.number}`, author_association: 'MEMBER', _links: {html: {href: ''}, pull_request: {href: `${api}/pulls/${o.number}`}}, submitted_at: r.submittedAt, commit_id: 'a'.repeat(40)}
+  }
+
+  function githubReviewCommentShape(o, r, c) {
+    const api = `${ghApi()}/repos/${o.owner}/${o.repo}`
+    return {url: `${api}/pulls/comments/${c.id}`, pull_request_review_id: r.id, id: c.id, node_id: `PRRC_${c.id}`, diff_hunk: '@@ -1 +1 @@', path: c.path, position: c.line, original_position: c.line, commit_id: 'a'.repeat(40), original_commit_id: 'a'.repeat(40), user: userShape('github', r.user), body: c.body, created_at: c.createdAt, updated_at: c.createdAt, html_url: `${base}/gh/${o.owner}/${o.repo}/pull/${o.number}#discussion_r${c.id}`, pull_request_url: `${api}/pulls/${o.number}`, author_association: 'MEMBER', _links: {self: {href: ''}, html: {href: ''}, pull_request: {href: ''}}, line: c.line, original_line: c.line, side: 'RIGHT'}
+  }
+
+  function forgejoReviewShape(o, r) {
+    const state = {CHANGES_REQUESTED: 'REQUEST_CHANGES', COMMENTED: 'COMMENT'}[r.state] ?? r.state
+    return {id: r.id, user: userShape('forgejo', r.user), team: null, state, body: r.body, commit_id: 'a'.repeat(40), stale: false, official: true, dismissed: r.dismissed ?? false, comments_count: r.comments.length, submitted_at: r.submittedAt, updated_at: r.submittedAt, html_url: `${base}/fj/${o.owner}/${o.repo}/pulls/${o.number}#issuecomment-${r.id}`, pull_request_url: `${base}/fj/${o.owner}/${o.repo}/pulls/${o.number}`}
+  }
+
+  function forgejoReviewCommentShape(o, r, c) {
+    return {id: c.id, body: c.body, user: userShape('forgejo', r.user), resolver: null, pull_request_review_id: r.id, created_at: c.createdAt, updated_at: c.createdAt, path: c.path, commit_id: 'a'.repeat(40), original_commit_id: 'a'.repeat(40), diff_hunk: '@@ -1 +1 @@', position: c.line, original_position: c.line, html_url: `${base}/fj/${o.owner}/${o.repo}/pulls/${o.number}#issuecomment-${c.id}`, pull_request_url: `${base}/fj/${o.owner}/${o.repo}/pulls/${o.number}`}
+  }
+
+  function commentShape(forge, o, c) {
+    if (forge === 'github') {
+      const api = `${ghApi()}/repos/${o.owner}/${o.repo}`
+      return {id: c.id, node_id: `IC_${c.id}`, url: `${api}/issues/comments/${c.id}`, html_url: `${base}/gh/${o.owner}/${o.repo}/issues/${o.number}#issuecomment-${c.id}`, body: c.body, user: userShape('github', 'dispatch-bot'), created_at: c.createdAt, updated_at: c.updatedAt, issue_url: `${api}/issues/${o.number}`, author_association: 'OWNER'}
+    }
+    return {id: c.id, html_url: `${base}/fj/${o.owner}/${o.repo}/issues/${o.number}#issuecomment-${c.id}`, pull_request_url: '', issue_url: `${base}/fj/${o.owner}/${o.repo}/issues/${o.number}`, user: userShape('forgejo', 'dispatch-bot'), original_author: '', original_author_id: 0, body: c.body, assets: [], created_at: c.createdAt, updated_at: c.updatedAt}
+  }
+
+  /** Read a JSON request body (writes are small). */
+  async function readJson(req) {
+    let text = ''
+    for await (const chunk of req) text += chunk
+    try {
+      return JSON.parse(text)
+    } catch {
+      return undefined
+    }
+  }
+
+  /** The routes dispatch watch adds: reviews, review comments, issue comments. Returns false when `pathname` is none of them. */
+  async function loopRoute(req, res, url, line) {
+    let m
+    if ((m = /^\/(gh-api|fj\/api\/v1)\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/(reviews|comments)(?:\/(\d+)\/comments)?$/.exec(url.pathname)) && req.method === 'GET') {
+      const forge = m[1] === 'gh-api' ? 'github' : 'forgejo'
+      const o = {owner: decodeURIComponent(m[2]), repo: decodeURIComponent(m[3]), number: Number(m[4])}
+      if (!hasPull(forge, o.owner, o.repo, o.number) || (forge === 'github') === Boolean(m[6]) && m[5] === 'reviews' && m[6] !== undefined) {
+        unexpected.push(line)
+        return notFound(res, forge), true
+      }
+      const list = reviews.get(reviewKey(forge, o.owner, o.repo, o.number)) ?? []
+      if (forge === 'github' && m[5] === 'reviews') return send(res, 200, list.map((r) => githubReviewShape(o, r))), true
+      if (forge === 'github' && m[5] === 'comments') {
+        const since = url.searchParams.get('since')
+        const all = list.flatMap((r) => r.comments.map((c) => githubReviewCommentShape(o, r, c))).filter((c) => !since || Date.parse(c.updated_at) >= Date.parse(since))
+        return send(res, 200, all), true
+      }
+      if (forge === 'forgejo' && m[5] === 'reviews' && m[6] === undefined) return send(res, 200, list.map((r) => forgejoReviewShape(o, r))), true
+      if (forge === 'forgejo' && m[6] !== undefined) {
+        const r = list.find((x) => x.id === Number(m[6]))
+        if (!r) return notFound(res, forge), true
+        return send(res, 200, r.comments.map((c) => forgejoReviewCommentShape(o, r, c))), true
+      }
+      unexpected.push(line)
+      return notFound(res, forge), true
+    }
+    if ((m = /^\/(gh-api|fj\/api\/v1)\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname)) && req.method === 'POST') {
+      const forge = m[1] === 'gh-api' ? 'github' : 'forgejo'
+      const o = {owner: decodeURIComponent(m[2]), repo: decodeURIComponent(m[3]), number: Number(m[4])}
+      const body = await readJson(req)
+      if (!issues[forge].has(key(o.owner, o.repo, o.number)) || typeof body?.body !== 'string') {
+        unexpected.push(line)
+        return send(res, 422, {message: 'Validation Failed'}), true
+      }
+      const now = new Date().toISOString()
+      const c = {id: nextId++, body: body.body, createdAt: now, updatedAt: now, edits: 0, ...o, forge}
+      const k = reviewKey(forge, o.owner, o.repo, o.number)
+      if (!comments.has(k)) comments.set(k, [])
+      comments.get(k).push(c)
+      return send(res, 201, commentShape(forge, o, c)), true
+    }
+    if ((m = /^\/(gh-api|fj\/api\/v1)\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname)) && req.method === 'PATCH') {
+      const forge = m[1] === 'gh-api' ? 'github' : 'forgejo'
+      const body = await readJson(req)
+      const c = [...comments.values()].flat().find((x) => x.forge === forge && x.id === Number(m[4]) && repoKey(x.owner, x.repo) === repoKey(decodeURIComponent(m[2]), decodeURIComponent(m[3])))
+      if (!c || typeof body?.body !== 'string') {
+        unexpected.push(line)
+        return notFound(res, forge), true
+      }
+      Object.assign(c, {body: body.body, updatedAt: new Date().toISOString(), edits: c.edits + 1})
+      return send(res, 200, commentShape(forge, c, c)), true
+    }
+    return false
   }
 
   const MiB = 1024 * 1024
@@ -332,7 +455,9 @@ export async function startFakeForge() {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, base)
     const line = `${req.method} ${url.pathname}`
-    requests.push({method: req.method, path: url.pathname, headers: req.headers})
+    const entry = {method: req.method, path: url.pathname, headers: req.headers, status: 0}
+    requests.push(entry)
+    res.on('finish', () => (entry.status = res.statusCode))
     const queue = scripts.get(line)
     if (queue && queue.length > 0) {
       const step = queue.shift()
@@ -345,6 +470,7 @@ export async function startFakeForge() {
       }
       // status 200 without a body: fall through to the normal answer.
     }
+    if (await loopRoute(req, res, url, line)) return
     let m
     if ((m = /^\/(gh-api|fj\/api\/v1)\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(url.pathname))) {
       return list(res, line, url, m[1] === 'gh-api' ? 'github' : 'forgejo', decodeURIComponent(m[2]), decodeURIComponent(m[3]))
@@ -403,12 +529,12 @@ export async function startFakeForge() {
           external_id: '',
           url: `${api}/check-runs/${7000 + i}`,
           html_url: `${base}/gh/${owner}/${repo}/runs/${7000 + i}`,
-          details_url: null,
+          details_url: r.detailsUrl ?? null,
           status: r.status,
           conclusion: r.status === 'completed' ? r.conclusion : null,
           started_at: ISO,
           completed_at: r.status === 'completed' ? ISO : null,
-          output: {title: null, summary: null, text: null, annotations_count: 0, annotations_url: `${api}/check-runs/${7000 + i}/annotations`},
+          output: {title: r.output?.title ?? null, summary: r.output?.summary ?? null, text: r.output?.text ?? null, annotations_count: 0, annotations_url: `${api}/check-runs/${7000 + i}/annotations`},
           name: r.name,
           check_suite: {id: 8000},
           app: null,
@@ -422,8 +548,8 @@ export async function startFakeForge() {
         id: 9000 + i,
         node_id: `SC_${i}`,
         state: st.state,
-        description: null,
-        target_url: null,
+        description: st.description ?? null,
+        target_url: st.targetUrl ?? null,
         context: st.context,
         created_at: ISO,
         updated_at: ISO,
@@ -451,8 +577,8 @@ export async function startFakeForge() {
       const list = statuses.forgejo.get(k).map((st, i) => ({
         id: 9500 + i,
         status: st.state,
-        target_url: '',
-        description: '',
+        target_url: st.targetUrl ?? '',
+        description: st.description ?? '',
         url: `${api}/statuses/${sha}`,
         context: st.context,
         creator: {id: 3, login: 'ci'},
@@ -530,16 +656,36 @@ export async function startFakeForge() {
       if (!pulls[forge].has(k)) pulls[forge].set(k, [])
     },
     /** A GitHub check run on a commit; status queued, in_progress or completed (with a conclusion). */
-    addCheckRun({owner, repo, sha, name = 'ci', status = 'completed', conclusion = 'success'}) {
+    addCheckRun({owner, repo, sha, name = 'ci', status = 'completed', conclusion = 'success', output, detailsUrl}) {
       const k = shaKey(owner, repo, sha)
       if (!checkRuns.has(k)) checkRuns.set(k, [])
-      checkRuns.get(k).push({name, status, conclusion})
+      checkRuns.get(k).push({name, status, conclusion, output, detailsUrl})
     },
-    /** A commit status (GitHub: success, failure, error, pending; Forgejo adds warning). */
-    addStatus({forge = 'github', owner, repo, sha, context = 'ci/legacy', state}) {
+    /** A commit status (GitHub: success, failure, error, pending; Forgejo adds warning); newest first, as the forges list them. */
+    addStatus({forge = 'github', owner, repo, sha, context = 'ci/legacy', state, description, targetUrl}) {
       const k = shaKey(owner, repo, sha)
       if (!statuses[forge].has(k)) statuses[forge].set(k, [])
-      statuses[forge].get(k).push({context, state})
+      statuses[forge].get(k).unshift({context, state, description, targetUrl})
+    },
+    /**
+     * A review of pull request `number` (state APPROVED, CHANGES_REQUESTED, COMMENTED; Forgejo shows
+     * REQUEST_CHANGES and COMMENT), with inline `comments` [{path, line, body}], submitted at `submittedAt`.
+     */
+    addReview({forge = 'github', owner, repo, number, user = 'reviewer', state = 'COMMENTED', body = '', submittedAt = new Date().toISOString(), comments: inline = [], dismissed = false}) {
+      if (!hasPull(forge, owner, repo, number)) throw new Error(`fake forge: no pull request ${owner}/${repo}#${number} to review`)
+      const k = reviewKey(forge, owner, repo, number)
+      if (!reviews.has(k)) reviews.set(k, [])
+      reviews.get(k).push({id: nextId++, user, state, body, submittedAt, dismissed, comments: inline.map((c) => ({id: nextId++, path: c.path, line: c.line ?? null, body: c.body, createdAt: c.createdAt ?? submittedAt}))})
+    },
+    /** The comments made on an issue through the API, oldest first: {id, body, edits}. */
+    comments({forge = 'github', owner, repo, number}) {
+      return (comments.get(reviewKey(forge, owner, repo, number)) ?? []).map((c) => ({id: c.id, body: c.body, edits: c.edits}))
+    },
+    /** Change an issue: close it, relabel it. */
+    updateIssue({forge = 'github', owner, repo, number, ...changes}) {
+      const i = issues[forge].get(key(owner, repo, number))
+      if (!i) throw new Error(`fake forge: no issue ${owner}/${repo}#${number} to update`)
+      Object.assign(i, changes)
     },
     /** Expect questions about a commit's checks, with none reported. */
     serveChecks({forge = 'github', owner, repo, sha}) {

@@ -5,6 +5,7 @@ import {readCapped} from './body.js'
 import {IssueNotFoundError, errorForStatus, networkError, timeoutError} from './http-errors.js'
 import {FORGEJO_PAGE, MAX_PAGES, hasNextPage, issuesOfPage, listingWhat} from './listing.js'
 import {checkedNumber, checkedRepo, checkedWebUrl, refusedName, type Reporter} from './names.js'
+import {commentNotes, failedStatuses, feedbackSince, reviewsOf, type FailedCheck, type ReviewNote} from './loop.js'
 import {combineChecks, commitStatusVerdict, pickPullRequest} from './pulls.js'
 import type {ChecksState, Forge, ForgeIssue, ForgePullRequest, ListedIssue} from './types.js'
 
@@ -40,16 +41,17 @@ export class ForgejoForge implements Forge {
    * number of times; `outer` ends it sooner when the caller gives up first.
    * The parsed body and the headers.
    */
-  private async request(url: string, what: string, outer?: AbortSignal): Promise<{data: unknown; headers: Headers}> {
+  private async request(url: string, what: string, outer?: AbortSignal, write?: {method: 'POST' | 'PATCH'; body: unknown}): Promise<{data: unknown; headers: Headers}> {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs)
     const signal = outer ? AbortSignal.any([timeout, outer]) : timeout
-    const retries = this.opts.retries ?? 2
+    // A write is sent once: retrying one the forge may have done would post it twice.
+    const retries = write ? 0 : (this.opts.retries ?? 2)
     const headers: Record<string, string> = {accept: 'application/json', 'user-agent': 'issue-dispatch'}
     if (this.opts.token) headers.authorization = `token ${this.opts.token}`
     for (let attempt = 0; ; attempt++) {
       let res: Response
       try {
-        res = await fetch(url, {headers, signal, redirect: 'follow'})
+        res = await fetch(url, write ? {method: write.method, headers: {...headers, 'content-type': 'application/json'}, body: JSON.stringify(write.body), signal} : {headers, signal, redirect: 'follow'})
       } catch (error) {
         if (signal.aborted) throw timeoutError(this.host, this.opts.timeoutMs)
         if (attempt < retries) {
@@ -151,6 +153,38 @@ export class ForgejoForge implements Forge {
     const data = (await this.get(url, `the commit status of ${owner}/${repo}@${sha.slice(0, 12)}`, opts.signal)) as {statuses?: Array<{status?: unknown; state?: unknown}>} | null
     // Forgejo names each status's state `status`; the combined object names its own `state`.
     return combineChecks((data?.statuses ?? []).map((s) => commitStatusVerdict(s.status ?? s.state)))
+  }
+
+  async checkDetails(owner: string, repo: string, sha: string, opts: {signal?: AbortSignal} = {}): Promise<{state: ChecksState; failed: FailedCheck[]}> {
+    const url = `${this.repoApi(owner, repo)}/commits/${encodeURIComponent(sha)}/status`
+    const data = (await this.get(url, `the commit status of ${owner}/${repo}@${sha.slice(0, 12)}`, opts.signal)) as {statuses?: Array<{status?: unknown; state?: unknown}>} | null
+    return {state: combineChecks((data?.statuses ?? []).map((s) => commitStatusVerdict(s.status ?? s.state))), failed: failedStatuses(data?.statuses)}
+  }
+
+  async reviewNotes(owner: string, repo: string, number: number, opts: {since?: string; signal?: AbortSignal} = {}): Promise<{changesRequested: boolean; notes: ReviewNote[]}> {
+    const pulls = `${this.repoApi(owner, repo)}/pulls/${number}`
+    const reviews = reviewsOf(await this.get(`${pulls}/reviews`, `the reviews of ${owner}/${repo}#${number}`, opts.signal))
+    // Forgejo keeps inline comments under their review: asked for the reviews since `since` that have any.
+    const since = opts.since ? Date.parse(opts.since) : undefined
+    const withComments = reviews.filter((r) => r.comments > 0 && !r.dismissed && (since === undefined || (r.at !== null && Date.parse(r.at) > since)))
+    const comments = await Promise.all(withComments.map((r) => this.get(`${pulls}/reviews/${r.id}/comments`, `the comments of review ${r.id} on ${owner}/${repo}#${number}`, opts.signal)))
+    return feedbackSince(reviews, comments.flatMap((c) => commentNotes(c)), opts.since)
+  }
+
+  async createIssueComment(owner: string, repo: string, number: number, body: string, opts: {signal?: AbortSignal} = {}): Promise<{id: number; url: string}> {
+    const what = `a comment on ${owner}/${repo}#${number}`
+    const {data} = await this.request(`${this.repoApi(owner, repo)}/issues/${number}/comments`, what, opts.signal, {method: 'POST', body: {body}})
+    const d = data as {id?: unknown; html_url?: unknown} | null
+    if (typeof d?.id !== 'number') throw new FailureError(`${this.host} did not say which comment it made on ${owner}/${repo}#${number}.`, 'Is forgejo.apiUrl pointing at a Forgejo API?')
+    return {id: d.id, url: typeof d.html_url === 'string' ? d.html_url : ''}
+  }
+
+  async updateIssueComment(owner: string, repo: string, id: number, body: string, opts: {signal?: AbortSignal} = {}): Promise<void> {
+    await this.request(`${this.repoApi(owner, repo)}/issues/comments/${id}`, `comment ${id} on ${owner}/${repo}`, opts.signal, {method: 'PATCH', body: {body}})
+  }
+
+  private repoApi(owner: string, repo: string): string {
+    return `${this.opts.apiUrl}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`
   }
 
   async listOpenIssues(owner: string, repo: string, label: string, limit: number): Promise<ListedIssue[]> {

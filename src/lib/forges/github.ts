@@ -4,6 +4,7 @@ import {makeOctokit, stopWhenAborted, type Octokit} from './github-client.js'
 import {errorForStatus, networkError, timeoutError} from './http-errors.js'
 import {GITHUB_PAGE, MAX_PAGES, hasNextPage, issuesOfPage, listingWhat} from './listing.js'
 import {checkedNumber, checkedWebUrl, repoFromApiUrl, type Reporter} from './names.js'
+import {commentNotes, failedCheckRuns, failedStatuses, feedbackSince, reviewsOf, type FailedCheck, type ReviewNote} from './loop.js'
 import {checkRunVerdict, combineChecks, commitStatusVerdict, pickPullRequest} from './pulls.js'
 import type {ChecksState, Forge, ForgeIssue, ForgePullRequest, ListedIssue} from './types.js'
 
@@ -28,6 +29,8 @@ export class GitHubForge implements Forge {
   readonly kind = 'github' as const
   readonly host: string
   #octokit?: Promise<Octokit>
+  /** GETs answered before, by URL and query: a conditional request (If-None-Match) that gets 304 reuses the answer and costs no rate limit. */
+  readonly #etags = new Map<string, {etag: string; data: unknown}>()
 
   constructor(private readonly opts: GitHubOptions) {
     this.host = new URL(opts.apiUrl).host
@@ -103,13 +106,62 @@ export class GitHubForge implements Forge {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs)
     const signal = outer ? AbortSignal.any([timeout, outer]) : timeout
     const cap: CapState = {exceeded: false}
+    const key = `${route} ${JSON.stringify(params)}`
+    const known = this.#etags.get(key)
+    try {
+      const res = await octokit.request(route, {...params, ...(known ? {headers: {'if-none-match': known.etag}} : {}), request: {signal, fetch: stopWhenAborted(cappedFetch(cap), signal)}})
+      if (cap.exceeded) throw bodyTooLarge(this.host)
+      const etag = (res.headers as Record<string, string | undefined>).etag
+      if (etag) this.#etags.set(key, {etag, data: res.data})
+      return res.data as T
+    } catch (error) {
+      // Not modified: the answer we have is the answer.
+      if (known && (error as RequestErrorLike)?.status === 304) return known.data as T
+      throw this.translate(error, what, signal, cap)
+    }
+  }
+
+  /** POST or PATCH with the same rules as `get` (no retry of a write the forge may have done: the plugins retry only 5xx). */
+  private async send<T>(route: string, params: Record<string, unknown>, what: string, outer?: AbortSignal): Promise<T> {
+    const octokit = await this.octokit()
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs)
+    const signal = outer ? AbortSignal.any([timeout, outer]) : timeout
+    const cap: CapState = {exceeded: false}
     try {
       const res = await octokit.request(route, {...params, request: {signal, fetch: stopWhenAborted(cappedFetch(cap), signal)}})
-      if (cap.exceeded) throw bodyTooLarge(this.host)
       return res.data as T
     } catch (error) {
       throw this.translate(error, what, signal, cap)
     }
+  }
+
+  async checkDetails(owner: string, repo: string, sha: string, opts: {signal?: AbortSignal} = {}): Promise<{state: ChecksState; failed: FailedCheck[]}> {
+    const at = `${owner}/${repo}@${sha.slice(0, 12)}`
+    const [runs, status] = await Promise.all([
+      this.get<{check_runs?: Array<{status?: unknown; conclusion?: unknown}>}>('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {owner, repo, ref: sha, per_page: 100}, `the check runs of ${at}`, opts.signal),
+      this.get<{statuses?: Array<{state?: unknown}>}>('GET /repos/{owner}/{repo}/commits/{ref}/status', {owner, repo, ref: sha, per_page: 100}, `the commit status of ${at}`, opts.signal),
+    ])
+    const state = combineChecks([...(runs?.check_runs ?? []).map((r) => checkRunVerdict(r)), ...(status?.statuses ?? []).map((s) => commitStatusVerdict(s.state))])
+    return {state, failed: [...failedCheckRuns(runs?.check_runs), ...failedStatuses(status?.statuses)]}
+  }
+
+  async reviewNotes(owner: string, repo: string, number: number, opts: {since?: string; signal?: AbortSignal} = {}): Promise<{changesRequested: boolean; notes: ReviewNote[]}> {
+    const pr = `${owner}/${repo}#${number}`
+    const [reviews, comments] = await Promise.all([
+      this.get<unknown>('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {owner, repo, pull_number: number, per_page: 100}, `the reviews of ${pr}`, opts.signal),
+      this.get<unknown>('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', {owner, repo, pull_number: number, per_page: 100, ...(opts.since ? {since: opts.since} : {})}, `the review comments of ${pr}`, opts.signal),
+    ])
+    return feedbackSince(reviewsOf(reviews), commentNotes(comments), opts.since)
+  }
+
+  async createIssueComment(owner: string, repo: string, number: number, body: string, opts: {signal?: AbortSignal} = {}): Promise<{id: number; url: string}> {
+    const data = await this.send<{id?: unknown; html_url?: unknown}>('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {owner, repo, issue_number: number, body}, `a comment on ${owner}/${repo}#${number}`, opts.signal)
+    if (typeof data?.id !== 'number') throw new FailureError(`${this.host} did not say which comment it made on ${owner}/${repo}#${number}.`, 'Is github.apiUrl pointing at a GitHub API?')
+    return {id: data.id, url: typeof data.html_url === 'string' ? data.html_url : ''}
+  }
+
+  async updateIssueComment(owner: string, repo: string, id: number, body: string, opts: {signal?: AbortSignal} = {}): Promise<void> {
+    await this.send('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {owner, repo, comment_id: id, body}, `comment ${id} on ${owner}/${repo}`, opts.signal)
   }
 
   async findPullRequest(owner: string, repo: string, branch: string, opts: {signal?: AbortSignal} = {}): Promise<ForgePullRequest | null> {
@@ -160,11 +212,16 @@ export class GitHubForge implements Forge {
       // Each page gets the deadline, retries, throttling and body cap of an issue fetch.
       const signal = AbortSignal.timeout(this.opts.timeoutMs)
       const cap: CapState = {exceeded: false}
-      let res: {data: unknown; headers: {link?: string}}
+      let res: {data: unknown; headers: {link?: string; etag?: string}}
+      // dispatch watch lists the same pages every pass: unchanged ones come back 304 and cost no rate limit.
+      const key = `listing ${owner}/${repo} ${label} ${page}`
+      const known = this.#etags.get(key) as {etag: string; data: {data: unknown; link?: string}} | undefined
       try {
-        res = await octokit.request('GET /repos/{owner}/{repo}/issues', {owner, repo, labels: label, state: 'open', per_page: GITHUB_PAGE, page, request: {signal, fetch: stopWhenAborted(cappedFetch(cap), signal)}})
+        res = await octokit.request('GET /repos/{owner}/{repo}/issues', {owner, repo, labels: label, state: 'open', per_page: GITHUB_PAGE, page, ...(known ? {headers: {'if-none-match': known.etag}} : {}), request: {signal, fetch: stopWhenAborted(cappedFetch(cap), signal)}})
+        if (res.headers.etag && !cap.exceeded) this.#etags.set(key, {etag: res.headers.etag, data: {data: res.data, link: res.headers.link}})
       } catch (error) {
-        throw this.translate(error, what, signal, cap)
+        if (!known || (error as RequestErrorLike)?.status !== 304) throw this.translate(error, what, signal, cap)
+        res = {data: known.data.data, headers: {link: known.data.link}}
       }
       if (cap.exceeded) throw bodyTooLarge(this.host)
       out.push(...issuesOfPage(this.host, what, res.data, label))

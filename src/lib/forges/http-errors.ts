@@ -14,6 +14,13 @@ export class IssueNotFoundError extends NotFoundError {
  */
 export class ForgeReachError extends FailureError {}
 
+/** The forge is rate-limiting us (403 with no requests left, or 429): `resetAt` is when it lifts, when it said. */
+export class ForgeRateLimitError extends FailureError {
+  constructor(message: string, suggestion: string, readonly resetAt?: Date) {
+    super(message, suggestion)
+  }
+}
+
 /** Turn an HTTP status from a forge into the right error, naming the host and the next step. */
 export function errorForStatus(
   status: number,
@@ -34,7 +41,7 @@ export function errorForStatus(
     const when = detail.resetAt ? ` until ${detail.resetAt.toISOString()}` : ''
     const rateLimited = status === 429 || detail.resetAt !== undefined
     return rateLimited
-      ? new FailureError(`${host} is rate-limiting requests (${status})${when}.`, `Wait, or authenticate for a higher limit: ${detail.tokenHint}.`)
+      ? new ForgeRateLimitError(`${host} is rate-limiting requests (${status})${when}.`, `Wait, or authenticate for a higher limit: ${detail.tokenHint}.`, detail.resetAt)
       : new FailureError(`${host} refused access to ${what} (403).`, `Check the token's permissions: ${detail.tokenHint}.`)
   }
   if (status >= 500) return new FailureError(`${host} failed with ${status} while fetching ${what}, after retries.`, 'Try again later.')

@@ -1,4 +1,7 @@
 import type {ForgeKind} from '../issue-ref.js'
+import type {FailedCheck, ReviewNote} from './loop.js'
+
+export type {FailedCheck, ReviewNote} from './loop.js'
 
 /** An issue as dispatch needs it, normalised across forges. */
 export interface ForgeIssue {
@@ -71,4 +74,11 @@ export interface PullRequestForge {
   findPullRequest(owner: string, repo: string, branch: string, opts: {base?: string; signal?: AbortSignal}): Promise<ForgePullRequest | null>
   /** The combined state of the checks on commit `sha`. */
   checks(owner: string, repo: string, sha: string, opts: {signal?: AbortSignal}): Promise<ChecksState>
+  /** dispatch watch: the combined state and every failed check of `sha`, with its output. */
+  checkDetails(owner: string, repo: string, sha: string, opts: {signal?: AbortSignal}): Promise<{state: ChecksState; failed: FailedCheck[]}>
+  /** dispatch watch: review feedback on pull request `number` since `since` (forges/loop.ts feedbackSince). */
+  reviewNotes(owner: string, repo: string, number: number, opts: {since?: string; signal?: AbortSignal}): Promise<{changesRequested: boolean; notes: ReviewNote[]}>
+  /** dispatch watch's tracker comment: made once, then edited in place. */
+  createIssueComment(owner: string, repo: string, number: number, body: string, opts: {signal?: AbortSignal}): Promise<{id: number; url: string}>
+  updateIssueComment(owner: string, repo: string, id: number, body: string, opts: {signal?: AbortSignal}): Promise<void>
 }
