@@ -86,7 +86,8 @@ export async function runPass(d: PassDeps): Promise<PassResult> {
   const listedBySource = new Map<string, Map<string, ListedIssue> | undefined>()
   for (const l of listings) {
     if (l.resetAt) memory.forgeHold = l.resetAt
-    if (l.error) say({ref: null, event: 'error', message: `could not list ${l.source.owner}/${l.source.repo} (label ${l.source.label}): ${l.error}`, ...(l.resetAt ? {until: l.resetAt.toISOString()} : {})}, l.error)
+    // A rate limit is said once, with its reset: the passes it holds back say nothing new (their own text is only "rate limited").
+    if (l.error) say({ref: null, event: 'error', message: `could not list ${l.source.owner}/${l.source.repo} (label ${l.source.label}): ${l.error}`, ...(l.resetAt ? {until: l.resetAt.toISOString()} : {})}, l.resetAt ? `rate limited until ${l.resetAt.toISOString()}` : l.error)
     const key = sourceKey(l.source.owner, l.source.repo)
     const known = listedBySource.get(key)
     if (!l.issues) {
