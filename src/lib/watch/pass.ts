@@ -73,9 +73,9 @@ interface Issue {
 export async function runPass(d: PassDeps): Promise<PassResult> {
   const {ctx, settings, memory} = d
   const now = ctx.now()
-  const say = (e: WatchEvent, once?: string) => {
+  /** `once`: said again only when it changed since `key` (default: the ref and the event) was last said. */
+  const say = (e: WatchEvent, once?: string, key = `${e.ref}:${e.event}`) => {
     if (once !== undefined) {
-      const key = `${e.ref}:${e.event}`
       if (memory.said.get(key) === once) return
       memory.said.set(key, once)
     }
@@ -86,8 +86,9 @@ export async function runPass(d: PassDeps): Promise<PassResult> {
   const listedBySource = new Map<string, Map<string, ListedIssue> | undefined>()
   for (const l of listings) {
     if (l.resetAt) memory.forgeHold = l.resetAt
-    // A rate limit is said once, with its reset: the passes it holds back say nothing new (their own text is only "rate limited").
-    if (l.error) say({ref: null, event: 'error', message: `could not list ${l.source.owner}/${l.source.repo} (label ${l.source.label}): ${l.error}`, ...(l.resetAt ? {until: l.resetAt.toISOString()} : {})}, l.resetAt ? `rate limited until ${l.resetAt.toISOString()}` : l.error)
+    // Once per source (each has its own key: two failing sources would else take turns and repeat every pass); a rate
+    // limit once with its reset, as the passes it holds back say nothing new (their own text is only "rate limited").
+    if (l.error) say({ref: null, event: 'error', message: `could not list ${l.source.owner}/${l.source.repo} (label ${l.source.label}): ${l.error}`, ...(l.resetAt ? {until: l.resetAt.toISOString()} : {})}, l.resetAt ? `rate limited until ${l.resetAt.toISOString()}` : l.error, `source ${l.source.owner}/${l.source.repo}:${l.source.label}:error`)
     const key = sourceKey(l.source.owner, l.source.repo)
     const known = listedBySource.get(key)
     if (!l.issues) {
