@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {constants as osConstants} from 'node:os'
 
 import {BaseCommand} from '../cli/base.js'
 import {dispatchOptions} from '../cli/dispatching.js'
@@ -39,7 +40,9 @@ export default class Watch extends BaseCommand {
     const report = flags.json ? jsonReporter(write, ctx.now) : streams.stdoutTTY ? terminalReporter(write, () => streams.stdout.columns || 80) : plainReporter(write)
     this.audited = true
     this.auditRef = settings.sources.map((s) => `${s.owner}/${s.repo}:${s.label}`).join(' ')
-    await runWatch({ctx, settings, base, start: dispatchStarter(ctx), report, once: flags.once})
+    const {signal} = await runWatch({ctx, settings, base, start: dispatchStarter(ctx), report, once: flags.once})
+    // Stopped by a signal: the loop said so (an event, or a line); the exit code says which (SPEC §9: 128 + n).
+    if (signal) this.exitNow = 128 + (osConstants.signals[signal] ?? 0)
     return undefined
   }
 }

@@ -207,7 +207,9 @@ if (env.STANDIN_CHILD === '1') {
 if (env.STANDIN_COMMIT === '1') {
   const branch = execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], {encoding: 'utf8'}).trim()
   const number = (/issue-(\d+)/.exec(branch) ?? [])[1] ?? '0'
-  writeFileSync('DISPATCH_DEMO.md', `Work for issue #${number}, done by the stand-in worker.\n`)
+  // A resumed run adds a line of its own, so every run has something to commit.
+  if (existsSync('DISPATCH_DEMO.md') && resumeAt >= 0) appendFileSync('DISPATCH_DEMO.md', `Resumed by run ${process.pid}.\n`)
+  else writeFileSync('DISPATCH_DEMO.md', `Work for issue #${number}, done by the stand-in worker.\n`)
   execFileSync('git', ['add', 'DISPATCH_DEMO.md'])
   execFileSync('git', ['-c', 'user.name=Stand-in Claude', '-c', 'user.email=stand-in@example.invalid', 'commit', '-q', '-m', `Add the demo note\n\nCloses #${number}`])
   emit({type: 'assistant', message: {id: randomUUID(), model, role: 'assistant', type: 'message', content: [{type: 'tool_use', id: 'toolu_2', name: 'Bash', input: {command: `git commit -m "Add the demo note" (closes #${number})`}}]}, session_id: sessionId})

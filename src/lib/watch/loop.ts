@@ -6,7 +6,6 @@
 import {setTimeout as delay} from 'node:timers/promises'
 
 import type {DispatchContext} from '../context.js'
-import {InterruptedError} from '../errors.js'
 import {ensureStateDir} from '../state.js'
 import {takeWatchLock} from './lock.js'
 import {newMemory, runPass, type PassDeps, type PassResult} from './pass.js'
@@ -23,7 +22,8 @@ export interface WatchRun {
   once: boolean
 }
 
-export async function runWatch(w: WatchRun): Promise<{passes: number; last?: PassResult}> {
+/** Resolves when the loop ends: after one pass with `once`, else on SIGINT/SIGTERM (`signal`). */
+export async function runWatch(w: WatchRun): Promise<{passes: number; last?: PassResult; signal?: NodeJS.Signals}> {
   await ensureStateDir(w.ctx.config.stateDir)
   const release = takeWatchLock(w.ctx.config.stateDir, w.ctx.now())
   let signal: NodeJS.Signals | undefined
@@ -48,9 +48,8 @@ export async function runWatch(w: WatchRun): Promise<{passes: number; last?: Pas
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
-    w.report.close()
     release()
   }
-  if (signal) throw new InterruptedError(`dispatch watch stopped (${signal}) after ${passes} pass${passes === 1 ? '' : 'es'}; the workers it started keep running, and the next watch follows them.`, signal)
-  return {passes, last}
+  if (signal) w.report.event({ref: null, event: 'stopped', reason: signal, passes, message: `dispatch watch stopped (${signal}) after ${passes} pass${passes === 1 ? '' : 'es'}; the workers it started keep running, and the next watch follows them.`})
+  return {passes, last, ...(signal ? {signal} : {})}
 }

@@ -59,7 +59,7 @@ export function describeEvent(e: WatchEvent): string {
     case 'stalled':
       return `${ref}: stalled, silent for ${d.silent_minutes} min; stopped to retry`
     case 'stopped':
-      return `${ref}: worker stopped (${d.reason}); its worktree is kept`
+      return e.ref ? `${ref}: worker stopped (${d.reason}); its worktree is kept` : String(d.message)
     case 'ended':
       return `${ref}: run ended (${d.end}${d.detail ? `: ${d.detail}` : ''})`
     case 'pull-request':
@@ -115,6 +115,8 @@ export function terminalReporter(write: (s: string) => void, width: () => number
     event: (e) => {
       // Transitions worth keeping in the scrollback; the rest the board shows.
       if (!['given-up', 'error', 'merged', 'closed', 'stalled', 'stopped'].includes(e.event)) return
+      // The loop's own end goes below the board, which stays as it was last drawn.
+      if (e.event === 'stopped' && e.ref === null) return void write(describeEvent(e) + '\n')
       clear()
       write(describeEvent(e) + '\n')
       draw()
