@@ -2,9 +2,12 @@
 // `npm run demo`: dispatch end to end with no credentials and no network.
 // A loopback fake forge serves one open issue, a sample repository gets a bare
 // origin, and a bundled stand-in for claude does the "work" (a commit on the
-// dispatch branch). Set DISPATCH_DEMO_REAL_CLAUDE=1 to run the real `claude`
-// on your PATH instead (it needs to be logged in). Everything lives in a temp
-// directory that is removed at the end.
+// dispatch branch), then a short `dispatch watch --once` loop carries a
+// labelled issue from worker to merge (scripts/demo-watch.mjs). Set
+// DISPATCH_DEMO_REAL_CLAUDE=1 to run the real `claude` on your PATH instead (it
+// needs to be logged in; the pull-request and watch parts, which play the
+// forge's side, are then skipped). Everything lives in a temp directory that is
+// removed at the end.
 import {execFileSync, spawn} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
@@ -13,6 +16,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 
 import {startFakeForge} from '../test/support/fake-forge.mjs'
+import {demoWatch} from './demo-watch.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const bin = path.join(root, 'bin', 'run.js')
@@ -47,23 +51,17 @@ try {
 
   const release = path.join(tmp, 'release')
   const config = path.join(tmp, 'dispatch.json')
-  writeFileSync(
-    config,
-    JSON.stringify(
-      {
-        allowedOwners: ['acme'],
-        workspace: {root: path.join(tmp, 'workspace')},
-        worktreeRoot: path.join(tmp, 'worktrees'),
-        stateDir: path.join(tmp, 'state'),
-        healthWindowMs: 4000,
-        github: forge.github,
-        claude: real ? {permissionMode: 'acceptEdits', maxBudgetUsd: 1} : {bin: path.join(root, 'test', 'support', 'stand-in-claude.mjs'), permissionMode: 'acceptEdits'},
-        landing: 'none',
-      },
-      null,
-      2,
-    ),
-  )
+  const settings = {
+    allowedOwners: ['acme'],
+    workspace: {root: path.join(tmp, 'workspace')},
+    worktreeRoot: path.join(tmp, 'worktrees'),
+    stateDir: path.join(tmp, 'state'),
+    healthWindowMs: 4000,
+    github: forge.github,
+    claude: real ? {permissionMode: 'acceptEdits', maxBudgetUsd: 1} : {bin: path.join(root, 'test', 'support', 'stand-in-claude.mjs'), permissionMode: 'acceptEdits'},
+    landing: 'none',
+  }
+  writeFileSync(config, JSON.stringify(settings, null, 2))
   const env = {
     ...gitEnv,
     DISPATCH_CONFIG: config,
@@ -134,6 +132,8 @@ try {
     forge.updatePull({owner: 'acme', repo: 'demo', number: 2, state: 'merged'})
     await dispatch('reap')
     if (existsSync(worktree)) throw new Error('reap kept the squash-merged worktree')
+
+    await demoWatch({forge, run, say, git, tmp, checkout, config: settings})
   }
   say('Done. Everything above ran against 127.0.0.1 and a temp directory, now removed.')
 } catch (error) {
