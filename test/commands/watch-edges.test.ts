@@ -62,46 +62,68 @@ describe('dispatch watch: closed, stopped, relabelled, out of rounds (through th
     expect(standIns(sb)).to.have.length(1)
   })
 
-  it('closed or unlabelled under a running worker: stopped (issue-closed, unlabelled), kept, left alone while away; open and labelled again, resumed in its session', async () => {
-    forge.addIssue({owner: 'acme', repo: 'api', number: 2, title: 'Second', labels: ['go']})
-    watchConfig()
-    // Every run replies, then works on until the test ends.
-    env = {...env, STANDIN_HOLD_FILE: t.release}
-    await pass(env)
-    const [w1] = runsOf('acme/api#1')
-    const [w2] = runsOf('acme/api#2')
-    forge.updateIssue({owner: 'acme', repo: 'api', number: 1, state: 'closed'})
-    forge.updateIssue({owner: 'acme', repo: 'api', number: 2, labels: ['later']})
-    const away = await pass(env)
-    expect(of(away, 'stopped', 'acme/api#1')[0]).to.include({reason: 'issue-closed', worker: `pid ${w1.pid}`})
-    expect(of(away, 'stopped', 'acme/api#2')[0]).to.include({reason: 'unlabelled', worker: `pid ${w2.pid}`})
-    expect(starts(away)).to.deep.equal([])
-    await ended('acme/api#1', 1)
-    await ended('acme/api#2', 1)
-    for (const w of [w1, w2]) {
-      expect(isAlive(w.pid), `worker ${w.ref}`).to.equal(false)
-      expect(existsSync(w.cwd), `the worktree of ${w.ref}`).to.equal(true)
-    }
-    expect(runsOf('acme/api#1')[0]).to.include({watch_stop: 'issue-closed'})
-    expect(runsOf('acme/api#2')[0]).to.include({watch_stop: 'unlabelled'})
-    // While away: neither retried nor given up.
-    const still = await pass(env)
-    expect(starts(still).concat(of(still, 'given-up'))).to.deep.equal([])
-    expect(records(sb)).to.have.length(2)
+  for (const kind of ['github', 'forgejo'] as const) {
+    it(`${kind}: closed or unlabelled under a running worker: stopped (issue-closed, unlabelled), kept, left alone while away; open and labelled again, resumed in its session`, async () => {
+      if (kind === 'forgejo') {
+        writeConfig(sb, {github: forge.github, forgejo: forge.forgejo}, {allowedOwners: ['forgejo:acme'], watch: {sources: [{repo: 'acme/api', label: 'go'}]}})
+        forge.addIssue({forge: kind, owner: 'acme', repo: 'api', number: 1, title: 'Fix the parser', labels: ['go']})
+      } else {
+        watchConfig()
+      }
+      forge.addIssue({forge: kind, owner: 'acme', repo: 'api', number: 2, title: 'Second', labels: ['go']})
+      // Every run replies, then works on until the test ends.
+      env = {...env, STANDIN_HOLD_FILE: t.release}
+      await pass(env)
+      const [w1] = runsOf('acme/api#1')
+      const [w2] = runsOf('acme/api#2')
+      expect([w1.forge, w2.forge]).to.deep.equal([kind, kind])
+      forge.updateIssue({forge: kind, owner: 'acme', repo: 'api', number: 1, state: 'closed'})
+      forge.updateIssue({forge: kind, owner: 'acme', repo: 'api', number: 2, labels: ['later']})
+      const away = await pass(env)
+      expect(of(away, 'stopped', 'acme/api#1')[0]).to.include({reason: 'issue-closed', worker: `pid ${w1.pid}`})
+      expect(of(away, 'stopped', 'acme/api#2')[0]).to.include({reason: 'unlabelled', worker: `pid ${w2.pid}`})
+      expect(starts(away)).to.deep.equal([])
+      await ended('acme/api#1', 1)
+      await ended('acme/api#2', 1)
+      for (const w of [w1, w2]) {
+        expect(isAlive(w.pid), `worker ${w.ref}`).to.equal(false)
+        expect(existsSync(w.cwd), `the worktree of ${w.ref}`).to.equal(true)
+      }
+      expect(runsOf('acme/api#1')[0]).to.include({watch_stop: 'issue-closed'})
+      expect(runsOf('acme/api#2')[0]).to.include({watch_stop: 'unlabelled'})
+      // While away: neither retried nor given up.
+      const still = await pass(env)
+      expect(starts(still).concat(of(still, 'given-up'))).to.deep.equal([])
+      expect(records(sb)).to.have.length(2)
 
-    forge.updateIssue({owner: 'acme', repo: 'api', number: 1, state: 'open'})
-    forge.updateIssue({owner: 'acme', repo: 'api', number: 2, labels: ['go']})
-    const back = await pass(env)
-    // Not a failure: no back-off, and the attempt stays 1.
-    const sessions = Object.fromEntries([w1, w2].map((w) => [w.ref, runsOf(w.ref)[0].claude_session_id]))
-    for (const ref of ['acme/api#1', 'acme/api#2']) {
-      expect(of(back, 'resumed', ref)[0], ref).to.include({reason: 'retry', attempt: 1, round: 0, session: sessions[ref]})
-      const [first, second] = runsOf(ref)
-      expect(second).to.include({continues: String(first.pid), continuation: 'retry', cwd: first.cwd, branch: first.branch})
-      const claude = standIns(sb).find((s) => s.pid === second.pid)!
-      expect(claude.argv.slice(claude.argv.indexOf('--resume'), claude.argv.indexOf('--resume') + 2)).to.deep.equal(['--resume', sessions[ref]])
-      expect(claude.stdin).to.include('The issue is open and labelled again; carry on where you stopped.')
-    }
+      forge.updateIssue({forge: kind, owner: 'acme', repo: 'api', number: 1, state: 'open'})
+      forge.updateIssue({forge: kind, owner: 'acme', repo: 'api', number: 2, labels: ['go']})
+      const back = await pass(env)
+      // Not a failure: no back-off, and the attempt stays 1.
+      const sessions = Object.fromEntries([w1, w2].map((w) => [w.ref, runsOf(w.ref)[0].claude_session_id]))
+      for (const ref of ['acme/api#1', 'acme/api#2']) {
+        expect(of(back, 'resumed', ref)[0], ref).to.include({reason: 'retry', attempt: 1, round: 0, session: sessions[ref]})
+        const [first, second] = runsOf(ref)
+        expect(second).to.include({continues: String(first.pid), continuation: 'retry', cwd: first.cwd, branch: first.branch})
+        const claude = standIns(sb).find((s) => s.pid === second.pid)!
+        expect(claude.argv.slice(claude.argv.indexOf('--resume'), claude.argv.indexOf('--resume') + 2)).to.deep.equal(['--resume', sessions[ref]])
+        expect(claude.stdin).to.include('The issue is open and labelled again; carry on where you stopped.')
+      }
+    })
+  }
+
+  it('a run that commits but opens no pull request is nudged to open one, in its session', async () => {
+    watchConfig()
+    script([{STANDIN_COMMIT: '1'}, {}])
+    await pass(env)
+    await ended('acme/api#1', 1)
+    const second = await pass(env)
+    expect(of(second, 'resumed', 'acme/api#1')[0]).to.include({reason: 'nudge', attempt: 1, round: 0})
+    const claude = standIns(sb).find((s) => s.pid === runsOf('acme/api#1')[1].pid)!
+    expect(claude.stdin).to.include('the branch has commits but no pull request was opened for it').and.include('open the pull request')
+    await ended('acme/api#1', 2)
+    const third = await pass(env)
+    expect(of(third, 'given-up', 'acme/api#1')[0].reason).to.equal('the worker ended twice with no pull request for the branch')
   })
 
   it('failed checks past watch.maxRounds: given up with the round count, no further run', async () => {
