@@ -166,4 +166,27 @@ describe('dispatch watch: one loop across passes, and after kill -9 (through the
     expect(of(after, 'started').concat(of(after, 'resumed'))).to.deep.equal([])
     expect(records(sb)).to.have.length(3)
   })
+
+  it('SIGTERM while a pass starts workers: the start under way finishes, nothing after it starts, no stray worktree', async () => {
+    for (const n of [2, 3]) forge.addIssue({owner: 'acme', repo: 'api', number: n, title: `Task ${n}`, labels: ['go']})
+    env = {...env, STANDIN_HOLD_FILE: t.release}
+    // The second issue's fetch is slow, so the signal comes while its start is under way.
+    forge.script('GET /gh-api/repos/acme/api/issues/2', [{status: 200, delayMs: 4000}])
+    const cli = loop()
+    await cli.waitFor('the second start', () => forge.requestsTo('/gh-api/repos/acme/api/issues/2').length > 0, 120_000)
+    process.kill(cli.pid, 'SIGTERM')
+    const done = await cli.done
+    expect(done.code, done.stderr).to.equal(143)
+    const events = linesOf(cli)
+    expect(events.at(-1)).to.include({ref: null, event: 'stopped', reason: 'SIGTERM'})
+    expect(done.stderr).not.to.match(/\n\s+at /)
+    // #3 was never asked about, let alone started.
+    expect(forge.requestsTo('/gh-api/repos/acme/api/issues/3')).to.deep.equal([])
+    const started = of(events, 'started').map((e) => e.ref)
+    expect(started).to.deep.equal(['acme/api#1', 'acme/api#2'])
+    // Every record is a worker that runs, and every worktree belongs to one.
+    const rs = records(sb)
+    expect(rs.map((r) => r.ref).sort()).to.deep.equal(started.sort())
+    expect(worktrees(sb)).to.have.length(rs.length)
+  })
 })
