@@ -126,6 +126,28 @@ describe('dispatch watch: closed, stopped, relabelled, out of rounds (through th
     expect(of(third, 'given-up', 'acme/api#1')[0].reason).to.equal('the worker ended twice with no pull request for the branch')
   })
 
+  it('an issue that left the listing gets no new round: failed checks on its open pull request wait, a merge still ends it', async () => {
+    watchConfig()
+    script([{STANDIN_COMMIT: '1'}, {}])
+    await pass(env)
+    await ended('acme/api#1', 1)
+    const [r1] = runsOf('acme/api#1')
+    const tip = git(checkout, 'rev-parse', r1.branch)
+    forge.addPull({owner: 'acme', repo: 'api', number: 10, branch: r1.branch, headSha: tip})
+    forge.addCheckRun({owner: 'acme', repo: 'api', sha: tip, name: 'unit', conclusion: 'failure', output: {title: 'failed', summary: 'boom', text: null}})
+    forge.updateIssue({owner: 'acme', repo: 'api', number: 1, labels: []})
+    for (let i = 0; i < 2; i++) {
+      const p = await pass(env)
+      expect(starts(p), 'no round for an issue that lost its label').to.deep.equal([])
+      expect(of(p, 'stopped').concat(of(p, 'given-up'))).to.deep.equal([])
+    }
+    expect(records(sb)).to.have.length(1)
+    forge.updatePull({owner: 'acme', repo: 'api', number: 10, state: 'merged'})
+    const merged = await pass(env)
+    expect(of(merged, 'merged', 'acme/api#1')[0]).to.include({number: 10})
+    expect(runsOf('acme/api#1')[0].watch_done).to.equal('merged')
+  })
+
   it('failed checks past watch.maxRounds: given up with the round count, no further run', async () => {
     watchConfig({maxRounds: 1})
     script([{STANDIN_COMMIT: '1'}, {}])
