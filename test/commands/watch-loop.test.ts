@@ -189,4 +189,25 @@ describe('dispatch watch: one loop across passes, and after kill -9 (through the
     expect(rs.map((r) => r.ref).sort()).to.deep.equal(started.sort())
     expect(worktrees(sb)).to.have.length(rs.length)
   })
+
+  it('a rate limit met while asking about a finished run decides nothing: no nudge on a guess, and no forge traffic until the reset', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 900
+    forge.script('GET /gh-api/repos/acme/api/pulls', [{status: 403, body: {message: 'API rate limit exceeded for user ID 1.'}, headers: {'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset)}}])
+    // The run ends at once with nothing on its branch: with the forge's answer it would be nudged.
+    const cli = loop()
+    await cli.waitFor('the pull-request lookup', () => forge.requestsTo('/gh-api/repos/acme/api/pulls').length > 0, 120_000)
+    await morePasses(cli, 3)
+    const listed = forge.requestsTo('/gh-api/repos/acme/api/issues').length
+    await morePasses(cli, 2)
+    await stop(cli)
+    const events = linesOf(cli)
+    expect(of(events, 'ended', 'acme/api#1')[0]).to.include({end: 'completed'})
+    expect(of(events, 'resumed').concat(of(events, 'given-up'))).to.deep.equal([])
+    expect(forge.requestsTo('/gh-api/repos/acme/api/pulls')).to.have.length(1)
+    expect(forge.requestsTo('/gh-api/repos/acme/api/issues').length, 'no listing while the forge is held').to.equal(listed)
+    const held = of(events, 'error')
+    expect(held).to.have.length(1)
+    expect(held[0]).to.include({until: new Date(reset * 1000).toISOString()})
+    expect(records(sb)).to.have.length(1)
+  })
 })
