@@ -10,7 +10,7 @@ import path from 'node:path'
 import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
 import {git, isAlive, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 import {records, standIns} from '../support/state.js'
-import {of, pass, worktrees} from '../support/watch.js'
+import {of, pass, passUntil, worktrees} from '../support/watch.js'
 
 describe('dispatch watch: closed, stopped, relabelled, out of rounds (through the binary)', function () {
   this.timeout(300_000)
@@ -172,6 +172,31 @@ describe('dispatch watch: closed, stopped, relabelled, out of rounds (through th
     expect(of(fourth, 'pass')[0]).to.include({given_up: 1})
     expect(records(sb)).to.have.length(2)
     expect(worktrees(sb)).to.have.length(1)
+  })
+
+  it('a worker killed by a signal (not by watch nor the operator) is resumed after the back-off; an issue closed under a run that landed nothing is done, not nudged', async () => {
+    forge.addIssue({owner: 'acme', repo: 'api', number: 2, title: 'Second', labels: ['go']})
+    watchConfig()
+    const go2 = path.join(sb.dir, 'go-2')
+    // #1's first run works on until killed; #2's ends once let go, with nothing on its branch; any later run holds.
+    script([{STANDIN_HOLD_FILE: path.join(sb.dir, 'never')}, {STANDIN_HOLD_FILE: go2}, {STANDIN_HOLD_FILE: t.release}])
+    await pass(env)
+    const [w1] = runsOf('acme/api#1')
+    process.kill(w1.pid, 'SIGKILL')
+    forge.updateIssue({owner: 'acme', repo: 'api', number: 2, state: 'closed'})
+    writeFileSync(go2, '')
+    await ended('acme/api#1', 1)
+    await ended('acme/api#2', 1)
+    const seen = await passUntil(env, 'acme/api#1', 'resumed')
+    expect(of(seen, 'ended', 'acme/api#1')[0]).to.include({end: 'killed', detail: 'signal SIGKILL'})
+    expect(of(seen, 'resumed', 'acme/api#1')[0]).to.include({reason: 'retry', attempt: 2})
+    const claude = standIns(sb).find((x) => x.pid === runsOf('acme/api#1')[1].pid)!
+    expect(claude.stdin).to.include('Your previous run was killed (signal SIGKILL).')
+    expect(of(seen, 'closed', 'acme/api#2')).to.have.length(1)
+    expect(of(seen, 'closed', 'acme/api#2')[0]).to.include({detail: 'the issue was closed'})
+    expect(starts(seen).map((e) => e.ref)).to.deep.equal(['acme/api#1'])
+    expect(runsOf('acme/api#2')).to.have.length(1)
+    expect(runsOf('acme/api#2')[0].watch_done).to.equal('closed')
   })
 
   it('a worker the operator stopped (dispatch stop) is not retried', async () => {
