@@ -1,7 +1,13 @@
 import {expect} from 'chai'
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
 
 import {classifyEnd, usageReset} from '../../../src/lib/watch/ending.js'
 import {record} from '../../support/dispatch-facts.js'
+import {ROOT} from '../../support/helpers.js'
+
+/** A whole run of Claude Code 2.1.328 as it wrote its log: init, a tool call, a reply, the result. */
+const real = readFileSync(path.join(ROOT, 'test', 'fixtures', 'stream-real-claude-2.1.328.jsonl'), 'utf8').split('\n')
 
 const ev = (o: Record<string, unknown>) => JSON.stringify(o)
 const init = ev({type: 'system', subtype: 'init', session_id: 's1', model: 'claude-x'})
@@ -14,6 +20,13 @@ const now = new Date('2026-12-04T10:05:00.000Z')
 describe('watch: how a run ended (pure)', () => {
   const table: Array<[string, Parameters<typeof record>[0], string[], string, RegExp?]> = [
     ['exit 0 with a success result', ended, [init, ok], 'completed'],
+    ["Claude Code 2.1.328's own log of a finished run", ended, real, 'completed'],
+    ["the same run's log with the supervisor's lines around it", ended, ['dispatch: started claude', ...real, 'dispatch: claude exited 0'], 'completed'],
+    ['the 5-hour limit, as the newer CLI words it', {...ended, exit_code: 1}, [init, synthetic('5-hour limit reached ∙ resets 3pm'), errorResult('5-hour limit reached ∙ resets 3pm')], 'usage-limit', /5-hour limit reached/],
+    ['the usage limit on stderr only, the run killed', {...ended, exit_code: null, exit_signal: 'TERM'}, [init, 'Claude AI usage limit reached|1764860400'], 'usage-limit'],
+    ['"rate limit reached" from the API is a rate limit, not the plan\'s limit', {...ended, exit_code: 1}, [init, errorResult('API Error: 429 rate limit reached for requests')], 'rate-limit'],
+    ['a rate limit known only from the last retry, then exit 1', {...ended, exit_code: 1}, [init, ev({type: 'system', subtype: 'api_retry', error: 'rate_limit', error_status: 429})], 'rate-limit'],
+    ['an API error result after success-shaped lines', {...ended, exit_code: 1}, [...real.slice(0, 4), errorResult('API Error: 500 {"type":"error","error":{"type":"api_error","message":"Internal server error"}}')], 'api-error', /API Error: 500/],
     ['stopped by watch for silence', {...ended, watch_stop: 'stalled', stopped: true}, [init], 'stalled'],
     ['stopped by watch: the issue closed', {...ended, watch_stop: 'issue-closed', stopped: true}, [init], 'closed-issue'],
     ['stopped by the operator', {...ended, stopped: true, exit_code: 130}, [init], 'stopped'],
@@ -42,6 +55,14 @@ describe('watch: how a run ended (pure)', () => {
     expect(usageReset('5-hour limit reached ∙ resets 3pm', after)).to.equal(new Date(2026, 11, 5, 15, 0).toISOString())
     expect(usageReset('limit reached, resets at 17:30', after)).to.equal(new Date(2026, 11, 4, 17, 30).toISOString())
     expect(usageReset('usage limit reached', after)).to.equal(undefined)
+    expect(usageReset('5-hour limit reached ∙ resets 3:30pm', new Date(2026, 11, 4, 9, 0))).to.equal(new Date(2026, 11, 4, 15, 30).toISOString())
+    expect(usageReset('resets 12am', after)).to.equal(new Date(2026, 11, 5, 0, 0).toISOString())
+  })
+
+  it('the reset of "resets 3pm" is the next 3pm in local time after the run ended', () => {
+    const endedAt = new Date(2026, 11, 4, 16, 30)
+    const end = classifyEnd(record({ended_at: endedAt.toISOString(), exit_code: 1}), [init, synthetic('5-hour limit reached ∙ resets 3pm'), errorResult('5-hour limit reached ∙ resets 3pm')], now)
+    expect(end).to.deep.equal({kind: 'usage-limit', detail: '5-hour limit reached ∙ resets 3pm', resetAt: new Date(2026, 11, 5, 15, 0).toISOString()})
   })
 
   it('"rate limit" in a successful run is not a failure', () => {
