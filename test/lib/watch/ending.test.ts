@@ -1,10 +1,12 @@
 import {expect} from 'chai'
-import {readFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 
 import {classifyEnd, usageReset} from '../../../src/lib/watch/ending.js'
 import {record} from '../../support/dispatch-facts.js'
-import {ROOT} from '../../support/helpers.js'
+import {ROOT, STAND_IN} from '../../support/helpers.js'
 
 /** A whole run of Claude Code 2.1.328 as it wrote its log: init, a tool call, a reply, the result. */
 const real = readFileSync(path.join(ROOT, 'test', 'fixtures', 'stream-real-claude-2.1.328.jsonl'), 'utf8').split('\n')
@@ -67,5 +69,47 @@ describe('watch: how a run ended (pure)', () => {
 
   it('"rate limit" in a successful run is not a failure', () => {
     expect(classifyEnd(record(ended), [init, ev({type: 'assistant', message: {model: 'claude-x', content: [{type: 'text', text: 'I added a rate limit to the API'}]}}), ok], now).kind).to.equal('completed')
+  })
+})
+
+describe("watch: how a run ended, over the stand-in claude's own output", function () {
+  this.timeout(60_000)
+  let dir: string
+  beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'dispatch-ending-'))))
+  afterEach(() => rmSync(dir, {recursive: true, force: true}))
+
+  /** One headless run of the stand-in, as a worker runs it; its stdout is the log. */
+  const run = (env: Record<string, string>, args: string[] = []) => {
+    const keep = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STANDIN_')))
+    const r = spawnSync(process.execPath, [STAND_IN, '-p', ...args, '--output-format', 'stream-json', '--verbose'], {cwd: dir, input: 'the prompt', encoding: 'utf8', env: {...keep, ...env}})
+    const lines = `${r.stderr}\n${r.stdout}`.split('\n')
+    const session = lines.map((l) => /"session_id":"([^"]+)"/.exec(l)?.[1]).find(Boolean)
+    return {end: classifyEnd(record({ended_at: now.toISOString(), exit_code: r.status, exit_signal: r.signal}), lines, now), session}
+  }
+
+  const modes: Array<[Record<string, string>, string, string?]> = [
+    [{}, 'completed'],
+    [{STANDIN_MODE: 'crash'}, 'crashed'],
+    [{STANDIN_MODE: 'rate-limit'}, 'rate-limit'],
+    [{STANDIN_MODE: 'api-error'}, 'api-error'],
+    [{STANDIN_MODE: 'usage-limit', STANDIN_RESET_AT: '1764860400'}, 'usage-limit', new Date(1764860400 * 1000).toISOString()],
+    [{STANDIN_MODE: 'usage-limit', STANDIN_USAGE_TEXT: '5-hour limit reached ∙ resets 3pm'}, 'usage-limit'],
+  ]
+  for (const [env, kind, resetAt] of modes) {
+    it(`${env.STANDIN_MODE ?? 'ok'}${env.STANDIN_USAGE_TEXT ? ' (newer wording)' : ''}: ${kind}`, () => {
+      const {end} = run(env)
+      expect(end.kind, end.detail).to.equal(kind)
+      if (resetAt) expect(end.resetAt).to.equal(resetAt)
+      if (env.STANDIN_USAGE_TEXT) expect(end.resetAt).to.be.a('string')
+    })
+  }
+
+  it('STANDIN_SCRIPT scripts the runs in order (the last one repeats), and a resumed run keeps its session', () => {
+    const script = path.join(dir, 'script.json')
+    writeFileSync(script, JSON.stringify([{STANDIN_MODE: 'crash'}, {STANDIN_MODE: 'usage-limit'}, {}]))
+    const kinds = [0, 1, 2, 3].map(() => run({STANDIN_SCRIPT: script}).end.kind)
+    expect(kinds).to.deep.equal(['crashed', 'usage-limit', 'completed', 'completed'])
+    expect(readdirSync(dir).filter((f) => f.startsWith('script.json.run-')).length).to.equal(4)
+    expect(run({}, ['--resume', 'sess-7']).session).to.equal('sess-7')
   })
 })
