@@ -7,6 +7,7 @@ import path from 'node:path'
 
 import {useForgeSandbox} from '../support/forge-sandbox.js'
 import {ROOT, runCli, waitFor, type Sandbox} from '../support/helpers.js'
+import {useSlurm} from '../support/slurm.js'
 import {records, standIns} from '../support/state.js'
 
 const SCRIPT = path.join(ROOT, 'test', 'support', 'start-continuation.mjs')
@@ -78,5 +79,33 @@ describe('continuations (through the binary and the library)', function () {
     expect(first.code, first.stderr).to.equal(0)
     const out = await startThroughLibrary({ref: 'acme/api#12', continuation: {sessionId: 'x', prompt: 'go on', attempt: 2, round: 0, continues: null, reason: 'retry'}, watched: true}, env, sb.dir)
     expect(out.error).to.deep.include({name: 'PolicyError', reason: 'duplicate'})
+  })
+})
+
+describe('continuations on the Slurm runner (a real one-node cluster)', function () {
+  this.timeout(180_000)
+  const slurm = useSlurm(this)
+  const t = useForgeSandbox({repos: ['acme/api'], issues: [{owner: 'acme', repo: 'api', number: 12, title: 'Fix the login bug'}], config: {runner: {kind: 'slurm', slurm: {}}}})
+  let sb: Sandbox
+  let env: NodeJS.ProcessEnv
+  beforeEach(() => {
+    sb = t.sb
+    env = {...t.env, ...slurm.cluster().env}
+  })
+
+  it('the job resumes the session: --resume <id>, the prompt on stdin, the chain on the job\'s record', async () => {
+    const first = await runCli(['headless', 'acme/api#12', '--json'], {env, cwd: sb.dir})
+    expect(first.code, first.stderr).to.equal(0)
+    const ended = await waitFor('the first job to end', () => records(sb).find((r) => r.runner === 'slurm' && r.ended_at && r.claude_session_id), 90_000)
+    const prompt = 'The checks failed on your pull request: lint. Fix them and push.'
+    const continuation = {sessionId: ended.claude_session_id, prompt, attempt: 1, round: 1, continues: `slurm-${ended.job_id}`, reason: 'checks'}
+    const out = await startThroughLibrary({ref: 'acme/api#12', continuation, watched: true}, env, sb.dir)
+    expect(out.error, JSON.stringify(out.error)).to.equal(undefined)
+    expect(out.launched).to.include({runner: 'slurm', attempt: 1, round: 1, continues: `slurm-${ended.job_id}`, continuation: 'checks', watched: true})
+    const done = await waitFor('the resumed job to end', () => records(sb).find((r) => r.job_id === out.launched.job_id && r.ended_at), 90_000)
+    expect(done).to.include({claude_session_id: ended.claude_session_id, round: 1, continuation: 'checks', cwd: ended.cwd, exit_code: 0})
+    const resumed = standIns(sb).find((s) => s.argv.includes('--resume'))!
+    expect(resumed.argv.slice(0, 3)).to.deep.equal(['-p', '--resume', ended.claude_session_id])
+    expect(resumed.stdin).to.equal(prompt)
   })
 })
