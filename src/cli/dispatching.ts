@@ -13,6 +13,10 @@ import {terminalProgress} from './progress.js'
 
 export type {DryRunResult} from '../lib/views/dispatch.js'
 
+function continuationOf(c: NonNullable<DispatchPlan['continuation']>): NonNullable<DryRunResult['continuation']> {
+  return {session_id: c.sessionId, attempt: c.attempt, round: c.round, continues: c.continues, reason: c.reason}
+}
+
 export function dryRunResult(plan: DispatchPlan & {includes?: IncludeResult}): DryRunResult {
   return {
     dry_run: true,
@@ -37,6 +41,7 @@ export function dryRunResult(plan: DispatchPlan & {includes?: IncludeResult}): D
       include_skipped: plan.includes?.skipped ?? [],
       setup: plan.bootstrap.setup ?? null,
     },
+    ...(plan.continuation ? {continuation: continuationOf(plan.continuation)} : {}),
   }
 }
 

@@ -8,7 +8,10 @@
  *           again, plan, admit, make the worktree, trust it, write the log and
  *           start the worker through its runner
  *
- * --dry-run stops after plan.
+ * --dry-run stops after plan. launchHeadless and judgeHealth split a headless
+ * dispatch at its health window, for callers that start several workers and
+ * wait for them together (dispatch watch; a continuation is a DispatchOptions
+ * key, not another path).
  *
  * NOTE: execute and the interactive surfaces (with the runners, worker,
  * reap, outcome and session modules behind them: a third of the command's
@@ -24,7 +27,7 @@ import type {StartGuard} from '../interrupt.js'
 import type {ConcreteSurface, SurfaceResult} from '../interactive/surfaces.js'
 import {silentProgress, timedStep, type Progress} from '../progress.js'
 import type {SidequestRecord} from '../registry/index.js'
-import type {HealthVerdict} from '../worker/spawn.js'
+import type {HealthVerdict, LaunchedWorker} from '../worker/spawn.js'
 import type {StartWarning} from '../worker/stream/index.js'
 import type {SandboxWarning} from '../sandbox/index.js'
 import {gather} from './gather.js'
@@ -32,8 +35,10 @@ import {planDispatch} from './plan.js'
 import {baseRecord} from './record.js'
 import type {DispatchOptions, DispatchPlan} from './types.js'
 import {workerEnv} from './worker-env.js'
+import type {ActiveWorkers} from './execute.js'
 
-export type {DispatchOptions, DispatchPlan, Posture} from './types.js'
+export type {Continuation, DispatchOptions, DispatchPlan, Posture} from './types.js'
+export type {ActiveWorkers} from './execute.js'
 export {claudeOptions} from './plan.js'
 
 /** What a dispatch would do, reading only; with the files .worktreeinclude would copy into a new worktree. */
@@ -66,6 +71,69 @@ export async function dispatchHeadless(ctx: DispatchContext, opts: DispatchOptio
   const result = await timedStep(progress, "Waiting for the worker's first reply", launched.waitHealthy(ctx.config.healthWindowMs))
   await notifyDispatched(ctx, result.record)
   return {plan, ...result, warnings: [...said, ...result.warnings]}
+}
+
+/** A headless worker launched and recorded, its health window still running. */
+export interface LaunchedRun {
+  plan: DispatchPlan
+  /** The record as written at launch (pid, log, and for a continuation attempt, round, continues). */
+  record: SidequestRecord
+  launched: LaunchedWorker
+  /** The sandbox's warnings from the preflight (the caller says them). */
+  warnings: SandboxWarning[]
+}
+
+/**
+ * What several launches share: the checkouts already fetched or swept (origin
+ * once per checkout), and one reader of the active workers.
+ */
+export interface LaunchShared {
+  prepared?: Map<string, 'swept' | 'fetched'>
+  workers?: ActiveWorkers
+}
+
+/**
+ * Start one headless (or cascade) worker, a fresh start or a continuation
+ * (opts.continuation: `-p --resume <id>`, the continuation prompt on stdin),
+ * through the path of `dispatch headless` — gather, plan, prepare, and under
+ * the registry lock settle, admit and launch — and resolve as soon as its
+ * record is written, without waiting out the health window: judgeHealth does
+ * that, so a caller starting several workers overlaps their windows as a
+ * fan-out does. Refusals reject with a PolicyError whose `reason` says which
+ * check refused. The repository's other worktrees are swept once per checkout.
+ */
+export async function launchHeadless(ctx: DispatchContext, opts: DispatchOptions, io: {guard?: StartGuard; progress?: Progress; shared?: LaunchShared} = {}): Promise<LaunchedRun> {
+  const progress = io.progress ?? silentProgress
+  const loading = import('./execute.js')
+  loading.catch(() => {}) // awaited below; a failed gather must not leave it unhandled
+  const {remote, local} = await gather(ctx, opts, progress)
+  const {prepare, settleAndLaunch, startWorker, sweepAfterStart} = await loading
+  const first = planDispatch(remote, local, opts)
+  const prepared = io.shared?.prepared
+  const fresh = first.worktree.action === 'create' || first.worktree.action === 'checkout'
+  const done = prepared?.get(first.checkout.dir)
+  let warnings: SandboxWarning[] = []
+  // prepare judges the issue's own worktrees and fetches origin for a new one: once per checkout when launches share.
+  if (!fresh || done !== 'fetched') {
+    warnings = await prepare(ctx, first, progress)
+    prepared?.set(first.checkout.dir, fresh ? 'fetched' : (done ?? 'swept'))
+  }
+  const {plan, launched} = await settleAndLaunch(ctx, remote, opts, (p, log) => startWorker(ctx, p, io.guard, log), {progress, guard: io.guard, log: true, workers: io.shared?.workers})
+  await faultPoint('after-record', ctx.config.stateDir)
+  if (!done) sweepAfterStart(ctx, plan)
+  return {plan, record: launched.record, launched, warnings}
+}
+
+/**
+ * Wait out a launched worker's health window, then tell the notifiers it
+ * started. Rejects as `dispatch headless` fails when the worker died at start
+ * (its record then says crashed).
+ */
+export async function judgeHealth(ctx: DispatchContext, launched: LaunchedWorker): Promise<{record: SidequestRecord; health: HealthVerdict; warnings: StartWarning[]}> {
+  const {notifyDispatched} = await import('./execute.js')
+  const result = await launched.waitHealthy(ctx.config.healthWindowMs)
+  await notifyDispatched(ctx, result.record)
+  return {record: result.record, health: result.health, warnings: result.warnings}
 }
 
 export interface InteractiveResult {

@@ -9,12 +9,9 @@
  * issues cost about one health window, not twenty.
  */
 import type {DispatchContext} from '../context.js'
-import {dryRun, type DispatchOptions, type DispatchPlan, type HeadlessResult} from '../dispatch/index.js'
-import {notifyDispatched, prepare, settleAndLaunch, startWorker, sweepAfterStart, type ActiveWorkers} from '../dispatch/execute.js'
-import {gather} from '../dispatch/gather.js'
-import {planDispatch} from '../dispatch/plan.js'
+import {dryRun, launchHeadless, type DispatchOptions, type DispatchPlan, type HeadlessResult, type LaunchShared} from '../dispatch/index.js'
+import {notifyDispatched} from '../dispatch/execute.js'
 import {EXIT, InterruptedError, PolicyError, type DispatchError} from '../errors.js'
-import {faultPoint} from '../faults.js'
 import type {StartGuard} from '../interrupt.js'
 import {silentProgress, type Progress} from '../progress.js'
 import {ActiveView, type SidequestRecord} from '../registry/index.js'
@@ -135,24 +132,11 @@ function refuse(item: FanoutItem, error: unknown): void {
   item.error = e
 }
 
-/** One issue up to a launched worker: a single dispatch's path, with the fetch and the background sweep once per checkout. */
-async function launch(ctx: DispatchContext, opts: DispatchOptions, guard: StartGuard, shared: {prepared: Map<string, 'swept' | 'fetched'>; workers: ActiveWorkers}, progress: Progress): Promise<Launched> {
-  const {prepared, workers} = shared
-  const {remote, local} = await gather(ctx, opts, progress)
-  const first = planDispatch(remote, local, opts)
-  const fresh = first.worktree.action === 'create' || first.worktree.action === 'checkout'
-  const done = prepared.get(first.checkout.dir)
-  // prepare judges the issue's own worktrees (a reuse plan's) and fetches for a fresh one: origin once per checkout.
-  if (!fresh || done !== 'fetched') {
-    for (const w of await prepare(ctx, first, progress)) ctx.warn(`warning: ${w.message}`)
-    prepared.set(first.checkout.dir, fresh ? 'fetched' : (done ?? 'swept'))
-  }
-  // Through settleAndLaunch, as a single dispatch: a new worktree gets its .worktreeinclude files and setup.
-  const launched = await settleAndLaunch(ctx, remote, opts, (plan, log) => startWorker(ctx, plan, guard, log), {progress, guard, log: true, workers})
-  await faultPoint('after-record', ctx.config.stateDir)
-  // The rest of the repository's worktrees: swept once per checkout, in the background.
-  if (!done) sweepAfterStart(ctx, launched.plan)
-  return launched
+/** One issue up to a launched worker: a single dispatch's path (launchHeadless), with the fetch and the background sweep once per checkout. */
+async function launch(ctx: DispatchContext, opts: DispatchOptions, guard: StartGuard, shared: LaunchShared, progress: Progress): Promise<Launched> {
+  const {plan, launched, warnings} = await launchHeadless(ctx, opts, {guard, progress, shared})
+  for (const w of warnings) ctx.warn(`warning: ${w.message}`)
+  return {plan, launched}
 }
 
 /** Wait out one worker's health window and fill in its item: started with a verdict, or failed with the log tail. */

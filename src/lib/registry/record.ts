@@ -167,7 +167,40 @@ export function normalise(r: SidequestRecord): SidequestRecord {
     cascade_depth: typeof r.cascade_depth === 'number' ? r.cascade_depth : 0,
     claude_session_id: r.claude_session_id ?? null,
     runner: r.runner ?? 'local',
+    ...chainKeys(r),
   }
+}
+
+const CONTINUATIONS: ReadonlyArray<string | null> = ['retry', 'nudge', 'checks', 'review', null]
+const WATCH_STOPS: ReadonlyArray<string | null> = ['stalled', 'issue-closed', 'unlabelled', null]
+const WATCH_DONE: ReadonlyArray<string | null> = ['merged', 'closed', null]
+
+/**
+ * dispatch watch's keys as the record has them, any that are not of their
+ * type dropped (a hand-edited or foreign record must not mislead watch);
+ * absent keys stay absent, so an old record's JSON keeps its shape.
+ */
+function chainKeys(r: SidequestRecord): Partial<SidequestRecord> {
+  const o = r as unknown as Record<string, unknown>
+  const keep = (key: keyof SidequestRecord, ok: (v: unknown) => boolean) => (key in o ? {[key]: ok(o[key]) ? o[key] : undefined} : {})
+  const count = (min: number) => (v: unknown) => Number.isInteger(v) && (v as number) >= min
+  const strOrNull = (v: unknown) => v === null || typeof v === 'string'
+  return {
+    ...keep('attempt', count(1)),
+    ...keep('round', count(0)),
+    ...keep('continues', strOrNull),
+    ...keep('continuation', (v) => CONTINUATIONS.includes(v as string)),
+    ...keep('watched', (v) => typeof v === 'boolean'),
+    ...keep('watch_stop', (v) => WATCH_STOPS.includes(v as string)),
+    ...keep('given_up', strOrNull),
+    ...keep('watch_done', (v) => WATCH_DONE.includes(v as string)),
+    ...keep('tracker_comment_id', (v) => v === null || count(1)(v)),
+  }
+}
+
+/** Where a run stands in its issue's chain; an old record is attempt 1 of round 0, not watched. Pure. */
+export function chainOf(r: Pick<SidequestRecord, 'attempt' | 'round' | 'watched'>): {attempt: number; round: number; watched: boolean} {
+  return {attempt: r.attempt ?? 1, round: r.round ?? 0, watched: r.watched === true}
 }
 
 /**

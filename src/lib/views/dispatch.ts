@@ -34,6 +34,8 @@ export interface DryRunResult {
   prompt: string
   /** What a new worktree gets before the worker starts: .worktreeinclude copies and the setup command (null: none runs). */
   bootstrap: {include: string[]; include_skipped: Array<{path: string; reason: string}>; setup: string | null}
+  /** dispatch watch's run: the session it resumes (null: a fresh start) and where it stands in the issue's chain; absent otherwise. */
+  continuation?: {session_id: string | null; attempt: number; round: number; continues: string | null; reason: string | null}
 }
 
 const ACTIONS: Record<string, string> = {
@@ -58,12 +60,18 @@ export function renderDryRun(r: DryRunResult, surface?: string): Rendered {
     `Setup:    ${r.bootstrap.setup === null ? '(none)' : inertLine(r.bootstrap.setup)}`,
     `Copy:     ${r.bootstrap.include.length > 0 ? r.bootstrap.include.map(inertLine).join(', ') : '(nothing from .worktreeinclude)'}`,
     ...r.bootstrap.include_skipped.map((s) => `          not ${inertLine(s.path)}: ${inertLine(s.reason)}`),
+    ...(r.continuation ? [`Resumes:  ${continuationLine(r.continuation)}`] : []),
     `Command:  ${inertLine(shellJoin([r.claude.bin, ...r.claude.args]))} <prompt on stdin>`,
     '',
     'Prompt:',
     inertText(r.prompt),
   ]
   return {stdout: lines.join('\n') + '\n', stderr: ''}
+}
+
+function continuationLine(c: NonNullable<DryRunResult['continuation']>): string {
+  const where = `attempt ${c.attempt}, round ${c.round}${c.reason ? ` (${c.reason})` : ''}${c.continues ? `, after ${inertLine(c.continues)}` : ''}`
+  return c.session_id ? `session ${inertLine(c.session_id)}, ${where}` : `no session to resume: a fresh start, ${where}`
 }
 
 /** A headless (or cascade) worker that passed its health window: the status line, then where to find it. */

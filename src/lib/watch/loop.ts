@@ -17,7 +17,8 @@ export interface WatchRun {
   ctx: DispatchContext
   settings: WatchSettings
   base: PassDeps['base']
-  start: Starter
+  /** A starter per pass (start.ts dispatchStarter). */
+  start: () => Starter
   report: Reporter
   once: boolean
 }
@@ -39,7 +40,7 @@ export async function runWatch(w: WatchRun): Promise<{passes: number; last?: Pas
   let last: PassResult | undefined
   try {
     for (;;) {
-      last = await runPass({ctx: w.ctx, settings: w.settings, base: w.base, start: w.start, report: w.report, memory, stopping: () => stop.signal.aborted})
+      last = await runPass({ctx: w.ctx, settings: w.settings, base: w.base, start: w.start(), report: w.report, memory, stopping: () => stop.signal.aborted})
       passes++
       if (w.once || stop.signal.aborted) break
       await delay(w.settings.intervalMs, undefined, {signal: stop.signal}).catch(() => {})

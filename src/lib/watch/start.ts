@@ -1,16 +1,11 @@
 /**
  * Start one issue's run for watch: the path of a single headless dispatch
- * (gather → plan → prepare → settle and launch under the registry lock), but
- * without waiting out the health window, which the pass waits for once for
- * every run it started, as a fan-out does.
+ * (dispatch/index.ts launchHeadless), resolving once its record is written;
+ * the pass waits for every run's health window together, as a fan-out does.
  */
 import type {DispatchContext} from '../context.js'
-import {notifyDispatched, prepare, settleAndLaunch, startWorker, sweepAfterStart} from '../dispatch/execute.js'
-import {gather} from '../dispatch/gather.js'
-import {planDispatch} from '../dispatch/plan.js'
+import {judgeHealth, launchHeadless, type LaunchShared} from '../dispatch/index.js'
 import type {DispatchOptions} from '../dispatch/types.js'
-import {StartGuard} from '../interrupt.js'
-import {silentProgress} from '../progress.js'
 import type {SidequestRecord} from '../registry/index.js'
 import type {HealthVerdict} from '../worker/spawn.js'
 
@@ -22,19 +17,16 @@ export interface StartedRun {
 
 export type Starter = (opts: DispatchOptions) => Promise<StartedRun>
 
-export function dispatchStarter(ctx: DispatchContext, guard: () => StartGuard = () => new StartGuard()): Starter {
-  return async (opts) => {
-    const {remote, local} = await gather(ctx, opts, silentProgress)
-    const first = planDispatch(remote, local, opts)
-    for (const w of await prepare(ctx, first, silentProgress)) ctx.warn(`warning: ${w.message}`)
-    const g = guard()
-    const {plan, launched} = await settleAndLaunch(ctx, remote, opts, (p, log) => startWorker(ctx, p, g, log), {progress: silentProgress, guard: g, log: true})
-    sweepAfterStart(ctx, plan)
-    const healthy = launched.waitHealthy(ctx.config.healthWindowMs).then(async (r) => {
-      await notifyDispatched(ctx, r.record)
-      return {record: r.record, health: r.health}
-    })
-    healthy.catch(() => {}) // the pass awaits it; a failure must not be unhandled meanwhile
-    return {record: launched.record, healthy}
+/** A starter for one pass: origin is fetched and the repository swept once per checkout, however many runs start. */
+export function dispatchStarter(ctx: DispatchContext): () => Starter {
+  return () => {
+    const shared: LaunchShared = {prepared: new Map()}
+    return async (opts) => {
+      const run = await launchHeadless(ctx, opts, {shared})
+      for (const w of run.warnings) ctx.warn(`warning: ${w.message}`)
+      const healthy = judgeHealth(ctx, run.launched)
+      healthy.catch(() => {}) // the pass awaits it; a failure must not be unhandled meanwhile
+      return {record: run.record, healthy}
+    }
   }
 }

@@ -33,6 +33,25 @@ describe('admit (pure)', () => {
       else expect(run).not.to.throw()
     })
   }
+
+  // dispatch watch waits on a refusal another worker causes and gives up on none of them: each says which it is.
+  const reasons: Array<[string, SidequestRecord[], ReturnType<typeof plan>, number, string]> = [
+    ['duplicate', [record({ref: 'acme/api#12'})], plan(), 10, 'duplicate'],
+    ['claims', [record({paths_claimed: ['src']})], plan(['src/auth']), 10, 'claims'],
+    ['worktree', [record({ref: 'acme/api#8', cwd: '/ws/acme/api'})], plan([], 'acme/api#12', true), 10, 'worktree'],
+    ['capacity', [record({pid: 4343, ref: 'acme/api#8'})], plan(), 1, 'capacity'],
+  ]
+  for (const [name, active, p, max, reason] of reasons) {
+    it(`names the refusal's reason: ${name}`, () => {
+      try {
+        admit(active, p, max, false)
+        expect.fail('not refused')
+      } catch (error) {
+        expect(error).to.be.instanceOf(PolicyError)
+        expect((error as PolicyError).reason).to.equal(reason)
+      }
+    })
+  }
 })
 
 describe('admitSpend (pure)', () => {
@@ -55,6 +74,7 @@ describe('admitSpend (pure)', () => {
       admitSpend(spend(10), {dailyUsd: 10}, '/etc/dispatch.yaml')
       expect.fail('not refused')
     } catch (error) {
+      expect((error as PolicyError).reason).to.equal('budget')
       expect((error as PolicyError).suggestion).to.match(/^Raise budget\.dailyUsd in \/etc\/dispatch\.yaml, or wait until tomorrow \(the day is local time, TZ .+\)\. --force does not lift the budget\.$/)
     }
   })

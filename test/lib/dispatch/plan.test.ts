@@ -57,6 +57,40 @@ describe('planDispatch (pure)', () => {
     expect(plan.prompt).not.to.include('FORGEJO_TOKEN')
   })
 
+  describe('a continuation (dispatch watch)', () => {
+    const continuation = {sessionId: 'sess-1', prompt: 'The checks failed: lint. Fix them and push.', attempt: 1, round: 1, continues: '4242', reason: 'checks' as const, trackerCommentId: 77}
+
+    it('resumes the session: -p --resume <id> in argv, the continuation prompt on stdin, everything else as a headless dispatch', () => {
+      const fresh = planDispatch(remote, local(), opts())
+      const plan = planDispatch(remote, local(), opts({continuation, watched: true}))
+      expect(plan.args.slice(0, 5)).to.deep.equal(['-p', '--resume', 'sess-1', '--output-format', 'stream-json'])
+      // The common args (permission mode, tools, model) follow as they would for a fresh run.
+      expect(plan.args.slice(3)).to.deep.equal(fresh.args.slice(1))
+      expect(plan.prompt).to.equal(continuation.prompt)
+      expect({cwd: plan.cwd, branch: plan.branch, action: plan.worktree.action, runner: plan.runner}).to.deep.equal({cwd: fresh.cwd, branch: fresh.branch, action: fresh.worktree.action, runner: fresh.runner})
+      expect(plan.continuation).to.deep.equal(continuation)
+      expect(plan.watched).to.equal(true)
+    })
+
+    it('without a session to resume: the template prompt, as a fresh start in the same worktree', () => {
+      const fresh = planDispatch(remote, local(), opts())
+      const plan = planDispatch(remote, local(), opts({continuation: {...continuation, sessionId: null}}))
+      expect(plan.args).to.deep.equal(fresh.args)
+      expect(plan.prompt).to.equal(fresh.prompt)
+      expect(plan.continuation?.sessionId).to.equal(null)
+    })
+
+    it('puts the chain on the record: attempt, round, the run it continues, why, watched, the tracker comment', async () => {
+      const {baseRecord} = await import('../../../src/lib/dispatch/record.js')
+      const r = baseRecord(planDispatch(remote, local(), opts({continuation, watched: true})), new Date(), null)
+      expect(r).to.include({attempt: 1, round: 1, continues: '4242', continuation: 'checks', watched: true, tracker_comment_id: 77})
+      const first = baseRecord(planDispatch(remote, local(), opts({watched: true})), new Date(), null)
+      expect(first).to.include({attempt: 1, round: 0, continues: null, continuation: null, watched: true})
+      // A plain dispatch's record keeps its old shape.
+      expect(baseRecord(planDispatch(remote, local(), opts()), new Date(), null)).not.to.have.any.keys('attempt', 'round', 'watched', 'continues', 'continuation')
+    })
+  })
+
   it('picks the prompt by mode and posture', () => {
     expect(promptKindFor('interactive', 'consult')).to.equal('interactive-consult')
     expect(promptKindFor('interactive', undefined)).to.equal('interactive-watch')
