@@ -147,11 +147,12 @@ export class GitHubForge implements Forge {
 
   async reviewNotes(owner: string, repo: string, number: number, opts: {since?: string; signal?: AbortSignal} = {}): Promise<{changesRequested: boolean; notes: ReviewNote[]}> {
     const pr = `${owner}/${repo}#${number}`
-    const [reviews, comments] = await Promise.all([
-      this.get<unknown>('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {owner, repo, pull_number: number, per_page: 100}, `the reviews of ${pr}`, opts.signal),
-      this.get<unknown>('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', {owner, repo, pull_number: number, per_page: 100, ...(opts.since ? {since: opts.since} : {})}, `the review comments of ${pr}`, opts.signal),
-    ])
-    return feedbackSince(reviewsOf(reviews), commentNotes(comments), opts.since)
+    const reviews = reviewsOf(await this.get<unknown>('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {owner, repo, pull_number: number, per_page: 100}, `the reviews of ${pr}`, opts.signal))
+    // Every inline comment belongs to a review (a lone one makes a COMMENTED review): no review since, no comment since.
+    const since = opts.since ? Date.parse(opts.since) : undefined
+    const fresh = reviews.some((r) => r.at !== null && r.state !== 'PENDING' && (since === undefined || Date.parse(r.at) > since))
+    const comments = fresh ? await this.get<unknown>('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', {owner, repo, pull_number: number, per_page: 100, ...(opts.since ? {since: opts.since} : {})}, `the review comments of ${pr}`, opts.signal) : []
+    return feedbackSince(reviews, commentNotes(comments), opts.since)
   }
 
   async createIssueComment(owner: string, repo: string, number: number, body: string, opts: {signal?: AbortSignal} = {}): Promise<{id: number; url: string}> {

@@ -64,8 +64,8 @@ export async function branchFacts(ctx: DispatchContext, r: SidequestRecord, loca
     const pullRequest = {number: pr.number, url: pr.url, state: pr.state, headSha: pr.headSha}
     if (pr.state !== 'open' && pr.state !== 'draft') return {ahead, pullRequest}
     const checks = await forge.checkDetails(parts.owner, parts.repo, pr.headSha, {signal})
-    // Failed checks come first: a review of code that does not pass waits for the next round.
-    if (checks.state === 'failure') return {ahead, pullRequest, checks}
+    // Failed checks come first: a review of code that does not pass waits for the next round; so does one of code still being checked.
+    if (checks.state === 'failure' || checks.state === 'pending') return {ahead, pullRequest, checks}
     const reviews = await forge.reviewNotes(parts.owner, parts.repo, pr.number, {since: r.started_at, signal})
     return {ahead, pullRequest, checks, reviews}
   } catch (error) {
