@@ -71,6 +71,8 @@ describe('dispatch watch with Slurm workers (a real one-node cluster, through th
     expect(r1).to.include({runner: 'slurm', attempt: 1, watched: true})
     expect(r1.job_id).to.match(/^\d+$/)
     expect(r1.exit_code).to.not.equal(0)
+    // The stand-in printed its session before it crashed: the retry resumes it.
+    expect(r1.claude_session_id).to.match(/^[0-9a-f-]{36}$/)
 
     // The retry waits out its back-off (10 s), then starts as a new job.
     const seen = await passUntil(env, 'acme/api#7', 'resumed', [], 180_000)
@@ -83,17 +85,14 @@ describe('dispatch watch with Slurm workers (a real one-node cluster, through th
     expect(r2).to.include({runner: 'slurm', job_id: resumed.job_id, attempt: 2, round: 0, continuation: 'retry', watched: true, exit_code: 0})
     expect(r2.continues).to.equal(resumed.continues)
     expect(r2.cwd).to.equal(r1.cwd)
+    expect(r2.claude_args).to.include('--resume').and.include(r1.claude_session_id)
     expect(await waitFor('the scheduler to see the retry complete', async () => (await jobState(r2.job_id!)) === 'COMPLETED' && 'COMPLETED')).to.equal('COMPLETED')
-    // The crashed run had printed its session: the retry resumes it with the retry prompt; without one it would start afresh.
+    // The retry ran in the same worktree, resumed with the retry prompt on stdin.
     const runs = standIns(sb)
     expect(runs).to.have.length(2)
-    const run2 = runs.find((s) => s.argv.includes('--resume'))
-    if (r1.claude_session_id) {
-      expect(run2?.argv).to.include(r1.claude_session_id)
-      expect(run2?.cwd).to.equal(r1.cwd)
-      expect(run2?.stdin).to.match(/dispatch watch resumed this session for acme\/api#7 \(attempt 2\)/)
-    } else {
-      expect(run2).to.equal(undefined)
-    }
+    const run2 = runs.find((s) => s.argv.includes('--resume'))!
+    expect(run2.argv).to.include(r1.claude_session_id)
+    expect(run2.cwd).to.equal(r1.cwd)
+    expect(run2.stdin).to.match(/dispatch watch resumed this session for acme\/api#7 \(attempt 2\)/)
   })
 })
