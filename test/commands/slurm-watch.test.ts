@@ -55,6 +55,10 @@ describe('dispatch watch with Slurm workers (a real one-node cluster, through th
     const second = await pass(env)
     expect(of(second, 'started').concat(of(second, 'resumed'))).to.deep.equal([])
     expect(records(sb)).to.have.length(2)
+    // Released, the running job ends and the queued one gets the node and ends too.
+    writeFileSync(t.release, '')
+    const done = await waitFor('both jobs to record their end', () => records(sb).filter((r) => r.ended_at).length === 2 && records(sb), 120_000)
+    for (const r of done) expect(r).to.include({runner: 'slurm', exit_code: 0})
   })
 
   it('a job that crashed is retried by a later pass through Slurm as attempt 2, continuing the first run', async () => {
