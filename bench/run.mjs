@@ -9,7 +9,8 @@
 //   BENCH_SIZES=0,100,1000,10000   registry sizes for the scale cases
 //   BENCH_SLURM=0        skip the Slurm cases (bench/slurm.mjs), which start a one-node cluster
 //   BENCH_SCALE=0        skip the scale cases (bench/scale.mjs: kept worktrees, reap, fan-out, the alias)
-//   BENCH_ONLY=scale     run only the scale cases
+//   BENCH_WATCH=0        skip the dispatch watch case (bench/watch.mjs: one pass over 200 issues)
+//   BENCH_ONLY=scale     run only the scale cases (BENCH_ONLY=watch: only the watch case)
 //   BENCH_SETUP_ONLY=1   set up the fake forge and checkout, print the config, and
 //                        wait for Ctrl-C (for profiling one command by hand)
 import {execFileSync, spawn} from 'node:child_process'
@@ -21,6 +22,7 @@ import {fileURLToPath} from 'node:url'
 import {startFakeForge} from '../test/support/fake-forge.mjs'
 import {benchScale} from './scale.mjs'
 import {benchSlurm} from './slurm.mjs'
+import {benchWatch} from './watch.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const bin = path.join(root, 'bin', 'run.js')
@@ -164,8 +166,9 @@ async function main() {
       return
     }
     const runScale = () => benchScale({tmp, bin, env: baseEnv(), forge, standIn, median, fmt, rssOnce})
-    if (process.env.BENCH_ONLY === 'scale') {
-      const only = await runScale()
+    const runWatch = () => benchWatch({tmp, bin, env: baseEnv(), forge, median, fmt, rssOnce, sleepers})
+    if (process.env.BENCH_ONLY === 'scale' || process.env.BENCH_ONLY === 'watch') {
+      const only = await (process.env.BENCH_ONLY === 'scale' ? runScale() : runWatch())
       process.stdout.write([...only.lines, '', only.met ? 'All targets met.' : 'Some targets are NOT met (see above).', ''].join('\n'))
       return
     }
@@ -295,8 +298,9 @@ async function main() {
       mem.push(`| ${name} | ${mib.toFixed(0)} | ≤ 120 | ${mib <= 120 ? 'yes' : 'NO'} |`)
     }
     const scaled = process.env.BENCH_SCALE === '0' ? {lines: ['', 'Scale cases skipped: BENCH_SCALE=0.'], met: true} : await runScale()
-    if (!slurm.met || !scaled.met) allMet = false
-    process.stdout.write([...out, ...scale, ...mem, ...slurm.lines, ...scaled.lines, '', allMet ? 'All targets met.' : 'Some targets are NOT met (see above).', ''].join('\n'))
+    const watched = process.env.BENCH_WATCH === '0' ? {lines: ['', 'dispatch watch case skipped: BENCH_WATCH=0.'], met: true} : await runWatch()
+    if (!slurm.met || !scaled.met || !watched.met) allMet = false
+    process.stdout.write([...out, ...scale, ...mem, ...slurm.lines, ...scaled.lines, ...watched.lines, '', allMet ? 'All targets met.' : 'Some targets are NOT met (see above).', ''].join('\n'))
   } finally {
     await forge.close()
     for (const s of sleepers) s.kill('SIGKILL')

@@ -1,11 +1,13 @@
 // The last part of `npm run demo`: a short `dispatch watch --once` loop on the
 // demo's fake forge. An issue gets the label; one pass starts its worker (the
-// stand-in commits); the demo pushes the branch and opens the pull request with
-// a green check, as a worker with landing: pr would; the next pass finds it and
-// waits for review; the demo merges it and closes the issue; the last pass sees
-// the merge and reaps the worktree. Each pass runs piped, so it prints its
-// transitions as plain lines and a tally (a terminal would get the live board).
-import {existsSync, readdirSync, writeFileSync} from 'node:fs'
+// stand-in commits); the demo pushes the branch and opens the pull request, as
+// a worker with landing: pr would, and CI fails on it; the next pass resumes
+// the worker's Claude session with the failed check's output (a round); the
+// fix is pushed and CI passes; a pass sees the green pull request waiting for
+// review; the demo merges it and closes the issue; the last pass sees the merge
+// and reaps the worktree. Each pass runs piped, so it prints its transitions as
+// plain lines and a tally (a terminal would get the live board).
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
@@ -16,11 +18,15 @@ const PULL = 4
 const LABEL = 'dispatch'
 
 /**
- * @param d {forge, run, say, git, tmp, checkout, config} from scripts/demo.mjs:
- *   run(args, stdio) runs dispatch and resolves {code, stdout}; config is the demo's config object.
+ * @param d {forge, run, say, git, tmp, checkout, config, env} from scripts/demo.mjs:
+ *   run(args, stdio) runs dispatch with `env` and resolves {code, stdout}; config is the demo's config object.
  */
 export async function demoWatch(d) {
   const {forge, run, say, git, tmp, checkout} = d
+  // The stand-in writes down how each run was started and what it read on stdin.
+  const seen = path.join(tmp, 'stand-in-runs')
+  mkdirSync(seen)
+  d.env.STANDIN_RECORD_DIR = seen
   // The loop is made for landing: pr (with none, a branch with commits counts as landed).
   const config = path.join(tmp, 'dispatch-watch.json')
   writeFileSync(config, JSON.stringify({...d.config, landing: 'pr', watch: {sources: [{repo: `${OWNER}/${REPO}`, label: LABEL}], maxActive: 2}}, null, 2))
@@ -39,27 +45,31 @@ export async function demoWatch(d) {
   let out = await pass(`The loop: ${OWNER}/${REPO}#${ISSUE} gets the label "${LABEL}"; one pass starts its worker`)
   if (!/started/.test(out)) throw new Error('the pass started no worker')
 
-  // The stand-in commits and exits; wait for its record to say so.
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const s = await run(['status', `${OWNER}/${REPO}#${ISSUE}`, '--json', '--config', config], ['ignore', 'pipe', 'ignore'])
-    if (s.code === 0 && JSON.parse(s.stdout).state !== 'running') break
-    if (Date.now() > deadline) throw new Error('the watched worker did not finish in time')
-    await delay(200)
-  }
-  const worktrees = path.join(tmp, 'worktrees', OWNER, REPO)
-  const name = readdirSync(worktrees).find((n) => n.startsWith(`issue-${ISSUE}-`))
-  if (!name) throw new Error(`no worktree for issue ${ISSUE} under ${worktrees}`)
-  const worktree = path.join(worktrees, name)
+  const worktree = await finished(d, config, tmp)
   const branch = git(worktree, 'rev-parse', '--abbrev-ref', 'HEAD')
-  const head = git(worktree, 'rev-parse', 'HEAD')
+  let head = git(worktree, 'rev-parse', 'HEAD')
 
-  say(`The worker committed on ${branch}; push it and open pull request #${PULL}, and CI passes`)
+  say(`The worker committed on ${branch}; push it and open pull request #${PULL}: CI fails`)
   git(worktree, 'push', '-q', 'origin', branch)
   forge.addPull({owner: OWNER, repo: REPO, number: PULL, branch, headSha: head, title: 'Mention the watch loop'})
+  forge.addCheckRun({owner: OWNER, repo: REPO, sha: head, name: 'test', conclusion: 'failure', output: {title: '1 test failed', summary: 'note.test.js: 1 of 4 failed', text: 'expected DISPATCH_DEMO.md to mention "dispatch watch"'}})
+  out = await pass('The next pass follows the finished run to its pull request, and resumes its session with the failed check')
+  if (!/resumed \(checks/.test(out)) throw new Error('the pass did not resume the session for the failed check')
+  const resumed = newest(seen)
+  const at = resumed.argv.indexOf('--resume')
+  process.stdout.write(`The resumed run: claude ${resumed.argv.slice(0, at + 2).join(' ')} …; on stdin:\n`)
+  process.stdout.write(resumed.stdin.split('\n').filter((l) => l.trim()).slice(0, 11).map((l) => `  | ${l.length > 110 ? `${l.slice(0, 109)}…` : l}`).join('\n') + '\n')
+
+  await finished(d, config, tmp)
+  head = git(worktree, 'rev-parse', 'HEAD')
+  say('The resumed session committed a fix; push it: CI passes')
+  process.stdout.write(`$ git log --oneline main..${branch}\n${git(worktree, 'log', '--oneline', `main..${branch}`)}\n`)
+  git(worktree, 'push', '-q', 'origin', branch)
+  forge.updatePull({owner: OWNER, repo: REPO, number: PULL, headSha: head})
+  forge.serveChecks({owner: OWNER, repo: REPO, sha: head})
   forge.addCheckRun({owner: OWNER, repo: REPO, sha: head, name: 'test', conclusion: 'success'})
-  out = await pass('The next pass follows the finished run to its pull request: green, waiting for review')
-  if (!new RegExp(`PR #${PULL} open`).test(out)) throw new Error('the pass did not find the pull request')
+  out = await pass('A pass sees the pull request green, waiting for review')
+  if (!new RegExp(`PR #${PULL} open, checks success`).test(out)) throw new Error('the pass did not see the green pull request')
 
   say(`Squash-merge #${PULL} and close the issue, as a merge with "closes #${ISSUE}" does`)
   git(checkout, 'fetch', '-q', 'origin')
@@ -71,4 +81,25 @@ export async function demoWatch(d) {
   forge.updateIssue({owner: OWNER, repo: REPO, number: ISSUE, state: 'closed'})
   out = await pass('The last pass sees the merge and reaps the worktree')
   if (!/merged/.test(out) || existsSync(worktree)) throw new Error('the last pass did not reap the merged worktree')
+}
+
+/** Wait for the issue's last run to end (the stand-in commits and exits); resolves with its worktree. */
+async function finished(d, config, tmp) {
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const s = await d.run(['status', `${OWNER}/${REPO}#${ISSUE}`, '--json', '--config', config], ['ignore', 'pipe', 'ignore'])
+    if (s.code === 0 && JSON.parse(s.stdout).state !== 'running') break
+    if (Date.now() > deadline) throw new Error('the watched worker did not finish in time')
+    await delay(200)
+  }
+  const worktrees = path.join(tmp, 'worktrees', OWNER, REPO)
+  const name = readdirSync(worktrees).find((n) => n.startsWith(`issue-${ISSUE}-`))
+  if (!name) throw new Error(`no worktree for issue ${ISSUE} under ${worktrees}`)
+  return path.join(worktrees, name)
+}
+
+/** The stand-in's record of its latest run: {argv, stdin, …}. */
+function newest(dir) {
+  const files = readdirSync(dir).map((f) => path.join(dir, f)).sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs)
+  return JSON.parse(readFileSync(files.at(-1), 'utf8'))
 }

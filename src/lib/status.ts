@@ -4,7 +4,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {NotFoundError, UsageError} from './errors.js'
 import {formatRef, parseIssueRef, type RefHosts} from './issue-ref.js'
 import {pidExists} from './proc.js'
-import {isActive, workerState, type SidequestRecord, type WorkerState} from './registry/index.js'
+import {chainOf, isActive, workerState, type SidequestRecord, type WorkerState} from './registry/index.js'
 import {readFrom, readLogTail} from './worker/log.js'
 import {renderLine, renderTail} from './worker/stream/index.js'
 
@@ -30,12 +30,16 @@ export interface EarlierAttempt {
   exit_code: number | null
   started_at: string
   ended_at: string | null
+  /** dispatch watch's runs: which attempt of which round (absent for a run watch did not start). */
+  attempt?: number
+  round?: number
 }
 
 /**
  * One issue in the bare list: its newest run, with how many runs it has had
  * (`attempts`, this one included) and the earlier ones, newest first. A
- * redispatch, a retry or a later round of the same issue is one more attempt.
+ * redispatch, a retry or a later round of the same issue is one more attempt;
+ * dispatch watch's runs also say their own attempt and round (chainLabel).
  */
 export type IssueEntry = StatusEntry & {attempts: number; earlier_attempts: EarlierAttempt[]}
 
@@ -51,8 +55,21 @@ export function foldAttempts(records: readonly StatusEntry[]): IssueEntry[] {
   return [...byRef.values()].map(([newest, ...earlier]) => ({
     ...newest,
     attempts: earlier.length + 1,
-    earlier_attempts: earlier.map((e) => ({pid: e.pid, ...(e.job_id ? {job_id: e.job_id} : {}), state: e.state, exit_code: e.exit_code ?? null, started_at: e.started_at, ended_at: e.ended_at ?? null})),
+    earlier_attempts: earlier.map((e) => ({pid: e.pid, ...(e.job_id ? {job_id: e.job_id} : {}), state: e.state, exit_code: e.exit_code ?? null, started_at: e.started_at, ended_at: e.ended_at ?? null, ...chainKeys(e)})),
   }))
+}
+
+/** attempt and round, where the record has them (a run dispatch watch started). */
+function chainKeys(r: Pick<SidequestRecord, 'attempt' | 'round'>): {attempt?: number; round?: number} {
+  if (r.attempt === undefined && r.round === undefined) return {}
+  const c = chainOf(r)
+  return {attempt: c.attempt, round: c.round}
+}
+
+/** `a2/r1`: attempt 2 of feedback round 1, for a run dispatch watch started; undefined for any other run. Pure. */
+export function chainLabel(r: Pick<SidequestRecord, 'attempt' | 'round'>): string | undefined {
+  const c = chainKeys(r)
+  return c.attempt === undefined ? undefined : `a${c.attempt}/r${c.round}`
 }
 
 /**

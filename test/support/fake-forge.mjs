@@ -32,7 +32,16 @@
 // (addReview, comments() reads the issue comments back), check runs with output
 // and statuses with description and target_url. GitHub GETs carry an ETag and
 // answer 304 to a matching If-None-Match, as api.github.com does; each request
-// in `requests` has the status it got.
+// in `requests` has the status it got (requestsTo(path, method) counts them).
+//
+// A worker opening a pull request, against a real git repository the test
+// attaches (attachGit(owner, repo, bareDir), where the worker pushes):
+//   GitHub   POST /repos/{o}/{r}/pulls {title, head, base, body?, draft?}  201 pull-request, or 422 errors[]
+//   Forgejo  POST /repos/{o}/{r}/pulls {title, head, base, body?}          201 PullRequest, or 404/409/422
+// The head commit is the branch's (git rev-parse), and an open pull request made
+// so follows its branch as later pushes move it; it takes the repository's next
+// issue number and is an issue too. pullsOf() reads them; mergePull (land: onto
+// the base branch too), closePull, closeIssue and setLabels play the maintainer.
 //
 // Scripts make it misbehave on purpose: forge.script('GET /gh-api/repos/o/r/issues/1',
 // [{status: 500}, {status: 200}]) answers the next requests in order. A step
@@ -46,6 +55,8 @@
 import {createHash} from 'node:crypto'
 import http from 'node:http'
 import zlib from 'node:zlib'
+
+import {branchSha, branchShaSync, isAncestor, landSync} from './fake-forge-git.mjs'
 
 const ISO = '2026-11-01T10:00:00Z'
 
@@ -67,6 +78,8 @@ export async function startFakeForge() {
   const reviews = new Map()
   /** Issue comments by `forge:owner/repo#n`; ids are forge-wide. */
   const comments = new Map()
+  /** Bare git repositories attached to a repository (attachGit), by `owner/repo`: where opened pull requests get their commits. */
+  const gits = new Map()
   let nextId = 100
   const requests = []
   /** Requests nobody set up an answer for. */
@@ -118,7 +131,7 @@ export async function startFakeForge() {
         html_url: `${base}/gh/${i.owner}/${i.repo}/pull/${i.number}`,
         diff_url: `${base}/gh/${i.owner}/${i.repo}/pull/${i.number}.diff`,
         patch_url: `${base}/gh/${i.owner}/${i.repo}/pull/${i.number}.patch`,
-        merged_at: null,
+        merged_at: i.mergedAt ?? null,
       }
     }
     if (i.omitState) delete shape.state
@@ -159,7 +172,7 @@ export async function startFakeForge() {
 
   const repoKey = (owner, repo) => `${owner.toLowerCase()}/${repo.toLowerCase()}`
   /** The forge has the repository: one of its issues was added. */
-  const knows = (forge, owner, repo) => [...issues[forge].values()].some((i) => repoKey(i.owner, i.repo) === repoKey(owner, repo))
+  const knows = (forge, owner, repo) => gits.has(repoKey(owner, repo)) || [...issues[forge].values()].some((i) => repoKey(i.owner, i.repo) === repoKey(owner, repo))
   const shaKey = (owner, repo, sha) => `${repoKey(owner, repo)}@${sha}`
 
   function githubBranch(p, ref, sha) {
@@ -214,6 +227,12 @@ export async function startFakeForge() {
       auto_merge: null,
       draft: p.state === 'draft',
     }
+  }
+
+  /** A single pull request as GitHub answers it (POST, GET one): the list's shape plus the merge and size fields. */
+  function githubFullPullShape(p) {
+    const merged = p.state === 'merged'
+    return {...githubPullShape(p), merged, mergeable: merged ? null : true, rebaseable: merged ? null : true, mergeable_state: merged ? 'unknown' : 'clean', merged_by: merged ? userShape('github', 'maintainer') : null, comments: 0, review_comments: 0, maintainer_can_modify: false, commits: 1, additions: 1, deletions: 0, changed_files: 1}
   }
 
   function forgejoPullShape(p) {
@@ -374,6 +393,113 @@ export async function startFakeForge() {
     return false
   }
 
+  /** A pull request opened through the API follows its branch, as on a real forge: a push moves its head, whose checks may then be asked about. */
+  function moveHead(forge, p, sha) {
+    p.headSha = sha
+    const c = shaKey(p.owner, p.repo, sha)
+    if (forge === 'github' && !checkRuns.has(c)) checkRuns.set(c, [])
+    if (!statuses[forge].has(c)) statuses[forge].set(c, [])
+  }
+
+  const isOpen = (p) => p.state === 'open' || p.state === 'draft'
+
+  async function followHeads(forge, owner, repo) {
+    const bare = gits.get(repoKey(owner, repo))
+    if (!bare) return
+    for (const p of pulls[forge].get(repoKey(owner, repo)) ?? []) {
+      if (!p.live || !isOpen(p)) continue
+      const sha = await branchSha(bare, p.branch)
+      if (sha && sha !== p.headSha) moveHead(forge, p, sha)
+    }
+  }
+
+  /** Issues and pull requests share one numbering per repository on both forges. */
+  function nextNumber(forge, owner, repo) {
+    const k = repoKey(owner, repo)
+    const taken = [...issues[forge].values()].filter((i) => repoKey(i.owner, i.repo) === k).map((i) => i.number)
+    for (const p of pulls[forge].get(k) ?? []) taken.push(p.number)
+    return Math.max(0, ...taken) + 1
+  }
+
+  /**
+   * POST /repos/{o}/{r}/pulls: open a pull request from a branch pushed to the
+   * attached repository, refused as each forge refuses it (GitHub 422 with
+   * errors[]; Forgejo 404 for a missing branch, 409 for a duplicate, 422 for no changes).
+   */
+  async function createPullRoute(req, res, url, line) {
+    const m = /^\/(gh-api|fj\/api\/v1)\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(url.pathname)
+    if (!m || req.method !== 'POST') return false
+    const forge = m[1] === 'gh-api' ? 'github' : 'forgejo'
+    const gh = forge === 'github'
+    const [owner, repo] = [m[2], m[3]].map(decodeURIComponent)
+    const bare = gits.get(repoKey(owner, repo))
+    const body = await readJson(req)
+    if (!bare) {
+      unexpected.push(line)
+      return notFound(res, forge), true
+    }
+    const docs = {documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request', status: '422'}
+    const invalid = (field, code = 'invalid') => send(res, 422, {message: 'Validation Failed', errors: [{resource: 'PullRequest', field, code}], ...docs})
+    const custom = (message) => send(res, 422, {message: 'Validation Failed', errors: [{resource: 'PullRequest', code: 'custom', message}], ...docs})
+    const refuse = (status, message) => send(res, status, {message, url: `${base}/fj/api/swagger`})
+    for (const field of ['title', 'head', 'base']) {
+      if (typeof body?.[field] !== 'string' || body[field] === '') return (gh ? invalid(field, 'missing_field') : refuse(422, `[${field[0].toUpperCase()}${field.slice(1)}]: Required`)), true
+    }
+    // head is a branch, or owner:branch; only same-repository pull requests are served.
+    const colon = body.head.indexOf(':')
+    const headOwner = colon >= 0 ? body.head.slice(0, colon) : owner
+    const branch = colon >= 0 ? body.head.slice(colon + 1) : body.head
+    const headSha = headOwner.toLowerCase() === owner.toLowerCase() ? await branchSha(bare, branch) : null
+    if (!headSha) return (gh ? invalid('head') : notFound(res, forge)), true
+    const baseSha = await branchSha(bare, body.base)
+    if (!baseSha) return (gh ? invalid('base') : notFound(res, forge)), true
+    const k = repoKey(owner, repo)
+    const twin = (pulls[forge].get(k) ?? []).find((p) => isOpen(p) && p.branch === branch && p.base === body.base)
+    if (twin) {
+      if (gh) return custom(`A pull request already exists for ${owner}:${branch}.`), true
+      return refuse(409, `pull request already exists for these targets [id: ${6000 + twin.number}, issue_id: ${2000 + twin.number}, head_repo_id: 42, base_repo_id: 42, head_branch: ${branch}, base_branch: ${body.base}]`), true
+    }
+    if (await isAncestor(bare, headSha, baseSha)) return (gh ? custom(`No commits between ${body.base} and ${branch}`) : refuse(422, 'There are no changes between the head and the base')), true
+    const number = nextNumber(forge, owner, repo)
+    const text = typeof body.body === 'string' ? body.body : ''
+    const p = {owner, repo, number, branch, headSha, state: gh && body.draft === true ? 'draft' : 'open', base: body.base, baseSha, mergeSha: 'f'.repeat(40), title: body.title, body: text, live: true}
+    if (!pulls[forge].has(k)) pulls[forge].set(k, [])
+    pulls[forge].get(k).push(p)
+    moveHead(forge, p, headSha)
+    // A pull request is an issue too: its number answers the issue routes (comments on it, the listing).
+    issues[forge].set(key(owner, repo, number), {owner, repo, number, title: body.title, body: text, state: 'open', pull: true, labels: []})
+    if (gh) return send(res, 201, githubFullPullShape(p), {location: `${ghApi()}/repos/${owner}/${repo}/pulls/${number}`}), true
+    return send(res, 201, forgejoPullShape(p)), true
+  }
+
+  function changeIssue(forge, owner, repo, number, changes) {
+    const i = issues[forge].get(key(owner, repo, number))
+    if (!i) throw new Error(`fake forge: no issue ${owner}/${repo}#${number} to update`)
+    Object.assign(i, changes)
+  }
+
+  function pullOf(forge, owner, repo, number) {
+    const p = (pulls[forge].get(repoKey(owner, repo)) ?? []).find((x) => x.number === number)
+    if (!p) throw new Error(`fake forge: no pull request ${owner}/${repo}#${number} on ${forge}`)
+    return p
+  }
+
+  /** The pull request's head as the test sees it now: an opened one follows its branch. */
+  function currentHead(forge, p) {
+    const bare = gits.get(repoKey(p.owner, p.repo))
+    if (!p.live || !bare || !isOpen(p)) return
+    const sha = branchShaSync(bare, p.branch)
+    if (sha && sha !== p.headSha) moveHead(forge, p, sha)
+  }
+
+  /** A merged or closed pull request closes the issue it is (when it was opened through the API). */
+  function settlePull(forge, p, state) {
+    currentHead(forge, p)
+    p.state = state
+    const i = issues[forge].get(key(p.owner, p.repo, p.number))
+    if (i?.pull) Object.assign(i, {state: 'closed', mergedAt: state === 'merged' ? new Date().toISOString() : null})
+  }
+
   const MiB = 1024 * 1024
   // One gzip member of 1 MiB of spaces; a gzip body may be many members back to back.
   const member = zlib.gzipSync(Buffer.alloc(MiB, ' '), {level: 9})
@@ -470,6 +596,7 @@ export async function startFakeForge() {
       }
       // status 200 without a body: fall through to the normal answer.
     }
+    if (await createPullRoute(req, res, url, line)) return
     if (await loopRoute(req, res, url, line)) return
     let m
     if ((m = /^\/(gh-api|fj\/api\/v1)\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(url.pathname))) {
@@ -498,6 +625,7 @@ export async function startFakeForge() {
     }
     if ((m = /^\/gh-api\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(url.pathname))) {
       const [owner, repo] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])]
+      await followHeads('github', owner, repo)
       const list = pulls.github.get(repoKey(owner, repo)) ?? (knows('github', owner, repo) ? [] : undefined)
       if (!list) {
         unexpected.push(line)
@@ -511,7 +639,7 @@ export async function startFakeForge() {
         .filter((p) => !head || (head.includes(':') && head.slice(0, head.indexOf(':')).toLowerCase() === owner.toLowerCase() && head.slice(head.indexOf(':') + 1) === p.branch))
         .filter((p) => state === 'all' || (state === 'open') === (p.state === 'open' || p.state === 'draft'))
         .sort((a, b) => b.number - a.number)
-      return send(res, 200, found.map(githubPullShape))
+      return send(res, 200, found.map((p) => githubPullShape(p)))
     }
     if ((m = /^\/gh-api\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/(check-runs|status)$/.exec(url.pathname))) {
       const [owner, repo, sha] = [decodeURIComponent(m[1]), decodeURIComponent(m[2]), decodeURIComponent(m[3])]
@@ -558,6 +686,7 @@ export async function startFakeForge() {
     }
     if ((m = /^\/fj\/api\/v1\/repos\/([^/]+)\/([^/]+)\/pulls\/([^/]+)\/(.+)$/.exec(url.pathname))) {
       const [owner, repo, baseBranch, head] = [m[1], m[2], m[3], m[4]].map(decodeURIComponent)
+      await followHeads('forgejo', owner, repo)
       const list = pulls.forgejo.get(repoKey(owner, repo)) ?? (knows('forgejo', owner, repo) ? [] : undefined)
       if (!list) {
         unexpected.push(line)
@@ -681,11 +810,59 @@ export async function startFakeForge() {
     comments({forge = 'github', owner, repo, number}) {
       return (comments.get(reviewKey(forge, owner, repo, number)) ?? []).map((c) => ({id: c.id, body: c.body, edits: c.edits}))
     },
+    /**
+     * Attach a bare git repository to `owner/repo` (both forges): POST /pulls
+     * opens pull requests from its branches (head sha by git rev-parse), an open
+     * one follows its branch as pushes move it, and questions about the
+     * repository's pull requests are expected.
+     */
+    attachGit(owner, repo, bareDir) {
+      gits.set(repoKey(owner, repo), bareDir)
+    },
+    /** The repository's pull requests, in the order made: {number, branch, base, headSha, state, title, body, url}. */
+    pullsOf({forge = 'github', owner, repo}) {
+      return (pulls[forge].get(repoKey(owner, repo)) ?? []).map((p) => {
+        currentHead(forge, p)
+        const url = forge === 'github' ? `${base}/gh/${p.owner}/${p.repo}/pull/${p.number}` : `${base}/fj/${p.owner}/${p.repo}/pulls/${p.number}`
+        return {number: p.number, branch: p.branch, base: p.base, headSha: p.headSha, state: p.state, title: p.title, body: p.body, url}
+      })
+    },
+    /**
+     * Merge an open pull request (its head taken from the branch now, when it
+     * was opened through the API). `land`: also put it on the base branch of the
+     * attached repository (fast-forward, else a merge commit), as the merge
+     * button does; without it the branch's commits stay off the base, as after
+     * a squash merge. Returns the head and merge commits.
+     */
+    mergePull({forge = 'github', owner, repo, number, land = false}) {
+      const p = pullOf(forge, owner, repo, number)
+      if (!isOpen(p)) throw new Error(`fake forge: pull request ${owner}/${repo}#${number} is ${p.state}, not open`)
+      currentHead(forge, p)
+      if (land) {
+        const bare = gits.get(repoKey(owner, repo))
+        if (!bare) throw new Error(`fake forge: land needs a repository attached to ${owner}/${repo} (attachGit)`)
+        p.mergeSha = landSync(bare, p.base, p.headSha, `Merge pull request #${number} from ${p.branch}`)
+      }
+      settlePull(forge, p, 'merged')
+      return {headSha: p.headSha, mergeSha: p.mergeSha}
+    },
+    /** Close an open pull request without merging it. */
+    closePull({forge = 'github', owner, repo, number}) {
+      const p = pullOf(forge, owner, repo, number)
+      if (!isOpen(p)) throw new Error(`fake forge: pull request ${owner}/${repo}#${number} is ${p.state}, not open`)
+      settlePull(forge, p, 'closed')
+    },
+    /** Close an issue (listings and lookups show it closed from now on). */
+    closeIssue({forge = 'github', owner, repo, number}) {
+      changeIssue(forge, owner, repo, number, {state: 'closed', listState: undefined})
+    },
+    /** Replace an issue's labels (names). */
+    setLabels({forge = 'github', owner, repo, number, labels}) {
+      changeIssue(forge, owner, repo, number, {labels: [...labels]})
+    },
     /** Change an issue: close it, relabel it. */
     updateIssue({forge = 'github', owner, repo, number, ...changes}) {
-      const i = issues[forge].get(key(owner, repo, number))
-      if (!i) throw new Error(`fake forge: no issue ${owner}/${repo}#${number} to update`)
-      Object.assign(i, changes)
+      changeIssue(forge, owner, repo, number, changes)
     },
     /** Expect questions about a commit's checks, with none reported. */
     serveChecks({forge = 'github', owner, repo, sha}) {
@@ -711,8 +888,9 @@ export async function startFakeForge() {
         `fake forge: ${[...unused.map((u) => `never asked: ${u}`), ...unasked.map((u) => `nobody set up an answer for: ${u} (addIssue, addMissing or script it)`)].join('; ')}`,
       )
     },
-    requestsTo(path) {
-      return requests.filter((r) => r.path === path)
+    /** The requests for `path` (of `method` only, when given), in order. */
+    requestsTo(path, method) {
+      return requests.filter((r) => r.path === path && (!method || r.method === method))
     },
     async close() {
       for (const s of sockets) s.destroy()

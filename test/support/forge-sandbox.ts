@@ -45,6 +45,8 @@ export interface IssueSpec {
 export interface ForgeSandboxOptions {
   /** Repositories ('owner/repo') to make before each test: a checkout in the workspace with a bare origin. */
   repos?: string[]
+  /** Attach each of `repos`' bare origins to the forge (attachGit): a worker that pushes there can open a pull request. */
+  attachGit?: boolean
   /** Issues the forge serves from the start of each test. */
   issues?: IssueSpec[]
   /** Extra config keys (writeConfig's third argument). */
@@ -85,6 +87,7 @@ export function useForgeSandbox(opts: ForgeSandboxOptions = {}): ForgeSandbox {
     writeConfig(t.sb, {github: t.forge.github, ...(opts.forgejo ? {forgejo: t.forge.forgejo} : {})}, opts.config)
     t.env = {...t.sb.env, TMUX_TMPDIR: t.sb.dir, ...(opts.hold ? {STANDIN_HOLD_FILE: t.release} : {}), ...opts.env}
     t.checkouts = Object.fromEntries((opts.repos ?? []).map((name) => [name, makeRepo(t.sb, ...(name.split('/') as [string, string]))]))
+    if (opts.attachGit) for (const name of opts.repos ?? []) t.forge.attachGit(...(name.split('/') as [string, string]), originOf(t.sb, name))
     for (const issue of opts.issues ?? []) t.forge.addIssue(issue as Parameters<FakeForge['addIssue']>[0])
   })
   afterEach(async () => {
@@ -99,6 +102,12 @@ export function useForgeSandbox(opts: ForgeSandboxOptions = {}): ForgeSandbox {
     t.forge.verify()
   })
   return t
+}
+
+/** The bare origin makeRepo made for 'owner/repo'. */
+export function originOf(sb: Sandbox, name: string): string {
+  const [owner, repo] = name.split('/')
+  return path.join(sb.remotes, owner, `${repo}.git`)
 }
 
 /** Release held workers, wait for every process the test left (then kill it), and end the private tmux server. */

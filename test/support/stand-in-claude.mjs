@@ -31,7 +31,8 @@
 //                       scripts a worker across dispatch watch's runs: crash, then ok with a commit, …
 //   STANDIN_MODE rate-limit   api_retry events for HTTP 429, then an error result "API Error: 429 …", exit 1
 //   STANDIN_MODE usage-limit  Claude Code's usage-limit reply "Claude AI usage limit reached|<STANDIN_RESET_AT>"
-//                       (epoch seconds; default an hour from now) and an error result, exit 1
+//                       (epoch seconds; default an hour from now) and an error result, exit 1; STANDIN_USAGE_TEXT
+//                       replaces the text (the newer wording: "5-hour limit reached ∙ resets 3pm")
 //   STANDIN_MODE api-error    an overloaded API (529) error result, exit 1
 import {execFileSync, spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
@@ -168,7 +169,7 @@ if (mode === 'rate-limit' || mode === 'usage-limit' || mode === 'api-error') {
     for (let attempt = 1; attempt <= 2; attempt++) emit({type: 'system', subtype: 'api_retry', attempt, max_retries: 2, retry_delay_ms: 100, error_status: 429, error: 'rate_limit', session_id: sessionId, uuid: randomUUID()})
   }
   const reset = env.STANDIN_RESET_AT || String(Math.floor(Date.now() / 1000) + 3600)
-  const text = mode === 'usage-limit' ? `Claude AI usage limit reached|${reset}` : mode === 'rate-limit' ? 'API Error: 429 {"type":"error","error":{"type":"rate_limit_error","message":"Number of requests has exceeded your rate limit"}}' : 'API Error: 529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'
+  const text = mode === 'usage-limit' ? env.STANDIN_USAGE_TEXT || `Claude AI usage limit reached|${reset}` : mode === 'rate-limit' ? 'API Error: 429 {"type":"error","error":{"type":"rate_limit_error","message":"Number of requests has exceeded your rate limit"}}' : 'API Error: 529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'
   emit({type: 'assistant', message: {id: randomUUID(), model: '<synthetic>', role: 'assistant', type: 'message', content: [{type: 'text', text}]}, session_id: sessionId})
   await holdUntilReleased()
   emit({type: 'result', subtype: 'success', is_error: true, duration_ms: 12, num_turns: 1, result: text, session_id: sessionId, total_cost_usd: 0.002})

@@ -8,7 +8,7 @@ import {duration, relativeTime, relativeTimeInWords, table} from '../format.js'
 import type {WorkerOutcome} from '../outcome/types.js'
 import type {PermissionDenials, SidequestRecord, WorkerState} from '../registry/index.js'
 import {shellQuote} from '../shell.js'
-import {toEntry, type StatusEntry} from '../status.js'
+import {chainLabel, toEntry, type StatusEntry} from '../status.js'
 import {inertLine, paint, truncate} from '../terminal.js'
 
 import type {Rendered, TerminalFacts} from './facts.js'
@@ -66,8 +66,10 @@ const COLUMNS = {
   pid: {header: 'PID', cell: (r) => (r.runner === 'slurm' ? `slurm:${r.job_id}` : r.pid === 0 ? '-' : String(r.pid))},
   ref: {header: 'REF', cell: (r) => r.ref},
   // The bare status list folds an issue's runs into one row: "acme/api#6 ×3" is its third.
-  refRuns: {header: 'REF', cell: (r) => ((r.attempts ?? 1) > 1 ? `${r.ref} ×${r.attempts}` : r.ref)},
+  // A run dispatch watch started adds where it stands in the issue's chain: "acme/api#6 ×3 a2/r1".
+  refRuns: {header: 'REF', cell: (r) => [(r.attempts ?? 1) > 1 ? `${r.ref} ×${r.attempts}` : r.ref, chainLabel(r)].filter(Boolean).join(' ')},
   attempts: {header: 'ATTEMPTS', cell: (r) => String(r.attempts ?? 1)},
+  chain: {header: 'RUN', cell: (r) => chainLabel(r) ?? '-'},
   mode: {header: 'MODE', cell: (r) => r.mode},
   started: {header: 'STARTED', cell: (r, f) => when(r.started_at, f)},
   activity: {header: 'LAST ACTIVITY', cell: (r, f) => when(r.last_activity, f)},
@@ -124,7 +126,8 @@ export function renderStatusList(rows: readonly WorkerRow[], all: boolean, f: Te
   if (rows.length === 0) return {stdout: '', stderr: emptyStatus(all, window, f.now)}
   const c = COLUMNS
   // Piped: every column, whole, attempts last (a column added at the end leaves the others where scripts read them).
-  if (!f.tty) return {stdout: render(rows, [c.state, c.pid, c.ref, c.mode, c.started, c.activity, c.cost, c.outcome, c.title, c.attempts], f), stderr: ''}
+  // RUN (a2/r1) only when dispatch watch started one of the rows: without watch the columns stay as they were.
+  if (!f.tty) return {stdout: render(rows, [c.state, c.pid, c.ref, c.mode, c.started, c.activity, c.cost, c.outcome, c.title, c.attempts, ...(rows.some((r) => chainLabel(r)) ? [c.chain] : [])], f), stderr: ''}
   const {columns, cut} = fitStatusColumns(rows, f)
   const fitted = columns.map((col): Column => (cut.has(col) ? {header: col.header, cell: (r, tf) => truncate(inertLine(col.cell(r, tf)), cut.get(col)!)} : col))
   return {stdout: render(rows, fitted, f), stderr: ''}
@@ -153,6 +156,13 @@ export function backTo(e: Pick<StatusEntry, 'pid' | 'mode' | 'active' | 'tmux' |
   if (e.active) return e.mode === 'interactive' ? 'it runs in the terminal that opened it' : undefined
   if (e.claude_session_id) return e.mode === 'interactive' ? `cd ${shellQuote(e.cwd)} && claude --resume ${e.claude_session_id}` : e.job_id ? `dispatch attach ${shellQuote(e.ref)}` : `dispatch attach --pid ${e.pid}`
   return e.mode === 'interactive' ? `cd ${shellQuote(e.cwd)} && claude --continue` : undefined
+}
+
+/** Where a run dispatch watch started stands: "attempt 2 of round 1, a retry of 4242". Pure. */
+function chainLine(e: WorkerRow): string {
+  const why = e.continuation ? `, ${e.continuation === 'retry' ? 'a retry' : e.continuation === 'nudge' ? 'a nudge' : `for the ${e.continuation}`}${e.continues ? ` of ${inertLine(e.continues)}` : ''}` : ''
+  const end = e.watch_stop ? `; watch stopped it (${e.watch_stop})` : e.given_up ? `; watch gave up: ${inertLine(e.given_up)}` : e.watch_done ? `; its pull request ${e.watch_done}` : ''
+  return `attempt ${e.attempt ?? 1} of round ${e.round ?? 0}${why}${end}`
 }
 
 /** The outcome block of `status REF`: the summary, then the pull request and the branch. Pure. */
@@ -186,6 +196,7 @@ export function renderWorkerBlock(e: WorkerRow, f: TerminalFacts & {color: boole
     ...(typeof e.num_turns === 'number' ? [`turns     ${e.num_turns}`] : []),
     ...(e.permission_denials?.count ? [`refused   ${e.permission_denials.count} tool call${e.permission_denials.count === 1 ? '' : 's'} (${e.permission_denials.tools.map(inertLine).join(', ')}): claude did not let the worker run them; check claude.permissionMode and --allowed-tools (dispatch doctor)`] : []),
     ...((e.attempts ?? 1) > 1 ? [`attempts  ${e.attempts} (this is the newest; every run: dispatch sidequests list --all)`] : []),
+    ...(chainLabel(e) ? [`watch     ${chainLine(e)}`] : []),
     `mode      ${e.mode}${e.mode === 'cascade' ? ` (depth ${e.cascade_depth})` : ''}`,
     `cwd       ${e.cwd}`,
     `branch    ${e.branch}`,

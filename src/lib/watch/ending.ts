@@ -22,7 +22,9 @@ export interface WorkerEnd {
 /** Only the end of a log is read: the result and the last errors are there. */
 const TAIL_BYTES = 256 * 1024
 
-const USAGE = /usage limit|limit reached|out of (?:extra )?usage/i
+// Claude Code's plan limits: "Claude AI usage limit reached|<epoch s>", "5-hour limit reached ∙ resets 3pm",
+// "Weekly limit reached · resets Mon 9am". Not a bare "limit reached": an API's "rate limit reached" is a 429.
+const USAGE = /usage limit|\b(?:\d+-hour|weekly|daily|session|opus|sonnet)\s+limit reached|limit reached\s*\S?\s*resets?\b|out of (?:extra )?usage/i
 const RATE = /\b429\b|rate[ _-]?limit/i
 const API = /API Error|overloaded|\b5\d\d\b.*error|Internal server error/i
 
