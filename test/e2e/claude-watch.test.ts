@@ -102,6 +102,7 @@ describe('e2e: dispatch watch with the real Claude Code CLI', function () {
     expect(opened.map((r) => r.status)).to.deep.equal([201])
     const head1 = git(sb.dir, '--git-dir', bare, 'rev-parse', `refs/heads/${r1.branch}`)
     expect(git(sb.dir, '--git-dir', bare, 'log', '-1', '--format=%s', head1)).to.equal('Add the E2E note')
+    expect(forge.pullsOf({owner: 'acme', repo: 'api'}).map((p: {branch: string; headSha: string; body: string}) => [p.branch, p.headSha, p.body])).to.deep.equal([[r1.branch, head1, 'closes #1']])
     forge.addCheckRun({owner: 'acme', repo: 'api', sha: head1, name: 'unit', conclusion: 'failure', output: {title: '1 failed', summary: 'the E2E note is incomplete', text: CHECK_OUTPUT}})
 
     // Pass 2: the pull request's check failed: the same session is resumed with the check's output, and pushes a fix.
@@ -124,6 +125,7 @@ describe('e2e: dispatch watch with the real Claude Code CLI', function () {
 
     // The fix passes and the pull request is merged: pass 3 sees the merge and reaps the worktree.
     forge.addCheckRun({owner: 'acme', repo: 'api', sha: head2, name: 'unit', conclusion: 'success'})
+    expect(forge.pullsOf({owner: 'acme', repo: 'api'})[0].headSha, 'the pull request follows the pushed fix').to.equal(head2)
     forge.mergePull({owner: 'acme', repo: 'api', number: pr.number, land: true})
     forge.closeIssue({owner: 'acme', repo: 'api', number: 1})
     expect(existsSync(r1.cwd)).to.equal(true)
