@@ -9,14 +9,8 @@ import path from 'node:path'
 import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
 import {git, startCli, waitFor, writeConfig, type Sandbox, type StartedCli} from '../support/helpers.js'
 import {records} from '../support/state.js'
-import {of, pass, passUntil, worktrees, type WatchEvent} from '../support/watch.js'
+import {linesOf, of, pass, passUntil, worktrees, type WatchEvent} from '../support/watch.js'
 
-const linesOf = (cli: StartedCli): WatchEvent[] =>
-  cli
-    .stdout()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as WatchEvent)
 
 describe('dispatch watch: one loop across passes, and after kill -9 (through the binary)', function () {
   this.timeout(300_000)

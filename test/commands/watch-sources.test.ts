@@ -10,14 +10,8 @@ import path from 'node:path'
 import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
 import {isAlive, runCli, startCli, waitFor, writeConfig, type Sandbox, type StartedCli} from '../support/helpers.js'
 import {records, standIns} from '../support/state.js'
-import {of, pass, passUntil, type WatchEvent} from '../support/watch.js'
+import {linesOf, of, pass, passUntil, type WatchEvent} from '../support/watch.js'
 
-const linesOf = (cli: StartedCli): WatchEvent[] =>
-  cli
-    .stdout()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as WatchEvent)
 
 describe('dispatch watch: sources, listings and admission (through the binary)', function () {
   this.timeout(300_000)

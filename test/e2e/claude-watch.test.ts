@@ -6,28 +6,16 @@
 // the chain and the worktree is reaped. No network: everything is on 127.0.0.1.
 import {expect} from 'chai'
 import {existsSync, mkdirSync} from 'node:fs'
-import {createRequire} from 'node:module'
 import path from 'node:path'
 
 import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
 import {git, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {claudeBinary, loopbackModelEnv} from '../support/real-claude.js'
 import {conversationText, lastToolResult, startModelServer, type MessagesRequest, type ModelServer, type Reply} from '../support/model-server.js'
 import {records} from '../support/state.js'
 import {of, pass} from '../support/watch.js'
 
-/** The pinned Claude Code binary, as claude.test.ts finds it (importing that file would run its suite here too). */
-function claudeBinary(): string | undefined {
-  const require = createRequire(import.meta.url)
-  try {
-    const pkg = require.resolve(`@anthropic-ai/claude-code-${process.platform}-${process.arch}/package.json`)
-    const bin = path.join(path.dirname(pkg), 'claude')
-    return existsSync(bin) ? bin : undefined
-  } catch {
-    return undefined
-  }
-}
 
-const API_KEY = 'sk-ant-e2e-loopback-0123456789abcdefghij'
 const CHECK_OUTPUT = 'AssertionError: E2E.md should say fixed on its second line (test/e2e-note.test.ts:4)'
 
 describe('e2e: dispatch watch with the real Claude Code CLI', function () {
@@ -59,13 +47,7 @@ describe('e2e: dispatch watch with the real Claude Code CLI', function () {
     mkdirSync(tmp)
     env = {
       ...t.env,
-      TMPDIR: tmp,
-      ANTHROPIC_BASE_URL: model.url,
-      ANTHROPIC_API_KEY: API_KEY,
-      DISABLE_TELEMETRY: '1',
-      DISABLE_AUTOUPDATER: '1',
-      DISABLE_ERROR_REPORTING: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      ...loopbackModelEnv(model.url, tmp),
     }
   })
 

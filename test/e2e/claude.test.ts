@@ -4,28 +4,16 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
 import path from 'node:path'
 
 import {useForgeSandbox} from '../support/forge-sandbox.js'
 import {useSlurm} from '../support/slurm.js'
 import {BIN, descendants, git, isAlive, makeRepo, runCli, waitFor, writeConfig} from '../support/helpers.js'
 import * as state from '../support/state.js'
+import {API_KEY, claudeBinary, loopbackModelEnv} from '../support/real-claude.js'
 import {conversationText, lastToolResult, startModelServer, type ModelServer, type Script} from '../support/model-server.js'
 
-/** The pinned Claude Code binary, found through its platform package (never PATH). */
-export function claudeBinary(): string | undefined {
-  const require = createRequire(import.meta.url)
-  try {
-    const pkg = require.resolve(`@anthropic-ai/claude-code-${process.platform}-${process.arch}/package.json`)
-    const bin = path.join(path.dirname(pkg), process.platform === 'win32' ? 'claude.exe' : 'claude')
-    return existsSync(bin) ? bin : undefined
-  } catch {
-    return undefined
-  }
-}
 
-const API_KEY = 'sk-ant-e2e-loopback-0123456789abcdefghij'
 
 describe('e2e: the real Claude Code CLI', function () {
   this.timeout(120_000)
@@ -60,13 +48,7 @@ describe('e2e: the real Claude Code CLI', function () {
     mkdirSync(tmp)
     env = {
       ...t.env,
-      TMPDIR: tmp,
-      ANTHROPIC_BASE_URL: model.url,
-      ANTHROPIC_API_KEY: API_KEY,
-      DISABLE_TELEMETRY: '1',
-      DISABLE_AUTOUPDATER: '1',
-      DISABLE_ERROR_REPORTING: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      ...loopbackModelEnv(model.url, tmp),
       TERM: 'xterm-256color',
     }
   })

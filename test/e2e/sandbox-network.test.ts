@@ -6,7 +6,6 @@ import {expect} from 'chai'
 import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
 import http from 'node:http'
-import {createRequire} from 'node:module'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,20 +13,11 @@ import path from 'node:path'
 import {startSandboxServices, type SandboxServices} from '../../src/lib/sandbox/services.js'
 import {ROOT} from '../support/helpers.js'
 import {lastToolResult, startModelServer, type ModelServer} from '../support/model-server.js'
+import {claudeBinary, loopbackModelEnv} from '../support/real-claude.js'
 
 const BRIDGE = path.join(ROOT, 'dist', 'lib', 'sandbox', 'bridge.js')
 const PROBE = path.join(ROOT, 'test', 'fixtures', 'sandbox', 'net-probe.mjs')
 
-/** The pinned Claude Code binary, found as test/e2e/claude.test.ts finds it (importing that file would run its tests). */
-function claudeBinary(): string | undefined {
-  try {
-    const pkg = createRequire(import.meta.url).resolve(`@anthropic-ai/claude-code-${process.platform}-${process.arch}/package.json`)
-    const bin = path.join(path.dirname(pkg), 'claude')
-    return existsSync(bin) ? bin : undefined
-  } catch {
-    return undefined
-  }
-}
 
 describe('e2e: the real claude in a sandboxed network', function () {
   this.timeout(120_000)
@@ -79,13 +69,7 @@ describe('e2e: the real claude in a sandboxed network', function () {
       PATH: process.env.PATH,
       HOME: path.join(dir, 'home'),
       CLAUDE_CONFIG_DIR: path.join(dir, 'config'),
-      TMPDIR: path.join(dir, 'tmp'),
-      ANTHROPIC_BASE_URL: model.url,
-      ANTHROPIC_API_KEY: 'sk-ant-e2e-0123456789abcdef',
-      DISABLE_TELEMETRY: '1',
-      DISABLE_AUTOUPDATER: '1',
-      DISABLE_ERROR_REPORTING: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      ...loopbackModelEnv(model.url, path.join(dir, 'tmp'), 'sk-ant-e2e-0123456789abcdef'),
     }
     const argv = ['--unshare-net', '--unshare-pid', '--die-with-parent', '--ro-bind', '/', '/', '--bind', dir, dir, '--dev', '/dev', '--proc', '/proc', '--chdir', path.join(dir, 'work')]
     const claudeArgs = ['-p', 'Probe the network.', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash']

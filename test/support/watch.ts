@@ -13,6 +13,14 @@ export function eventsOf(res: CliResult): WatchEvent[] {
     .map((l) => JSON.parse(l) as WatchEvent)
 }
 
+/** The JSON lines a running `watch --json` printed so far. */
+export const linesOf = (cli: {stdout(): string}): WatchEvent[] =>
+  cli
+    .stdout()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as WatchEvent)
+
 /** One `watch --once --json` pass; fails the test on an exit code other than `code`. */
 export async function pass(env: NodeJS.ProcessEnv, args: string[] = [], code = 0): Promise<WatchEvent[]> {
   const res = await runCli(['watch', '--once', '--json', ...args], {env, timeoutMs: 150_000})

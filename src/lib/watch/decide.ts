@@ -4,39 +4,18 @@
  * pass gathers the facts, this decides, the pass applies. Nothing here is
  * remembered between passes; restarting watch decides the same.
  */
-import type {ChecksState, PullRequestState} from '../forges/types.js'
+import type {ChecksState, FailedCheck, PullRequestState, ReviewNote} from '../forges/types.js'
 import type {SidequestRecord} from '../registry/index.js'
 import type {WorkerEnd} from './ending.js'
 import type {WatchSettings} from './settings.js'
-
-/** A failed check as the forge reports it (GitHub check run or commit status, Forgejo status). */
-export interface FailedCheckFact {
-  name: string
-  conclusion: string
-  title: string | null
-  summary: string | null
-  text: string | null
-  url: string | null
-}
-
-/** A review or review comment since the run started. */
-export interface ReviewFact {
-  kind: 'review' | 'comment'
-  author: string
-  state: string | null
-  body: string
-  path: string | null
-  line: number | null
-  at: string
-}
 
 /** What the branch and the forge say about a run that completed. */
 export interface BranchFacts {
   /** Commits on the branch the default branch lacks; null: git could not tell. */
   ahead: number | null
   pullRequest: {number: number; url: string; state: PullRequestState; headSha: string} | null
-  checks?: {state: ChecksState; failed: FailedCheckFact[]}
-  reviews?: {changesRequested: boolean; notes: ReviewFact[]}
+  checks?: {state: ChecksState; failed: FailedCheck[]}
+  reviews?: {changesRequested: boolean; notes: ReviewNote[]}
   /** The forge could not be asked; nothing is decided on a guess. */
   forgeError?: string
 }
