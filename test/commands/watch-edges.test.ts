@@ -148,6 +148,24 @@ describe('dispatch watch: closed, stopped, relabelled, out of rounds (through th
     expect(runsOf('acme/api#1')[0].watch_done).to.equal('merged')
   })
 
+  it('merged, but the worktree holds uncommitted work: done (merged) all the same, the worktree kept, never asked about again', async () => {
+    watchConfig()
+    script([{STANDIN_COMMIT: '1'}, {}])
+    await pass(env)
+    await ended('acme/api#1', 1)
+    const [r1] = runsOf('acme/api#1')
+    forge.addPull({owner: 'acme', repo: 'api', number: 10, branch: r1.branch, headSha: git(checkout, 'rev-parse', r1.branch), state: 'merged'})
+    writeFileSync(path.join(r1.cwd, 'NOTES.md'), 'not committed\n')
+    const merged = await pass(env)
+    expect(of(merged, 'merged', 'acme/api#1')[0]).to.include({number: 10, reaped: false})
+    expect(existsSync(path.join(r1.cwd, 'NOTES.md'))).to.equal(true)
+    expect(runsOf('acme/api#1')[0].watch_done).to.equal('merged')
+    const asked = pullLookups()
+    const later = await pass(env)
+    expect(starts(later).concat(of(later, 'merged'))).to.deep.equal([])
+    expect(pullLookups()).to.equal(asked)
+  })
+
   it('failed checks past watch.maxRounds: given up with the round count, no further run', async () => {
     watchConfig({maxRounds: 1})
     script([{STANDIN_COMMIT: '1'}, {}])
