@@ -10,7 +10,7 @@ import path from 'node:path'
 import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
 import {git, isAlive, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 import {records, standIns} from '../support/state.js'
-import {of, pass, passUntil, worktrees} from '../support/watch.js'
+import {of, pass, passUntil, worktrees, type WatchEvent} from '../support/watch.js'
 
 describe('dispatch watch: closed, stopped, relabelled, out of rounds (through the binary)', function () {
   this.timeout(300_000)
@@ -27,7 +27,7 @@ describe('dispatch watch: closed, stopped, relabelled, out of rounds (through th
   }
   const runsOf = (ref: string) => records(sb).filter((r) => r.ref === ref).sort((a, b) => Date.parse(a.started_at) - Date.parse(b.started_at))
   const ended = (ref: string, n: number) => waitFor(`run ${n} of ${ref} to end`, () => runsOf(ref).length >= n && runsOf(ref)[n - 1].ended_at)
-  const starts = (events: Array<Record<string, any>>) => of(events, 'started').concat(of(events, 'resumed'))
+  const starts = (events: WatchEvent[]) => of(events, 'started').concat(of(events, 'resumed'))
   const pullLookups = () => forge.requestsTo('/gh-api/repos/acme/api/pulls').length
 
   beforeEach(() => {
