@@ -8,9 +8,9 @@ import {existsSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
-import {git, isAlive, runCli, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
+import {git, isAlive, runCli, STAND_IN, waitFor, writeConfig, type Sandbox} from '../support/helpers.js'
 import {records, standIns} from '../support/state.js'
-import {of, pass, passUntil, worktrees} from '../support/watch.js'
+import {of, pass, passUntil, worktrees, type WatchEvent} from '../support/watch.js'
 
 describe('dispatch watch: closed, stopped, relabelled, out of rounds (through the binary)', function () {
   this.timeout(300_000)
@@ -27,7 +27,7 @@ describe('dispatch watch: closed, stopped, relabelled, out of rounds (through th
   }
   const runsOf = (ref: string) => records(sb).filter((r) => r.ref === ref).sort((a, b) => Date.parse(a.started_at) - Date.parse(b.started_at))
   const ended = (ref: string, n: number) => waitFor(`run ${n} of ${ref} to end`, () => runsOf(ref).length >= n && runsOf(ref)[n - 1].ended_at)
-  const starts = (events: Array<Record<string, any>>) => of(events, 'started').concat(of(events, 'resumed'))
+  const starts = (events: WatchEvent[]) => of(events, 'started').concat(of(events, 'resumed'))
   const pullLookups = () => forge.requestsTo('/gh-api/repos/acme/api/pulls').length
 
   beforeEach(() => {
@@ -148,6 +148,24 @@ describe('dispatch watch: closed, stopped, relabelled, out of rounds (through th
     expect(runsOf('acme/api#1')[0].watch_done).to.equal('merged')
   })
 
+  it('merged, but the worktree holds uncommitted work: done (merged) all the same, the worktree kept, never asked about again', async () => {
+    watchConfig()
+    script([{STANDIN_COMMIT: '1'}, {}])
+    await pass(env)
+    await ended('acme/api#1', 1)
+    const [r1] = runsOf('acme/api#1')
+    forge.addPull({owner: 'acme', repo: 'api', number: 10, branch: r1.branch, headSha: git(checkout, 'rev-parse', r1.branch), state: 'merged'})
+    writeFileSync(path.join(r1.cwd, 'NOTES.md'), 'not committed\n')
+    const merged = await pass(env)
+    expect(of(merged, 'merged', 'acme/api#1')[0]).to.include({number: 10, reaped: false})
+    expect(existsSync(path.join(r1.cwd, 'NOTES.md'))).to.equal(true)
+    expect(runsOf('acme/api#1')[0].watch_done).to.equal('merged')
+    const asked = pullLookups()
+    const later = await pass(env)
+    expect(starts(later).concat(of(later, 'merged'))).to.deep.equal([])
+    expect(pullLookups()).to.equal(asked)
+  })
+
   it('failed checks past watch.maxRounds: given up with the round count, no further run', async () => {
     watchConfig({maxRounds: 1})
     script([{STANDIN_COMMIT: '1'}, {}])
@@ -197,6 +215,27 @@ describe('dispatch watch: closed, stopped, relabelled, out of rounds (through th
     expect(starts(seen).map((e) => e.ref)).to.deep.equal(['acme/api#1'])
     expect(runsOf('acme/api#2')).to.have.length(1)
     expect(runsOf('acme/api#2')[0].watch_done).to.equal('closed')
+  })
+
+  it('a run that left no session (claude died before starting one) is retried afresh with the issue prompt, as attempt 2', async () => {
+    watchConfig()
+    // A claude that answers the preflight questions, then dies at once without a word on stdout.
+    const dead = path.join(sb.dir, 'dead-claude')
+    writeFileSync(dead, `#!/bin/sh\ncase "$1" in --help|--version) exec "${process.execPath}" "${STAND_IN}" "$@";; esac\necho 'boom: no session' >&2\nexit 3\n`, {mode: 0o755})
+    const first = await pass(env, ['--claude-bin', dead])
+    expect(of(first, 'error', 'acme/api#1')[0].message).to.match(/failed at start/)
+    await ended('acme/api#1', 1)
+    const [r1] = runsOf('acme/api#1')
+    expect(r1.claude_session_id ?? null).to.equal(null)
+    env = {...env, STANDIN_HOLD_FILE: t.release}
+    const seen = await passUntil(env, 'acme/api#1', 'resumed')
+    expect(of(seen, 'resumed', 'acme/api#1')[0]).to.include({reason: 'retry', attempt: 2, session: null})
+    const [, r2] = runsOf('acme/api#1')
+    expect(r2).to.include({attempt: 2, continuation: 'retry', continues: String(r1.pid)})
+    const claude = standIns(sb).find((x) => x.pid === r2.pid)!
+    expect(claude.argv).not.to.include('--resume')
+    // The issue's own prompt, not a continuation of a session that never was.
+    expect(claude.stdin).to.include('acme/api#1').and.not.include('dispatch watch resumed this session')
   })
 
   it('a worker the operator stopped (dispatch stop) is not retried', async () => {

@@ -63,6 +63,18 @@ describe('dispatch watch: sources, listings and admission (through the binary)',
     expect(isAlive(runsOf('acme/api#3')[0].pid)).to.equal(true)
   })
 
+  it('a slot freed by a worker stopped in this pass (its issue unlabelled) goes to the next issue in the same pass', async () => {
+    writeConfig(sb, {github: forge.github}, {watch: {sources: sources(['acme/api', 'go']), maxActive: 1}})
+    for (const n of [1, 2]) forge.addIssue({owner: 'acme', repo: 'api', number: n, labels: ['go']})
+    const first = await pass(env)
+    expect(of(first, 'started').map((e) => e.ref)).to.deep.equal(['acme/api#1'])
+    forge.updateIssue({owner: 'acme', repo: 'api', number: 1, labels: []})
+    const second = await pass(env)
+    expect(of(second, 'stopped', 'acme/api#1')[0]).to.include({reason: 'unlabelled'})
+    expect(of(second, 'started').map((e) => e.ref)).to.deep.equal(['acme/api#2'])
+    expect(of(second, 'waiting')).to.deep.equal([])
+  })
+
   it('two sources that cannot be listed: each error said once by a loop, not every pass', async () => {
     writeConfig(sb, {github: forge.github}, {watch: {sources: sources(['acme/gone', 'go'], ['acme/lost', 'go'])}})
     forge.addMissing({owner: 'acme', repo: 'gone'})

@@ -29,8 +29,10 @@ export interface WatchMemory {
   said: Map<string, string>
   /** No forge traffic before then: a forge's rate limit, until the reset it named. */
   forgeHold?: Date
-  /** The last state shown per ref (tracker comments are edited on a change only). */
+  /** The last state shown per ref (tracker comments are edited on a change only); kept in <stateDir>/watch-tracker.json. */
   states: Map<string, IssueState>
+  /** watch-tracker.json was read into `states`. */
+  trackerLoaded?: boolean
   /** What the forge said of a waiting pull request (by run), and when: asked again only after RECHECK_MS or when the listing changed. */
   branches: Map<string, {facts: BranchFacts; at: number; listed: boolean | undefined}>
 }

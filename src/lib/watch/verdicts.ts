@@ -5,6 +5,9 @@
  * (done, never retried). The verdict is written into the last run's record,
  * so a restarted watch reads it back.
  */
+import {readFile, rename, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
 import {errorMessage} from '../errors.js'
 import {notify} from '../notify.js'
 import {askForgeForReap} from '../outcome/reap-forge.js'
@@ -66,6 +69,12 @@ async function reapIssue(d: PassDeps, ref: string): Promise<boolean> {
 /** Create or edit each issue's tracker comment where its state changed since the last pass. */
 export async function updateTracker(d: PassDeps, items: Array<{ref: string; runs: SidequestRecord[]; state: IssueState; pullRequest: {number: number; url: string} | null; reason?: string}>): Promise<void> {
   const {ctx, memory} = d
+  const file = path.join(ctx.config.stateDir, 'watch-tracker.json')
+  if (!memory.trackerLoaded) {
+    memory.trackerLoaded = true
+    for (const [ref, said] of Object.entries(await readSaid(file))) if (!memory.states.has(ref)) memory.states.set(ref, said as IssueState)
+  }
+  let changed = false
   for (const item of items) {
     const last = item.runs.at(-1)
     const parts = refParts(item.ref)
@@ -87,8 +96,28 @@ export async function updateTracker(d: PassDeps, items: Array<{ref: string; runs
         last.tracker_comment_id = made.id
       }
       memory.states.set(item.ref, signature as IssueState)
+      changed = true
     } catch (error) {
       d.report.event({ref: item.ref, event: 'error', message: `could not update the tracker comment: ${errorMessage(error)}`}) 
     }
   }
+  // Kept for the issues still followed: without it every `--once` run (a new process) edited every comment again.
+  if (changed) await writeSaid(file, Object.fromEntries(items.filter((i) => memory.states.has(i.ref)).map((i) => [i.ref, memory.states.get(i.ref)!]))).catch(() => {})
+}
+
+/** What each tracker comment last said (its signature), by ref; {} when unreadable. */
+async function readSaid(file: string): Promise<Record<string, string>> {
+  try {
+    const v = JSON.parse(await readFile(file, 'utf8')) as unknown
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return {}
+    return Object.fromEntries(Object.entries(v).filter(([, said]) => typeof said === 'string')) as Record<string, string>
+  } catch {
+    return {}
+  }
+}
+
+async function writeSaid(file: string, said: Record<string, string>): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`
+  await writeFile(tmp, JSON.stringify(said) + '\n', {mode: 0o600})
+  await rename(tmp, file)
 }
