@@ -89,6 +89,22 @@ describe('dispatch watch: retries, limits, nudges and the budget (through the bi
     expect(records(sb)).to.have.length(1)
   })
 
+  it('a usage limit on the last attempt gives its issue up and still holds every other start until the reset', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 3600
+    forge.addIssue({owner: 'acme', repo: 'api', number: 2, title: 'Another', labels: ['go']})
+    watchConfig({maxActive: 1, maxAttempts: 1})
+    script([{STANDIN_MODE: 'usage-limit', STANDIN_RESET_AT: String(reset)}])
+    await pass(env)
+    await ended(1)
+    const second = await pass(env)
+    expect(of(second, 'given-up', 'acme/api#1')).to.have.length(1)
+    expect(of(second, 'waiting', 'acme/api#2').map((e) => e.reason)).to.deep.equal(['usage-limit'])
+    // A later pass (a new process) still holds: the given-up run's end says so.
+    const third = await pass(env)
+    expect(of(third, 'waiting', 'acme/api#2').map((e) => [e.reason, e.until])).to.deep.equal([['usage-limit', new Date(reset * 1000).toISOString()]])
+    expect(records(sb)).to.have.length(1)
+  })
+
   it('a rate limit is retried by resuming the session', async () => {
     watchConfig({})
     script([{STANDIN_MODE: 'rate-limit'}, {STANDIN_MODE: 'ok'}])

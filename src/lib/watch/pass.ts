@@ -118,6 +118,8 @@ async function reconcile(d: PassDeps, issue: Issue, now: Date, say: Say): Promis
 async function follow(d: PassDeps, issue: Issue, local: CheckoutFacts, now: Date, say: Say): Promise<void> {
   const {ctx, memory, settings} = d
   const last = issue.runs.at(-1)
+  // A given-up chain's end is still read (quietly, once per process): a usage limit it ended on holds every start.
+  if (last && !issue.active && last.given_up && !last.watch_done) issue.end = await endOf(last, now, memory.ends)
   if (last && !issue.active && !last.given_up && !last.watch_done) {
     const end = await endOf(last, now, memory.ends)
     issue.end = end

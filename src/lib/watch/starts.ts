@@ -21,8 +21,9 @@ type Hold = {reason: string; detail?: string; until?: string}
 export async function startIssues(d: PassDeps, issues: readonly Issue[], records: readonly SidequestRecord[], now: Date, say: Say): Promise<number> {
   const startable = issues.filter((i) => i.action?.kind === 'start') as Startable[]
   startable.sort((x, y) => Number(Boolean(y.action.continues)) - Number(Boolean(x.action.continues)) || issueNumber(x.ref) - issueNumber(y.ref))
-  const usage = startable.map((i) => i.action).find((a) => a.holdAll && a.notBefore && a.notBefore > now)
-  let hold: Hold | undefined = usage ? {reason: 'usage-limit', until: usage.notBefore!.toISOString(), detail: 'a usage limit holds every new start until it resets'} : undefined
+  // A usage limit is the account's: any run that ended on one holds every start until its reset, given up or not.
+  const resets = issues.flatMap((i) => (i.end?.kind === 'usage-limit' && i.end.resetAt && Date.parse(i.end.resetAt) > now.getTime() ? [i.end.resetAt] : [])).sort()
+  let hold: Hold | undefined = resets.length > 0 ? {reason: 'usage-limit', until: new Date(resets.at(-1)!).toISOString(), detail: 'a usage limit holds every new start until it resets'} : undefined
   let active = records.filter((r) => r.watched && isActive(r)).length
   const launched: Array<{issue: Issue; run: StartedRun}> = []
   for (const issue of startable) {
