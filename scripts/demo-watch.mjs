@@ -70,6 +70,9 @@ export async function demoWatch(d) {
   forge.addCheckRun({owner: OWNER, repo: REPO, sha: head, name: 'test', conclusion: 'success'})
   out = await pass('A pass sees the pull request green, waiting for review')
   if (!new RegExp(`PR #${pull} open, checks success`).test(out)) throw new Error('the pass did not see the green pull request')
+  // Its runs are one row: the second run (×2), attempt 1 of feedback round 1 (a1/r1).
+  process.stdout.write('$ dispatch status\n')
+  await run(['status', '--config', config], 'inherit')
 
   say(`A maintainer merges #${pull} onto main; the issue closes, as a merge with "closes #${ISSUE}" does`)
   forge.mergePull({owner: OWNER, repo: REPO, number: pull, land: true})
