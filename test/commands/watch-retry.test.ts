@@ -3,7 +3,7 @@
 // that lands nothing gets one nudge, and the daily budget stops new starts.
 // The stand-in claude is scripted per run (STANDIN_SCRIPT).
 import {expect} from 'chai'
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {useForgeSandbox, type FakeForge} from '../support/forge-sandbox.js'
@@ -32,7 +32,8 @@ describe('dispatch watch: retries, limits, nudges and the budget (through the bi
   })
 
   it('a crash is resumed in the same session after the back-off, as attempt 2; the last attempt that fails is given up', async () => {
-    watchConfig({maxAttempts: 2})
+    const notified = path.join(sb.dir, 'notified.jsonl')
+    watchConfig({maxAttempts: 2}, {notify: {command: `cat >> ${notified}; echo >> ${notified}`}})
     script([{STANDIN_MODE: 'crash'}, {STANDIN_MODE: 'crash'}])
     const first = await pass(env)
     // The crash came inside the health window: the start failed, and the record says so.
@@ -63,6 +64,9 @@ describe('dispatch watch: retries, limits, nudges and the budget (through the bi
     const last = await passUntil(env, 'acme/api#1', 'given-up')
     expect(of(last, 'given-up', 'acme/api#1')[0].reason).to.match(/crashed .* on attempt 2 of 2/)
     expect(byStart()[1].given_up).to.match(/attempt 2 of 2/)
+    // The notifiers hear it too.
+    const events = readFileSync(notified, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
+    expect(events.find((e) => e.event === 'given_up')).to.deep.include({ref: 'acme/api#1', reason: byStart()[1].given_up})
     // Given up stays given up: no further run.
     const after = await pass(env)
     expect(of(after, 'started').concat(of(after, 'resumed'))).to.deep.equal([])

@@ -134,6 +134,9 @@ export function decide(f: IssueFacts, s: Pick<WatchSettings, 'maxAttempts' | 'ma
     if (last.continuation === 'nudge') return {kind: 'give-up', reason: `the worker ended twice with ${missing}`}
     return {kind: 'start', attempt, round, continues: last, reason: 'nudge', what: missing}
   }
+  // Closed or unlabelled: no new round (its worker would be stopped by the next pass); a merge still ends it.
+  const feedback = b.checks?.state === 'failure' || b.reviews?.changesRequested || (b.reviews?.notes.length ?? 0) > 0
+  if (feedback && f.listed === false) return {kind: 'wait', state: 'stopped', why: `PR #${pr.number} has feedback, but the issue is closed or lost its label`}
   if (b.checks?.state === 'failure') {
     if (round >= s.maxRounds) return {kind: 'give-up', reason: `checks still fail after ${round} round${round === 1 ? '' : 's'} (watch.maxRounds ${s.maxRounds})`}
     return {kind: 'start', attempt: 1, round: round + 1, continues: last, reason: 'checks', what: `${b.checks.failed.length} failed check${b.checks.failed.length === 1 ? '' : 's'}`}

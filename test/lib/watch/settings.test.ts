@@ -90,3 +90,25 @@ describe('watch: settings, lock, tracker and report', () => {
     expect(tallyLine({listed: 4, running: 2, waiting: 2, given_up: 0, done: 1, spent_today_usd: 1.2})).to.equal('4 listed · 2 running · 2 waiting · 0 given up · 1 done · $1.20 today')
   })
 })
+
+describe('watch: the live board on a terminal', () => {
+  it('draws one line per issue and the tally, redraws them in place, and prints a given-up issue above them', async () => {
+    const {terminalReporter} = await import('../../../src/lib/watch/report.js')
+    let out = ''
+    const r = terminalReporter((s) => (out += s), () => 80)
+    const row = {ref: 'acme/api#7', state: 'running' as const, attempt: 1, round: 0, worker: 'pid 42', pullRequest: null, costUsd: 0}
+    const tally = {listed: 1, running: 1, waiting: 0, given_up: 0, done: 0, spent_today_usd: null}
+    r.board([row], tally)
+    expect(out).to.equal(`${rowLine(row, 80)}\n1 listed · 1 running · 0 waiting · 0 given up · 0 done\n`)
+    out = ''
+    r.event({ref: 'acme/api#7', event: 'started', worker: 'pid 42'})
+    expect(out).to.equal('')
+    r.event({ref: 'acme/api#7', event: 'given-up', reason: 'no luck'})
+    // Up two lines, clear, the event, then the board again below it.
+    expect(out).to.equal(`\x1b[2A\x1b[Jacme/api#7: given up: no luck\n${rowLine(row, 80)}\n1 listed · 1 running · 0 waiting · 0 given up · 0 done\n`)
+    out = ''
+    r.board([{...row, state: 'given-up'}, {...row, ref: 'acme/api#8'}], {...tally, listed: 2})
+    expect(out.startsWith('\x1b[2A\x1b[J')).to.equal(true)
+    expect(out.split('\n')).to.have.length(4)
+  })
+})
