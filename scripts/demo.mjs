@@ -133,7 +133,7 @@ try {
     await dispatch('reap')
     if (existsSync(worktree)) throw new Error('reap kept the squash-merged worktree')
 
-    await demoWatch({forge, run, say, git, tmp, checkout, config: settings, env})
+    await demoWatch({forge, run, say, git, tmp, origin, config: settings, env})
   }
   say('Done. Everything above ran against 127.0.0.1 and a temp directory, now removed.')
 } catch (error) {
