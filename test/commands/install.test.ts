@@ -89,7 +89,7 @@ describe('installing the package (npm pack, npm install -g)', function () {
     expect(existsSync(path.join(prefix, 'bin', 'dispatch'))).to.equal(true)
   })
 
-  it('the installed dispatch runs from another directory: --version, doctor, headless --dry-run', async () => {
+  it('the installed dispatch runs from another directory: --version, doctor, headless --dry-run, a watch pass', async () => {
     const bin = path.join(prefix, 'bin', 'dispatch')
     const env = {...sb.env, ...model.env, PATH: `${path.join(prefix, 'bin')}:${sb.env.PATH}`}
     const version = await runCli(['--version'], {env, cwd: sb.dir, bin})
@@ -109,5 +109,12 @@ describe('installing the package (npm pack, npm install -g)', function () {
     // The prompt comes from the installed package's own templates.
     expect(plan.prompt).to.include('Fix the login bug').and.to.include('Steps to reproduce')
     expect(existsSync(sb.worktreeRoot)).to.equal(false)
+
+    // One pass of the loop from the installed package: the labelled issue's worker starts.
+    t.forge.addIssue({owner: 'acme', repo: 'api', number: 13, title: 'Loop me', labels: ['go']})
+    const pass = await runCli(['watch', '--once', '--json', '--repo', 'acme/api', '--label', 'go'], {env, cwd: sb.dir, bin})
+    expect(pass.code, pass.stderr).to.equal(0)
+    const events = pass.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(events.filter((e) => e.event === 'started').map((e) => [e.ref, e.attempt])).to.deep.equal([['acme/api#13', 1]])
   })
 })

@@ -90,7 +90,9 @@ export function rowLine(r: IssueRow, width: number): string {
 export function plainReporter(write: (s: string) => void): Reporter {
   return {
     event: (e) => {
-      if (e.event !== 'pass') write(describeEvent(e) + '\n')
+      // A merged or closed pull request has its own line (merged, closed) right after.
+      if (e.event === 'pass' || (e.event === 'pull-request' && (e.state === 'merged' || e.state === 'closed'))) return
+      write(describeEvent(e) + '\n')
     },
     board: (_rows, tally) => write(tallyLine(tally) + '\n'),
     close: () => {},
