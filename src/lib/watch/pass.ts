@@ -11,7 +11,7 @@ import type {DispatchContext} from '../context.js'
 import {CheckoutFacts} from '../outcome/local.js'
 import {isActive, recordKey, workerLabel, type SidequestRecord} from '../registry/index.js'
 import type {DispatchOptions} from '../dispatch/types.js'
-import {attemptOf, decide, roundOf, type BranchFacts, type IssueState} from './decide.js'
+import {attemptOf, decide, roundOf, type BranchFacts} from './decide.js'
 import type {WorkerEnd} from './ending.js'
 import {branchFacts, endOf, silentMs, stopRun} from './follow.js'
 import {gatherIssues, mergeListings, type Issue, type Say} from './issues.js'
@@ -29,8 +29,8 @@ export interface WatchMemory {
   said: Map<string, string>
   /** No forge traffic before then: a forge's rate limit, until the reset it named. */
   forgeHold?: Date
-  /** The last state shown per ref (tracker comments are edited on a change only); kept in <stateDir>/watch-tracker.json. */
-  states: Map<string, IssueState>
+  /** What each issue's tracker comment last said (a signature; edited on a change only); kept in <stateDir>/watch-tracker.json. */
+  states: Map<string, string>
   /** watch-tracker.json was read into `states`. */
   trackerLoaded?: boolean
   /** What the forge said of a waiting pull request (by run), and when: asked again only after RECHECK_MS or when the listing changed. */

@@ -72,7 +72,7 @@ export async function updateTracker(d: PassDeps, items: Array<{ref: string; runs
   const file = path.join(ctx.config.stateDir, 'watch-tracker.json')
   if (!memory.trackerLoaded) {
     memory.trackerLoaded = true
-    for (const [ref, said] of Object.entries(await readSaid(file))) if (!memory.states.has(ref)) memory.states.set(ref, said as IssueState)
+    for (const [ref, said] of Object.entries(await readSaid(file))) if (!memory.states.has(ref)) memory.states.set(ref, said)
   }
   let changed = false
   for (const item of items) {
@@ -81,7 +81,7 @@ export async function updateTracker(d: PassDeps, items: Array<{ref: string; runs
     // A comment is made when the first run starts: an issue with no run has nothing to say yet.
     if (!last || !parts || !last.watched) continue
     const signature = `${item.state}:${item.runs.length}:${item.pullRequest?.number ?? ''}:${last.cost_usd ?? ''}`
-    if (memory.states.get(item.ref) === (signature as IssueState)) continue
+    if (memory.states.get(item.ref) === signature) continue
     const body = trackerBody({state: item.state, runs: item.runs, pullRequest: item.pullRequest, reason: last.given_up ?? item.reason, now: ctx.now()})
     try {
       const forge = await loopForge(ctx.forges, last.forge)
@@ -95,7 +95,7 @@ export async function updateTracker(d: PassDeps, items: Array<{ref: string; runs
         await ctx.registry().update(recordKey(last), {tracker_comment_id: made.id})
         last.tracker_comment_id = made.id
       }
-      memory.states.set(item.ref, signature as IssueState)
+      memory.states.set(item.ref, signature)
       changed = true
     } catch (error) {
       d.report.event({ref: item.ref, event: 'error', message: `could not update the tracker comment: ${errorMessage(error)}`}) 
