@@ -13,7 +13,8 @@ import {isActive, recordKey, workerLabel, type SidequestRecord} from '../registr
 import type {DispatchOptions} from '../dispatch/types.js'
 import {attemptOf, decide, roundOf, type BranchFacts} from './decide.js'
 import type {WorkerEnd} from './ending.js'
-import {branchFacts, endOf, silentMs, stopRun} from './follow.js'
+import {branchFacts, endOf, refParts, silentMs, stopRun} from './follow.js'
+import {loopForge} from './forge.js'
 import {gatherIssues, mergeListings, type Issue, type Say} from './issues.js'
 import type {IssueRow, Reporter, Tally} from './report.js'
 import {rowOf, stateOf, tallyOf} from './rows.js'
@@ -141,11 +142,10 @@ async function follow(d: PassDeps, issue: Issue, local: CheckoutFacts, now: Date
 }
 
 async function closedOrUnlabelled(ctx: DispatchContext, r: SidequestRecord): Promise<'issue-closed' | 'unlabelled'> {
-  const m = /^([^/#\s]+)\/([^/#\s]+)#(\d+)$/.exec(r.ref)
-  if (!m) return 'unlabelled'
+  const parts = refParts(r.ref)
+  if (!parts) return 'unlabelled'
   try {
-    const forge = r.forge === 'forgejo' ? ctx.forges.forgejo() : await ctx.forges.github()
-    const issue = await forge?.getIssue(m[1], m[2], Number(m[3]))
+    const issue = await (await loopForge(ctx.forges, r.forge))?.getIssue(parts.owner, parts.repo, parts.number)
     return issue && issue.state !== 'open' ? 'issue-closed' : 'unlabelled'
   } catch {
     return 'unlabelled'

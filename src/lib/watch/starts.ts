@@ -9,10 +9,12 @@ import type {DispatchOptions} from '../dispatch/types.js'
 import {errorMessage, PolicyError} from '../errors.js'
 import {isActive, recordKey, workerLabel, type SidequestRecord} from '../registry/index.js'
 import type {StartAction} from './decide.js'
+import {refParts} from './follow.js'
 import type {Issue, Say} from './issues.js'
 import type {PassDeps} from './pass.js'
 import {continuationPrompt} from './prompts.js'
 import type {StartedRun} from './start.js'
+import {trackerCommentId} from './tracker.js'
 
 type Startable = Issue & {action: StartAction}
 type Hold = {reason: string; detail?: string; until?: string}
@@ -20,7 +22,7 @@ type Hold = {reason: string; detail?: string; until?: string}
 /** Start what may start; resolves with the number of runs started once their health is known. */
 export async function startIssues(d: PassDeps, issues: readonly Issue[], records: readonly SidequestRecord[], now: Date, say: Say): Promise<number> {
   const startable = issues.filter((i) => i.action?.kind === 'start') as Startable[]
-  startable.sort((x, y) => Number(Boolean(y.action.continues)) - Number(Boolean(x.action.continues)) || issueNumber(x.ref) - issueNumber(y.ref))
+  startable.sort((x, y) => Number(Boolean(y.action.continues)) - Number(Boolean(x.action.continues)) || (refParts(x.ref)?.number ?? 0) - (refParts(y.ref)?.number ?? 0))
   // A usage limit is the account's: any run that ended on one holds every start until its reset, given up or not.
   const resets = issues.flatMap((i) => (i.end?.kind === 'usage-limit' && i.end.resetAt && Date.parse(i.end.resetAt) > now.getTime() ? [i.end.resetAt] : [])).sort()
   let hold: Hold | undefined = resets.length > 0 ? {reason: 'usage-limit', until: new Date(resets.at(-1)!).toISOString(), detail: 'a usage limit holds every new start until it resets'} : undefined
@@ -82,14 +84,9 @@ function refused(issue: Issue, error: unknown, say: Say): Hold | undefined {
   return undefined
 }
 
-function issueNumber(ref: string): number {
-  return Number(ref.slice(ref.lastIndexOf('#') + 1))
-}
-
 /** The dispatch options of one run: the command's, plus the chain it belongs to (and the session it resumes). */
 function optionsFor(d: PassDeps, issue: Issue, a: StartAction): DispatchOptions {
   const last = a.continues
-  const trackerCommentId = [...issue.runs].reverse().find((r) => r.tracker_comment_id)?.tracker_comment_id ?? null
   return {
     ...d.base,
     ref: issue.input,
@@ -101,7 +98,7 @@ function optionsFor(d: PassDeps, issue: Issue, a: StartAction): DispatchOptions 
       round: a.round,
       continues: last ? recordKey(last) : null,
       reason: a.reason,
-      trackerCommentId,
+      trackerCommentId: trackerCommentId(issue.runs) ?? null,
     },
   }
 }
